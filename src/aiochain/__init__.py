@@ -1,0 +1,89 @@
+"""aiochain: run LLM chains concurrently with asyncio.
+
+LangChain's classic async API (`PromptTemplate`, `OpenAI`, `LLMChain.arun`, ...) on a lean
+aiohttp core. The public names are re-exported here; the CLI and the simulation server are
+imported only when used.
+"""
+
+from ._exceptions import (
+    AiochainError,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    BadResponseError,
+    ConfigurationError,
+    MissingVariablesError,
+    NotFoundError,
+    OutputParserError,
+    RateLimitError,
+    ServerError,
+    SyncInAsyncError,
+    TemplateError,
+    UsageError,
+)
+from ._retry import RetryPolicy
+from ._runnable import Runnable, RunnableLambda, RunnableParallel, RunnableSequence
+from .chains import Chain, LLMChain, SequentialChain, SimpleSequentialChain
+from .chat_models import ChatOpenAI
+from .llms import OpenAI
+from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from .output_parsers import (
+    CommaSeparatedListOutputParser,
+    JsonOutputParser,
+    PydanticOutputParser,
+    StrOutputParser,
+)
+from .outputs import ChatGeneration, Generation, LLMResult, Usage
+from .prompts import ChatPromptTemplate, PromptTemplate, PromptValue
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AIMessage",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AiochainError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BadResponseError",
+    "BaseMessage",
+    "Chain",
+    "ChatGeneration",
+    "ChatOpenAI",
+    "ChatPromptTemplate",
+    "CommaSeparatedListOutputParser",
+    "ConfigurationError",
+    "Generation",
+    "HumanMessage",
+    "JsonOutputParser",
+    "LLMChain",
+    "LLMResult",
+    "MissingVariablesError",
+    "NotFoundError",
+    "OpenAI",
+    "OutputParserError",
+    "PromptTemplate",
+    "PromptValue",
+    "PydanticOutputParser",
+    "RateLimitError",
+    "RetryPolicy",
+    "Runnable",
+    "RunnableLambda",
+    "RunnableParallel",
+    "RunnableSequence",
+    "SequentialChain",
+    "ServerError",
+    "SimpleSequentialChain",
+    "StrOutputParser",
+    "SyncInAsyncError",
+    "SystemMessage",
+    "TemplateError",
+    "Usage",
+    "UsageError",
+    "__version__",
+]

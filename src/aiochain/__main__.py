@@ -1,0 +1,5 @@
+"""`python -m aiochain` works like the `aiochain` command."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""Every error aiochain raises, under one root.
+
+    AiochainError
+    ├── UsageError                  a mistake in the calling program (also a ValueError)
+    │   ├── TemplateError           a malformed or unsafe prompt template
+    │   ├── MissingVariablesError   a template or chain was given too few or unknown variables
+    │   ├── ConfigurationError      a bad option value, or no API key where one is needed
+    │   └── SyncInAsyncError        a sync method called inside a running event loop
+    ├── APIError                    the remote service failed us
+    │   ├── APIConnectionError      no connection, or it broke mid-request
+    │   │   └── APITimeoutError     no complete answer within the timeout
+    │   ├── APIStatusError          an HTTP error status (carries status_code, body, headers)
+    │   │   ├── BadRequestError     400 and other 4xx without a class of their own
+    │   │   ├── AuthenticationError 401 or 403
+    │   │   ├── NotFoundError       404 (an unknown model, a wrong base URL)
+    │   │   ├── RateLimitError      429 (carries retry_after)
+    │   │   └── ServerError         5xx
+    │   └── BadResponseError        a 2xx answer that is not JSON or not shaped as expected
+    └── OutputParserError           the model's text does not parse (carries llm_output)
+
+Programmer mistakes (`UsageError`) are never retried; of the `APIError`s, connection errors,
+timeouts, 429 and 5xx are retried (see `_retry.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class AiochainError(Exception):
+    """The root of every error aiochain raises."""
+
+
+class UsageError(AiochainError, ValueError):
+    """Raised when the calling program uses aiochain wrongly; fix the code, do not retry."""
+
+
+class TemplateError(UsageError):
+    """Raised when a prompt template is malformed or uses a field form that is not allowed."""
+
+
+class MissingVariablesError(UsageError):
+    """Raised when a template or chain is given missing or unknown input variables.
+
+    Attributes:
+        missing: the names that were required but not given.
+        unexpected: the names that were given but are not used.
+    """
+
+    def __init__(
+        self, message: str, *, missing: list[str] | None = None, unexpected: list[str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.missing = missing or []
+        self.unexpected = unexpected or []
+
+
+class ConfigurationError(UsageError):
+    """Raised for a bad option value, or when no API key is available for the public API."""
+
+
+class SyncInAsyncError(UsageError):
+    """Raised when a sync method (`run`, `invoke`, `generate`) is called inside a running loop."""
+
+
+class APIError(AiochainError):
+    """Raised when the remote LLM service fails; the subclasses say how."""
+
+
+class APIConnectionError(APIError):
+    """Raised when the connection cannot be made or breaks before a full answer arrives."""
+
+
+class APITimeoutError(APIConnectionError):
+    """Raised when no complete answer arrives within the configured timeout."""
+
+
+class APIStatusError(APIError):
+    """Raised for an HTTP error status; the subclass names the kind.
+
+    Attributes:
+        status_code: the HTTP status.
+        body: the decoded JSON body, or the raw text when it is not JSON.
+        headers: the response headers.
+        message: the server's own error message when it sent one.
+        retry_after: seconds the server asked us to wait, from `retry-after-ms` or
+            `retry-after`, else None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(f"{status_code}: {message}")
+        self.message = message
+        self.status_code = status_code
+        self.body = body
+        self.headers: Mapping[str, str] = headers or {}
+        self.retry_after = retry_after
+
+
+class BadRequestError(APIStatusError):
+    """Raised for 400 and for other 4xx statuses without a class of their own."""
+
+
+class AuthenticationError(APIStatusError):
+    """Raised for 401 (bad or missing key) and 403 (not allowed)."""
+
+
+class NotFoundError(APIStatusError):
+    """Raised for 404: usually an unknown model or a base URL without `/v1`."""
+
+
+class RateLimitError(APIStatusError):
+    """Raised for 429 once retries are used up; `retry_after` says how long the server asked."""
+
+
+class ServerError(APIStatusError):
+    """Raised for 5xx statuses once retries are used up."""
+
+
+class BadResponseError(APIError):
+    """Raised when a successful status carries a body that is not JSON or lacks expected fields.
+
+    Attributes:
+        body: the raw body text (cut to 2,000 characters).
+    """
+
+    def __init__(self, message: str, *, body: str = "") -> None:
+        super().__init__(message)
+        self.body = body
+
+
+class OutputParserError(AiochainError, ValueError):
+    """Raised when an output parser cannot parse the model's text.
+
+    Attributes:
+        llm_output: the raw text that failed to parse.
+    """
+
+    def __init__(self, message: str, *, llm_output: str) -> None:
+        super().__init__(message)
+        self.llm_output = llm_output

@@ -1,0 +1,221 @@
+"""JSON over HTTP to one OpenAI-compatible server, on one aiohttp session per event loop.
+
+aiohttp sessions are bound to the loop they were created on, and programs call `asyncio.run`
+more than once (every sync method does), so a transport keeps one session per running loop
+instead of one global session (which is what makes "Event loop is closed" errors elsewhere).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any
+
+import aiohttp
+
+from . import _json
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    BadResponseError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
+from ._types import JSONDict
+
+_BODY_SNIPPET = 2000
+
+
+class HTTPTransport:
+    """POSTs JSON to paths under one base URL and returns decoded JSON objects.
+
+    Ownership: sessions this transport creates are its own. `aclose()` closes the one of the
+    running loop; any other is closed when its loop shuts down (`asyncio.run` and
+    `asyncio.Runner` finalize async generators, and a parked generator per session does the
+    closing), so a program that never calls `aclose()` still leaks nothing. A `session` passed
+    in is the caller's: it is used on its own loop and never closed here.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: Mapping[str, str],
+        timeout: float | None,
+        session: aiohttp.ClientSession | None = None,
+        max_connections: int = 0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._headers = dict(headers)
+        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
+        self._max_connections = max_connections
+        self._external_session = session
+        # Per-loop sessions, each with the parked generator that closes it at loop shutdown.
+        self._sessions: dict[
+            asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, AsyncGenerator[None, None]]
+        ] = {}
+        # The last loop and its session: the fast path of every call after the first.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    async def _session_for(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        if self._external_session is not None:
+            return self._external_session
+        entry = self._sessions.get(loop)
+        if entry is None or entry[0].closed:
+            for old in [lp for lp in self._sessions if lp.is_closed()]:
+                del self._sessions[old]
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self._max_connections, limit_per_host=self._max_connections
+                ),
+                timeout=self._client_timeout,
+                headers=self._headers,
+            )
+            closer = _close_at_loop_shutdown(session)
+            await closer.__anext__()
+            entry = (session, closer)
+            self._sessions[loop] = entry
+        self._loop, self._session = loop, entry[0]
+        return entry[0]
+
+    async def post_json(self, path: str, payload: JSONDict) -> JSONDict:
+        """POST `payload` to `base_url + path` and return the decoded JSON object.
+
+        Raises:
+            APIStatusError: a subclass for each error status.
+            APIConnectionError: the connection failed or broke.
+            APITimeoutError: no complete answer within the timeout.
+            BadResponseError: a success status whose body is not a JSON object.
+        """
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if loop is not self._loop or session is None or session.closed:
+            session = await self._session_for(loop)
+        url = self.base_url + path
+        try:
+            async with session.post(url, data=_json.dumps(payload)) as resp:
+                raw = await resp.read()
+                status = resp.status
+                if status >= 400:
+                    raise status_error(status, raw, resp.headers)
+        except aiohttp.ClientError as exc:
+            raise transport_error(exc, url, self.timeout) from exc
+        except TimeoutError as exc:
+            raise transport_error(exc, url, self.timeout) from exc
+        try:
+            data = _json.loads(raw)
+        except ValueError as exc:
+            raise BadResponseError(
+                f"{url} answered {status} with a body that is not JSON: {_snippet(raw, 80)!r}",
+                body=_snippet(raw),
+            ) from exc
+        if not isinstance(data, dict):
+            raise BadResponseError(
+                f"{url} answered {status} with JSON that is not an object", body=_snippet(raw)
+            )
+        return data
+
+    async def aclose(self) -> None:
+        """Close the session of the running loop, if this transport created one."""
+        loop = asyncio.get_running_loop()
+        entry = self._sessions.pop(loop, None)
+        if self._loop is loop:
+            self._loop = self._session = None
+        if entry is not None:
+            session, closer = entry
+            await session.close()
+            await closer.aclose()
+
+
+async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    """Park until the loop finalizes async generators at shutdown, then close `session`."""
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+def transport_error(exc: BaseException, url: str, timeout: float | None) -> APIConnectionError:
+    """The aiochain error for an aiohttp or timeout failure talking to `url`."""
+    if isinstance(exc, TimeoutError):
+        return APITimeoutError(f"no complete answer from {url} within {timeout} s")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return APIConnectionError(f"cannot connect to {url}: {exc.os_error.strerror or exc}")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return APIConnectionError(f"{url} closed the connection before answering")
+    return APIConnectionError(f"connection to {url} failed: {type(exc).__name__}: {exc}")
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: AuthenticationError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def status_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIStatusError:
+    """The aiochain error for an HTTP error status, carrying the server's message and body."""
+    body: Any
+    try:
+        body = _json.loads(raw)
+    except ValueError:
+        body = _snippet(raw)
+    message = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            message = error.get("message")
+        elif isinstance(error, str):
+            message = error
+    if not isinstance(message, str) or not message:
+        message = _snippet(raw, 200) or "(empty body)"
+    if status >= 500:
+        cls: type[APIStatusError] = ServerError
+    else:
+        cls = _STATUS_CLASSES.get(status, BadRequestError)
+    return cls(
+        message,
+        status_code=status,
+        body=body,
+        headers=dict(headers),
+        retry_after=parse_retry_after(headers),
+    )
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from `retry-after-ms` (OpenAI sends it) or `retry-after`, else None.
+
+    `retry-after` may be a number of seconds or an HTTP date (RFC 9110).
+    """
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return max(0.0, float(value) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _snippet(raw: bytes, limit: int = _BODY_SNIPPET) -> str:
+    return raw[:limit].decode("utf-8", "replace")

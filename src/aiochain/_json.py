@@ -1,0 +1,35 @@
+"""JSON encoding for the hot path: orjson when it is installed (the `fast` extra), else the stdlib.
+
+Set `AIOCHAIN_PURE_JSON=1` to force the standard library (the benchmarks use it to compare).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+dumps: Callable[[Any], bytes]
+loads: Callable[[bytes | str], Any]
+
+try:
+    if os.environ.get("AIOCHAIN_PURE_JSON"):
+        raise ImportError("pure JSON requested")
+    import orjson
+
+    dumps = orjson.dumps
+    loads = orjson.loads
+    BACKEND = "orjson"
+except ImportError:
+    _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+    def dumps(obj: Any) -> bytes:
+        """Encode `obj` as compact UTF-8 JSON."""
+        return _encode(obj).encode()
+
+    loads = json.loads
+    BACKEND = "json"
+
+JSONDecodeError = ValueError
+"""Both backends raise a ValueError subclass for bad input."""

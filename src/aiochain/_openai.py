@@ -1,0 +1,229 @@
+"""What `OpenAI` (completions) and `ChatOpenAI` (chat completions) share: configuration, the
+request path through retry and HTTP, response checking, and usage totals."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+import aiohttp
+
+from ._exceptions import BadResponseError, ConfigurationError
+from ._http import HTTPTransport
+from ._retry import RetryPolicy, call_with_retry
+from ._runnable import Runnable
+from ._sync import run_sync
+from ._types import JSONDict, LanguageModelInput
+from .outputs import Generation, LLMResult, Usage
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+OutputT = TypeVar("OutputT")
+
+
+class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
+    """A client of one OpenAI-compatible endpoint.
+
+    Args:
+        model: the model name (`model_name` is accepted as LangChain spells it).
+        temperature: sampling temperature, 0 to 2; None leaves the server's default.
+        max_tokens: the most tokens to generate.
+        top_p: nucleus sampling mass.
+        stop: up to four strings that end the generation.
+        n: how many choices to generate per prompt.
+        base_url: the API root; default `$OPENAI_BASE_URL`, else OpenAI's public URL.
+        api_key: the bearer key; default `$OPENAI_API_KEY`. It is never printed or logged.
+        timeout: seconds for one whole request; None for no limit.
+        max_retries: retries after a connection error, timeout, 429 or 5xx.
+        model_kwargs: further request fields, sent as they are.
+        session: an aiohttp session to use instead of our own; it stays the caller's to close.
+
+    Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
+    `aclose()` / `async with`, or at the latest when their event loop shuts down.
+    """
+
+    _path: ClassVar[str]
+    default_model: ClassVar[str]
+
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        model_name: str | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        n: int = 1,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float | None = 60.0,
+        max_retries: int = 2,
+        model_kwargs: dict[str, Any] | None = None,
+        session: aiohttp.ClientSession | None = None,
+        openai_api_key: str | None = None,
+        openai_api_base: str | None = None,
+        request_timeout: float | None = None,
+    ) -> None:
+        self.model = model or model_name or self.default_model
+        _check_range("temperature", temperature, 0.0, 2.0)
+        _check_range("top_p", top_p, 0.0, 1.0)
+        if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
+            raise ConfigurationError(f"max_tokens must be a positive integer, got {max_tokens!r}")
+        if not isinstance(n, int) or n < 1:
+            raise ConfigurationError(f"n must be a positive integer, got {n!r}")
+        if request_timeout is not None:
+            timeout = request_timeout
+        if timeout is not None and timeout <= 0:
+            raise ConfigurationError(f"timeout must be > 0 seconds or None, got {timeout!r}")
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.top_p = top_p
+        self.stop = [stop] if isinstance(stop, str) else (list(stop) if stop else None)
+        self.n = n
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.base_url = (
+            base_url or openai_api_base or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        ).rstrip("/")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"base_url must start with http:// or https://, got {self.base_url!r}"
+            )
+        key = api_key or openai_api_key or os.environ.get("OPENAI_API_KEY") or None
+        # Only OpenAI itself insists on a key; local servers (ours, vLLM, Ollama) often need none.
+        self._key_missing = key is None and self.base_url == DEFAULT_BASE_URL
+        headers = {"Content-Type": "application/json", "User-Agent": "aiochain/0.1"}
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        self._retry = RetryPolicy(max_retries=max_retries)
+        self._transport = HTTPTransport(
+            self.base_url, headers=headers, timeout=timeout, session=session
+        )
+        payload: JSONDict = {"model": self.model}
+        for name, value in (
+            ("temperature", temperature),
+            ("max_tokens", max_tokens),
+            ("top_p", top_p),
+            ("stop", self.stop),
+        ):
+            if value is not None:
+                payload[name] = value
+        if n != 1:
+            payload["n"] = n
+        payload.update(model_kwargs or {})
+        self._base_payload = payload
+        self.usage = Usage()
+        """Token usage summed over every call this client has made."""
+
+    # --- the request path -------------------------------------------------------------------
+
+    async def _apost(self, payload: JSONDict) -> JSONDict:
+        if self._key_missing:
+            raise ConfigurationError(
+                "no API key: set OPENAI_API_KEY, or set OPENAI_BASE_URL to a compatible server "
+                "(`aiochain serve` runs an offline one at http://127.0.0.1:8000/v1)"
+            )
+        post = self._transport.post_json
+        if self._retry.max_retries == 0:
+            data = await post(self._path, payload)
+        else:
+            data = await call_with_retry(lambda: post(self._path, payload), self._retry)
+        return data
+
+    def _usage_of(self, data: JSONDict) -> Usage:
+        raw = data.get("usage")
+        if isinstance(raw, dict):
+            prompt = raw.get("prompt_tokens") or 0
+            completion = raw.get("completion_tokens") or 0
+            usage = Usage(prompt, completion, raw.get("total_tokens") or prompt + completion, 1)
+        else:
+            usage = Usage(requests=1)
+        self.usage.add(usage)
+        return usage
+
+    def _choices_of(self, data: JSONDict) -> list[JSONDict]:
+        choices = data.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise BadResponseError(
+                f"{self.base_url}{self._path} answered without choices: {str(data)[:200]}",
+                body=str(data)[:2000],
+            )
+        return choices
+
+    # --- what subclasses provide ------------------------------------------------------------
+
+    def _payload(self, input: LanguageModelInput) -> JSONDict:
+        raise NotImplementedError
+
+    def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
+        raise NotImplementedError
+
+    # --- the public API ---------------------------------------------------------------------
+
+    async def _agenerate_one(self, prompt: LanguageModelInput) -> tuple[list[Generation], Usage]:
+        data = await self._apost(self._payload(prompt))
+        usage = self._usage_of(data)
+        return self._generations(data, usage), usage
+
+    async def agenerate(self, prompts: Sequence[LanguageModelInput]) -> LLMResult:
+        """Generate for every prompt concurrently; one list of generations per prompt."""
+        if isinstance(prompts, str):
+            raise ConfigurationError("agenerate() takes a list of prompts; use ainvoke() for one")
+        results = await asyncio.gather(*(self._agenerate_one(p) for p in prompts))
+        total = Usage()
+        for _, usage in results:
+            total.add(usage)
+        return LLMResult(
+            generations=[generations for generations, _ in results],
+            llm_output={"token_usage": total.to_dict(), "model_name": self.model},
+            usage=total,
+        )
+
+    def generate(self, prompts: Sequence[LanguageModelInput]) -> LLMResult:
+        """`agenerate`, blocking; do not call from inside an event loop."""
+        return run_sync(
+            lambda: self.agenerate(prompts),
+            name=f"{type(self).__name__}.generate",
+            async_name="agenerate",
+        )
+
+    async def agenerate_prompt(self, prompts: Sequence[LanguageModelInput]) -> LLMResult:
+        """LangChain's name for `agenerate` over prompt values."""
+        return await self.agenerate(prompts)
+
+    async def apredict(self, text: str) -> str:
+        """The text of the first generation for one prompt string."""
+        generations, _ = await self._agenerate_one(text)
+        return generations[0].text
+
+    def predict(self, text: str) -> str:
+        """`apredict`, blocking; do not call from inside an event loop."""
+        return run_sync(
+            lambda: self.apredict(text),
+            name=f"{type(self).__name__}.predict",
+            async_name="apredict",
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP session this client created on the running loop."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> BaseOpenAI[OutputT]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        # Never the key.
+        return f"{type(self).__name__}(model={self.model!r}, base_url={self.base_url!r})"
+
+
+def _check_range(name: str, value: float | None, low: float, high: float) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low:g} and {high:g}, got {value!r}")

@@ -1,0 +1,105 @@
+"""Retries with exponential backoff and full jitter, honouring the server's retry-after.
+
+Shaped after stamina: only listed failures are retried (connection errors, timeouts, 429, 5xx),
+the wait grows exponentially with full jitter, a server's `retry-after` wins over the computed
+wait, attempts and total time are capped, and the real last exception is re-raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    ConfigurationError,
+    RateLimitError,
+    ServerError,
+)
+from ._types import Clock, Sleep
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How failed calls are retried.
+
+    Attributes:
+        max_retries: retries after the first attempt (0 turns retrying off).
+        initial_wait: the backoff ceiling of the first retry, in seconds; it doubles each retry.
+        max_wait: the largest backoff ceiling.
+        max_retry_after: the longest `retry-after` we honour; a longer one is cut to this.
+        max_total: give up once this many seconds have passed since the first attempt, or None.
+    """
+
+    max_retries: int = 2
+    initial_wait: float = 0.5
+    max_wait: float = 8.0
+    max_retry_after: float = 60.0
+    max_total: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise ConfigurationError(f"max_retries must be >= 0, got {self.max_retries}")
+        if self.initial_wait < 0 or self.max_wait < 0:
+            raise ConfigurationError("retry waits must be >= 0")
+
+    def wait_for(self, exc: BaseException, retry: int, rand: Callable[[], float]) -> float | None:
+        """Seconds to wait before retry number `retry` (0-based) after `exc`, or None to give up."""
+        if retry >= self.max_retries or not is_retryable(exc):
+            return None
+        retry_after: float | None = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            # Never earlier than the server asked; a little later at random, so that calls
+            # which got the same retry-after do not all return in the same instant.
+            return min(retry_after, self.max_retry_after) * (1.0 + 0.1 * rand())
+        return rand() * min(self.max_wait, self.initial_wait * (2.0**retry))
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether a failure is worth retrying: connection trouble, timeouts, 429 and 5xx."""
+    if isinstance(exc, APIStatusError):
+        return isinstance(exc, RateLimitError | ServerError)
+    return isinstance(exc, APIConnectionError)
+
+
+async def call_with_retry(
+    attempt: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    clock: Clock = time.monotonic,
+    rand: Callable[[], float] = random.random,
+    on_retry: Callable[[BaseException, int, float], None] | None = None,
+) -> T:
+    """Await `attempt()` until it succeeds or the policy gives up, then re-raise the last error.
+
+    Args:
+        attempt: makes one attempt; called afresh for every try.
+        policy: when and how long to wait.
+        sleep: the awaitable sleep, injectable for tests.
+        clock: the monotonic clock used for `policy.max_total`.
+        rand: a source of uniform [0, 1) numbers for the jitter.
+        on_retry: called with (error, retry number, wait) before each wait.
+    """
+    retry = 0
+    started = clock() if policy.max_total is not None else 0.0
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            wait = policy.wait_for(exc, retry, rand)
+            if wait is None:
+                raise
+            if policy.max_total is not None and clock() - started + wait > policy.max_total:
+                raise
+            if on_retry is not None:
+                on_retry(exc, retry, wait)
+            retry += 1
+            await sleep(wait)

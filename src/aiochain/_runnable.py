@@ -1,0 +1,170 @@
+"""The Runnable protocol: `invoke` / `ainvoke` / `batch` / `abatch`, and `|` composition.
+
+Prompts, LLMs, output parsers and chains are all runnables, so `prompt | llm | parser` builds a
+`RunnableSequence`. Steps that do no I/O (prompts, parsers, plain functions) are `PureRunnable`s:
+a sequence calls them directly instead of awaiting a coroutine per step, which keeps the per-call
+overhead of a composed chain to the work itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Generic, TypeVar, cast
+
+from ._exceptions import ConfigurationError, UsageError
+from ._sync import run_sync
+
+InputT = TypeVar("InputT")
+OutputT = TypeVar("OutputT")
+
+
+class Runnable(Generic[InputT, OutputT]):
+    """Something that turns one input into one output, asynchronously at heart."""
+
+    async def ainvoke(self, input: InputT) -> OutputT:
+        """Run on one input."""
+        raise NotImplementedError
+
+    def invoke(self, input: InputT) -> OutputT:
+        """Run on one input, blocking; do not call from inside an event loop."""
+        return run_sync(
+            lambda: self.ainvoke(input), name=f"{type(self).__name__}.invoke", async_name="ainvoke"
+        )
+
+    async def abatch(
+        self,
+        inputs: Iterable[InputT],
+        *,
+        concurrency: int | None = None,
+        return_exceptions: bool = False,
+    ) -> list[OutputT]:
+        """Run on many inputs concurrently and return the outputs in input order.
+
+        Args:
+            inputs: the inputs.
+            concurrency: at most this many at once (None: all at once).
+            return_exceptions: put each failure in its slot instead of raising the first.
+        """
+        items = list(inputs)
+        if concurrency is not None and concurrency < 1:
+            raise ConfigurationError(f"concurrency must be >= 1, got {concurrency}")
+        if concurrency is None or concurrency >= len(items):
+            coros = [self.ainvoke(item) for item in items]
+        else:
+            gate = asyncio.Semaphore(concurrency)
+
+            async def gated(item: InputT) -> OutputT:
+                async with gate:
+                    return await self.ainvoke(item)
+
+            coros = [gated(item) for item in items]
+        results = await asyncio.gather(*coros, return_exceptions=return_exceptions)
+        return cast(list[OutputT], results)
+
+    def batch(
+        self,
+        inputs: Iterable[InputT],
+        *,
+        concurrency: int | None = None,
+        return_exceptions: bool = False,
+    ) -> list[OutputT]:
+        """`abatch`, blocking; do not call from inside an event loop."""
+        return run_sync(
+            lambda: self.abatch(
+                inputs, concurrency=concurrency, return_exceptions=return_exceptions
+            ),
+            name=f"{type(self).__name__}.batch",
+            async_name="abatch",
+        )
+
+    def __or__(self, other: Any) -> RunnableSequence:
+        return RunnableSequence(self, coerce_runnable(other))
+
+    def __ror__(self, other: Any) -> RunnableSequence:
+        return RunnableSequence(coerce_runnable(other), self)
+
+
+class PureRunnable(Runnable[InputT, OutputT]):
+    """A runnable that does no I/O: `invoke` is the implementation and `ainvoke` wraps it."""
+
+    def invoke(self, input: InputT) -> OutputT:
+        """Run on one input."""
+        raise NotImplementedError
+
+    async def ainvoke(self, input: InputT) -> OutputT:
+        """Run on one input (no I/O: this returns without yielding to the loop)."""
+        return self.invoke(input)
+
+
+class RunnableSequence(Runnable[Any, Any]):
+    """Runnables applied one after another; what `a | b | c` builds."""
+
+    steps: list[Runnable[Any, Any]]
+
+    def __init__(self, *steps: Runnable[Any, Any]) -> None:
+        flat: list[Runnable[Any, Any]] = []
+        for step in steps:
+            flat.extend(step.steps if isinstance(step, RunnableSequence) else [step])
+        if len(flat) < 2:
+            raise UsageError("a sequence needs at least two steps")
+        self.steps = flat
+        # (is_pure, step) pairs, so the hot loop needs no isinstance calls.
+        self._plan = [(isinstance(s, PureRunnable), s) for s in flat]
+
+    async def ainvoke(self, input: Any) -> Any:
+        """Feed `input` through every step and return the last step's output."""
+        value = input
+        for pure, step in self._plan:
+            value = step.invoke(value) if pure else await step.ainvoke(value)
+        return value
+
+    def __repr__(self) -> str:
+        return " | ".join(type(s).__name__ for s in self.steps)
+
+
+class RunnableLambda(Runnable[Any, Any]):
+    """Wraps a plain function (sync or async) as a step of a sequence."""
+
+    def __init__(self, func: Callable[[Any], Any]) -> None:
+        self.func = func
+        self._is_async = inspect.iscoroutinefunction(func)
+
+    async def ainvoke(self, input: Any) -> Any:
+        """Call the function on `input`."""
+        if self._is_async:
+            return await cast(Callable[[Any], Awaitable[Any]], self.func)(input)
+        return self.func(input)
+
+
+class RunnableParallel(Runnable[Any, dict[str, Any]]):
+    """Runs several runnables on the same input concurrently; returns their outputs by key.
+
+    What `{"summary": chain_a, "keywords": chain_b} | next_step` builds.
+    """
+
+    def __init__(self, steps: Mapping[str, Any]) -> None:
+        if not steps:
+            raise UsageError("a parallel step needs at least one branch")
+        self.steps = {key: coerce_runnable(value) for key, value in steps.items()}
+
+    async def ainvoke(self, input: Any) -> dict[str, Any]:
+        """Run every branch on `input` at once."""
+        values = await asyncio.gather(*(step.ainvoke(input) for step in self.steps.values()))
+        return dict(zip(self.steps, values, strict=True))
+
+
+def coerce_runnable(obj: Any) -> Runnable[Any, Any]:
+    """A runnable for `obj`: runnables as they are, dicts in parallel, functions wrapped.
+
+    Raises:
+        UsageError: for anything else.
+    """
+    if isinstance(obj, Runnable):
+        return obj
+    if isinstance(obj, Mapping):
+        return RunnableParallel(obj)
+    if callable(obj):
+        return RunnableLambda(obj)
+    raise UsageError(f"cannot compose {type(obj).__name__} with `|`; expected a runnable")

@@ -1,0 +1,72 @@
+"""`aiochain serve`: run the simulation server until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+
+from .sim import SimServer
+
+
+def run_serve(args: argparse.Namespace) -> None:
+    """Serve with the options of `args` until interrupted."""
+    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
+    server = SimServer(
+        host=args.host,
+        port=args.port,
+        latency=args.latency,
+        latency_jitter=args.latency_jitter,
+        tokens_per_second=args.tokens_per_second,
+        rpm=args.rpm,
+        tpm=args.tpm,
+        fail_rate=args.fail_rate,
+        fail_status=args.fail_status,
+        drop_rate=args.drop_rate,
+        hang_rate=args.hang_rate,
+        stream_cut_rate=args.stream_cut_rate,
+        api_key=args.api_key,
+        seed=args.seed,
+        models=models,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(server))
+    print("aiochain serve: stopped", flush=True)
+
+
+async def _serve(server: SimServer) -> None:
+    url = await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    settings = [
+        f"latency {server.latency:g}s"
+        + (f" ±{server.latency_jitter:g}s" if server.latency_jitter else ""),
+        f"{server.tokens_per_second:g} tokens/s" if server.tokens_per_second else "no token pacing",
+        f"rpm {server.rpm:g}" if server.rpm else "no rpm limit",
+        f"tpm {server.tpm:g}" if server.tpm else "no tpm limit",
+    ]
+    faults = [
+        f"{name} {rate:g}"
+        for name, rate in (
+            ("fail", server.fail_rate),
+            ("drop", server.drop_rate),
+            ("hang", server.hang_rate),
+            ("stream-cut", server.stream_cut_rate),
+        )
+        if rate
+    ]
+    if faults:
+        settings.append("faults: " + ", ".join(faults))
+    if server.api_key:
+        settings.append("API key required")
+    print(f"aiochain serve: OpenAI-compatible simulation at {url}", flush=True)
+    print("  " + "; ".join(settings), flush=True)
+    print(f"  try: OPENAI_BASE_URL={url} aiochain demo   |   Ctrl-C stops", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await server.aclose()

@@ -1,0 +1,51 @@
+"""Run the async implementation from a sync method, once, on a fresh event loop.
+
+Every sync method (`run`, `invoke`, `generate`, ...) goes through `run_sync`, so there is one
+implementation of each operation: the async one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from ._exceptions import SyncInAsyncError
+
+T = TypeVar("T")
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop factory when the `fast` extra is installed, else None (the default loop).
+
+    `AIOCHAIN_NO_UVLOOP=1` turns it off.
+    """
+    if os.environ.get("AIOCHAIN_NO_UVLOOP"):
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+def run_sync(make_coro: Callable[[], Coroutine[Any, Any, T]], *, name: str, async_name: str) -> T:
+    """Run `make_coro()` to completion on a new event loop and return its result.
+
+    Raises:
+        SyncInAsyncError: when called from inside a running event loop, where blocking would
+            stall every other task; the message names the async method to await instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise SyncInAsyncError(
+            f"{name}() cannot be called inside a running event loop; "
+            f"use `await ....{async_name}(...)` instead"
+        )
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        return runner.run(make_coro())

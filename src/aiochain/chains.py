@@ -1,0 +1,375 @@
+"""Chains with LangChain's classic API: `run` / `arun`, `invoke` / `ainvoke`, `apply` / `aapply`.
+
+A custom chain is one small subclass of `Chain`: name its `input_keys` and `output_keys` and
+override `_acall` (or a sync `_call`, which then runs in a worker thread so that it never blocks
+the event loop). Every sync method runs the async path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, get_origin
+
+from ._exceptions import ConfigurationError, MissingVariablesError, UsageError
+from ._runnable import Runnable
+from ._sync import run_sync
+from .messages import BaseMessage
+from .output_parsers import BaseOutputParser
+from .prompts import BasePromptTemplate
+
+
+class Chain(Runnable[Any, dict[str, Any]]):
+    """The base of every chain.
+
+    Subclasses provide `input_keys` and `output_keys` (a property or a class attribute) and
+    `_acall(inputs) -> outputs`. Fields declared as class annotations can be set by keyword:
+    `MyChain(llm=llm)`.
+    """
+
+    def __init__(self, **fields: Any) -> None:
+        declared = _declared_fields(type(self))
+        unknown = [name for name in fields if name not in declared]
+        if unknown:
+            raise ConfigurationError(
+                f"{type(self).__name__} has no field {', '.join(map(repr, unknown))}; "
+                f"declare it as a class annotation (fields: {', '.join(declared) or 'none'})"
+            )
+        missing = [n for n in declared if n not in fields and not hasattr(type(self), n)]
+        if missing:
+            raise ConfigurationError(
+                f"{type(self).__name__} needs {', '.join(map(repr, missing))}"
+            )
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    @property
+    def input_keys(self) -> list[str]:
+        """The names of the inputs this chain needs."""
+        raise NotImplementedError(f"{type(self).__name__} must define input_keys")
+
+    @property
+    def output_keys(self) -> list[str]:
+        """The names of the outputs this chain returns."""
+        raise NotImplementedError(f"{type(self).__name__} must define output_keys")
+
+    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Compute the outputs from the inputs; override this (or `_call`)."""
+        if type(self)._call is not Chain._call:
+            return await asyncio.to_thread(self._call, inputs)
+        raise NotImplementedError(f"{type(self).__name__} must override _acall or _call")
+
+    def _call(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """A sync alternative to `_acall`; it runs in a worker thread."""
+        raise NotImplementedError
+
+    # --- inputs and outputs -----------------------------------------------------------------
+
+    def prep_inputs(self, input: Any) -> dict[str, Any]:
+        """The input dict for `input`: a dict as it is, or one value for a one-input chain.
+
+        Raises:
+            MissingVariablesError: naming the inputs that are missing.
+        """
+        keys = self.input_keys
+        if isinstance(input, Mapping):
+            inputs = input if type(input) is dict else dict(input)
+        elif len(keys) == 1:
+            return {keys[0]: input}
+        else:
+            raise MissingVariablesError(
+                f"{type(self).__name__} takes a dict with {', '.join(keys)}; "
+                f"got a single {type(input).__name__}",
+                missing=list(keys),
+            )
+        missing = [key for key in keys if key not in inputs]
+        if missing:
+            raise MissingVariablesError(
+                f"{type(self).__name__} is missing input(s) {', '.join(missing)} "
+                f"(it expects: {', '.join(keys)})",
+                missing=missing,
+            )
+        return inputs
+
+    def _check_outputs(self, outputs: Any) -> None:
+        if not isinstance(outputs, dict):
+            raise UsageError(
+                f"{type(self).__name__}._acall returned {type(outputs).__name__}, not a dict"
+            )
+        missing = [key for key in self.output_keys if key not in outputs]
+        if missing:
+            raise UsageError(
+                f"{type(self).__name__}._acall did not return output(s) {', '.join(missing)}"
+            )
+
+    # --- the API ----------------------------------------------------------------------------
+
+    async def ainvoke(self, input: Any, *, return_only_outputs: bool = False) -> dict[str, Any]:
+        """Run on a dict of inputs; return the inputs with the outputs added (or only outputs)."""
+        inputs = self.prep_inputs(input)
+        outputs = await self._acall(inputs)
+        self._check_outputs(outputs)
+        if return_only_outputs:
+            return outputs
+        return {**inputs, **outputs}
+
+    def invoke(self, input: Any, *, return_only_outputs: bool = False) -> dict[str, Any]:
+        """`ainvoke`, blocking; do not call from inside an event loop."""
+        return run_sync(
+            lambda: self.ainvoke(input, return_only_outputs=return_only_outputs),
+            name=f"{type(self).__name__}.invoke",
+            async_name="ainvoke",
+        )
+
+    async def acall(self, inputs: Any, return_only_outputs: bool = False) -> dict[str, Any]:
+        """LangChain's older name for `ainvoke`."""
+        return await self.ainvoke(inputs, return_only_outputs=return_only_outputs)
+
+    def __call__(self, inputs: Any, return_only_outputs: bool = False) -> dict[str, Any]:
+        """LangChain's older name for `invoke`."""
+        return self.invoke(inputs, return_only_outputs=return_only_outputs)
+
+    def _run_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> Any:
+        if len(self.output_keys) != 1:
+            raise UsageError(
+                f"{name}() returns one output but {type(self).__name__} has "
+                f"{len(self.output_keys)} ({', '.join(self.output_keys)}); use invoke() instead"
+            )
+        if args and kwargs:
+            raise UsageError(f"{name}() takes one positional input or keyword inputs, not both")
+        if len(args) > 1:
+            raise UsageError(f"{name}() takes at most one positional input, got {len(args)}")
+        return args[0] if args else kwargs
+
+    async def arun(self, *args: Any, **kwargs: Any) -> Any:
+        """Run with one positional input or keyword inputs and return the single output."""
+        inputs = self._run_inputs(args, kwargs, "arun")
+        outputs = await self.ainvoke(inputs, return_only_outputs=True)
+        return outputs[self.output_keys[0]]
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """`arun`, blocking; do not call from inside an event loop."""
+        inputs = self._run_inputs(args, kwargs, "run")
+        return run_sync(
+            lambda: self.ainvoke(inputs, return_only_outputs=True),
+            name=f"{type(self).__name__}.run",
+            async_name="arun",
+        )[self.output_keys[0]]
+
+    async def aapply(self, input_list: Sequence[Any]) -> list[dict[str, Any]]:
+        """Run on every input concurrently; return each one's outputs, in input order."""
+        return list(
+            await asyncio.gather(
+                *(self.ainvoke(item, return_only_outputs=True) for item in input_list)
+            )
+        )
+
+    def apply(self, input_list: Sequence[Any]) -> list[dict[str, Any]]:
+        """`aapply`, blocking; do not call from inside an event loop."""
+        return run_sync(
+            lambda: self.aapply(input_list),
+            name=f"{type(self).__name__}.apply",
+            async_name="aapply",
+        )
+
+
+def _declared_fields(cls: type) -> list[str]:
+    names: list[str] = []
+    for klass in reversed(cls.__mro__):
+        if klass in (Chain, Runnable, object) or not issubclass(klass, Chain):
+            continue
+        for name, annotation in vars(klass).get("__annotations__", {}).items():
+            if name.startswith("_") or name in names:
+                continue
+            text = annotation if isinstance(annotation, str) else repr(annotation)
+            if get_origin(annotation) is ClassVar or "ClassVar" in text:
+                continue
+            names.append(name)
+    return names
+
+
+def _text_of(output: Any) -> Any:
+    return output.content if isinstance(output, BaseMessage) else output
+
+
+class LLMChain(Chain):
+    """A prompt, a model and an optional parser: format, call, parse.
+
+    Args:
+        llm: the model (any runnable taking a prompt value: `OpenAI`, `ChatOpenAI`, ...).
+        prompt: the prompt template; its variables are the chain's inputs.
+        output_parser: parses the model's text; None returns the text.
+        output_key: the name of the single output.
+    """
+
+    def __init__(
+        self,
+        *,
+        llm: Runnable[Any, Any],
+        prompt: BasePromptTemplate,
+        output_parser: BaseOutputParser[Any] | None = None,
+        output_key: str = "text",
+    ) -> None:
+        if not isinstance(prompt, BasePromptTemplate):
+            raise ConfigurationError(
+                f"LLMChain's prompt must be a PromptTemplate or ChatPromptTemplate, "
+                f"got {type(prompt).__name__}"
+            )
+        if not isinstance(llm, Runnable):
+            raise ConfigurationError(f"LLMChain's llm must be a model, got {type(llm).__name__}")
+        self.llm = llm
+        self.prompt = prompt
+        self.output_parser = output_parser
+        self.output_key = output_key
+
+    @property
+    def input_keys(self) -> list[str]:
+        return self.prompt.input_variables
+
+    @property
+    def output_keys(self) -> list[str]:
+        return [self.output_key]
+
+    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        variables = {key: inputs[key] for key in self.prompt.input_variables}
+        output = _text_of(await self.llm.ainvoke(self.prompt.format_prompt(**variables)))
+        if self.output_parser is not None:
+            output = self.output_parser.parse(output)
+        return {self.output_key: output}
+
+    async def apredict(self, **kwargs: Any) -> Any:
+        """Run with keyword inputs and return the output."""
+        return (await self.ainvoke(kwargs, return_only_outputs=True))[self.output_key]
+
+    def predict(self, **kwargs: Any) -> Any:
+        """`apredict`, blocking; do not call from inside an event loop."""
+        return run_sync(
+            lambda: self.apredict(**kwargs), name="LLMChain.predict", async_name="apredict"
+        )
+
+    async def agenerate(self, input_list: Sequence[Mapping[str, Any]]) -> Any:
+        """Format every input and call the model's `agenerate` once over all the prompts."""
+        agenerate = getattr(self.llm, "agenerate", None)
+        if agenerate is None:
+            raise UsageError(f"{type(self.llm).__name__} has no agenerate(); use aapply()")
+        prompts = []
+        for item in input_list:
+            inputs = self.prep_inputs(item)
+            prompts.append(
+                self.prompt.format_prompt(**{k: inputs[k] for k in self.prompt.input_variables})
+            )
+        return await agenerate(prompts)
+
+    def generate(self, input_list: Sequence[Mapping[str, Any]]) -> Any:
+        """`agenerate`, blocking; do not call from inside an event loop."""
+        return run_sync(
+            lambda: self.agenerate(input_list), name="LLMChain.generate", async_name="agenerate"
+        )
+
+
+class SequentialChain(Chain):
+    """Chains run one after another, each reading any earlier input or output by name.
+
+    Args:
+        chains: the chains, in order.
+        input_variables: the inputs of the whole sequence.
+        output_variables: what it returns; default the last chain's outputs (or, with
+            `return_all`, every intermediate output).
+        return_all: return every output of every step.
+    """
+
+    def __init__(
+        self,
+        *,
+        chains: Sequence[Chain],
+        input_variables: Sequence[str],
+        output_variables: Sequence[str] | None = None,
+        return_all: bool = False,
+    ) -> None:
+        if not chains:
+            raise ConfigurationError("SequentialChain needs at least one chain")
+        known = list(input_variables)
+        produced: list[str] = []
+        for position, chain in enumerate(chains, 1):
+            missing = [key for key in chain.input_keys if key not in known]
+            if missing:
+                raise ConfigurationError(
+                    f"step {position} ({type(chain).__name__}) needs {', '.join(missing)}, "
+                    f"which no input or earlier step provides (available: {', '.join(known)})"
+                )
+            clash = [key for key in chain.output_keys if key in known]
+            if clash:
+                raise ConfigurationError(
+                    f"step {position} ({type(chain).__name__}) outputs {', '.join(clash)}, "
+                    "which is already an input or an earlier output"
+                )
+            known.extend(chain.output_keys)
+            produced.extend(chain.output_keys)
+        if output_variables is None:
+            output_variables = produced if return_all else list(chains[-1].output_keys)
+        unknown = [key for key in output_variables if key not in known]
+        if unknown:
+            raise ConfigurationError(
+                f"output_variables {', '.join(unknown)} are produced by no step "
+                f"(available: {', '.join(known)})"
+            )
+        self.chains = list(chains)
+        self.input_variables = list(input_variables)
+        self.output_variables = list(output_variables)
+
+    @property
+    def input_keys(self) -> list[str]:
+        return self.input_variables
+
+    @property
+    def output_keys(self) -> list[str]:
+        return self.output_variables
+
+    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        known = dict(inputs)
+        for chain in self.chains:
+            step_inputs = {key: known[key] for key in chain.input_keys}
+            known.update(await chain.ainvoke(step_inputs, return_only_outputs=True))
+        return {key: known[key] for key in self.output_variables}
+
+
+class SimpleSequentialChain(Chain):
+    """Chains of one input and one output each, the output of one the input of the next.
+
+    Args:
+        chains: the chains, in order.
+        strip_outputs: strip white space from each intermediate output.
+    """
+
+    input_key: ClassVar[str] = "input"
+    output_key: ClassVar[str] = "output"
+
+    def __init__(self, *, chains: Sequence[Chain], strip_outputs: bool = False) -> None:
+        if not chains:
+            raise ConfigurationError("SimpleSequentialChain needs at least one chain")
+        for position, chain in enumerate(chains, 1):
+            if len(chain.input_keys) != 1 or len(chain.output_keys) != 1:
+                raise ConfigurationError(
+                    f"step {position} ({type(chain).__name__}) must have one input and one "
+                    f"output, has inputs {chain.input_keys} and outputs {chain.output_keys}"
+                )
+        self.chains = list(chains)
+        self.strip_outputs = strip_outputs
+
+    @property
+    def input_keys(self) -> list[str]:
+        return [self.input_key]
+
+    @property
+    def output_keys(self) -> list[str]:
+        return [self.output_key]
+
+    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        value = inputs[self.input_key]
+        for chain in self.chains:
+            value = (await chain.ainvoke({chain.input_keys[0]: value}, return_only_outputs=True))[
+                chain.output_keys[0]
+            ]
+            if self.strip_outputs and isinstance(value, str):
+                value = value.strip()
+        return {self.output_key: value}

@@ -1,0 +1,108 @@
+"""The `aiochain` command: `demo` and `serve`.
+
+Thin by design: parse, call the library, and turn an `AiochainError` into one line on stderr
+with exit status 1 (2 for usage errors). `--debug` shows the traceback. Each command imports
+what it needs (rich, the simulation server) only when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from ._exceptions import AiochainError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (`aiochain serve: error: ...`), status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _number(kind: Callable[[str], Any], low: float | None, high: float | None,
+            what: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return value
+
+    return parse
+
+
+_SECONDS = _number(float, 0.0, None, "a number of seconds >= 0")
+_RATE = _number(float, 0.0, 1.0, "a fraction from 0 to 1")
+_POSITIVE = _number(float, 1e-9, None, "a number > 0")
+_PORT = _number(int, 0, 65535, "a port from 0 to 65535")
+_STATUS = _number(int, 400, 599, "an HTTP error status from 400 to 599")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `aiochain` command."""
+    parser = _Parser(prog="aiochain", description="Run LLM chains concurrently with asyncio.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    demo = commands.add_parser(
+        "demo", help="run the tutorial's two summaries offline, one by one and concurrently"
+    )
+    demo.add_argument("--latency", type=_SECONDS, default=1.0,
+                      help="simulated seconds per call (default 1)")
+
+    serve = commands.add_parser("serve", help="run the OpenAI-compatible simulation server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=_PORT, default=8000, help="port (default 8000; 0: any)")
+    serve.add_argument("--latency", type=_SECONDS, default=0.5,
+                       help="seconds to the first token (default 0.5)")
+    serve.add_argument("--latency-jitter", type=_SECONDS, default=0.0,
+                       help="latency varies by up to this many seconds either way")
+    serve.add_argument("--tokens-per-second", type=_SECONDS, default=0.0,
+                       help="pace of tokens after the first (default 0: all at once)")
+    serve.add_argument("--rpm", type=_POSITIVE, help="requests per minute per API key")
+    serve.add_argument("--tpm", type=_POSITIVE, help="tokens per minute per API key")
+    serve.add_argument("--fail-rate", type=_RATE, default=0.0,
+                       help="share of requests that fail with --fail-status")
+    serve.add_argument("--fail-status", type=_STATUS, default=500,
+                       help="status of injected failures (default 500)")
+    serve.add_argument("--drop-rate", type=_RATE, default=0.0,
+                       help="share of requests whose connection is cut")
+    serve.add_argument("--hang-rate", type=_RATE, default=0.0,
+                       help="share of requests never answered")
+    serve.add_argument("--stream-cut-rate", type=_RATE, default=0.0,
+                       help="share of streams cut before [DONE]")
+    serve.add_argument("--api-key", help="require this bearer key (others get 401)")
+    serve.add_argument("--seed", type=int, default=0, help="seed of answers and faults")
+    serve.add_argument("--models", help="comma-separated model names to serve (default: "
+                       "common OpenAI names)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            from ._demo import run_demo
+
+            run_demo(latency=args.latency)
+        elif args.command == "serve":
+            from ._serve_command import run_serve
+
+            run_serve(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except AiochainError as exc:
+        if args.debug:
+            raise
+        print(f"aiochain {args.command}: error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, UsageError) else 1
+    return 0

@@ -1,0 +1,71 @@
+"""`OpenAI`: a completion model on the `/completions` endpoint, as LangChain's `OpenAI` is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ._exceptions import BadResponseError
+from ._openai import BaseOpenAI
+from ._sync import run_sync
+from ._types import JSONDict, LanguageModelInput
+from .messages import to_messages
+from .outputs import Generation, Usage
+from .prompts import ChatPromptValue, PromptValue
+
+
+class OpenAI(BaseOpenAI[str]):
+    """A completion model (default `gpt-3.5-turbo-instruct`); `ainvoke` returns the text.
+
+    `max_tokens` defaults to 256, as in LangChain: the endpoint's own default is 16 tokens, which
+    cuts most answers short. See `BaseOpenAI` for every option.
+    """
+
+    _path = "/completions"
+    default_model = "gpt-3.5-turbo-instruct"
+
+    def __init__(self, *, max_tokens: int | None = 256, **kwargs: Any) -> None:
+        super().__init__(max_tokens=max_tokens, **kwargs)
+
+    def _payload(self, input: LanguageModelInput) -> JSONDict:
+        if isinstance(input, str):
+            prompt = input
+        elif isinstance(input, PromptValue):
+            prompt = input.to_string()
+        else:
+            prompt = ChatPromptValue(to_messages(input)).to_string()
+        payload = self._base_payload.copy()
+        payload["prompt"] = prompt
+        return payload
+
+    def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
+        try:
+            return [
+                Generation(
+                    text=choice["text"],
+                    generation_info={"finish_reason": choice.get("finish_reason")},
+                )
+                for choice in self._choices_of(data)
+            ]
+        except (KeyError, TypeError) as exc:
+            raise BadResponseError(
+                f"{self.base_url}{self._path} answered choices without text", body=str(data)[:2000]
+            ) from exc
+
+    async def ainvoke(self, input: LanguageModelInput) -> str:
+        """The generated text for one prompt."""
+        data = await self._apost(self._payload(input))
+        self._usage_of(data)
+        choice = self._choices_of(data)[0]
+        text = choice.get("text")
+        if not isinstance(text, str):
+            raise BadResponseError(
+                f"{self.base_url}{self._path} answered a choice without text",
+                body=str(data)[:2000],
+            )
+        return text
+
+    def __call__(self, prompt: str, stop: Sequence[str] | None = None) -> str:
+        """The old LangChain call style, `llm("prompt")`; blocking."""
+        del stop  # accepted for compatibility; set `stop` on the model instead
+        return run_sync(lambda: self.ainvoke(prompt), name="OpenAI.__call__", async_name="ainvoke")

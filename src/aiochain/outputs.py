@@ -1,0 +1,76 @@
+"""What LLM calls return: generations, token usage and the batch result of `generate`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .messages import AIMessage
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts of one call, or totals over many (`+` adds them up)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    requests: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.total_tokens + other.total_tokens,
+            self.requests + other.requests,
+        )
+
+    def add(self, other: Usage) -> None:
+        """Add `other` into these totals in place."""
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.total_tokens += other.total_tokens
+        self.requests += other.requests
+
+    def to_dict(self) -> dict[str, int]:
+        """The counts in OpenAI's `usage` shape (without `requests`)."""
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass(slots=True)
+class Generation:
+    """One text a completion model generated.
+
+    Attributes:
+        text: the generated text.
+        generation_info: the finish reason and other per-choice details.
+    """
+
+    text: str
+    generation_info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ChatGeneration(Generation):
+    """One message a chat model generated; `text` is its content."""
+
+    message: AIMessage = field(default_factory=lambda: AIMessage(""))
+
+
+@dataclass(slots=True)
+class LLMResult:
+    """The result of `generate` / `agenerate`: one list of generations per prompt.
+
+    Attributes:
+        generations: `generations[i]` are the choices for prompt `i` (more than one when n > 1).
+        llm_output: `{"token_usage": {...}, "model_name": ...}`, as LangChain reports it.
+        usage: the token usage summed over every prompt.
+    """
+
+    generations: list[list[Generation]]
+    llm_output: dict[str, Any] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)

@@ -1,0 +1,349 @@
+"""Prompt templates: `PromptTemplate` for completion models, `ChatPromptTemplate` for chat models.
+
+Templates use `str.format` syntax restricted to plain `{name}` fields (`{{` and `}}` escape a
+brace). Attribute access, indexing, conversions and format specs (`{x.__class__}`, `{x[0]}`,
+`{x!r:>10}`) are rejected when the template is built: templates may come from users, and full
+`str.format` lets a template read attributes of the objects it is given, an injection hole
+other libraries have had. A template is compiled once into literal/field pairs, so `format`
+is a join, not a parse.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Union
+
+from ._exceptions import MissingVariablesError, TemplateError
+from ._runnable import PureRunnable
+from .messages import BaseMessage, HumanMessage, message_class
+
+_parse_format = string.Formatter().parse
+
+PartialValue = Union[str, Callable[[], str]]  # noqa: UP007 - a runtime alias
+
+
+class PromptValue:
+    """A formatted prompt, convertible for either kind of model."""
+
+    __slots__ = ()
+
+    def to_string(self) -> str:
+        """The prompt as one string, for completion models."""
+        raise NotImplementedError
+
+    def to_messages(self) -> list[BaseMessage]:
+        """The prompt as messages, for chat models."""
+        raise NotImplementedError
+
+
+class StringPromptValue(PromptValue):
+    """A prompt that is one string; chat models receive it as one human message."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def to_string(self) -> str:
+        return self.text
+
+    def to_messages(self) -> list[BaseMessage]:
+        return [HumanMessage(self.text)]
+
+    def __repr__(self) -> str:
+        return f"StringPromptValue(text={self.text!r})"
+
+
+class ChatPromptValue(PromptValue):
+    """A prompt that is a list of messages; completion models receive them as labelled lines."""
+
+    __slots__ = ("messages",)
+
+    def __init__(self, messages: list[BaseMessage]) -> None:
+        self.messages = messages
+
+    def to_string(self) -> str:
+        return "\n".join(f"{_LABELS[m.type]}: {m.content}" for m in self.messages)
+
+    def to_messages(self) -> list[BaseMessage]:
+        return list(self.messages)
+
+    def __repr__(self) -> str:
+        return f"ChatPromptValue(messages={self.messages!r})"
+
+
+_LABELS = {"system": "System", "human": "Human", "ai": "AI", "tool": "Tool"}
+
+
+def compile_template(template: str) -> tuple[tuple[tuple[str, str | None], ...], list[str]]:
+    """Split `template` into (literal, field-or-None) pairs and list its fields in order.
+
+    Raises:
+        TemplateError: for unbalanced braces or any field that is not a plain `{name}`.
+    """
+    if not isinstance(template, str):
+        raise TemplateError(f"a template must be a string, got {type(template).__name__}")
+    parts: list[tuple[str, str | None]] = []
+    names: list[str] = []
+    try:
+        for literal, field, spec, conversion in _parse_format(template):
+            if field is None:
+                parts.append((literal, None))
+                continue
+            shown = "{" + field + (f"!{conversion}" if conversion else "")
+            shown += (f":{spec}" if spec else "") + "}"
+            if not field:
+                raise TemplateError(
+                    f"template field {shown} has no name; use a named field like {{text}}"
+                )
+            if not field.isidentifier():
+                raise TemplateError(
+                    f"template field {shown} is not allowed: only plain {{name}} fields, "
+                    "no attribute access or indexing (write {{ and }} for literal braces)"
+                )
+            if conversion or spec:
+                raise TemplateError(
+                    f"template field {shown} is not allowed: conversions and format specs "
+                    "are not supported; format the value before passing it"
+                )
+            parts.append((literal, field))
+            if field not in names:
+                names.append(field)
+    except ValueError as exc:
+        raise TemplateError(
+            f"malformed template ({exc}); write {{{{ and }}}} for literal braces: "
+            f"{template[:60]!r}"
+        ) from None
+    return tuple(parts), names
+
+
+def _render(parts: tuple[tuple[str, str | None], ...], values: Mapping[str, Any]) -> str:
+    out: list[str] = []
+    for literal, name in parts:
+        if literal:
+            out.append(literal)
+        if name is not None:
+            value = values[name]
+            out.append(value if type(value) is str else str(value))
+    return "".join(out)
+
+
+def _check_variables(
+    what: str, required: Sequence[str], allowed: Iterable[str], given: Mapping[str, Any]
+) -> None:
+    missing = [name for name in required if name not in given]
+    allowed_set = set(allowed)
+    unexpected = [name for name in given if name not in allowed_set]
+    if not missing and not unexpected:
+        return
+    problems = []
+    if missing:
+        problems.append("missing " + ", ".join(missing))
+    if unexpected:
+        problems.append("unexpected " + ", ".join(unexpected))
+    expects = ", ".join(required) or "no variables"
+    raise MissingVariablesError(
+        f"{what}: {'; '.join(problems)} (it expects: {expects})",
+        missing=missing,
+        unexpected=unexpected,
+    )
+
+
+def _resolve_partials(partials: Mapping[str, PartialValue]) -> dict[str, Any]:
+    return {k: (v() if callable(v) else v) for k, v in partials.items()}
+
+
+class BasePromptTemplate(PureRunnable[Any, PromptValue]):
+    """What both templates share: variables, partials, and `invoke` for `|` composition."""
+
+    input_variables: list[str]
+    partial_variables: dict[str, PartialValue]
+
+    def format_prompt(self, **kwargs: Any) -> PromptValue:
+        """Fill the template and return a prompt value for either kind of model."""
+        raise NotImplementedError
+
+    def invoke(self, input: Any) -> PromptValue:
+        """Fill the template from a dict of variables (or one value for a one-variable prompt)."""
+        if isinstance(input, Mapping):
+            return self.format_prompt(**input)
+        if len(self.input_variables) == 1:
+            return self.format_prompt(**{self.input_variables[0]: input})
+        raise MissingVariablesError(
+            f"{type(self).__name__} expects a dict with {', '.join(self.input_variables)}, "
+            f"got {type(input).__name__}",
+            missing=list(self.input_variables),
+        )
+
+
+class PromptTemplate(BasePromptTemplate):
+    """A string template with `{name}` fields.
+
+    Args:
+        template: the template text.
+        input_variables: the field names; when given they must match the template's fields.
+        partial_variables: values (or zero-argument functions) fixed in advance.
+        template_format: only "f-string" is supported.
+    """
+
+    def __init__(
+        self,
+        *,
+        template: str,
+        input_variables: Sequence[str] | None = None,
+        partial_variables: Mapping[str, PartialValue] | None = None,
+        template_format: str = "f-string",
+    ) -> None:
+        if template_format != "f-string":
+            raise TemplateError(
+                f"template_format {template_format!r} is not supported; only 'f-string' is"
+            )
+        self.template = template
+        self._parts, fields = compile_template(template)
+        self.partial_variables = dict(partial_variables or {})
+        unknown_partials = [k for k in self.partial_variables if k not in fields]
+        if unknown_partials:
+            raise TemplateError(
+                f"partial variables not in the template: {', '.join(unknown_partials)}"
+            )
+        variables = [f for f in fields if f not in self.partial_variables]
+        if input_variables is not None and set(input_variables) != set(variables):
+            raise TemplateError(
+                f"input_variables {list(input_variables)} do not match the template's fields "
+                f"{variables}"
+            )
+        self.input_variables = variables
+
+    @classmethod
+    def from_template(cls, template: str, **kwargs: Any) -> PromptTemplate:
+        """Build a template whose variables are the fields of `template`."""
+        return cls(template=template, **kwargs)
+
+    def format(self, **kwargs: Any) -> str:
+        """Fill the template.
+
+        Raises:
+            MissingVariablesError: naming every missing and every unexpected variable.
+        """
+        if self.partial_variables:
+            kwargs = {**_resolve_partials(self.partial_variables), **kwargs}
+            _check_variables(
+                "PromptTemplate.format",
+                self.input_variables,
+                [*self.input_variables, *self.partial_variables],
+                kwargs,
+            )
+        elif len(kwargs) != len(self.input_variables) or any(
+            name not in kwargs for name in self.input_variables
+        ):
+            _check_variables(
+                "PromptTemplate.format", self.input_variables, self.input_variables, kwargs
+            )
+        return _render(self._parts, kwargs)
+
+    def format_prompt(self, **kwargs: Any) -> StringPromptValue:
+        """Fill the template and wrap the text as a prompt value."""
+        return StringPromptValue(self.format(**kwargs))
+
+    def partial(self, **kwargs: PartialValue) -> PromptTemplate:
+        """A copy with some variables fixed (values or zero-argument functions)."""
+        return PromptTemplate(
+            template=self.template, partial_variables={**self.partial_variables, **kwargs}
+        )
+
+    def __add__(self, other: PromptTemplate | str) -> PromptTemplate:
+        text = other if isinstance(other, str) else other.template
+        return PromptTemplate(template=self.template + text)
+
+    def __repr__(self) -> str:
+        return f"PromptTemplate(template={self.template!r})"
+
+
+MessageTemplateLike = Union[BaseMessage, tuple[str, str], str]  # noqa: UP007 - a runtime alias
+
+
+class ChatPromptTemplate(BasePromptTemplate):
+    """A list of message templates, each a `(role, template)` pair or a fixed message.
+
+    Roles: `system`, `human` (or `user`), `ai` (or `assistant`).
+    """
+
+    def __init__(
+        self,
+        messages: Sequence[MessageTemplateLike],
+        *,
+        partial_variables: Mapping[str, PartialValue] | None = None,
+    ) -> None:
+        self._messages: list[tuple[type[BaseMessage], PromptTemplate] | BaseMessage] = []
+        fields: list[str] = []
+        for item in messages:
+            if isinstance(item, BaseMessage):
+                self._messages.append(item)
+                continue
+            if isinstance(item, str):
+                item = ("human", item)
+            if not (isinstance(item, tuple) and len(item) == 2):
+                raise TemplateError(
+                    f"a chat message template must be a (role, template) pair, got {item!r}"
+                )
+            role, text = item
+            template = PromptTemplate(template=text)
+            self._messages.append((message_class(role), template))
+            fields.extend(f for f in template.input_variables if f not in fields)
+        self.partial_variables = dict(partial_variables or {})
+        unknown_partials = [k for k in self.partial_variables if k not in fields]
+        if unknown_partials:
+            raise TemplateError(
+                f"partial variables not in the template: {', '.join(unknown_partials)}"
+            )
+        self.input_variables = [f for f in fields if f not in self.partial_variables]
+        self._fields = fields
+
+    @classmethod
+    def from_messages(cls, messages: Sequence[MessageTemplateLike]) -> ChatPromptTemplate:
+        """Build from `[("system", "..."), ("human", "...{x}")]`."""
+        return cls(messages)
+
+    @classmethod
+    def from_template(cls, template: str) -> ChatPromptTemplate:
+        """One human message from a template string."""
+        return cls([("human", template)])
+
+    def format_messages(self, **kwargs: Any) -> list[BaseMessage]:
+        """Fill every message template.
+
+        Raises:
+            MissingVariablesError: naming every missing and every unexpected variable.
+        """
+        if self.partial_variables:
+            kwargs = {**_resolve_partials(self.partial_variables), **kwargs}
+        _check_variables("ChatPromptTemplate.format", self.input_variables, self._fields, kwargs)
+        out: list[BaseMessage] = []
+        for item in self._messages:
+            if isinstance(item, BaseMessage):
+                out.append(item)
+            else:
+                cls, template = item
+                out.append(cls(_render(template._parts, kwargs)))
+        return out
+
+    def format_prompt(self, **kwargs: Any) -> ChatPromptValue:
+        """Fill every message template and wrap the messages as a prompt value."""
+        return ChatPromptValue(self.format_messages(**kwargs))
+
+    def format(self, **kwargs: Any) -> str:
+        """The filled messages as labelled lines (`System: ...`, `Human: ...`)."""
+        return self.format_prompt(**kwargs).to_string()
+
+    def partial(self, **kwargs: PartialValue) -> ChatPromptTemplate:
+        """A copy with some variables fixed (values or zero-argument functions)."""
+        copy = ChatPromptTemplate([], partial_variables=None)
+        copy._messages = list(self._messages)
+        copy._fields = list(self._fields)
+        copy.partial_variables = {**self.partial_variables, **kwargs}
+        copy.input_variables = [f for f in self._fields if f not in copy.partial_variables]
+        return copy
+
+    def __repr__(self) -> str:
+        return f"ChatPromptTemplate(input_variables={self.input_variables!r})"

@@ -1,0 +1,792 @@
+"""The simulation server: OpenAI's chat and completions endpoints on aiohttp, on 127.0.0.1.
+
+It shares no wire-format code with the aiochain client (only the error root, for bad options), so
+each checks the other. Every request goes through the same steps, in this order:
+auth (401) -> body and model checks (400, 404) -> rate limits (429) -> injected faults ->
+latency -> answer (JSON, or server-sent events when `stream` is true).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import math
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from .._exceptions import ConfigurationError
+from ._ratelimit import Bucket, format_duration
+from ._text import answer, count_tokens
+
+try:
+    import orjson
+
+    def _dumps(obj: Any) -> bytes:
+        encoded: bytes = orjson.dumps(obj)
+        return encoded
+
+    _loads: Callable[[bytes], Any] = orjson.loads
+except ImportError:  # pragma: no cover - depends on the environment
+    import json
+
+    def _dumps(obj: Any) -> bytes:
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+    _loads = json.loads
+
+DEFAULT_MODELS = (
+    "gpt-4o-mini",
+    "gpt-4o",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4.1-nano",
+    "gpt-4-turbo",
+    "gpt-3.5-turbo",
+    "gpt-3.5-turbo-instruct",
+    "o3-mini",
+    "o4-mini",
+)
+
+
+class _Reject(Exception):
+    """An error answer, raised inside a handler and turned into a JSON response."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+        self.headers = headers or {}
+
+
+class SimServer:
+    """An OpenAI-compatible server that simulates latency, streaming, rate limits and faults.
+
+    Use it as `async with SimServer(latency=1.0) as base_url:` (the URL ends in `/v1`), or from
+    sync code as `with SimServer(...).serve_in_thread() as base_url:`.
+
+    Args:
+        host: the address to bind; 127.0.0.1 unless told otherwise.
+        port: the port; 0 picks a free one.
+        latency: seconds before the first token.
+        latency_jitter: the latency varies uniformly by up to this much either way.
+        tokens_per_second: the pace of tokens after the first; 0 sends them all at once. A
+            non-streamed answer arrives when its stream would have ended.
+        rpm: requests per minute per API key, or None for no limit.
+        tpm: tokens (prompt plus completion) per minute per API key, or None.
+        rate_window: seconds of the per-minute budget a bucket holds (see `_ratelimit`).
+        fail_rate: share of requests answered with `fail_status` and an error body.
+        fail_status: the status of those failures (default 500).
+        drop_rate: share of requests whose connection is cut before any answer.
+        hang_rate: share of requests never answered (until the client gives up).
+        stream_cut_rate: share of streams cut halfway, before `[DONE]`.
+        api_key: when set, requests with another bearer get 401.
+        seed: the seed of answers and of fault and jitter draws.
+        models: the model names served; others get 404.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        latency_jitter: float = 0.0,
+        tokens_per_second: float = 0.0,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        rate_window: float = 1.0,
+        fail_rate: float = 0.0,
+        fail_status: int = 500,
+        drop_rate: float = 0.0,
+        hang_rate: float = 0.0,
+        stream_cut_rate: float = 0.0,
+        api_key: str | None = None,
+        seed: int = 0,
+        models: Sequence[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        for name, value in (
+            ("latency", latency),
+            ("latency_jitter", latency_jitter),
+            ("tokens_per_second", tokens_per_second),
+        ):
+            if not isinstance(value, int | float) or value < 0:
+                raise ConfigurationError(f"{name} must be a number >= 0, got {value!r}")
+        for name, limit in (("rpm", rpm), ("tpm", tpm)):
+            if limit is not None and (not isinstance(limit, int | float) or limit <= 0):
+                raise ConfigurationError(f"{name} must be a number > 0, got {limit!r}")
+        if rate_window <= 0:
+            raise ConfigurationError(f"rate_window must be > 0, got {rate_window!r}")
+        rates = (fail_rate, drop_rate, hang_rate)
+        for name, rate in zip(("fail_rate", "drop_rate", "hang_rate"), rates, strict=True):
+            if not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
+                raise ConfigurationError(f"{name} must be between 0 and 1, got {rate!r}")
+        if sum(rates) > 1.0:
+            raise ConfigurationError("fail_rate + drop_rate + hang_rate must not exceed 1")
+        if not 0.0 <= stream_cut_rate <= 1.0:
+            raise ConfigurationError(
+                f"stream_cut_rate must be between 0 and 1, got {stream_cut_rate!r}"
+            )
+        if not 400 <= fail_status <= 599:
+            raise ConfigurationError(f"fail_status must be a 4xx or 5xx status, got {fail_status}")
+        if not 0 <= port <= 65535:
+            raise ConfigurationError(f"port must be between 0 and 65535, got {port}")
+        self.host = host
+        self.port = port
+        self.latency = float(latency)
+        self.latency_jitter = float(latency_jitter)
+        self.tokens_per_second = float(tokens_per_second)
+        self.rpm = rpm
+        self.tpm = tpm
+        self.rate_window = rate_window
+        self.fail_rate = fail_rate
+        self.fail_status = fail_status
+        self.drop_rate = drop_rate
+        self.hang_rate = hang_rate
+        self.stream_cut_rate = stream_cut_rate
+        self.api_key = api_key
+        self.seed = seed
+        self.models = tuple(models) if models else DEFAULT_MODELS
+        self._model_set = frozenset(self.models)
+        self._clock = clock
+        self._fault_rng = random.Random(seed)
+        self._jitter_rng = random.Random(seed + 1)
+        self._ids = itertools.count(1)
+        self._buckets: dict[str, tuple[Bucket | None, Bucket | None]] = {}
+        self._runner: web.AppRunner | None = None
+        self._closing: asyncio.Event | None = None
+        self.base_url = ""
+        self.reset_stats()
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        """Start serving and return the base URL (ending in `/v1`)."""
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_post("/v1/completions", self._completions)
+        app.router.add_get("/v1/models", self._list_models)
+        app.router.add_get("/v1/models/{model}", self._get_model)
+        app.router.add_get("/health", self._health)
+        app.router.add_get("/stats", self._get_stats)
+        app.router.add_post("/stats/reset", self._reset_stats)
+        app.router.add_route("*", "/{tail:.*}", self._unknown_path)
+        self._closing = asyncio.Event()
+        # handler_cancellation: a client that gives up frees its slot in `in_flight` at once.
+        runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=0.25, handler_cancellation=True
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, backlog=4096)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise ConfigurationError(
+                f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}"
+            ) from exc
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        self.base_url = f"http://{shown}:{self.port}/v1"
+        return self.base_url
+
+    async def aclose(self) -> None:
+        """Stop serving: hanging requests are cut, the rest get `shutdown_timeout` to finish."""
+        if self._closing is not None:
+            self._closing.set()
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    async def __aenter__(self) -> str:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    @contextlib.contextmanager
+    def serve_in_thread(self) -> Iterator[str]:
+        """Run the server on its own event loop in a background thread; yields the base URL.
+
+        For sync code (and for programs under test that run in another process).
+        """
+        started = threading.Event()
+        stop: asyncio.Event | None = None
+        loop_box: list[asyncio.AbstractEventLoop] = []
+        failure: list[BaseException] = []
+
+        async def serve() -> None:
+            nonlocal stop
+            stop = asyncio.Event()
+            loop_box.append(asyncio.get_running_loop())
+            try:
+                await self.start()
+            except BaseException as exc:
+                failure.append(exc)
+                started.set()
+                return
+            started.set()
+            try:
+                await stop.wait()
+            finally:
+                await self.aclose()
+
+        thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+        thread.start()
+        started.wait()
+        if failure:
+            thread.join()
+            raise failure[0]
+        try:
+            yield self.base_url
+        finally:
+            assert stop is not None
+            loop_box[0].call_soon_threadsafe(stop.set)
+            thread.join()
+
+    # --- stats ------------------------------------------------------------------------------
+
+    def reset_stats(self) -> None:
+        """Zero every counter (in-flight requests stay counted as in flight)."""
+        in_flight = getattr(self, "_in_flight", 0)
+        self._in_flight = in_flight
+        self._max_in_flight = in_flight
+        self._by_status: Counter[str] = Counter()
+        self._tokens_in = 0
+        self._tokens_out = 0
+        self._rate_limited = 0
+        self._faults: Counter[str] = Counter()
+        self._prompt_counts: Counter[bytes] = Counter()
+
+    def stats(self) -> dict[str, Any]:
+        """The counters `/stats` serves."""
+        requests: dict[str, dict[str, int]] = {}
+        for key, count in sorted(self._by_status.items()):
+            endpoint, status = key.rsplit(" ", 1)
+            requests.setdefault(endpoint, {})[status] = count
+        counts = self._prompt_counts.values()
+        return {
+            "requests": requests,
+            "requests_total": sum(self._by_status.values()),
+            "tokens_in": self._tokens_in,
+            "tokens_out": self._tokens_out,
+            "in_flight": self._in_flight,
+            "max_in_flight": self._max_in_flight,
+            "rate_limited": self._rate_limited,
+            "faults": dict(self._faults),
+            "distinct_prompts": len(self._prompt_counts),
+            "max_requests_per_prompt": max(counts, default=0),
+        }
+
+    # --- small endpoints --------------------------------------------------------------------
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return _json_response({"status": "ok"})
+
+    async def _get_stats(self, request: web.Request) -> web.Response:
+        return _json_response(self.stats())
+
+    async def _reset_stats(self, request: web.Request) -> web.Response:
+        self.reset_stats()
+        return _json_response({"status": "reset"})
+
+    async def _list_models(self, request: web.Request) -> web.Response:
+        return _json_response(
+            {"object": "list", "data": [_model_object(m) for m in self.models]}
+        )
+
+    async def _get_model(self, request: web.Request) -> web.Response:
+        model = request.match_info["model"]
+        if model not in self._model_set:
+            return _error_response(_unknown_model(model))
+        return _json_response(_model_object(model))
+
+    async def _unknown_path(self, request: web.Request) -> web.Response:
+        hint = "" if request.path.startswith("/v1/") else "; the API lives under /v1"
+        return _error_response(
+            _Reject(404, f"Invalid URL ({request.method} {request.path}){hint}", code=None)
+        )
+
+    # --- completions ------------------------------------------------------------------------
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, chat=True)
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, chat=False)
+
+    async def _serve(self, request: web.Request, *, chat: bool) -> web.StreamResponse:
+        endpoint = "chat.completions" if chat else "completions"
+        self._in_flight += 1
+        if self._in_flight > self._max_in_flight:
+            self._max_in_flight = self._in_flight
+        outcome = "cancelled"
+        try:
+            response = await self._answer(request, chat)
+            outcome = str(response.status)
+            return response
+        except _Reject as reject:
+            outcome = str(reject.status)
+            return _error_response(reject)
+        except _Dropped as dropped:
+            outcome = dropped.outcome
+            transport = request.transport
+            if transport is not None:
+                transport.close()
+            raise asyncio.CancelledError from None
+        except ConnectionResetError:
+            # The client went away mid-stream; there is nobody to answer.
+            outcome = "client_closed"
+            raise asyncio.CancelledError from None
+        finally:
+            self._in_flight -= 1
+            self._by_status[f"{endpoint} {outcome}"] += 1
+
+    def _check_auth(self, request: web.Request) -> str:
+        header = request.headers.get("Authorization", "")
+        if self.api_key is not None and header != f"Bearer {self.api_key}":
+            given = header.removeprefix("Bearer ").strip()
+            shown = f"{given[:3]}...{given[-4:]}" if len(given) > 8 else "(none)"
+            raise _Reject(
+                401,
+                f"Incorrect API key provided: {shown}. You can find your API key at "
+                "https://platform.openai.com/account/api-keys.",
+                code="invalid_api_key",
+            )
+        return header or "anonymous"
+
+    async def _answer(self, request: web.Request, chat: bool) -> web.StreamResponse:
+        key = self._check_auth(request)
+        try:
+            body = _loads(await request.read())
+        except ValueError:
+            raise _Reject(
+                400,
+                "We could not parse the JSON body of your request. (HINT: This likely means "
+                "you aren't using your HTTP library correctly.)",
+            ) from None
+        if not isinstance(body, dict):
+            raise _Reject(400, "The request body must be a JSON object.")
+        request_spec = _parse_request(body, chat, self._model_set)
+        prompts = request_spec.prompts
+        n = request_spec.n
+        answers = [
+            answer(
+                text,
+                seed=self.seed,
+                max_tokens=request_spec.max_tokens,
+                stop=request_spec.stop,
+                json_mode=request_spec.json_mode,
+            )
+            for text in prompts
+        ]
+        prompt_tokens = request_spec.prompt_tokens
+        completion_tokens = n * sum(len(tokens) for tokens, _ in answers)
+        headers = self._admit(key, request_spec.model, prompt_tokens + completion_tokens)
+        self._prompt_counts[request_spec.fingerprint] += 1
+        await self._maybe_fault()
+        self._tokens_in += prompt_tokens
+        longest = max(len(tokens) for tokens, _ in answers)
+        if request_spec.stream:
+            return await self._stream(
+                request, chat, request_spec, answers, headers, prompt_tokens, completion_tokens
+            )
+        delay = self._latency()
+        if self.tokens_per_second > 0 and longest > 1:
+            delay += (longest - 1) / self.tokens_per_second
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._tokens_out += completion_tokens
+        created = int(time.time())
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        choices: list[dict[str, Any]] = []
+        for tokens, finish in answers:
+            text = "".join(tokens)
+            for _ in range(n):
+                index = len(choices)
+                if chat:
+                    choices.append(
+                        {
+                            "index": index,
+                            "message": {"role": "assistant", "content": text, "refusal": None},
+                            "logprobs": None,
+                            "finish_reason": finish,
+                        }
+                    )
+                else:
+                    choices.append(
+                        {"text": text, "index": index, "logprobs": None, "finish_reason": finish}
+                    )
+        payload = {
+            "id": f"{'chatcmpl' if chat else 'cmpl'}-sim{next(self._ids)}",
+            "object": "chat.completion" if chat else "text_completion",
+            "created": created,
+            "model": request_spec.model,
+            "choices": choices,
+            "usage": usage,
+            "system_fingerprint": "fp_aiochain_sim",
+        }
+        return _json_response(payload, headers=headers)
+
+    def _latency(self) -> float:
+        if not self.latency_jitter:
+            return self.latency
+        jitter = self._jitter_rng.uniform(-self.latency_jitter, self.latency_jitter)
+        return max(0.0, self.latency + jitter)
+
+    def _admit(self, key: str, model: str, tokens: int) -> dict[str, str]:
+        """Spend the request's rate-limit allowance, or raise a 429; returns the rate headers."""
+        if self.rpm is None and self.tpm is None:
+            return {}
+        buckets = self._buckets.get(key)
+        if buckets is None:
+            buckets = (
+                Bucket(self.rpm, window=self.rate_window, clock=self._clock) if self.rpm else None,
+                Bucket(self.tpm, window=self.rate_window, clock=self._clock) if self.tpm else None,
+            )
+            self._buckets[key] = buckets
+        requests, token_bucket = buckets
+        wait_requests = requests.wait_for(1) if requests else 0.0
+        wait_tokens = token_bucket.wait_for(tokens) if token_bucket else 0.0
+        if wait_tokens is None:
+            self._rate_limited += 1
+            raise _Reject(
+                429,
+                f"Request too large for {model}: Limit {self.tpm:g} tokens per minute, "
+                f"Requested {tokens}.",
+                type="tokens",
+                code="rate_limit_exceeded",
+                headers=self._rate_headers(buckets),
+            )
+        if wait_requests or wait_tokens:
+            assert wait_requests is not None
+            self._rate_limited += 1
+            wait = max(wait_requests, wait_tokens)
+            which = "requests" if wait_requests >= wait_tokens else "tokens"
+            limit = self.rpm if which == "requests" else self.tpm
+            headers = self._rate_headers(buckets)
+            headers["retry-after"] = str(max(1, math.ceil(wait)))
+            headers["retry-after-ms"] = str(max(1, math.ceil(wait * 1000)))
+            raise _Reject(
+                429,
+                f"Rate limit reached for {which} on {model}: Limit {limit:g} per minute. "
+                f"Please try again in {format_duration(wait)}.",
+                type=which,
+                code="rate_limit_exceeded",
+                headers=headers,
+            )
+        if requests:
+            requests.take(1)
+        if token_bucket:
+            token_bucket.take(tokens)
+        return self._rate_headers(buckets)
+
+    def _rate_headers(self, buckets: tuple[Bucket | None, Bucket | None]) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        for name, bucket in zip(("requests", "tokens"), buckets, strict=True):
+            if bucket is not None:
+                headers[f"x-ratelimit-limit-{name}"] = f"{bucket.per_minute:g}"
+                headers[f"x-ratelimit-remaining-{name}"] = str(bucket.remaining())
+                headers[f"x-ratelimit-reset-{name}"] = format_duration(bucket.reset_seconds())
+        return headers
+
+    async def _maybe_fault(self) -> None:
+        if not (self.fail_rate or self.drop_rate or self.hang_rate):
+            return
+        draw = self._fault_rng.random()
+        if draw < self.fail_rate:
+            self._faults["fail"] += 1
+            raise _fault_reject(self.fail_status)
+        draw -= self.fail_rate
+        if draw < self.drop_rate:
+            self._faults["drop"] += 1
+            raise _Dropped("dropped")
+        draw -= self.drop_rate
+        if draw < self.hang_rate:
+            self._faults["hang"] += 1
+            assert self._closing is not None
+            await self._closing.wait()
+            raise _Dropped("hung")
+
+    async def _stream(
+        self,
+        request: web.Request,
+        chat: bool,
+        spec: _RequestSpec,
+        answers: list[tuple[list[str], str]],
+        headers: dict[str, str],
+        prompt_tokens: int,
+        completion_tokens: int,
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-cache",
+                **headers,
+            }
+        )
+        await response.prepare(request)
+        cut = self.stream_cut_rate > 0 and self._fault_rng.random() < self.stream_cut_rate
+        ident = f"{'chatcmpl' if chat else 'cmpl'}-sim{next(self._ids)}"
+        base: dict[str, Any] = {
+            "id": ident,
+            "object": "chat.completion.chunk" if chat else "text_completion",
+            "created": int(time.time()),
+            "model": spec.model,
+            "system_fingerprint": "fp_aiochain_sim",
+        }
+        if spec.include_usage:
+            base["usage"] = None
+        choices = [(tokens, finish) for tokens, finish in answers for _ in range(spec.n)]
+        longest = max(len(tokens) for tokens, _ in choices)
+        loop = asyncio.get_running_loop()
+        delay = self._latency()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        started = loop.time()
+        tps = self.tokens_per_second
+        pending: list[bytes] = []
+        delta: Any
+        if chat:
+            for index in range(len(choices)):
+                delta = {"role": "assistant", "content": "", "refusal": None}
+                pending.append(_event(base, index, delta, None))
+        sent_tokens = 0
+        for position in range(longest):
+            for index, (tokens, _) in enumerate(choices):
+                if position < len(tokens):
+                    token = tokens[position]
+                    delta = {"content": token} if chat else token
+                    pending.append(_event(base, index, delta, None, chat=chat))
+                    sent_tokens += 1
+            if cut and position >= longest // 2:
+                await response.write(b"".join(pending))
+                self._faults["stream_cut"] += 1
+                self._tokens_out += sent_tokens
+                raise _Dropped("stream_cut")
+            if tps > 0 and position + 1 < longest:
+                await response.write(b"".join(pending))
+                pending.clear()
+                wait = started + (position + 1) / tps - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+        for index, (_, finish) in enumerate(choices):
+            pending.append(_event(base, index, {} if chat else "", finish, chat=chat))
+        if spec.include_usage:
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            }
+            pending.append(b"data: " + _dumps({**base, "choices": [], "usage": usage}) + b"\n\n")
+        pending.append(b"data: [DONE]\n\n")
+        await response.write(b"".join(pending))
+        await response.write_eof()
+        self._tokens_out += completion_tokens
+        return response
+
+
+class _Dropped(Exception):
+    """The connection is to be cut without an answer; `outcome` names why in the stats."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+class _RequestSpec:
+    """The parts of a completion request the simulation needs, checked."""
+
+    __slots__ = (
+        "fingerprint",
+        "include_usage",
+        "json_mode",
+        "max_tokens",
+        "model",
+        "n",
+        "prompt_tokens",
+        "prompts",
+        "stop",
+        "stream",
+    )
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+        self.prompt_tokens = 0
+        self.model = ""
+        self.n = 1
+        self.max_tokens: int | None = None
+        self.stop: list[str] | None = None
+        self.stream = False
+        self.include_usage = False
+        self.json_mode = False
+        self.fingerprint = b""
+
+
+def _parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> _RequestSpec:
+    spec = _RequestSpec()
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise _Reject(400, "you must provide a model parameter", param="model")
+    if model not in models:
+        raise _unknown_model(model)
+    spec.model = model
+    fingerprint_text: str
+    if chat:
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            raise _Reject(400, "'messages' must be a non-empty array", param="messages")
+        user_text = ""
+        total = 0
+        for position, message in enumerate(messages):
+            if not isinstance(message, dict) or "role" not in message:
+                raise _Reject(
+                    400, f"messages[{position}] must be an object with a role", param="messages"
+                )
+            content = _content_text(message.get("content"))
+            if content is None:
+                raise _Reject(
+                    400, f"messages[{position}].content must be a string", param="messages"
+                )
+            total += count_tokens(content)
+            if message["role"] == "user":
+                user_text = content
+        spec.prompts = [user_text]
+        spec.prompt_tokens = total
+        fingerprint_text = repr([(m.get("role"), m.get("content")) for m in messages])
+    else:
+        prompt = body.get("prompt")
+        if isinstance(prompt, str):
+            prompts = [prompt]
+        elif (
+            isinstance(prompt, list) and prompt and all(isinstance(p, str) for p in prompt)
+        ):
+            prompts = prompt
+        else:
+            raise _Reject(400, "'prompt' must be a string or an array of strings", param="prompt")
+        spec.prompts = prompts
+        spec.prompt_tokens = sum(count_tokens(p) for p in prompts)
+        fingerprint_text = "\0".join(prompts)
+    max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+    if max_tokens is not None and (
+        not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1
+    ):
+        raise _Reject(400, f"Invalid 'max_tokens': {max_tokens!r}; expected an integer >= 1",
+                      param="max_tokens")
+    spec.max_tokens = max_tokens
+    n = body.get("n", 1)
+    if n is None:
+        n = 1
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 128:
+        raise _Reject(400, f"Invalid 'n': {n!r}; expected an integer from 1 to 128", param="n")
+    spec.n = n
+    temperature = body.get("temperature")
+    if temperature is not None and (
+        not isinstance(temperature, int | float) or not 0 <= temperature <= 2
+    ):
+        raise _Reject(
+            400, f"Invalid 'temperature': {temperature!r}; expected 0 to 2", param="temperature"
+        )
+    stop = body.get("stop")
+    if isinstance(stop, str):
+        spec.stop = [stop]
+    elif isinstance(stop, list) and all(isinstance(s, str) for s in stop) and len(stop) <= 4:
+        spec.stop = stop
+    elif stop is not None:
+        raise _Reject(400, "'stop' must be a string or up to 4 strings", param="stop")
+    spec.stream = bool(body.get("stream"))
+    options = body.get("stream_options")
+    spec.include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+    response_format = body.get("response_format")
+    spec.json_mode = isinstance(response_format, dict) and response_format.get("type") in (
+        "json_object",
+        "json_schema",
+    )
+    spec.fingerprint = hashlib.blake2b(
+        f"{model}\0{fingerprint_text}".encode(), digest_size=16
+    ).digest()
+    return spec
+
+
+def _content_text(content: Any) -> str | None:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p.get("text", "") for p in content if isinstance(p, dict)]
+        return "".join(p for p in parts if isinstance(p, str))
+    return None
+
+
+def _event(
+    base: dict[str, Any], index: int, delta: Any, finish: str | None, *, chat: bool = True
+) -> bytes:
+    if chat:
+        choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}
+    else:
+        choice = {"text": delta, "index": index, "logprobs": None, "finish_reason": finish}
+    return b"data: " + _dumps({**base, "choices": [choice]}) + b"\n\n"
+
+
+def _unknown_model(model: str) -> _Reject:
+    return _Reject(
+        404,
+        f"The model `{model}` does not exist or you do not have access to it.",
+        code="model_not_found",
+        param="model",
+    )
+
+
+_FAULT_MESSAGES = {
+    500: ("The server had an error while processing your request. Sorry about that!",
+          "server_error"),
+    502: ("Bad gateway.", "server_error"),
+    503: ("The engine is currently overloaded, please try again later.", "server_error"),
+    429: ("Rate limit reached (simulated fault). Please try again in 1s.", "requests"),
+}
+
+
+def _fault_reject(status: int) -> _Reject:
+    message, kind = _FAULT_MESSAGES.get(status, (f"Simulated failure ({status}).", "server_error"))
+    headers = {"retry-after": "1", "retry-after-ms": "1000"} if status == 429 else None
+    return _Reject(status, message, type=kind, headers=headers)
+
+
+def _model_object(model: str) -> dict[str, Any]:
+    return {"id": model, "object": "model", "created": 1700000000, "owned_by": "aiochain-sim"}
+
+
+def _json_response(payload: Any, *, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=_dumps(payload), content_type="application/json", headers=headers)
+
+
+def _error_response(reject: _Reject) -> web.Response:
+    return web.Response(
+        status=reject.status,
+        body=_dumps(reject.body),
+        content_type="application/json",
+        headers=reject.headers,
+    )

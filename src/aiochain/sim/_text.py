@@ -1,0 +1,73 @@
+"""What the simulation server answers, and how it counts tokens.
+
+Token estimate (documented, so tests can predict it): one token is a run of non-space characters
+together with the white space before it, so `" Hello world."` is two tokens and a streamed answer
+is exactly its tokens joined. A chat prompt counts the tokens of every message's content.
+
+Answer: the lead sentences of the user's text, with an instruction line ending in a colon (such as
+"Summarize the following text:") dropped. How many sentences (one or two) depends only on the
+text and the server's seed, so the same request always gets the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+_TOKEN = re.compile(r"\s*\S+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_INSTRUCTION = re.compile(r"\A[^\n]*:[ \t]*\n\s*\n?")
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into tokens whose concatenation is the text without trailing white space."""
+    return _TOKEN.findall(text)
+
+
+def count_tokens(text: str) -> int:
+    """How many tokens `text` has."""
+    return len(_TOKEN.findall(text))
+
+
+def lead_sentences(text: str, seed: int) -> str:
+    """One or two leading sentences of `text`, chosen deterministically from text and seed."""
+    body = _INSTRUCTION.sub("", text.strip(), count=1).strip() or text.strip()
+    if not body:
+        return "There is no text to answer."
+    sentences = [s.strip() for s in _SENTENCE_END.split(body) if s.strip()]
+    digest = hashlib.blake2b(f"{seed}\0{body}".encode(), digest_size=2).digest()
+    how_many = 1 + digest[0] % 2
+    return " ".join(sentences[:how_many])
+
+
+def answer(
+    text: str,
+    *,
+    seed: int,
+    max_tokens: int | None,
+    stop: list[str] | None,
+    json_mode: bool,
+) -> tuple[list[str], str]:
+    """The answer's tokens and its finish reason (`stop` or `length`).
+
+    In JSON mode the answer is `{"summary": "..."}`; the summary is cut so the JSON stays valid.
+    """
+    summary = lead_sentences(text, seed)
+    finish = "stop"
+    if stop:
+        cuts = [summary.find(s) for s in stop if s and s in summary]
+        if cuts:
+            summary = summary[: min(cuts)]
+    if json_mode:
+        words = tokenize(summary)
+        if max_tokens is not None:
+            # The braces and key cost four tokens; the rest is left for the summary.
+            room = max(0, max_tokens - 4)
+            if len(words) > room:
+                words, finish = words[:room], "length"
+        return tokenize(json.dumps({"summary": "".join(words).strip()})), finish
+    tokens = tokenize(summary)
+    if max_tokens is not None and len(tokens) > max_tokens:
+        tokens, finish = tokens[:max_tokens], "length"
+    return tokens, finish
