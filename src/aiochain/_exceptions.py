@@ -16,7 +16,8 @@
     │   │   ├── RateLimitError      429 (carries retry_after)
     │   │   └── ServerError         5xx
     │   └── BadResponseError        a 2xx answer that is not JSON or not shaped as expected
-    └── OutputParserError           the model's text does not parse (carries llm_output)
+    ├── OutputParserError           the model's text does not parse (carries llm_output)
+    └── SimServerError              the simulation server cannot start (port taken, ...)
 
 Programmer mistakes (`UsageError`) are never retried; of the `APIError`s, connection errors,
 timeouts, 429 and 5xx are retried (see `_retry.py`).
@@ -135,6 +136,10 @@ class BadResponseError(APIError):
     def __init__(self, message: str, *, body: str = "") -> None:
         super().__init__(message)
         self.body = body
+
+
+class SimServerError(AiochainError):
+    """Raised when the simulation server cannot start, for example when its port is taken."""
 
 
 class OutputParserError(AiochainError, ValueError):

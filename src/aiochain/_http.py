@@ -187,7 +187,7 @@ def status_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIStat
         message,
         status_code=status,
         body=body,
-        headers=dict(headers),
+        headers=headers,
         retry_after=parse_retry_after(headers),
     )
 

@@ -37,6 +37,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         api_key: the bearer key; default `$OPENAI_API_KEY`. It is never printed or logged.
         timeout: seconds for one whole request; None for no limit.
         max_retries: retries after a connection error, timeout, 429 or 5xx.
+        retry: a full retry policy (backoff, caps); when given it replaces `max_retries`.
         model_kwargs: further request fields, sent as they are.
         session: an aiohttp session to use instead of our own; it stays the caller's to close.
 
@@ -61,6 +62,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         api_key: str | None = None,
         timeout: float | None = 60.0,
         max_retries: int = 2,
+        retry: RetryPolicy | None = None,
         model_kwargs: dict[str, Any] | None = None,
         session: aiohttp.ClientSession | None = None,
         openai_api_key: str | None = None,
@@ -98,7 +100,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         headers = {"Content-Type": "application/json", "User-Agent": "aiochain/0.1"}
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        self._retry = RetryPolicy(max_retries=max_retries)
+        self._retry = retry if retry is not None else RetryPolicy(max_retries=max_retries)
+        self.max_retries = self._retry.max_retries
         self._transport = HTTPTransport(
             self.base_url, headers=headers, timeout=timeout, session=session
         )

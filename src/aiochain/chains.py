@@ -37,9 +37,7 @@ class Chain(Runnable[Any, dict[str, Any]]):
             )
         missing = [n for n in declared if n not in fields and not hasattr(type(self), n)]
         if missing:
-            raise ConfigurationError(
-                f"{type(self).__name__} needs {', '.join(map(repr, missing))}"
-            )
+            raise ConfigurationError(f"{type(self).__name__} needs {', '.join(map(repr, missing))}")
         for name, value in fields.items():
             setattr(self, name, value)
 

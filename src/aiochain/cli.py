@@ -22,8 +22,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _number(kind: Callable[[str], Any], low: float | None, high: float | None,
-            what: str) -> Callable[[str], Any]:
+def _number(
+    kind: Callable[[str], Any], low: float | None, high: float | None, what: str
+) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         try:
             value = kind(text)
@@ -53,34 +54,53 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="run the tutorial's two summaries offline, one by one and concurrently"
     )
-    demo.add_argument("--latency", type=_SECONDS, default=1.0,
-                      help="simulated seconds per call (default 1)")
+    demo.add_argument(
+        "--latency", type=_SECONDS, default=1.0, help="simulated seconds per call (default 1)"
+    )
 
     serve = commands.add_parser("serve", help="run the OpenAI-compatible simulation server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_PORT, default=8000, help="port (default 8000; 0: any)")
-    serve.add_argument("--latency", type=_SECONDS, default=0.5,
-                       help="seconds to the first token (default 0.5)")
-    serve.add_argument("--latency-jitter", type=_SECONDS, default=0.0,
-                       help="latency varies by up to this many seconds either way")
-    serve.add_argument("--tokens-per-second", type=_SECONDS, default=0.0,
-                       help="pace of tokens after the first (default 0: all at once)")
+    serve.add_argument(
+        "--latency", type=_SECONDS, default=0.5, help="seconds to the first token (default 0.5)"
+    )
+    serve.add_argument(
+        "--latency-jitter",
+        type=_SECONDS,
+        default=0.0,
+        help="latency varies by up to this many seconds either way",
+    )
+    serve.add_argument(
+        "--tokens-per-second",
+        type=_SECONDS,
+        default=0.0,
+        help="pace of tokens after the first (default 0: all at once)",
+    )
     serve.add_argument("--rpm", type=_POSITIVE, help="requests per minute per API key")
     serve.add_argument("--tpm", type=_POSITIVE, help="tokens per minute per API key")
-    serve.add_argument("--fail-rate", type=_RATE, default=0.0,
-                       help="share of requests that fail with --fail-status")
-    serve.add_argument("--fail-status", type=_STATUS, default=500,
-                       help="status of injected failures (default 500)")
-    serve.add_argument("--drop-rate", type=_RATE, default=0.0,
-                       help="share of requests whose connection is cut")
-    serve.add_argument("--hang-rate", type=_RATE, default=0.0,
-                       help="share of requests never answered")
-    serve.add_argument("--stream-cut-rate", type=_RATE, default=0.0,
-                       help="share of streams cut before [DONE]")
+    serve.add_argument(
+        "--fail-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of requests that fail with --fail-status",
+    )
+    serve.add_argument(
+        "--fail-status", type=_STATUS, default=500, help="status of injected failures (default 500)"
+    )
+    serve.add_argument(
+        "--drop-rate", type=_RATE, default=0.0, help="share of requests whose connection is cut"
+    )
+    serve.add_argument(
+        "--hang-rate", type=_RATE, default=0.0, help="share of requests never answered"
+    )
+    serve.add_argument(
+        "--stream-cut-rate", type=_RATE, default=0.0, help="share of streams cut before [DONE]"
+    )
     serve.add_argument("--api-key", help="require this bearer key (others get 401)")
-    serve.add_argument("--seed", type=int, default=0, help="seed of answers and faults")
-    serve.add_argument("--models", help="comma-separated model names to serve (default: "
-                       "common OpenAI names)")
+    serve.add_argument("--seed", type=int, default=0, help="seed of fault and jitter draws")
+    serve.add_argument(
+        "--models", help="comma-separated model names to serve (default: common OpenAI names)"
+    )
     return parser
 
 

@@ -29,8 +29,10 @@ class BaseMessage:
         return {"role": self.role, "content": self.content}
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, BaseMessage) and type(other) is type(self) and (
-            other.content == self.content
+        return (
+            isinstance(other, BaseMessage)
+            and type(other) is type(self)
+            and (other.content == self.content)
         )
 
     def __hash__(self) -> int:

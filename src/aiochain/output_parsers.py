@@ -107,8 +107,7 @@ class PydanticOutputParser(BaseOutputParser[T]):
     def __init__(self, pydantic_object: type[T]) -> None:
         if not hasattr(pydantic_object, "model_validate"):
             raise ConfigurationError(
-                "PydanticOutputParser needs a pydantic v2 model class, "
-                f"got {pydantic_object!r}"
+                f"PydanticOutputParser needs a pydantic v2 model class, got {pydantic_object!r}"
             )
         self.pydantic_object = pydantic_object
 

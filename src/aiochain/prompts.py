@@ -112,8 +112,7 @@ def compile_template(template: str) -> tuple[tuple[tuple[str, str | None], ...],
                 names.append(field)
     except ValueError as exc:
         raise TemplateError(
-            f"malformed template ({exc}); write {{{{ and }}}} for literal braces: "
-            f"{template[:60]!r}"
+            f"malformed template ({exc}); write {{{{ and }}}} for literal braces: {template[:60]!r}"
         ) from None
     return tuple(parts), names
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError, SimServerError
 from ._ratelimit import Bucket, format_duration
 from ._text import answer, count_tokens
 
@@ -97,7 +97,7 @@ class SimServer:
         hang_rate: share of requests never answered (until the client gives up).
         stream_cut_rate: share of streams cut halfway, before `[DONE]`.
         api_key: when set, requests with another bearer get 401.
-        seed: the seed of answers and of fault and jitter draws.
+        seed: the seed of the fault and jitter draws (answers depend only on the request).
         models: the model names served; others get 404.
     """
 
@@ -199,7 +199,7 @@ class SimServer:
             await site.start()
         except OSError as exc:
             await runner.cleanup()
-            raise ConfigurationError(
+            raise SimServerError(
                 f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}"
             ) from exc
         self._runner = runner
@@ -309,9 +309,7 @@ class SimServer:
         return _json_response({"status": "reset"})
 
     async def _list_models(self, request: web.Request) -> web.Response:
-        return _json_response(
-            {"object": "list", "data": [_model_object(m) for m in self.models]}
-        )
+        return _json_response({"object": "list", "data": [_model_object(m) for m in self.models]})
 
     async def _get_model(self, request: web.Request) -> web.Response:
         model = request.match_info["model"]
@@ -391,7 +389,6 @@ class SimServer:
         answers = [
             answer(
                 text,
-                seed=self.seed,
                 max_tokens=request_spec.max_tokens,
                 stop=request_spec.stop,
                 json_mode=request_spec.json_mode,
@@ -680,9 +677,7 @@ def _parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> 
         prompt = body.get("prompt")
         if isinstance(prompt, str):
             prompts = [prompt]
-        elif (
-            isinstance(prompt, list) and prompt and all(isinstance(p, str) for p in prompt)
-        ):
+        elif isinstance(prompt, list) and prompt and all(isinstance(p, str) for p in prompt):
             prompts = prompt
         else:
             raise _Reject(400, "'prompt' must be a string or an array of strings", param="prompt")
@@ -693,8 +688,11 @@ def _parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> 
     if max_tokens is not None and (
         not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1
     ):
-        raise _Reject(400, f"Invalid 'max_tokens': {max_tokens!r}; expected an integer >= 1",
-                      param="max_tokens")
+        raise _Reject(
+            400,
+            f"Invalid 'max_tokens': {max_tokens!r}; expected an integer >= 1",
+            param="max_tokens",
+        )
     spec.max_tokens = max_tokens
     n = body.get("n", 1)
     if n is None:
@@ -761,8 +759,10 @@ def _unknown_model(model: str) -> _Reject:
 
 
 _FAULT_MESSAGES = {
-    500: ("The server had an error while processing your request. Sorry about that!",
-          "server_error"),
+    500: (
+        "The server had an error while processing your request. Sorry about that!",
+        "server_error",
+    ),
     502: ("Bad gateway.", "server_error"),
     503: ("The engine is currently overloaded, please try again later.", "server_error"),
     429: ("Rate limit reached (simulated fault). Please try again in 1s.", "requests"),

@@ -5,13 +5,13 @@ together with the white space before it, so `" Hello world."` is two tokens and 
 is exactly its tokens joined. A chat prompt counts the tokens of every message's content.
 
 Answer: the lead sentences of the user's text, with an instruction line ending in a colon (such as
-"Summarize the following text:") dropped. How many sentences (one or two) depends only on the
-text and the server's seed, so the same request always gets the same answer.
+"Summarize the following text:") dropped: the first third of its sentences, rounded to nearest
+and at least one (texts of up to four sentences get their first sentence). It depends only on
+the text, so the same request always gets the same answer.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 
@@ -30,21 +30,19 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
-def lead_sentences(text: str, seed: int) -> str:
-    """One or two leading sentences of `text`, chosen deterministically from text and seed."""
+def lead_sentences(text: str) -> str:
+    """The first third of the sentences of `text` (at least one), without an instruction line."""
     body = _INSTRUCTION.sub("", text.strip(), count=1).strip() or text.strip()
     if not body:
         return "There is no text to answer."
     sentences = [s.strip() for s in _SENTENCE_END.split(body) if s.strip()]
-    digest = hashlib.blake2b(f"{seed}\0{body}".encode(), digest_size=2).digest()
-    how_many = 1 + digest[0] % 2
+    how_many = max(1, int(len(sentences) / 3 + 0.5))
     return " ".join(sentences[:how_many])
 
 
 def answer(
     text: str,
     *,
-    seed: int,
     max_tokens: int | None,
     stop: list[str] | None,
     json_mode: bool,
@@ -53,7 +51,7 @@ def answer(
 
     In JSON mode the answer is `{"summary": "..."}`; the summary is cut so the JSON stays valid.
     """
-    summary = lead_sentences(text, seed)
+    summary = lead_sentences(text)
     finish = "stop"
     if stop:
         cuts = [summary.find(s) for s in stop if s and s in summary]
