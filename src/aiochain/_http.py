@@ -3,17 +3,17 @@
 aiohttp sessions are bound to the loop they were created on, and programs call `asyncio.run`
 more than once (every sync method does), so a transport keeps one session per running loop
 instead of one global session (which is what makes "Event loop is closed" errors elsewhere).
+
+aiohttp itself is imported on the first request, not with `import aiochain`: it is most of the
+import time of the package, and a program that only builds prompts never needs it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import time
 from collections.abc import AsyncGenerator, Mapping
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from . import _json
 from ._exceptions import (
@@ -29,7 +29,21 @@ from ._exceptions import (
 )
 from ._types import JSONDict
 
+if TYPE_CHECKING:
+    import aiohttp
+
 _BODY_SNIPPET = 2000
+
+# What a request may raise that means "the transport failed"; aiohttp's base error joins it
+# when aiohttp is first imported (always before the first request).
+_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (TimeoutError,)
+
+
+def _import_aiohttp() -> None:
+    global _TRANSPORT_ERRORS
+    import aiohttp
+
+    _TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
 
 
 class HTTPTransport:
@@ -54,7 +68,6 @@ class HTTPTransport:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._headers = dict(headers)
-        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
         self._max_connections = max_connections
         self._external_session = session
         # Per-loop sessions, each with the parked generator that closes it at loop shutdown.
@@ -66,17 +79,21 @@ class HTTPTransport:
         self._session: aiohttp.ClientSession | None = None
 
     async def _session_for(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        _import_aiohttp()
         if self._external_session is not None:
+            self._loop, self._session = loop, self._external_session
             return self._external_session
         entry = self._sessions.get(loop)
         if entry is None or entry[0].closed:
+            import aiohttp
+
             for old in [lp for lp in self._sessions if lp.is_closed()]:
                 del self._sessions[old]
             session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
                     limit=self._max_connections, limit_per_host=self._max_connections
                 ),
-                timeout=self._client_timeout,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers=self._headers,
             )
             closer = _close_at_loop_shutdown(session)
@@ -106,9 +123,7 @@ class HTTPTransport:
                 status = resp.status
                 if status >= 400:
                     raise status_error(status, raw, resp.headers)
-        except aiohttp.ClientError as exc:
-            raise transport_error(exc, url, self.timeout) from exc
-        except TimeoutError as exc:
+        except _TRANSPORT_ERRORS as exc:
             raise transport_error(exc, url, self.timeout) from exc
         try:
             data = _json.loads(raw)
@@ -145,6 +160,8 @@ async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenera
 
 def transport_error(exc: BaseException, url: str, timeout: float | None) -> APIConnectionError:
     """The aiochain error for an aiohttp or timeout failure talking to `url`."""
+    import aiohttp
+
     if isinstance(exc, TimeoutError):
         return APITimeoutError(f"no complete answer from {url} within {timeout} s")
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -210,6 +227,8 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # rare: only HTTP-date values need it
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

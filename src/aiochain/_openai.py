@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ._exceptions import BadResponseError, ConfigurationError
 from ._http import HTTPTransport
@@ -17,6 +15,9 @@ from ._runnable import Runnable
 from ._sync import run_sync
 from ._types import JSONDict, LanguageModelInput
 from .outputs import Generation, LLMResult, Usage
+
+if TYPE_CHECKING:
+    import aiohttp
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
