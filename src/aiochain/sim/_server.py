@@ -309,10 +309,18 @@ class SimServer:
         return _json_response({"status": "reset"})
 
     async def _list_models(self, request: web.Request) -> web.Response:
+        try:
+            self._check_auth(request)
+        except _Reject as reject:
+            return _error_response(reject)
         return _json_response({"object": "list", "data": [_model_object(m) for m in self.models]})
 
     async def _get_model(self, request: web.Request) -> web.Response:
         model = request.match_info["model"]
+        try:
+            self._check_auth(request)
+        except _Reject as reject:
+            return _error_response(reject)
         if model not in self._model_set:
             return _error_response(_unknown_model(model))
         return _json_response(_model_object(model))
