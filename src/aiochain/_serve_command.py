@@ -65,7 +65,7 @@ async def _serve(server: SimServer) -> None:
         settings.append("API key required")
     print(f"aiochain serve: OpenAI-compatible simulation at {url}", flush=True)
     print("  " + "; ".join(settings), flush=True)
-    print(f"  try: OPENAI_BASE_URL={url} aiochain demo   |   Ctrl-C stops", flush=True)
+    print(f"  point any OpenAI client at it: OPENAI_BASE_URL={url}   |   Ctrl-C stops", flush=True)
     try:
         await stop.wait()
     finally:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import itertools
 import math
 import random
@@ -37,8 +36,11 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     import json
 
+    # One encoder, built once: json.dumps with options builds a new one per call.
+    _encode = json.JSONEncoder(separators=(",", ":")).encode
+
     def _dumps(obj: Any) -> bytes:
-        return json.dumps(obj, separators=(",", ":")).encode()
+        return _encode(obj).encode()
 
     _loads = json.loads
 
@@ -274,7 +276,7 @@ class SimServer:
         self._tokens_out = 0
         self._rate_limited = 0
         self._faults: Counter[str] = Counter()
-        self._prompt_counts: Counter[bytes] = Counter()
+        self._prompt_counts: Counter[int] = Counter()
 
     def stats(self) -> dict[str, Any]:
         """The counters `/stats` serves."""
@@ -647,7 +649,7 @@ class _RequestSpec:
         self.stream = False
         self.include_usage = False
         self.json_mode = False
-        self.fingerprint = b""
+        self.fingerprint = 0
 
 
 def _parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> _RequestSpec:
@@ -658,7 +660,7 @@ def _parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> 
     if model not in models:
         raise _unknown_model(model)
     spec.model = model
-    fingerprint_text: str
+    fingerprint: tuple[Any, ...]
     if chat:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
@@ -680,7 +682,7 @@ def _parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> 
                 user_text = content
         spec.prompts = [user_text]
         spec.prompt_tokens = total
-        fingerprint_text = repr([(m.get("role"), m.get("content")) for m in messages])
+        fingerprint = tuple((m["role"], str(m.get("content"))) for m in messages)
     else:
         prompt = body.get("prompt")
         if isinstance(prompt, str):
@@ -691,7 +693,7 @@ def _parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> 
             raise _Reject(400, "'prompt' must be a string or an array of strings", param="prompt")
         spec.prompts = prompts
         spec.prompt_tokens = sum(count_tokens(p) for p in prompts)
-        fingerprint_text = "\0".join(prompts)
+        fingerprint = tuple(prompts)
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
     if max_tokens is not None and (
         not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1
@@ -730,9 +732,8 @@ def _parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> 
         "json_object",
         "json_schema",
     )
-    spec.fingerprint = hashlib.blake2b(
-        f"{model}\0{fingerprint_text}".encode(), digest_size=16
-    ).digest()
+    # Identifies repeated prompts in /stats; a process-local hash is all that needs.
+    spec.fingerprint = hash((model, fingerprint))
     return spec
 
 
