@@ -195,3 +195,19 @@ def sim_in_thread() -> Any:
     """A simulation server on its own thread and loop, for sync code; yields its base URL."""
     with SimServer().serve_in_thread() as base_url:
         yield base_url
+
+
+@pytest.fixture
+def start_threaded_sim() -> Any:
+    """Starts simulation servers on their own threads and loops, so that the test's loop holds
+    only client tasks (for checks with asyncio.all_tasks())."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+
+        def start(**options: Any) -> SimServer:
+            server = SimServer(**options)
+            stack.enter_context(server.serve_in_thread())
+            return server
+
+        yield start

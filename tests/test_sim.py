@@ -339,7 +339,7 @@ async def test_faults_mix_by_rate_and_seed(start_sim: StartSim) -> None:
     """Fault draws follow the rates, repeat for a seed, and retries get every call through."""
     counts = []
     for _ in range(2):
-        server = await start_sim(fail_rate=0.2, drop_rate=0.1, seed=7)
+        server = await start_sim(fail_rate=0.1, drop_rate=0.05, seed=7)
         async with OpenAI(
             base_url=server.base_url,
             retry=RetryPolicy(max_retries=8, initial_wait=0.001, max_wait=0.002),
@@ -348,7 +348,7 @@ async def test_faults_mix_by_rate_and_seed(start_sim: StartSim) -> None:
         assert texts == [f"Doc {i}." for i in range(100)]
         counts.append(server.stats()["faults"])
     assert counts[0] == counts[1]
-    assert 5 <= counts[0]["fail"] <= 45 and 1 <= counts[0]["drop"] <= 30
+    assert 3 <= counts[0]["fail"] <= 25 and 1 <= counts[0]["drop"] <= 15
 
 
 async def test_stream_cut_before_done(start_sim: StartSim) -> None:

@@ -15,6 +15,7 @@ from ._exceptions import (
     BadRequestError,
     BadResponseError,
     ConfigurationError,
+    DeadlineExceededError,
     MissingVariablesError,
     NotFoundError,
     OutputParserError,
@@ -25,7 +26,9 @@ from ._exceptions import (
     TemplateError,
     UsageError,
 )
-from ._retry import RetryPolicy
+from ._limiter import RateLimiter
+from ._progress import RunStats
+from ._retry import RetryBudget, RetryPolicy
 from ._runnable import Runnable, RunnableLambda, RunnableParallel, RunnableSequence
 from .chains import Chain, LLMChain, SequentialChain, SimpleSequentialChain
 from .chat_models import ChatOpenAI
@@ -59,6 +62,7 @@ __all__ = [
     "ChatPromptTemplate",
     "CommaSeparatedListOutputParser",
     "ConfigurationError",
+    "DeadlineExceededError",
     "Generation",
     "HumanMessage",
     "JsonOutputParser",
@@ -72,7 +76,10 @@ __all__ = [
     "PromptValue",
     "PydanticOutputParser",
     "RateLimitError",
+    "RateLimiter",
+    "RetryBudget",
     "RetryPolicy",
+    "RunStats",
     "Runnable",
     "RunnableLambda",
     "RunnableParallel",

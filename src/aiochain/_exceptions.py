@@ -17,6 +17,7 @@
     │   │   └── ServerError         5xx
     │   └── BadResponseError        a 2xx answer that is not JSON or not shaped as expected
     ├── OutputParserError           the model's text does not parse (carries llm_output)
+    ├── DeadlineExceededError       a run's overall deadline passed (also a TimeoutError)
     └── SimServerError              the simulation server cannot start (port taken, ...)
 
 Programmer mistakes (`UsageError`) are never retried; of the `APIError`s, connection errors,
@@ -136,6 +137,10 @@ class BadResponseError(APIError):
     def __init__(self, message: str, *, body: str = "") -> None:
         super().__init__(message)
         self.body = body
+
+
+class DeadlineExceededError(AiochainError, TimeoutError):
+    """Raised (or put in the slot of each unfinished input) when a run's deadline passes."""
 
 
 class SimServerError(AiochainError):

@@ -106,8 +106,8 @@ class HTTPTransport:
         self._loop, self._session = loop, entry[0]
         return entry[0]
 
-    async def post_json(self, path: str, payload: JSONDict) -> JSONDict:
-        """POST `payload` to `base_url + path` and return the decoded JSON object.
+    async def post_json(self, path: str, payload: JSONDict) -> tuple[JSONDict, Mapping[str, str]]:
+        """POST `payload` to `base_url + path`; return the decoded JSON object and the headers.
 
         Raises:
             APIStatusError: a subclass for each error status.
@@ -124,6 +124,7 @@ class HTTPTransport:
             async with session.post(url, data=_json.dumps(payload)) as resp:
                 raw = await resp.read()
                 status = resp.status
+                headers = resp.headers
                 if status >= 400:
                     raise status_error(status, raw, resp.headers)
         except _TRANSPORT_ERRORS as exc:
@@ -139,7 +140,7 @@ class HTTPTransport:
             raise BadResponseError(
                 f"{url} answered {status} with JSON that is not an object", body=_snippet(raw)
             )
-        return data
+        return data, headers
 
     async def aclose(self) -> None:
         """Close the session of the running loop, if this transport created one."""

@@ -3,18 +3,21 @@ request path through retry and HTTP, response checking, and usage totals."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from ._exceptions import BadResponseError, ConfigurationError
+from ._exceptions import APIStatusError, BadResponseError, ConfigurationError, RateLimitError
 from ._http import HTTPTransport
+from ._limiter import RateLimiter
+from ._progress import RunStats, current_stats
 from ._retry import RetryPolicy, call_with_retry
 from ._runnable import Runnable
+from ._runner import amap
 from ._sync import run_sync
 from ._types import JSONDict, LanguageModelInput
 from .outputs import Generation, LLMResult, Usage
+from .pricing import price_of
 
 if TYPE_CHECKING:
     import aiohttp
@@ -39,6 +42,13 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         timeout: seconds for one whole request; None for no limit.
         max_retries: retries after a connection error, timeout, 429 or 5xx.
         retry: a full retry policy (backoff, caps); when given it replaces `max_retries`.
+        max_concurrency: requests in flight at once to this endpoint.
+        rpm: requests per minute allowed; requests are spread evenly.
+        tpm: tokens per minute allowed (prompt plus completion, estimated before a call
+            and corrected from the answer's usage).
+        rate_limiter: a `RateLimiter` shared with other clients of the same endpoint, instead
+            of `max_concurrency` / `rpm` / `tpm`. Without one, each client has its own, which
+            still learns from 429s and rate-limit headers.
         model_kwargs: further request fields, sent as they are.
         session: an aiohttp session to use instead of our own; it stays the caller's to close.
 
@@ -64,6 +74,10 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         timeout: float | None = 60.0,
         max_retries: int = 2,
         retry: RetryPolicy | None = None,
+        max_concurrency: int | None = None,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        rate_limiter: RateLimiter | None = None,
         model_kwargs: dict[str, Any] | None = None,
         session: aiohttp.ClientSession | None = None,
         openai_api_key: str | None = None,
@@ -103,6 +117,18 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             headers["Authorization"] = f"Bearer {key}"
         self._retry = retry if retry is not None else RetryPolicy(max_retries=max_retries)
         self.max_retries = self._retry.max_retries
+        self._retry_budget = self._retry.new_budget()
+        if rate_limiter is not None and (rpm or tpm or max_concurrency):
+            raise ConfigurationError(
+                "give either rate_limiter or max_concurrency / rpm / tpm, not both"
+            )
+        self.rate_limiter = rate_limiter or RateLimiter(
+            rpm=rpm, tpm=tpm, max_concurrency=max_concurrency
+        )
+        self._price = price_of(self.model)
+        # Completion tokens expected when max_tokens is not set, for the tpm estimate; it
+        # follows what the server really returns.
+        self._expected_completion = 256.0
         self._transport = HTTPTransport(
             self.base_url, headers=headers, timeout=timeout, session=session
         )
@@ -124,18 +150,69 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
 
     # --- the request path -------------------------------------------------------------------
 
-    async def _apost(self, payload: JSONDict) -> JSONDict:
+    async def _apost(self, payload: JSONDict) -> tuple[JSONDict, Usage]:
+        """Send one request through limiter, retries and HTTP; return the answer and usage."""
         if self._key_missing:
             raise ConfigurationError(
                 "no API key: set OPENAI_API_KEY, or set OPENAI_BASE_URL to a compatible server "
                 "(`aiochain serve` runs an offline one at http://127.0.0.1:8000/v1)"
             )
-        post = self._transport.post_json
+        stats = current_stats.get()
+        tokens = self._estimate_tokens(payload) if self.rate_limiter.tpm else 0.0
         if self._retry.max_retries == 0:
-            data = await post(self._path, payload)
+            return await self._attempt(payload, tokens, stats)
+        return await call_with_retry(
+            lambda: self._attempt(payload, tokens, stats),
+            self._retry,
+            budget=self._retry_budget,
+            on_retry=None if stats is None else _count_retry(stats),
+        )
+
+    async def _attempt(
+        self, payload: JSONDict, tokens: float, stats: RunStats | None
+    ) -> tuple[JSONDict, Usage]:
+        limiter = self.rate_limiter
+        if stats is not None and stats.retrying:
+            stats.retrying -= 1
+        await limiter.acquire(tokens)
+        try:
+            data, headers = await self._transport.post_json(self._path, payload)
+        except APIStatusError as exc:
+            limiter.release(tokens, 0)
+            if isinstance(exc, RateLimitError):
+                limiter.note_rate_limited(exc.retry_after)
+                limiter.note_headers(exc.headers)
+                if stats is not None:
+                    stats.rate_limited += 1
+            if stats is not None:
+                stats.requests += 1
+            raise
+        except BaseException:
+            limiter.release(tokens, 0)
+            raise
+        usage = self._usage_of(data)
+        limiter.release(tokens, usage.total_tokens or None)
+        if limiter.learn and "x-ratelimit-limit-requests" in headers:
+            limiter.note_headers(headers)
+        if stats is not None:
+            stats.requests += 1
+            stats.prompt_tokens += usage.prompt_tokens
+            stats.completion_tokens += usage.completion_tokens
+            if self._price is not None:
+                stats.cost += (
+                    usage.prompt_tokens * self._price[0] + usage.completion_tokens * self._price[1]
+                ) / 1_000_000
+        return data, usage
+
+    def _estimate_tokens(self, payload: JSONDict) -> float:
+        """Prompt tokens (about four characters each) plus the completion expected."""
+        text = payload.get("prompt")
+        if text is None:
+            chars = sum(len(str(m.get("content") or "")) for m in payload.get("messages", ()))
         else:
-            data = await call_with_retry(lambda: post(self._path, payload), self._retry)
-        return data
+            chars = len(text) if isinstance(text, str) else sum(len(t) for t in text)
+        completion = float(payload.get("max_tokens") or self._expected_completion)
+        return chars / 4.0 + completion * int(payload.get("n") or 1)
 
     def _usage_of(self, data: JSONDict) -> Usage:
         raw = data.get("usage")
@@ -143,6 +220,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             prompt = raw.get("prompt_tokens") or 0
             completion = raw.get("completion_tokens") or 0
             usage = Usage(prompt, completion, raw.get("total_tokens") or prompt + completion, 1)
+            # Follow the answers' real length, slowly, for the next estimates.
+            self._expected_completion += (completion - self._expected_completion) * 0.05
         else:
             usage = Usage(requests=1)
         self.usage.add(usage)
@@ -168,15 +247,25 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
     # --- the public API ---------------------------------------------------------------------
 
     async def _agenerate_one(self, prompt: LanguageModelInput) -> tuple[list[Generation], Usage]:
-        data = await self._apost(self._payload(prompt))
-        usage = self._usage_of(data)
+        data, usage = await self._apost(self._payload(prompt))
         return self._generations(data, usage), usage
 
-    async def agenerate(self, prompts: Sequence[LanguageModelInput]) -> LLMResult:
-        """Generate for every prompt concurrently; one list of generations per prompt."""
+    async def agenerate(
+        self, prompts: Sequence[LanguageModelInput], *, concurrency: int | None = None
+    ) -> LLMResult:
+        """Generate for every prompt concurrently; one list of generations per prompt.
+
+        Args:
+            prompts: the prompts.
+            concurrency: at most this many at once (default: all, within `max_concurrency`).
+        """
         if isinstance(prompts, str):
             raise ConfigurationError("agenerate() takes a list of prompts; use ainvoke() for one")
-        results = await asyncio.gather(*(self._agenerate_one(p) for p in prompts))
+        results = await amap(
+            self._agenerate_one,
+            prompts,
+            concurrency=concurrency or max(1, len(prompts)),
+        )
         total = Usage()
         for _, usage in results:
             total.add(usage)
@@ -231,3 +320,11 @@ def _check_range(name: str, value: float | None, low: float, high: float) -> Non
         return
     if not isinstance(value, int | float) or not low <= value <= high:
         raise ConfigurationError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+
+
+def _count_retry(stats: RunStats) -> Callable[[BaseException, int, float], None]:
+    def count(exc: BaseException, retry: int, wait: float) -> None:
+        stats.retries += 1
+        stats.retrying += 1
+
+    return count

@@ -36,6 +36,9 @@ class RetryPolicy:
         max_wait: the largest backoff ceiling.
         max_retry_after: the longest `retry-after` we honour; a longer one is cut to this.
         max_total: give up once this many seconds have passed since the first attempt, or None.
+        budget_ratio: retries allowed per first attempt across a client (see `RetryBudget`),
+            or None for no budget.
+        budget_initial: retries in the budget from the start.
     """
 
     max_retries: int = 2
@@ -43,6 +46,14 @@ class RetryPolicy:
     max_wait: float = 8.0
     max_retry_after: float = 60.0
     max_total: float | None = None
+    budget_ratio: float | None = 0.2
+    budget_initial: float = 10.0
+
+    def new_budget(self) -> RetryBudget | None:
+        """A fresh retry budget for one client, or None when the policy has none."""
+        if self.budget_ratio is None:
+            return None
+        return RetryBudget(ratio=self.budget_ratio, initial=self.budget_initial)
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
@@ -62,6 +73,37 @@ class RetryPolicy:
         return rand() * min(self.max_wait, self.initial_wait * (2.0**retry))
 
 
+class RetryBudget:
+    """Caps retries at a share of requests, so that a failing server is not hammered.
+
+    Every first attempt deposits `ratio` of a retry (up to `cap`), every retry withdraws one;
+    `initial` retries are there from the start. When a server fails every request, retries add
+    at most `ratio` of extra traffic instead of multiplying it by the retry count (Finagle's
+    retry budget, simplified).
+    """
+
+    __slots__ = ("balance", "cap", "ratio")
+
+    def __init__(self, *, ratio: float = 0.2, initial: float = 10.0, cap: float = 1000.0) -> None:
+        if ratio < 0 or initial < 0:
+            raise ConfigurationError("a retry budget's ratio and initial must be >= 0")
+        self.ratio = ratio
+        self.cap = max(cap, initial)
+        self.balance = initial
+
+    def deposit(self) -> None:
+        """Count a first attempt."""
+        balance = self.balance + self.ratio
+        self.balance = balance if balance < self.cap else self.cap
+
+    def withdraw(self) -> bool:
+        """Take one retry from the budget; False when it is spent."""
+        if self.balance >= 1.0:
+            self.balance -= 1.0
+            return True
+        return False
+
+
 def is_retryable(exc: BaseException) -> bool:
     """Whether a failure is worth retrying: connection trouble, timeouts, 429 and 5xx."""
     if isinstance(exc, APIStatusError):
@@ -77,6 +119,7 @@ async def call_with_retry(
     clock: Clock = time.monotonic,
     rand: Callable[[], float] = random.random,
     on_retry: Callable[[BaseException, int, float], None] | None = None,
+    budget: RetryBudget | None = None,
 ) -> T:
     """Await `attempt()` until it succeeds or the policy gives up, then re-raise the last error.
 
@@ -87,7 +130,10 @@ async def call_with_retry(
         clock: the monotonic clock used for `policy.max_total`.
         rand: a source of uniform [0, 1) numbers for the jitter.
         on_retry: called with (error, retry number, wait) before each wait.
+        budget: a shared retry budget; when it is spent, the error is raised at once.
     """
+    if budget is not None:
+        budget.deposit()
     retry = 0
     started = clock() if policy.max_total is not None else 0.0
     while True:
@@ -98,6 +144,9 @@ async def call_with_retry(
             if wait is None:
                 raise
             if policy.max_total is not None and clock() - started + wait > policy.max_total:
+                raise
+            # 429s do not spend the budget: the limiter's shared pause already paces them.
+            if budget is not None and not isinstance(exc, RateLimitError) and not budget.withdraw():
                 raise
             if on_retry is not None:
                 on_retry(exc, retry, wait)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar, cast
 
-from ._exceptions import ConfigurationError, UsageError
+from . import _runner
+from ._exceptions import UsageError
+from ._progress import ProgressCallback, RunStats
 from ._sync import run_sync
 
 InputT = TypeVar("InputT")
@@ -33,6 +35,63 @@ class Runnable(Generic[InputT, OutputT]):
             lambda: self.ainvoke(input), name=f"{type(self).__name__}.invoke", async_name="ainvoke"
         )
 
+    async def amap(
+        self,
+        inputs: Iterable[Any] | AsyncIterable[Any],
+        *,
+        concurrency: int = _runner.DEFAULT_CONCURRENCY,
+        return_exceptions: bool = False,
+        progress: RunStats | ProgressCallback | None = None,
+        deadline: float | None = None,
+    ) -> list[Any]:
+        """Run on every input, at most `concurrency` at once; results in input order.
+
+        Inputs are read lazily and no more than `concurrency` tasks exist at any time, so the
+        inputs may be a generator of millions.
+
+        Args:
+            inputs: an iterable or async iterable of inputs (dicts, or plain values for a
+                one-input chain).
+            concurrency: the number of workers.
+            return_exceptions: put each failure (after its retries) in its slot; otherwise the
+                first failure cancels the rest and is raised.
+            progress: a `RunStats` to update in place, or a callback called with it at most
+                every 0.1 s and at the end.
+            deadline: seconds for the whole run; unfinished inputs fail with
+                `DeadlineExceededError`.
+        """
+        return await _runner.amap(
+            self.ainvoke,
+            inputs,
+            concurrency=concurrency,
+            return_exceptions=return_exceptions,
+            progress=progress,
+            deadline=deadline,
+        )
+
+    def as_completed(
+        self,
+        inputs: Iterable[Any] | AsyncIterable[Any],
+        *,
+        concurrency: int = _runner.DEFAULT_CONCURRENCY,
+        return_exceptions: bool = False,
+        progress: RunStats | ProgressCallback | None = None,
+        deadline: float | None = None,
+    ) -> AsyncIterator[tuple[int, Any]]:
+        """Run on every input and yield `(index, output)` as each finishes.
+
+        `async for index, output in chain.as_completed(inputs):`. Leaving the loop early
+        cancels the work in flight (at once inside `contextlib.aclosing`). See `amap`.
+        """
+        return _runner.as_completed(
+            self.ainvoke,
+            inputs,
+            concurrency=concurrency,
+            return_exceptions=return_exceptions,
+            progress=progress,
+            deadline=deadline,
+        )
+
     async def abatch(
         self,
         inputs: Iterable[InputT],
@@ -48,19 +107,12 @@ class Runnable(Generic[InputT, OutputT]):
             return_exceptions: put each failure in its slot instead of raising the first.
         """
         items = list(inputs)
-        if concurrency is not None and concurrency < 1:
-            raise ConfigurationError(f"concurrency must be >= 1, got {concurrency}")
-        if concurrency is None or concurrency >= len(items):
-            coros = [self.ainvoke(item) for item in items]
-        else:
-            gate = asyncio.Semaphore(concurrency)
-
-            async def gated(item: InputT) -> OutputT:
-                async with gate:
-                    return await self.ainvoke(item)
-
-            coros = [gated(item) for item in items]
-        results = await asyncio.gather(*coros, return_exceptions=return_exceptions)
+        results = await _runner.amap(
+            self.ainvoke,
+            items,
+            concurrency=concurrency or max(1, len(items)),
+            return_exceptions=return_exceptions,
+        )
         return cast(list[OutputT], results)
 
     def batch(

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, get_origin
 
+from . import _runner
 from ._exceptions import ConfigurationError, MissingVariablesError, UsageError
 from ._runnable import Runnable
 from ._sync import run_sync
@@ -154,13 +155,18 @@ class Chain(Runnable[Any, dict[str, Any]]):
             async_name="arun",
         )[self.output_keys[0]]
 
-    async def aapply(self, input_list: Sequence[Any]) -> list[dict[str, Any]]:
+    async def aapply(
+        self, input_list: Sequence[Any], *, concurrency: int | None = None
+    ) -> list[dict[str, Any]]:
         """Run on every input concurrently; return each one's outputs, in input order."""
-        return list(
-            await asyncio.gather(
-                *(self.ainvoke(item, return_only_outputs=True) for item in input_list)
-            )
+        return await _runner.amap(
+            self._outputs_only,
+            input_list,
+            concurrency=concurrency or max(1, len(input_list)),
         )
+
+    async def _outputs_only(self, input: Any) -> dict[str, Any]:
+        return await self.ainvoke(input, return_only_outputs=True)
 
     def apply(self, input_list: Sequence[Any]) -> list[dict[str, Any]]:
         """`aapply`, blocking; do not call from inside an event loop."""

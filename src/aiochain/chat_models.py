@@ -65,8 +65,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
 
     async def ainvoke(self, input: LanguageModelInput) -> AIMessage:
         """The model's answer to one prompt or conversation."""
-        data = await self._apost(self._payload(input))
-        usage = self._usage_of(data)
+        data, usage = await self._apost(self._payload(input))
         return self._message_of(self._choices_of(data)[0], data, usage)
 
 

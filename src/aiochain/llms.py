@@ -54,8 +54,7 @@ class OpenAI(BaseOpenAI[str]):
 
     async def ainvoke(self, input: LanguageModelInput) -> str:
         """The generated text for one prompt."""
-        data = await self._apost(self._payload(input))
-        self._usage_of(data)
+        data, _ = await self._apost(self._payload(input))
         choice = self._choices_of(data)[0]
         text = choice.get("text")
         if not isinstance(text, str):

@@ -1,0 +1,271 @@
+"""Client-side limits of one endpoint: requests in flight, requests and tokens per minute.
+
+Shaped like aiolimiter (validated arguments, `await limiter.acquire(amount)`, `async with`), with
+what its users miss: token costs corrected after the fact, hooks, and learning.
+
+Pacing. Each per-minute limit is a bucket that refills continuously and holds `burst` seconds of
+budget (half a second by default). Real servers enforce a per-minute limit over much shorter
+windows (OpenAI documents 60,000 rpm enforced as 1,000 a second), so a client that sends a
+minute's budget in its first second is refused; holding less than the server does keeps a margin
+for requests that bunch up in transit. A caller that finds the bucket short reserves its units
+(the level goes negative) and sleeps until they are paid for, so waiters leave in order and evenly
+spaced, with no lock and no queue to manage.
+
+Learning. After a 429 the limiter pauses every caller until the server's retry-after has passed
+(one shared pause instead of each request retrying on its own), and `x-ratelimit-limit-*`
+headers give it the server's limits when none were set, or tighter ones than were set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._exceptions import ConfigurationError
+from ._types import Clock, Sleep
+
+
+class _Bucket:
+    """A continuously refilling allowance that may go into debt by reservation."""
+
+    __slots__ = ("_clock", "_stamp", "capacity", "level", "per_minute", "rate")
+
+    def __init__(self, per_minute: float, burst: float, clock: Clock) -> None:
+        self.per_minute = per_minute
+        self.rate = per_minute / 60.0
+        self.capacity = max(1.0, self.rate * burst)
+        self.level = self.capacity
+        self._clock = clock
+        self._stamp = clock()
+
+    def reserve(self, amount: float) -> float:
+        """Spend `amount` now, possibly into debt; return seconds until it is paid for."""
+        now = self._clock()
+        level = self.level + (now - self._stamp) * self.rate
+        if level > self.capacity:
+            level = self.capacity
+        self._stamp = now
+        # A request larger than the bucket passes when the bucket is full, as on the server.
+        needed = amount if amount < self.capacity else self.capacity
+        wait = (needed - level) / self.rate if level < needed else 0.0
+        self.level = level - amount
+        return wait
+
+    def refund(self, amount: float) -> None:
+        """Give back units reserved but not used (negative: charge more)."""
+        self.level = min(self.capacity, self.level + amount)
+
+    def in_use(self) -> float:
+        """The share of the burst capacity spent now (0 idle, 1 exhausted, above 1 in debt)."""
+        now = self._clock()
+        level = min(self.capacity, self.level + (now - self._stamp) * self.rate)
+        return (self.capacity - level) / self.capacity
+
+
+class RateLimiter:
+    """Limits for one endpoint, shared by every LLM object given it.
+
+    Args:
+        rpm: requests per minute, or None.
+        tpm: tokens (prompt plus completion) per minute, or None.
+        max_concurrency: requests in flight at once, or None.
+        burst: seconds of the per-minute budget that may go at once (default 0.5).
+        learn: adopt limits from `x-ratelimit-limit-*` headers and pause after 429s.
+        clock: a monotonic clock, injectable for tests.
+        sleep: an awaitable sleep, injectable for tests.
+        on_wait: called with (seconds, reason) whenever a caller has to wait; reason is
+            "requests", "tokens", "concurrency" or "pause".
+
+    Use `async with limiter.slot(tokens):` around a request, or `acquire` / `release`.
+    """
+
+    def __init__(
+        self,
+        *,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        max_concurrency: int | None = None,
+        burst: float = 0.5,
+        learn: bool = True,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        on_wait: Callable[[float, str], None] | None = None,
+    ) -> None:
+        for name, value in (("rpm", rpm), ("tpm", tpm)):
+            if value is not None and (not isinstance(value, int | float) or value <= 0):
+                raise ConfigurationError(f"{name} must be a number > 0 or None, got {value!r}")
+        if max_concurrency is not None and (
+            not isinstance(max_concurrency, int) or max_concurrency < 1
+        ):
+            raise ConfigurationError(
+                f"max_concurrency must be an integer >= 1 or None, got {max_concurrency!r}"
+            )
+        if burst <= 0:
+            raise ConfigurationError(f"burst must be > 0 seconds, got {burst!r}")
+        self.rpm = rpm
+        self.tpm = tpm
+        self.max_concurrency = max_concurrency
+        self.burst = burst
+        self.learn = learn
+        self.on_wait = on_wait
+        self._clock = clock
+        self._sleep = sleep
+        self._requests = _Bucket(rpm, burst, clock) if rpm else None
+        self._tokens = _Bucket(tpm, burst, clock) if tpm else None
+        self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency else None
+        self._paused_until = 0.0
+        self.in_flight = 0
+        self.rate_limited = 0
+        """429s reported to this limiter."""
+        self.learned: dict[str, float] = {}
+        """Limits adopted from response headers, by "requests" / "tokens"."""
+
+    # --- the request path -------------------------------------------------------------------
+
+    async def acquire(self, tokens: float = 0.0) -> None:
+        """Wait until a request costing `tokens` may be sent, and count it as in flight."""
+        if self._slots is not None:
+            if self._slots.locked() and self.on_wait is not None:
+                self.on_wait(0.0, "concurrency")
+            await self._slots.acquire()
+        try:
+            await self._wait_for_budget(tokens)
+        except BaseException:
+            if self._slots is not None:
+                self._slots.release()
+            raise
+        self.in_flight += 1
+
+    async def _wait_for_budget(self, tokens: float) -> None:
+        while True:
+            pause = self._paused_until - self._clock()
+            if pause > 0:
+                self._notify(pause, "pause")
+                await self._sleep(pause)
+                continue
+            wait_requests = self._requests.reserve(1) if self._requests else 0.0
+            wait_tokens = self._tokens.reserve(tokens) if self._tokens and tokens else 0.0
+            wait = max(wait_requests, wait_tokens)
+            if wait <= 0:
+                return
+            self._notify(wait, "requests" if wait_requests >= wait_tokens else "tokens")
+            try:
+                await self._sleep(wait)
+            except BaseException:
+                # A cancelled caller gives its reservation back to those behind it.
+                if self._requests:
+                    self._requests.refund(1)
+                if self._tokens and tokens:
+                    self._tokens.refund(tokens)
+                raise
+            if self._paused_until <= self._clock():
+                return
+            # A 429 arrived while we waited: give the reservation back and wait out the pause.
+            if self._requests:
+                self._requests.refund(1)
+            if self._tokens and tokens:
+                self._tokens.refund(tokens)
+
+    def release(self, reserved_tokens: float = 0.0, used_tokens: float | None = None) -> None:
+        """End a request; correct its token estimate with what it really used, when known."""
+        self.in_flight -= 1
+        if self._slots is not None:
+            self._slots.release()
+        if self._tokens is not None and used_tokens is not None and reserved_tokens:
+            self._tokens.refund(reserved_tokens - used_tokens)
+
+    def slot(self, tokens: float = 0.0) -> _Slot:
+        """`async with limiter.slot(tokens) as slot:`; set `slot.used_tokens` to correct."""
+        return _Slot(self, tokens)
+
+    async def __aenter__(self) -> RateLimiter:
+        await self.acquire()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.release()
+
+    # --- learning ---------------------------------------------------------------------------
+
+    def note_rate_limited(self, retry_after: float | None) -> None:
+        """A 429 came back: pause every caller until `retry_after` has passed."""
+        self.rate_limited += 1
+        if not self.learn:
+            return
+        pause = retry_after if retry_after is not None else 1.0
+        until = self._clock() + pause
+        if until > self._paused_until:
+            self._paused_until = until
+
+    def note_headers(self, headers: Mapping[str, str]) -> None:
+        """Adopt the server's `x-ratelimit-limit-*` when it is tighter than what is set."""
+        if not self.learn:
+            return
+        for kind in ("requests", "tokens"):
+            raw = headers.get(f"x-ratelimit-limit-{kind}")
+            if raw is None:
+                continue
+            try:
+                limit = float(raw)
+            except ValueError:
+                continue
+            if limit <= 0 or self.learned.get(kind) == limit:
+                continue
+            current = self.rpm if kind == "requests" else self.tpm
+            if current is not None and current <= limit:
+                self.learned[kind] = limit
+                continue
+            self.learned[kind] = limit
+            bucket = _Bucket(limit, self.burst, self._clock)
+            if kind == "requests":
+                self.rpm, self._requests = limit, bucket
+            else:
+                self.tpm, self._tokens = limit, bucket
+
+    @property
+    def limited(self) -> bool:
+        """Whether any limit is in force (set or learned)."""
+        return bool(self._requests or self._tokens or self._slots)
+
+    def usage(self) -> dict[str, Any]:
+        """How much of each limit is in use now, for progress displays."""
+        return {
+            "in_flight": self.in_flight,
+            "max_concurrency": self.max_concurrency,
+            "rpm": self.rpm,
+            "rpm_in_use": self._requests.in_use() if self._requests else None,
+            "tpm": self.tpm,
+            "tpm_in_use": self._tokens.in_use() if self._tokens else None,
+            "paused_for": max(0.0, self._paused_until - self._clock()),
+            "rate_limited": self.rate_limited,
+        }
+
+    def _notify(self, seconds: float, reason: str) -> None:
+        if self.on_wait is not None:
+            self.on_wait(seconds, reason)
+
+    def __repr__(self) -> str:
+        return (
+            f"RateLimiter(rpm={self.rpm!r}, tpm={self.tpm!r}, "
+            f"max_concurrency={self.max_concurrency!r})"
+        )
+
+
+class _Slot:
+    """One request's hold on a limiter, as an async context manager."""
+
+    __slots__ = ("limiter", "tokens", "used_tokens")
+
+    def __init__(self, limiter: RateLimiter, tokens: float) -> None:
+        self.limiter = limiter
+        self.tokens = tokens
+        self.used_tokens: float | None = None
+
+    async def __aenter__(self) -> _Slot:
+        await self.limiter.acquire(self.tokens)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.limiter.release(self.tokens, self.used_tokens)

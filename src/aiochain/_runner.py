@@ -1,0 +1,290 @@
+"""Run one async function over many inputs: a fixed pool of workers, inputs read lazily.
+
+`amap` returns results in input order; `as_completed` yields `(index, result)` as they finish.
+Neither creates more than `concurrency` tasks, whatever the number of inputs, and both read the
+inputs one at a time as workers free up, so a million inputs cost memory for the ones in flight
+(and, for `amap`, the results), not a million tasks. A pool of workers also does less work per
+call than one task per call behind a semaphore: no task is created, scheduled and destroyed per
+input.
+
+Failure: with `return_exceptions=False` the first failure (after its retries) cancels every
+other worker and is raised; with True each failure takes its input's slot. Cancelling the caller
+cancels every worker, and with it every request in flight. A `deadline` (seconds) ends the run
+with `DeadlineExceededError` for every input not finished by then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sized,
+)
+from typing import Any, Generic, TypeVar, cast
+
+from ._exceptions import ConfigurationError, DeadlineExceededError
+from ._progress import ProgressCallback, RunStats, current_stats
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_CONCURRENCY = 64
+PROGRESS_INTERVAL = 0.1
+
+
+class _Inputs(Generic[T]):
+    """Hands out (index, input) pairs to workers from a sync or async iterable, lazily."""
+
+    def __init__(self, inputs: Iterable[T] | AsyncIterable[T]) -> None:
+        self.sync_iter: Iterator[T] | None = None
+        self.async_iter: AsyncIterator[T] | None = None
+        if isinstance(inputs, AsyncIterable):
+            self.async_iter = aiter(inputs)
+            self.lock: asyncio.Lock | None = asyncio.Lock()
+        else:
+            self.sync_iter = iter(inputs)
+            self.lock = None
+        self.count = 0
+        self.exhausted = False
+
+    async def next(self) -> tuple[int, T] | None:
+        if self.exhausted:
+            return None
+        if self.sync_iter is not None:
+            try:
+                item = next(self.sync_iter)
+            except StopIteration:
+                self.exhausted = True
+                return None
+        else:
+            assert self.lock is not None and self.async_iter is not None
+            async with self.lock:
+                if self.exhausted:
+                    return None
+                try:
+                    item = await anext(self.async_iter)
+                except StopAsyncIteration:
+                    self.exhausted = True
+                    return None
+        index = self.count
+        self.count += 1
+        return index, item
+
+
+def _check_concurrency(concurrency: int) -> None:
+    if not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigurationError(f"concurrency must be an integer >= 1, got {concurrency!r}")
+
+
+def _stats_for(
+    inputs: Iterable[Any] | AsyncIterable[Any], progress: RunStats | ProgressCallback | None
+) -> tuple[RunStats, ProgressCallback | None]:
+    stats = progress if isinstance(progress, RunStats) else RunStats()
+    stats.started = time.monotonic()
+    if stats.total is None and isinstance(inputs, Sized):
+        stats.total = len(inputs)
+    callback = None if isinstance(progress, RunStats) or progress is None else progress
+    return stats, callback
+
+
+class _Pool(Generic[T, R]):
+    """The workers of one run and what they share."""
+
+    def __init__(
+        self,
+        func: Callable[[T], Awaitable[R]],
+        inputs: Iterable[T] | AsyncIterable[T],
+        *,
+        concurrency: int,
+        return_exceptions: bool,
+        stats: RunStats,
+        callback: ProgressCallback | None,
+        emit: Callable[[int, Any], None],
+    ) -> None:
+        self.func = func
+        self.inputs = _Inputs(inputs)
+        self.concurrency = concurrency
+        self.return_exceptions = return_exceptions
+        self.stats = stats
+        self.callback = callback
+        self.emit = emit
+        self.next_report = 0.0
+        self.started_at: dict[int, float] = {}
+
+    async def worker(self) -> None:
+        current_stats.set(self.stats)
+        stats = self.stats
+        func = self.func
+        emit = self.emit
+        clock = time.monotonic
+        while True:
+            entry = await self.inputs.next()
+            if entry is None:
+                return
+            index, item = entry
+            stats.in_flight += 1
+            began = clock()
+            self.started_at[index] = began
+            try:
+                result = await func(item)
+            except Exception as exc:
+                stats.in_flight -= 1
+                stats.failed += 1
+                del self.started_at[index]
+                if not self.return_exceptions:
+                    raise
+                emit(index, exc)
+            else:
+                now = clock()
+                stats.in_flight -= 1
+                stats.done += 1
+                stats.latencies.append(now - began)
+                del self.started_at[index]
+                emit(index, result)
+                if self.callback is not None and now >= self.next_report:
+                    self.next_report = now + PROGRESS_INTERVAL
+                    self.callback(stats)
+
+    async def run(self, deadline: float | None) -> None:
+        """Run the workers to the end; raise the first failure, or the deadline."""
+        workers = [asyncio.create_task(self.worker()) for _ in range(self.concurrency)]
+        try:
+            if deadline is None:
+                await _first_failure(workers)
+            else:
+                try:
+                    async with asyncio.timeout(deadline):
+                        await _first_failure(workers)
+                except TimeoutError:
+                    self._expire(deadline)
+        finally:
+            for task in workers:
+                task.cancel()
+            # Wait for every worker to finish cancelling, so that nothing is left behind even
+            # when the caller itself was cancelled.
+            await asyncio.wait(workers)
+            self.stats.finished = time.monotonic()
+            self.stats.in_flight = 0
+            self.stats.retrying = 0
+            if self.callback is not None:
+                self.callback(self.stats)
+
+    def _expire(self, deadline: float) -> None:
+        error = DeadlineExceededError(f"the run's deadline of {deadline:g} s passed")
+        unfinished = sorted(self.started_at)
+        self.stats.failed += len(unfinished)
+        if not self.return_exceptions:
+            raise error
+        for index in unfinished:
+            self.emit(index, error)
+
+
+async def _first_failure(workers: list[asyncio.Task[None]]) -> None:
+    done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            raise cast(BaseException, task.exception())
+
+
+async def amap(
+    func: Callable[[T], Awaitable[R]],
+    inputs: Iterable[T] | AsyncIterable[T],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    return_exceptions: bool = False,
+    progress: RunStats | ProgressCallback | None = None,
+    deadline: float | None = None,
+) -> list[Any]:
+    """Apply `func` to every input with at most `concurrency` at once; results in input order.
+
+    Args:
+        func: the async function to apply.
+        inputs: any iterable or async iterable; read lazily.
+        concurrency: the number of workers.
+        return_exceptions: put each failure in its slot instead of raising the first.
+        progress: a `RunStats` to update in place, or a callback called with it at most every
+            0.1 s and at the end.
+        deadline: seconds for the whole run, or None.
+    """
+    _check_concurrency(concurrency)
+    stats, callback = _stats_for(inputs, progress)
+    results: list[Any] = []
+    missing = object()
+
+    def emit(index: int, value: Any) -> None:
+        if index >= len(results):
+            results.extend([missing] * (index + 1 - len(results)))
+        results[index] = value
+
+    pool: _Pool[T, R] = _Pool(
+        func,
+        inputs,
+        concurrency=concurrency,
+        return_exceptions=return_exceptions,
+        stats=stats,
+        callback=callback,
+        emit=emit,
+    )
+    await pool.run(deadline)
+    if len(results) < pool.inputs.count:
+        results.extend([missing] * (pool.inputs.count - len(results)))
+    if any(value is missing for value in results):
+        # Only reachable when a deadline left inputs that had not started yet.
+        error = DeadlineExceededError(f"the run's deadline of {deadline:g} s passed")
+        results = [error if value is missing else value for value in results]
+    return results
+
+
+async def as_completed(
+    func: Callable[[T], Awaitable[R]],
+    inputs: Iterable[T] | AsyncIterable[T],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    return_exceptions: bool = False,
+    progress: RunStats | ProgressCallback | None = None,
+    deadline: float | None = None,
+) -> AsyncIterator[tuple[int, Any]]:
+    """Apply `func` to every input and yield `(index, result)` in the order they finish.
+
+    Breaking out of the loop (or cancelling it) cancels the work still in flight; use
+    `contextlib.aclosing` to make that happen at once rather than when the generator is
+    collected. See `amap` for the arguments.
+    """
+    _check_concurrency(concurrency)
+    stats, callback = _stats_for(inputs, progress)
+    queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
+    pool: _Pool[T, R] = _Pool(
+        func,
+        inputs,
+        concurrency=concurrency,
+        return_exceptions=return_exceptions,
+        stats=stats,
+        callback=callback,
+        emit=lambda index, value: queue.put_nowait((index, value)),
+    )
+    runner = asyncio.create_task(pool.run(deadline))
+    try:
+        while True:
+            if queue.empty():
+                getter = asyncio.ensure_future(queue.get())
+                await asyncio.wait({getter, runner}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    # The run ended: drain what it left, then surface its error if any.
+                    while not queue.empty():
+                        yield queue.get_nowait()
+                    await runner
+                    return
+                yield getter.result()
+            else:
+                yield queue.get_nowait()
+    finally:
+        if not runner.done():
+            runner.cancel()
+            await asyncio.wait({runner})

@@ -1,0 +1,40 @@
+"""Estimated cost of calls to known OpenAI models.
+
+Prices are US dollars per million tokens (input, output) as OpenAI listed them in 2025; they
+change, so treat the result as an estimate and override `PRICES` for your contract. Model names
+with a date suffix (`gpt-4o-mini-2024-07-18`) use their base model's price.
+"""
+
+from __future__ import annotations
+
+PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4-turbo": (10.00, 30.00),
+    "gpt-3.5-turbo": (0.50, 1.50),
+    "gpt-3.5-turbo-instruct": (1.50, 2.00),
+    "o3-mini": (1.10, 4.40),
+    "o4-mini": (1.10, 4.40),
+}
+
+
+def price_of(model: str) -> tuple[float, float] | None:
+    """(input, output) dollars per million tokens for `model`, or None when unknown."""
+    price = PRICES.get(model)
+    if price is None:
+        base = model.rpartition("-")[0]
+        while base and price is None:
+            price = PRICES.get(base)
+            base = base.rpartition("-")[0]
+    return price
+
+
+def cost_of(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """Estimated dollars for a call, or None for a model without a known price."""
+    price = price_of(model)
+    if price is None:
+        return None
+    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
