@@ -30,6 +30,7 @@ from ._limiter import RateLimiter
 from ._progress import RunStats
 from ._retry import RetryBudget, RetryPolicy
 from ._runnable import Runnable, RunnableLambda, RunnableParallel, RunnableSequence
+from ._sync import run
 from .chains import Chain, LLMChain, SequentialChain, SimpleSequentialChain
 from .chat_models import ChatOpenAI
 from .llms import OpenAI
@@ -95,4 +96,5 @@ __all__ = [
     "Usage",
     "UsageError",
     "__version__",
+    "run",
 ]

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import signal
 
+from ._sync import run
 from .sim import SimServer
 
 
@@ -31,7 +32,7 @@ def run_serve(args: argparse.Namespace) -> None:
         models=models,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(server))
+        run(_serve(server))  # on uvloop when installed, so the server keeps up with clients
     print("aiochain serve: stopped", flush=True)
 
 
