@@ -8,14 +8,16 @@
     │   └── SyncInAsyncError        a sync method called inside a running event loop
     ├── APIError                    the remote service failed us
     │   ├── APIConnectionError      no connection, or it broke mid-request
-    │   │   └── APITimeoutError     no complete answer within the timeout
+    │   │   ├── APITimeoutError     no complete answer within the timeout
+    │   │   └── IncompleteStreamError  a stream ended before [DONE] (carries partial)
     │   ├── APIStatusError          an HTTP error status (carries status_code, body, headers)
     │   │   ├── BadRequestError     400 and other 4xx without a class of their own
     │   │   ├── AuthenticationError 401 or 403
     │   │   ├── NotFoundError       404 (an unknown model, a wrong base URL)
     │   │   ├── RateLimitError      429 (carries retry_after)
     │   │   └── ServerError         5xx
-    │   └── BadResponseError        a 2xx answer that is not JSON or not shaped as expected
+    │   ├── BadResponseError        a 2xx answer that is not JSON or not shaped as expected
+    │   └── StreamError             an error object arrived in the middle of a stream
     ├── OutputParserError           the model's text does not parse (carries llm_output)
     ├── DeadlineExceededError       a run's overall deadline passed (also a TimeoutError)
     └── SimServerError              the simulation server cannot start (port taken, ...)
@@ -76,6 +78,18 @@ class APIConnectionError(APIError):
 
 class APITimeoutError(APIConnectionError):
     """Raised when no complete answer arrives within the configured timeout."""
+
+
+class IncompleteStreamError(APIConnectionError):
+    """Raised when an answer's body (a stream, usually) ends before it is complete.
+
+    Attributes:
+        partial: the text received before the cut, so that nothing is silently short.
+    """
+
+    def __init__(self, message: str, *, partial: str = "") -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 class APIStatusError(APIError):
@@ -145,6 +159,18 @@ class DeadlineExceededError(AiochainError, TimeoutError):
 
 class SimServerError(AiochainError):
     """Raised when the simulation server cannot start, for example when its port is taken."""
+
+
+class StreamError(APIError):
+    """Raised when a server sends an error object in the middle of a stream.
+
+    Attributes:
+        body: the error event as it was sent.
+    """
+
+    def __init__(self, message: str, *, body: Any = None) -> None:
+        super().__init__(message)
+        self.body = body
 
 
 class OutputParserError(AiochainError, ValueError):

@@ -25,10 +25,12 @@ from ._exceptions import (
     AuthenticationError,
     BadRequestError,
     BadResponseError,
+    IncompleteStreamError,
     NotFoundError,
     RateLimitError,
     ServerError,
 )
+from ._sse import iter_sse_json
 from ._types import JSONDict
 
 if TYPE_CHECKING:
@@ -72,6 +74,12 @@ class HTTPTransport:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._headers = dict(headers)
+        import aiohttp
+
+        # A stream may run for minutes: bound each read, not the whole answer.
+        self._stream_timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=timeout, sock_read=timeout
+        )
         self._max_connections = max_connections
         self._external_session = session
         # Per-loop sessions, each with the parked generator that closes it at loop shutdown.
@@ -142,6 +150,37 @@ class HTTPTransport:
             )
         return data, headers
 
+    async def stream_json(self, path: str, payload: JSONDict) -> AsyncGenerator[JSONDict, None]:
+        """POST `payload` and yield each server-sent event as a JSON object, until `[DONE]`.
+
+        Closing the generator (breaking out of the loop, cancelling) closes the response at
+        once, and its connection with it. Raises what `post_json` raises, and `StreamError` or
+        `IncompleteStreamError` for a stream that fails midway.
+        """
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if loop is not self._loop or session is None or session.closed:
+            session = await self._session_for(loop)
+        url = self.base_url + path
+        try:
+            async with session.post(
+                url, data=_json.dumps(payload), timeout=self._stream_timeout
+            ) as resp:
+                if resp.status >= 400:
+                    raise status_error(resp.status, await resp.read(), resp.headers)
+                content_type = resp.headers.get("Content-Type", "")
+                if not content_type.startswith("text/event-stream"):
+                    raw = await resp.read()
+                    raise BadResponseError(
+                        f"{url} answered a stream request with {content_type or 'no type'}, "
+                        f"not server-sent events: {_snippet(raw, 80)!r}",
+                        body=_snippet(raw),
+                    )
+                async for event in iter_sse_json(resp.content.iter_any(), url=url):
+                    yield event
+        except _TRANSPORT_ERRORS as exc:
+            raise transport_error(exc, url, self.timeout) from exc
+
     async def aclose(self) -> None:
         """Close the session of the running loop, if this transport created one."""
         loop = asyncio.get_running_loop()
@@ -172,6 +211,8 @@ def transport_error(exc: BaseException, url: str, timeout: float | None) -> APIC
         return APIConnectionError(f"cannot connect to {url}: {exc.os_error.strerror or exc}")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return APIConnectionError(f"{url} closed the connection before answering")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return IncompleteStreamError(f"the answer from {url} was cut before its end")
     return APIConnectionError(f"connection to {url} failed: {type(exc).__name__}: {exc}")
 
 

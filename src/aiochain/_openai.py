@@ -3,11 +3,19 @@ request path through retry and HTTP, response checking, and usage totals."""
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Callable, Sequence
+import random
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from ._exceptions import APIStatusError, BadResponseError, ConfigurationError, RateLimitError
+from ._exceptions import (
+    APIStatusError,
+    BadResponseError,
+    ConfigurationError,
+    IncompleteStreamError,
+    RateLimitError,
+)
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
 from ._progress import RunStats, current_stats
@@ -49,6 +57,9 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         rate_limiter: a `RateLimiter` shared with other clients of the same endpoint, instead
             of `max_concurrency` / `rpm` / `tpm`. Without one, each client has its own, which
             still learns from 429s and rate-limit headers.
+        on_token: called with each piece of text as it arrives; when set, every call streams
+            (so chains built on this model report tokens too) and still returns the whole
+            answer.
         model_kwargs: further request fields, sent as they are.
         session: an aiohttp session to use instead of our own; it stays the caller's to close.
 
@@ -78,6 +89,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         rpm: float | None = None,
         tpm: float | None = None,
         rate_limiter: RateLimiter | None = None,
+        on_token: Callable[[str], Any] | None = None,
         model_kwargs: dict[str, Any] | None = None,
         session: aiohttp.ClientSession | None = None,
         openai_api_key: str | None = None,
@@ -126,6 +138,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             rpm=rpm, tpm=tpm, max_concurrency=max_concurrency
         )
         self._price = price_of(self.model)
+        self.on_token = on_token
         # Completion tokens expected when max_tokens is not set, for the tpm estimate; it
         # follows what the server really returns.
         self._expected_completion = 256.0
@@ -150,13 +163,16 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
 
     # --- the request path -------------------------------------------------------------------
 
+    def _apost_key_error(self) -> None:
+        raise ConfigurationError(
+            "no API key: set OPENAI_API_KEY, or set OPENAI_BASE_URL to a compatible server "
+            "(`aiochain serve` runs an offline one at http://127.0.0.1:8000/v1)"
+        )
+
     async def _apost(self, payload: JSONDict) -> tuple[JSONDict, Usage]:
         """Send one request through limiter, retries and HTTP; return the answer and usage."""
         if self._key_missing:
-            raise ConfigurationError(
-                "no API key: set OPENAI_API_KEY, or set OPENAI_BASE_URL to a compatible server "
-                "(`aiochain serve` runs an offline one at http://127.0.0.1:8000/v1)"
-            )
+            self._apost_key_error()
         stats = current_stats.get()
         tokens = self._estimate_tokens(payload) if self.rate_limiter.tpm else 0.0
         if self._retry.max_retries == 0:
@@ -190,19 +206,123 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         except BaseException:
             limiter.release(tokens, 0)
             raise
-        usage = self._usage_of(data)
+        usage = self._usage_of(data.get("usage"))
         limiter.release(tokens, usage.total_tokens or None)
         if limiter.learn and "x-ratelimit-limit-requests" in headers:
             limiter.note_headers(headers)
         if stats is not None:
             stats.requests += 1
-            stats.prompt_tokens += usage.prompt_tokens
-            stats.completion_tokens += usage.completion_tokens
-            if self._price is not None:
-                stats.cost += (
-                    usage.prompt_tokens * self._price[0] + usage.completion_tokens * self._price[1]
-                ) / 1_000_000
+            self._count_usage(stats, usage)
         return data, usage
+
+    def _count_usage(self, stats: RunStats, usage: Usage) -> None:
+        stats.prompt_tokens += usage.prompt_tokens
+        stats.completion_tokens += usage.completion_tokens
+        if self._price is not None:
+            stats.cost += (
+                usage.prompt_tokens * self._price[0] + usage.completion_tokens * self._price[1]
+            ) / 1_000_000
+
+    # --- streaming --------------------------------------------------------------------------
+
+    async def _astream_payload(self, payload: JSONDict) -> AsyncIterator[str]:
+        """Stream one request's text through limiter, retries and SSE.
+
+        A failure before the first piece of text is retried like any request; after it, the
+        error is raised (an `IncompleteStreamError` carries the text received so far), since
+        the caller already holds part of the answer. The limiter's slot is held until the
+        stream ends.
+        """
+        if self._key_missing:
+            self._apost_key_error()
+        if payload.get("n", 1) != 1:
+            raise ConfigurationError("streaming supports n=1 only")
+        stats = current_stats.get()
+        limiter = self.rate_limiter
+        tokens = self._estimate_tokens(payload) if limiter.tpm else 0.0
+        budget = self._retry_budget
+        if budget is not None:
+            budget.deposit()
+        retry = 0
+        while True:
+            await limiter.acquire(tokens)
+            usage: Usage | None = None
+            parts: list[str] = []
+            events = self._transport.stream_json(self._path, payload)
+            try:
+                async for event in events:
+                    raw_usage = event.get("usage")
+                    if raw_usage:
+                        usage = self._usage_of(raw_usage)
+                    choices = event.get("choices")
+                    if choices:
+                        text = self._chunk_text(choices[0])
+                        if text:
+                            parts.append(text)
+                            yield text
+                if usage is None:
+                    usage = self._usage_of(None)
+                if stats is not None:
+                    stats.requests += 1
+                    self._count_usage(stats, usage)
+                return
+            except Exception as exc:
+                if isinstance(exc, RateLimitError):
+                    limiter.note_rate_limited(exc.retry_after)
+                if parts:
+                    if isinstance(exc, IncompleteStreamError):
+                        exc.partial = "".join(parts)
+                    raise
+                wait = self._retry.wait_for(exc, retry, random.random)
+                if wait is None or (
+                    budget is not None
+                    and not isinstance(exc, RateLimitError)
+                    and not budget.withdraw()
+                ):
+                    raise
+                if stats is not None:
+                    stats.retries += 1
+            finally:
+                await events.aclose()
+                limiter.release(tokens, usage.total_tokens if usage else 0)
+            retry += 1
+            await asyncio.sleep(wait)
+
+    def _stream_request(self, input: LanguageModelInput) -> JSONDict:
+        payload = self._payload(input)
+        payload["stream"] = True
+        payload["stream_options"] = {"include_usage": True}
+        return payload
+
+    async def astream(self, input: LanguageModelInput) -> AsyncIterator[str]:
+        """Yield the answer's text piece by piece as the server sends it.
+
+        Leaving the loop early closes the response and frees its connection (at once inside
+        `contextlib.aclosing`, else as soon as the iterator is dropped).
+
+        Raises:
+            IncompleteStreamError: the stream was cut; `.partial` holds the text received.
+            StreamError: the server sent an error in the middle of the stream.
+        """
+        async for text in self._astream_payload(self._stream_request(input)):
+            yield text
+
+    async def _ainvoke_text(self, input: LanguageModelInput) -> tuple[str, JSONDict, Usage]:
+        """The whole answer text, streamed to `on_token` when it is set."""
+        if self.on_token is None:
+            data, usage = await self._apost(self._payload(input))
+            choice = self._choices_of(data)[0]
+            return self._choice_text(choice, data), data, usage
+        on_token = self.on_token
+        prompt_before, completion_before = self.usage.prompt_tokens, self.usage.completion_tokens
+        parts = []
+        async for text in self._astream_payload(self._stream_request(input)):
+            on_token(text)
+            parts.append(text)
+        prompt = self.usage.prompt_tokens - prompt_before
+        completion = self.usage.completion_tokens - completion_before
+        usage = Usage(prompt, completion, prompt + completion, 1)
+        return "".join(parts), {"model": self.model}, usage
 
     def _estimate_tokens(self, payload: JSONDict) -> float:
         """Prompt tokens (about four characters each) plus the completion expected."""
@@ -214,8 +334,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         completion = float(payload.get("max_tokens") or self._expected_completion)
         return chars / 4.0 + completion * int(payload.get("n") or 1)
 
-    def _usage_of(self, data: JSONDict) -> Usage:
-        raw = data.get("usage")
+    def _usage_of(self, raw: Any) -> Usage:
         if isinstance(raw, dict):
             prompt = raw.get("prompt_tokens") or 0
             completion = raw.get("completion_tokens") or 0
@@ -242,6 +361,14 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         raise NotImplementedError
 
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
+        raise NotImplementedError
+
+    def _chunk_text(self, choice: JSONDict) -> str | None:
+        """The text of one streamed choice."""
+        raise NotImplementedError
+
+    def _choice_text(self, choice: JSONDict, data: JSONDict) -> str:
+        """The text of one complete choice."""
         raise NotImplementedError
 
     # --- the public API ---------------------------------------------------------------------
@@ -299,6 +426,17 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             name=f"{type(self).__name__}.predict",
             async_name="apredict",
         )
+
+    @property
+    def cost(self) -> float | None:
+        """Estimated US dollars spent by this client so far, or None for an unpriced model
+        (see `aiochain.pricing`)."""
+        if self._price is None:
+            return None
+        return (
+            self.usage.prompt_tokens * self._price[0]
+            + self.usage.completion_tokens * self._price[1]
+        ) / 1_000_000
 
     async def aclose(self) -> None:
         """Close the HTTP session this client created on the running loop."""

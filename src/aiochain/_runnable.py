@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from typing import Any, Generic, TypeVar, cast
 
 from . import _runner
 from ._exceptions import UsageError
 from ._progress import ProgressCallback, RunStats
-from ._sync import run_sync
+from ._sync import iterate_sync, run_sync
 
 InputT = TypeVar("InputT")
 OutputT = TypeVar("OutputT")
@@ -34,6 +42,31 @@ class Runnable(Generic[InputT, OutputT]):
         return run_sync(
             lambda: self.ainvoke(input), name=f"{type(self).__name__}.invoke", async_name="ainvoke"
         )
+
+    async def astream(self, input: InputT) -> AsyncIterator[Any]:
+        """Yield the output in pieces as it is produced.
+
+        Models stream text; a runnable that cannot stream yields its whole output once.
+        """
+        yield await self.ainvoke(input)
+
+    def stream(self, input: InputT) -> Iterator[Any]:
+        """`astream` from sync code; do not call from inside an event loop."""
+        return iterate_sync(
+            lambda: self.astream(input), name=f"{type(self).__name__}.stream", async_name="astream"
+        )
+
+    async def atransform(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """Consume the stream of the step before this one in a sequence.
+
+        By default the pieces are gathered (text is joined) and this step runs once on the
+        whole; steps that can work piece by piece (`StrOutputParser`) override this.
+        """
+        pieces = [chunk async for chunk in chunks]
+        if pieces and all(isinstance(piece, str) for piece in pieces):
+            yield await self.ainvoke("".join(pieces))  # type: ignore[arg-type]
+        else:
+            yield await self.ainvoke(pieces[-1] if pieces else None)  # type: ignore[arg-type]
 
     async def amap(
         self,
@@ -77,15 +110,19 @@ class Runnable(Generic[InputT, OutputT]):
         return_exceptions: bool = False,
         progress: RunStats | ProgressCallback | None = None,
         deadline: float | None = None,
+        stream: bool = False,
     ) -> AsyncIterator[tuple[int, Any]]:
         """Run on every input and yield `(index, output)` as each finishes.
 
-        `async for index, output in chain.as_completed(inputs):`. Leaving the loop early
-        cancels the work in flight (at once inside `contextlib.aclosing`). See `amap`.
+        `async for index, output in chain.as_completed(inputs):`. With `stream=True` it yields
+        `(index, chunk)` for every piece of every answer as it arrives, interleaved, and
+        `(index, None)` when input `index` is complete. Leaving the loop early cancels the
+        work in flight (at once inside `contextlib.aclosing`). See `amap` for the rest.
         """
         return _runner.as_completed(
-            self.ainvoke,
+            self.astream if stream else self.ainvoke,
             inputs,
+            streaming=stream,
             concurrency=concurrency,
             return_exceptions=return_exceptions,
             progress=progress,
@@ -172,6 +209,23 @@ class RunnableSequence(Runnable[Any, Any]):
             value = step.invoke(value) if pure else await step.ainvoke(value)
         return value
 
+    async def astream(self, input: Any) -> AsyncIterator[Any]:
+        """Stream from the last step that can stream (a model); the steps before it run
+        whole and the steps after it transform its stream."""
+        streaming = [i for i, s in enumerate(self.steps) if streams(s)]
+        if not streaming:
+            yield await self.ainvoke(input)
+            return
+        split = streaming[-1]
+        value = input
+        for pure, step in self._plan[:split]:
+            value = step.invoke(value) if pure else await step.ainvoke(value)
+        chunks = self.steps[split].astream(value)
+        for step in self.steps[split + 1 :]:
+            chunks = step.atransform(chunks)
+        async for chunk in chunks:
+            yield chunk
+
     def __repr__(self) -> str:
         return " | ".join(type(s).__name__ for s in self.steps)
 
@@ -205,6 +259,11 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
         """Run every branch on `input` at once."""
         values = await asyncio.gather(*(step.ainvoke(input) for step in self.steps.values()))
         return dict(zip(self.steps, values, strict=True))
+
+
+def streams(step: Runnable[Any, Any]) -> bool:
+    """Whether a runnable produces its output in pieces (it overrides `astream`)."""
+    return type(step).astream is not Runnable.astream
 
 
 def coerce_runnable(obj: Any) -> Runnable[Any, Any]:

@@ -98,7 +98,7 @@ class _Pool(Generic[T, R]):
 
     def __init__(
         self,
-        func: Callable[[T], Awaitable[R]],
+        func: Callable[[T], Any],
         inputs: Iterable[T] | AsyncIterable[T],
         *,
         concurrency: int,
@@ -106,8 +106,10 @@ class _Pool(Generic[T, R]):
         stats: RunStats,
         callback: ProgressCallback | None,
         emit: Callable[[int, Any], None],
+        streaming: bool = False,
     ) -> None:
         self.func = func
+        self.streaming = streaming
         self.inputs = _Inputs(inputs)
         self.concurrency = concurrency
         self.return_exceptions = return_exceptions
@@ -132,7 +134,12 @@ class _Pool(Generic[T, R]):
             began = clock()
             self.started_at[index] = began
             try:
-                result = await func(item)
+                if self.streaming:
+                    async for chunk in func(item):
+                        emit(index, chunk)
+                    result = None
+                else:
+                    result = await func(item)
             except Exception as exc:
                 stats.in_flight -= 1
                 stats.failed += 1
@@ -242,15 +249,19 @@ async def amap(
 
 
 async def as_completed(
-    func: Callable[[T], Awaitable[R]],
+    func: Callable[[T], Any],
     inputs: Iterable[T] | AsyncIterable[T],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     return_exceptions: bool = False,
     progress: RunStats | ProgressCallback | None = None,
     deadline: float | None = None,
+    streaming: bool = False,
 ) -> AsyncIterator[tuple[int, Any]]:
     """Apply `func` to every input and yield `(index, result)` in the order they finish.
+
+    With `streaming`, `func` returns an async iterator: each of its items is yielded as
+    `(index, item)` when it arrives, and `(index, None)` marks the end of input `index`.
 
     Breaking out of the loop (or cancelling it) cancels the work still in flight; use
     `contextlib.aclosing` to make that happen at once rather than when the generator is
@@ -259,7 +270,7 @@ async def as_completed(
     _check_concurrency(concurrency)
     stats, callback = _stats_for(inputs, progress)
     queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
-    pool: _Pool[T, R] = _Pool(
+    pool: _Pool[T, Any] = _Pool(
         func,
         inputs,
         concurrency=concurrency,
@@ -267,6 +278,7 @@ async def as_completed(
         stats=stats,
         callback=callback,
         emit=lambda index, value: queue.put_nowait((index, value)),
+        streaming=streaming,
     )
     runner = asyncio.create_task(pool.run(deadline))
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from ._exceptions import SyncInAsyncError
@@ -59,3 +59,42 @@ def run_sync(make_coro: Callable[[], Coroutine[Any, Any, T]], *, name: str, asyn
         )
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         return runner.run(make_coro())
+
+
+def iterate_sync(
+    make_iterator: Callable[[], AsyncIterator[T]], *, name: str, async_name: str
+) -> Iterator[T]:
+    """Drive an async iterator from sync code, on a private event loop, one item at a time.
+
+    Stopping early (breaking out of the loop) closes the async iterator, and with it any
+    response it holds, before the loop is closed.
+
+    Raises:
+        SyncInAsyncError: when iterated from inside a running event loop.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise SyncInAsyncError(
+            f"{name}() cannot be called inside a running event loop; "
+            f"use `async for ... in ....{async_name}(...)` instead"
+        )
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        iterator = make_iterator()
+
+        async def step() -> T:
+            return await anext(iterator)
+
+        try:
+            while True:
+                try:
+                    item = runner.run(step())
+                except StopAsyncIteration:
+                    return
+                yield item
+        finally:
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                runner.run(close())

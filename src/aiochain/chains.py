@@ -8,7 +8,7 @@ the event loop). Every sync method runs the async path.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar, get_origin
 
 from . import _runner
@@ -240,6 +240,17 @@ class LLMChain(Chain):
         if self.output_parser is not None:
             output = self.output_parser.parse(output)
         return {self.output_key: output}
+
+    async def astream(self, input: Any) -> AsyncIterator[Any]:
+        """Yield the answer's text as it arrives; a parser that needs the whole text (JSON,
+        pydantic) yields its result once at the end."""
+        inputs = self.prep_inputs(input)
+        prompt = self.prompt.format_prompt(**{k: inputs[k] for k in self.prompt.input_variables})
+        chunks = self.llm.astream(prompt)
+        if self.output_parser is not None:
+            chunks = self.output_parser.atransform(chunks)
+        async for chunk in chunks:
+            yield chunk.content if isinstance(chunk, BaseMessage) else chunk
 
     async def apredict(self, **kwargs: Any) -> Any:
         """Run with keyword inputs and return the output."""

@@ -63,8 +63,22 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
             )
         return out
 
+    def _choice_text(self, choice: JSONDict, data: JSONDict) -> str:
+        return self._message_of(choice, data, Usage()).content
+
+    def _chunk_text(self, choice: JSONDict) -> str | None:
+        delta = choice.get("delta")
+        if isinstance(delta, dict):
+            content = delta.get("content")
+            if isinstance(content, str):
+                return content
+        return None
+
     async def ainvoke(self, input: LanguageModelInput) -> AIMessage:
         """The model's answer to one prompt or conversation."""
+        if self.on_token is not None:
+            text, _, usage = await self._ainvoke_text(input)
+            return AIMessage(text, usage=usage, response_metadata={"model_name": self.model})
         data, usage = await self._apost(self._payload(input))
         return self._message_of(self._choices_of(data)[0], data, usage)
 

@@ -52,16 +52,22 @@ class OpenAI(BaseOpenAI[str]):
                 f"{self.base_url}{self._path} answered choices without text", body=str(data)[:2000]
             ) from exc
 
-    async def ainvoke(self, input: LanguageModelInput) -> str:
-        """The generated text for one prompt."""
-        data, _ = await self._apost(self._payload(input))
-        choice = self._choices_of(data)[0]
+    def _choice_text(self, choice: JSONDict, data: JSONDict) -> str:
         text = choice.get("text")
         if not isinstance(text, str):
             raise BadResponseError(
                 f"{self.base_url}{self._path} answered a choice without text",
                 body=str(data)[:2000],
             )
+        return text
+
+    def _chunk_text(self, choice: JSONDict) -> str | None:
+        text = choice.get("text")
+        return text if isinstance(text, str) else None
+
+    async def ainvoke(self, input: LanguageModelInput) -> str:
+        """The generated text for one prompt."""
+        text, _, _ = await self._ainvoke_text(input)
         return text
 
     def __call__(self, prompt: str, stop: Sequence[str] | None = None) -> str:

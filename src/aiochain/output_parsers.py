@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
 
 from ._exceptions import ConfigurationError, OutputParserError
@@ -45,10 +46,15 @@ class BaseOutputParser(PureRunnable[Any, T], Generic[T]):
 
 
 class StrOutputParser(BaseOutputParser[str]):
-    """Returns the text as it is (the content, for a chat message)."""
+    """Returns the text as it is (the content, for a chat message); streams pass through."""
 
     def parse(self, text: str) -> str:
         return text
+
+    async def atransform(self, chunks: AsyncIterator[Any]) -> AsyncIterator[str]:
+        """Pass each piece through as text, as it arrives."""
+        async for chunk in chunks:
+            yield chunk.content if isinstance(chunk, BaseMessage) else chunk
 
 
 _FENCE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.DOTALL)
