@@ -23,11 +23,13 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def server_process(args: list[str], *, ready_word: str = "http://") -> Iterator[tuple[str, int]]:
+def server_process(
+    args: list[str], *, ready_word: str = "http://", env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
     """Run a server command that prints its URL on its first line; yield (base URL, pid)."""
     process = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     try:
         assert process.stdout is not None
@@ -55,5 +57,19 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, "
-            f"{time.strftime('%Y-%m-%d')}")
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def write_section(name: str, text: str) -> None:
+    """Put `text` in bench/RESULTS.md between this section's markers (added if missing)."""
+    results = BENCH / "RESULTS.md"
+    begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
+    stamp = f"_Measured {time.strftime('%Y-%m-%d')} on {machine()}._\n\n"
+    block = f"{begin}\n{stamp}{text.rstrip()}\n{end}"
+    current = results.read_text() if results.exists() else "# Benchmark results\n"
+    if begin in current and end in current:
+        head, rest = current.split(begin, 1)
+        current = head + block + rest.split(end, 1)[1]
+    else:
+        current = current.rstrip() + "\n\n" + block + "\n"
+    results.write_text(current)

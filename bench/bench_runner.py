@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, PYTHON, machine, server_process  # noqa: E402
+from _common import BENCH, PYTHON, machine, server_process, write_section  # noqa: E402
 
 PLAIN = {"AIOCHAIN_NO_UVLOOP": "1", "AIOCHAIN_PURE_JSON": "1"}
 FAST = {"BENCH_LOOP": "uvloop"}
@@ -245,7 +245,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a quick look")
     parser.add_argument("--peers", default=",".join(PEERS),
                         help="peer clients to include (comma-separated; empty for none)")
-    parser.add_argument("--write", action="store_true", help="rewrite bench/RESULTS.md")
+    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args()
     args.peers = [p for p in args.peers.split(",") if p]
     header = f"Measured {time.strftime('%Y-%m-%d')} on {machine()}."
@@ -254,12 +254,10 @@ def main() -> None:
     report = "\n".join(sections)
     print("\n" + report)
     if args.write:
-        results = BENCH / "RESULTS.md"
-        results.write_text(
-            "# Benchmark results\n\n" + header + " Produced by `python bench/bench_runner.py "
-            "--write` (and `bench/bench_server.py` for the server section).\n\n" + report
-        )
-        print(f"wrote {results}")
+        if args.only != "1,2,3,4,5,6" or args.quick:
+            sys.exit("--write takes the full run only (no --only, no --quick)")
+        write_section("runner", "## The runner (`bench/bench_runner.py`)\n\n" + report)
+        print("updated bench/RESULTS.md")
 
 
 if __name__ == "__main__":

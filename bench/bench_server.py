@@ -24,7 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, PYTHON, cpu_seconds, machine, server_process  # noqa: E402
+from _common import (  # noqa: E402
+    BENCH,
+    PYTHON,
+    cpu_seconds,
+    machine,
+    server_process,
+    write_section,
+)
 
 BODY = json.dumps(
     {
@@ -88,7 +95,8 @@ def run_python_load(url: str, seconds: float, connections: int) -> tuple[int, in
 
 
 def measure(command: list[str], seconds: float, connections: int, use_wrk: bool) -> dict[str, float]:
-    with server_process(command) as (base_url, pid):
+    # Both servers on the default event loop: `aiochain serve` would pick uvloop when installed.
+    with server_process(command, env={"AIOCHAIN_NO_UVLOOP": "1"}) as (base_url, pid):
         url = base_url + "/chat/completions"
         load = run_wrk if use_wrk else run_python_load
         load(url, 1.0, min(connections, 100))  # warm up
@@ -104,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args()
     use_wrk = shutil.which("wrk") is not None
     print(f"# bench_server: {machine()}")
@@ -116,11 +125,23 @@ def main() -> None:
     results = {name: measure(cmd, args.seconds, args.connections, use_wrk)
                for name, cmd in servers.items()}
     base = results["minimal aiohttp hello"]
-    print(f"{'server':<24}{'requests':>10}{'errors':>8}{'req/s':>10}{'CPU us/req':>12}"
-          f"{'rate vs hello':>15}")
+    lines = [
+        f"### `aiochain serve` at {args.connections:,} connections, zero latency "
+        f"(`bench/bench_server.py`)",
+        "",
+        "| server | requests | errors | req/s | server CPU us/req | rate vs hello |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, r in results.items():
-        print(f"{name:<24}{r['ok']:>10.0f}{r['bad']:>8.0f}{r['rps']:>10.0f}{r['cpu_us']:>12.0f}"
-              f"{r['rps'] / base['rps']:>14.2f}x")
+        lines.append(f"| {name} | {r['ok']:,.0f} | {r['bad']:.0f} | {r['rps']:,.0f} | "
+                     f"{r['cpu_us']:.0f} | {r['rps'] / base['rps']:.2f}x |")
+    lines += ["", f"- load from {'wrk' if use_wrk else 'a Python aiohttp client'}, "
+              f"{args.seconds:g} s per server; each server alone in its own process",
+              "- aim: at least half the minimal server's rate", ""]
+    report = "\n".join(lines)
+    print(report)
+    if args.write:
+        write_section("server", report)
 
 
 if __name__ == "__main__":

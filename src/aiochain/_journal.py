@@ -1,0 +1,149 @@
+"""The crash-safe journal of `aiochain map`: SQLite in WAL mode, one row per finished record.
+
+A result counts as done only once its row is committed, so a process killed at any moment
+(SIGKILL included) loses at most results it had not yet reported, and a rerun asks for nothing
+the journal holds. WAL with `synchronous=NORMAL` makes each commit durable against a process
+crash without an fsync per commit (only a power cut could lose the last ones).
+
+The journal belongs to one job: the template, system prompt, model and parameters, hashed into
+the job key. A rerun with another job key is refused with one line saying what changed, so a
+changed prompt never silently reuses old answers. Rows are keyed by each record's id and content.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._exceptions import UsageError
+
+
+class JournalMismatchError(UsageError):
+    """Raised when a journal was written by a job with another template, model or parameters."""
+
+
+@dataclass(slots=True)
+class JournalRow:
+    """One finished record: its output, or its error."""
+
+    key: str
+    index: int
+    id: str
+    output: Any
+    usage: dict[str, int] | None
+    error: str | None
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_output(self) -> dict[str, Any]:
+        """The line written to the output file."""
+        line: dict[str, Any] = {"id": self.id, "output": self.output, "usage": self.usage}
+        if self.error is not None:
+            line["error"] = self.error
+        return line
+
+
+class Journal:
+    """Finished records of one job, in a SQLite file.
+
+    Args:
+        path: the journal file (created when missing).
+        job: what identifies the job (template, model, parameters), stored with the journal.
+        resume: keep what an earlier run of the same job finished; False starts over.
+    """
+
+    def __init__(self, path: str | Path, job: dict[str, Any], *, resume: bool = True) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, idx INTEGER, "
+                "id TEXT, output TEXT, usage TEXT, error TEXT, cached INTEGER)"
+            )
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(f"{self.path}: cannot use as a journal: {exc}") from None
+        stored = self._db.execute("SELECT value FROM meta WHERE key = 'job'").fetchone()
+        wanted = json.dumps(job, sort_keys=True)
+        if stored is not None and stored[0] != wanted and resume:
+            changed = _changes(json.loads(stored[0]), job)
+            raise JournalMismatchError(
+                f"{self.path} was written by a job with a different {changed}; rerun with "
+                "--no-resume to start over, or --journal to pick another file"
+            )
+        if stored is None or not resume:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM results")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('job', ?)", (wanted,))
+            self._db.execute("COMMIT")
+
+    def finished(self) -> dict[str, JournalRow]:
+        """Every finished record, successes and failures, by record key."""
+        rows = self._db.execute(
+            "SELECT key, idx, id, output, usage, error, cached FROM results ORDER BY rowid"
+        )
+        return {row.key: row for row in map(_row, rows)}
+
+    def commit(self, rows: Iterable[JournalRow]) -> None:
+        """Write finished records in one transaction; they count as done once this returns."""
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.key,
+                        r.index,
+                        r.id,
+                        json.dumps(r.output, ensure_ascii=False),
+                        json.dumps(r.usage) if r.usage is not None else None,
+                        r.error,
+                        int(r.cached),
+                    )
+                    for r in rows
+                ],
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def rows_in_order(self) -> Iterator[JournalRow]:
+        """Every finished record in input order."""
+        rows = self._db.execute(
+            "SELECT key, idx, id, output, usage, error, cached FROM results ORDER BY idx"
+        )
+        return map(_row, rows)
+
+    def close(self) -> None:
+        """Close the file (what was committed stays)."""
+        self._db.close()
+
+
+def _row(raw: tuple[Any, ...]) -> JournalRow:
+    key, index, record_id, output, usage, error, cached = raw
+    return JournalRow(
+        key,
+        index,
+        record_id,
+        json.loads(output),
+        json.loads(usage) if usage else None,
+        error,
+        bool(cached),
+    )
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> str:
+    names = sorted(k for k in {*old, *new} if old.get(k) != new.get(k))
+    return ", ".join(names) or "job"
