@@ -30,6 +30,8 @@ from .pricing import price_of
 if TYPE_CHECKING:
     import aiohttp
 
+    from .cache import SQLiteCache
+
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 OutputT = TypeVar("OutputT")
@@ -57,6 +59,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         rate_limiter: a `RateLimiter` shared with other clients of the same endpoint, instead
             of `max_concurrency` / `rpm` / `tpm`. Without one, each client has its own, which
             still learns from 429s and rate-limit headers.
+        cache: an `aiochain.cache.SQLiteCache`; identical requests are answered from it (and
+            identical requests in flight at once are sent once). Streams are not cached.
         on_token: called with each piece of text as it arrives; when set, every call streams
             (so chains built on this model report tokens too) and still returns the whole
             answer.
@@ -90,6 +94,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         tpm: float | None = None,
         rate_limiter: RateLimiter | None = None,
         on_token: Callable[[str], Any] | None = None,
+        cache: SQLiteCache | None = None,
         model_kwargs: dict[str, Any] | None = None,
         session: aiohttp.ClientSession | None = None,
         openai_api_key: str | None = None,
@@ -139,6 +144,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         )
         self._price = price_of(self.model)
         self.on_token = on_token
+        self.cache = cache
         # Completion tokens expected when max_tokens is not set, for the tpm estimate; it
         # follows what the server really returns.
         self._expected_completion = 256.0
@@ -170,7 +176,23 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         )
 
     async def _apost(self, payload: JSONDict) -> tuple[JSONDict, Usage]:
-        """Send one request through limiter, retries and HTTP; return the answer and usage."""
+        """Send one request through cache, limiter, retries and HTTP; return answer and usage."""
+        if self.cache is None:
+            return await self._apost_uncached(payload)
+        key = self.cache.key_for(self.base_url + self._path, payload)
+        data, hit = await self.cache.fetch(key, lambda: self._apost_data(payload))
+        if hit:
+            stats = current_stats.get()
+            if stats is not None:
+                stats.cached += 1
+        # A cached answer costs nothing: its usage is reported, not added to the totals again.
+        return data, _reported_usage(data, requests=0 if hit else 1)
+
+    async def _apost_data(self, payload: JSONDict) -> JSONDict:
+        data, _ = await self._apost_uncached(payload)
+        return data
+
+    async def _apost_uncached(self, payload: JSONDict) -> tuple[JSONDict, Usage]:
         if self._key_missing:
             self._apost_key_error()
         stats = current_stats.get()
@@ -466,3 +488,11 @@ def _count_retry(stats: RunStats) -> Callable[[BaseException, int, float], None]
         stats.retrying += 1
 
     return count
+
+
+def _reported_usage(data: JSONDict, *, requests: int) -> Usage:
+    raw = data.get("usage")
+    if not isinstance(raw, dict):
+        return Usage(requests=requests)
+    prompt, completion = raw.get("prompt_tokens") or 0, raw.get("completion_tokens") or 0
+    return Usage(prompt, completion, prompt + completion, requests)

@@ -32,6 +32,7 @@ class RunStats:
         retries: retries made so far.
         requests: HTTP requests answered so far (including failures).
         rate_limited: 429s seen.
+        cached: answers taken from a cache instead of the server.
         prompt_tokens: tokens sent, from the servers' usage.
         completion_tokens: tokens received, from the servers' usage.
         cost: estimated spend in US dollars for models with known prices.
@@ -48,6 +49,7 @@ class RunStats:
     retries: int = 0
     requests: int = 0
     rate_limited: int = 0
+    cached: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0
@@ -92,6 +94,7 @@ class RunStats:
             "retries": self.retries,
             "requests": self.requests,
             "rate_limited": self.rate_limited,
+            "cached": self.cached,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost": self.cost,

@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--latency", type=_SECONDS, default=1.0, help="simulated seconds per call (default 1)"
     )
 
+    from ._map_command import add_map_parser
+
+    add_map_parser(commands, _number)
+
     serve = commands.add_parser("serve", help="run the OpenAI-compatible simulation server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_PORT, default=8000, help="port (default 8000; 0: any)")
@@ -117,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._serve_command import run_serve
 
             run_serve(args)
+        elif args.command == "map":
+            from ._map_command import run_map_command
+
+            return run_map_command(args, argv)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
