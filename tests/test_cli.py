@@ -18,13 +18,16 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
 
 
 def test_demo_runs_offline_and_shows_both_timings() -> None:
-    """`aiochain demo` prints both summaries and the sequential and gathered timings."""
+    """`aiochain demo` prints both summaries, the sequential and gathered timings, then maps
+    the 1,000 bundled documents on the simulated API."""
     done = run_cli("demo", "--latency", "0.3")
     assert done.returncode == 0, done.stderr
     assert "Summary 1: This is a very long document" in done.stdout
     assert "Summary 2: This document explores" in done.stdout
     assert "one after the other" in done.stdout
     assert "asyncio.gather" in done.stdout
+    assert "1,000 summaries in" in done.stdout
+    assert "The story of the printing press" in done.stdout
 
 
 def test_bad_flag_value_is_one_line_and_status_2() -> None:

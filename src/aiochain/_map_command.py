@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ._exceptions import UsageError
+from ._mapjob import MapOptions, MapSummary
+from ._progress import RunStats
 from ._records import FORMATS
 
 
@@ -71,11 +73,32 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
     )
 
 
+def execute(options: MapOptions, *, fancy: bool) -> MapSummary:
+    """Run a map job on a fresh event loop with its progress display; return its summary."""
+    from ._map_progress import watch
+    from ._mapjob import run_map
+    from ._sync import run
+
+    async def main() -> MapSummary:
+        watcher: asyncio.Task[None] | None = None
+
+        def on_start(summary: MapSummary, stats: RunStats, limiter: Any) -> None:
+            nonlocal watcher
+            watcher = asyncio.create_task(watch(summary, stats, limiter, fancy=fancy))
+
+        try:
+            return await run_map(options, on_start=on_start)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+
+    return run(main())
+
+
 def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     """Run `aiochain map`; returns the exit status."""
-    from ._map_progress import print_summary, watch
-    from ._mapjob import MapOptions, MapSummary, run_map
-    from ._progress import RunStats
+    from ._map_progress import print_summary
 
     if args.template_file:
         try:
@@ -111,25 +134,8 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     )
     fancy = sys.stderr.isatty() and not args.quiet
     resume = shlex.join(["aiochain", *(argv if argv is not None else sys.argv[1:])])
-
-    async def main() -> MapSummary:
-        watcher: asyncio.Task[None] | None = None
-
-        def on_start(summary: MapSummary, stats: RunStats, limiter: Any) -> None:
-            nonlocal watcher
-            watcher = asyncio.create_task(watch(summary, stats, limiter, fancy=fancy))
-
-        try:
-            return await run_map(options, on_start=on_start)
-        finally:
-            if watcher is not None:
-                watcher.cancel()
-                await asyncio.gather(watcher, return_exceptions=True)
-
-    from ._sync import run
-
     try:
-        summary = run(main())
+        summary = execute(options, fancy=fancy)
     except KeyboardInterrupt:
         print(
             f"interrupted; what finished is in the journal. Resume with:\n  {resume}",

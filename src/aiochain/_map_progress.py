@@ -78,17 +78,33 @@ async def watch(summary: MapSummary, stats: RunStats, limiter: Any, *, fancy: bo
         try:
             while True:
                 done = summary.ok + summary.failed
-                cost = f" ${stats.cost:.4f}" if stats.cost else ""
-                limits = _limits(limiter)
-                detail = (
-                    f"[red]{summary.failed} failed[/red] {stats.retrying} retrying "
-                    f"{stats.rate:.0f} req/s {stats.tokens_per_second:.0f} tok/s "
-                    f"{stats.rate_limited}x429{cost} {limits} ETA {_eta(summary, stats)}"
-                )
-                progress.update(task, completed=done, detail=detail)
+                progress.update(task, completed=done, detail=_compact(summary, stats, limiter))
                 await asyncio.sleep(0.1)
         finally:
             progress.update(task, completed=summary.ok + summary.failed)
+
+
+def _short(number: float) -> str:
+    return f"{number / 1000:.1f}k" if number >= 10_000 else f"{number:.0f}"
+
+
+def _compact(summary: MapSummary, stats: RunStats, limiter: Any) -> str:
+    """The bar's detail, fitting 80 columns: counts that are zero are left out."""
+    parts = []
+    if summary.failed:
+        parts.append(f"[red]{summary.failed} failed[/red]")
+    if stats.retrying:
+        parts.append(f"{stats.retrying} retrying")
+    parts.append(f"{_short(stats.rate)} req/s {_short(stats.tokens_per_second)} tok/s")
+    if stats.rate_limited:
+        parts.append(f"[yellow]{stats.rate_limited}x429[/yellow]")
+    if stats.cost:
+        parts.append(f"${stats.cost:.4f}")
+    limits = _limits(limiter)
+    if limits:
+        parts.append(limits)
+    parts.append(f"ETA {_eta(summary, stats)}")
+    return " ".join(parts)
 
 
 def print_summary(summary: MapSummary, *, fancy: bool) -> None:
