@@ -419,7 +419,7 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing(
 ) -> None:
     """Killed three times mid-run, then run to the end: each record is in the output exactly
     once, and no record was requested twice except those in flight at a kill."""
-    server = start_threaded_sim(latency=0.03, latency_jitter=0.02, seed=9)
+    server = start_threaded_sim(latency=0.05)
     source = write_jsonl(tmp_path / "in.jsonl", 300)
     out = tmp_path / "out.jsonl"
     concurrency = 8
@@ -457,9 +457,10 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing(
     stats = server.stats()
     assert stats["distinct_prompts"] == 300
     repeated = stats["requests_total"] - stats["distinct_prompts"]
-    # At a kill, the requests in flight and answers not yet committed (one flush batch,
-    # at most 50 ms of answers) may be asked again; nothing else.
-    assert repeated <= kills * 2 * concurrency
+    # At a kill, the requests in flight (at most `concurrency`) and the answers not yet
+    # committed (rows are committed every 50 ms: with 50 ms answers, at most two waves of
+    # `concurrency`) may be asked again; nothing else.
+    assert repeated <= kills * 3 * concurrency
 
 
 def test_ctrl_c_keeps_the_journal_and_prints_the_resume_command(

@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import _json
 from ._exceptions import UsageError
 
 
@@ -28,26 +29,42 @@ class JournalMismatchError(UsageError):
 
 @dataclass(slots=True)
 class JournalRow:
-    """One finished record: its output, or its error."""
+    """One finished record: its output line (JSON, encoded once), and whether it succeeded.
+
+    The same line is stored in the journal and written to the output, so each result is
+    encoded once however often it is written.
+    """
 
     key: str
     index: int
     id: str
-    output: Any
-    usage: dict[str, int] | None
-    error: str | None
+    ok: bool
     cached: bool = False
+    line: str = field(default="", repr=False)
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+    @classmethod
+    def finished(
+        cls,
+        key: str,
+        index: int,
+        record_id: str,
+        *,
+        output: Any = None,
+        usage: dict[str, int] | None = None,
+        error: str | None = None,
+        cached: bool = False,
+    ) -> JournalRow:
+        """A row for a record that ended with `output` (and `usage`), or with `error`."""
+        value: dict[str, Any] = {"id": record_id, "output": output, "usage": usage}
+        if error is not None:
+            value["error"] = error
+        line = _json.dumps(value).decode()
+        return cls(key, index, record_id, error is None, cached, line)
 
     def to_output(self) -> dict[str, Any]:
-        """The line written to the output file."""
-        line: dict[str, Any] = {"id": self.id, "output": self.output, "usage": self.usage}
-        if self.error is not None:
-            line["error"] = self.error
-        return line
+        """The output line, decoded."""
+        value: dict[str, Any] = json.loads(self.line)
+        return value
 
 
 class Journal:
@@ -70,7 +87,7 @@ class Journal:
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, idx INTEGER, "
-                "id TEXT, output TEXT, usage TEXT, error TEXT, cached INTEGER)"
+                "id TEXT, ok INTEGER, cached INTEGER, line TEXT)"
             )
         except sqlite3.DatabaseError as exc:
             raise UsageError(f"{self.path}: cannot use as a journal: {exc}") from None
@@ -91,7 +108,7 @@ class Journal:
     def finished(self) -> dict[str, JournalRow]:
         """Every finished record, successes and failures, by record key."""
         rows = self._db.execute(
-            "SELECT key, idx, id, output, usage, error, cached FROM results ORDER BY rowid"
+            "SELECT key, idx, id, ok, cached, line FROM results ORDER BY rowid"
         )
         return {row.key: row for row in map(_row, rows)}
 
@@ -100,19 +117,8 @@ class Journal:
         self._db.execute("BEGIN")
         try:
             self._db.executemany(
-                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        r.key,
-                        r.index,
-                        r.id,
-                        json.dumps(r.output, ensure_ascii=False),
-                        json.dumps(r.usage) if r.usage is not None else None,
-                        r.error,
-                        int(r.cached),
-                    )
-                    for r in rows
-                ],
+                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
+                [(r.key, r.index, r.id, r.ok, r.cached, r.line) for r in rows],
             )
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -121,9 +127,7 @@ class Journal:
 
     def rows_in_order(self) -> Iterator[JournalRow]:
         """Every finished record in input order."""
-        rows = self._db.execute(
-            "SELECT key, idx, id, output, usage, error, cached FROM results ORDER BY idx"
-        )
+        rows = self._db.execute("SELECT key, idx, id, ok, cached, line FROM results ORDER BY idx")
         return map(_row, rows)
 
     def close(self) -> None:
@@ -132,16 +136,8 @@ class Journal:
 
 
 def _row(raw: tuple[Any, ...]) -> JournalRow:
-    key, index, record_id, output, usage, error, cached = raw
-    return JournalRow(
-        key,
-        index,
-        record_id,
-        json.loads(output),
-        json.loads(usage) if usage else None,
-        error,
-        bool(cached),
-    )
+    key, index, record_id, ok, cached, line = raw
+    return JournalRow(key, index, record_id, bool(ok), bool(cached), line)
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> str:

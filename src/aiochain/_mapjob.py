@@ -10,7 +10,6 @@ stops the whole job at once instead of failing every record.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import time
@@ -109,10 +108,9 @@ class _Output:
         self.stream: IO[str] = open(path, "w", encoding="utf-8") if path else sys.stdout  # noqa: SIM115
 
     def write(self, rows: list[JournalRow]) -> None:
-        self.stream.write(
-            "".join(json.dumps(r.to_output(), ensure_ascii=False) + "\n" for r in rows)
-        )
-        self.stream.flush()
+        if rows:
+            self.stream.write("\n".join(r.line for r in rows) + "\n")
+            self.stream.flush()
 
     def close(self) -> None:
         if self.path:
@@ -271,7 +269,8 @@ class _Job:
             prompt = self.template.format(**values)
         except MissingVariablesError as exc:
             return self._failed(record, f"record {record.id}: {exc}")
-        messages = [self.system, HumanMessage(prompt)] if self.system else [HumanMessage(prompt)]
+        # Without a system message the prompt goes as a plain string: the cheapest path.
+        messages: Any = [self.system, HumanMessage(prompt)] if self.system else prompt
         estimate = self._estimate_cost(prompt)
         if self.options.max_cost is not None:
             if self.stats.cost + self.in_flight_cost + estimate > self.options.max_cost:
@@ -296,7 +295,9 @@ class _Job:
                 return self._failed(record, f"the answer is not valid JSON: {exc}")
         usage = message.usage.to_dict() if message.usage is not None else None
         cached = bool(message.usage is not None and message.usage.requests == 0)
-        return JournalRow(record.digest, record.index, record.id, output, usage, None, cached)
+        return JournalRow.finished(
+            record.digest, record.index, record.id, output=output, usage=usage, cached=cached
+        )
 
     def _estimate_cost(self, prompt: str) -> float:
         if self.price is None:
@@ -305,7 +306,7 @@ class _Job:
         return (len(prompt) / 4 * self.price[0] + completion * self.price[1]) / 1_000_000
 
     def _failed(self, record: Record, error: str) -> JournalRow:
-        return JournalRow(record.digest, record.index, record.id, None, None, error)
+        return JournalRow.finished(record.digest, record.index, record.id, error=error)
 
     def _flush(self) -> None:
         self.last_flush = time.monotonic()
@@ -337,10 +338,7 @@ class _Job:
         self.output.close()
         temporary = path.with_name(path.name + ".tmp")
         with open(temporary, "w", encoding="utf-8") as out:
-            out.writelines(
-                json.dumps(row.to_output(), ensure_ascii=False) + "\n"
-                for row in self.journal.rows_in_order()
-            )
+            out.writelines(row.line + "\n" for row in self.journal.rows_in_order())
         os.replace(temporary, path)
 
 
