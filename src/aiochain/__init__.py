@@ -17,6 +17,7 @@ from ._exceptions import (
     ConfigurationError,
     DeadlineExceededError,
     IncompleteStreamError,
+    MaxStepsError,
     MissingVariablesError,
     NotFoundError,
     OutputParserError,
@@ -33,10 +34,10 @@ from ._progress import RunStats
 from ._retry import RetryBudget, RetryPolicy
 from ._runnable import Runnable, RunnableLambda, RunnableParallel, RunnableSequence
 from ._sync import run
-from .chains import Chain, LLMChain, SequentialChain, SimpleSequentialChain
+from .chains import AgentChain, Chain, LLMChain, SequentialChain, SimpleSequentialChain
 from .chat_models import ChatOpenAI
 from .llms import OpenAI
-from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from .output_parsers import (
     CommaSeparatedListOutputParser,
     JsonOutputParser,
@@ -45,6 +46,7 @@ from .output_parsers import (
 )
 from .outputs import ChatGeneration, Generation, LLMResult, Usage
 from .prompts import ChatPromptTemplate, PromptTemplate, PromptValue
+from .tools import Tool, tool
 
 __version__ = "0.1.0"
 
@@ -54,6 +56,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AgentChain",
     "AiochainError",
     "AuthenticationError",
     "BadRequestError",
@@ -72,6 +75,7 @@ __all__ = [
     "JsonOutputParser",
     "LLMChain",
     "LLMResult",
+    "MaxStepsError",
     "MissingVariablesError",
     "NotFoundError",
     "OpenAI",
@@ -97,8 +101,11 @@ __all__ = [
     "SyncInAsyncError",
     "SystemMessage",
     "TemplateError",
+    "Tool",
+    "ToolMessage",
     "Usage",
     "UsageError",
     "__version__",
     "run",
+    "tool",
 ]

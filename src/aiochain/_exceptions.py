@@ -20,6 +20,7 @@
     │   └── StreamError             an error object arrived in the middle of a stream
     ├── OutputParserError           the model's text does not parse (carries llm_output)
     ├── DeadlineExceededError       a run's overall deadline passed (also a TimeoutError)
+    ├── MaxStepsError               an agent reached max_steps without an answer (transcript)
     └── SimServerError              the simulation server cannot start (port taken, ...)
 
 Programmer mistakes (`UsageError`) are never retried; of the `APIError`s, connection errors,
@@ -155,6 +156,18 @@ class BadResponseError(APIError):
 
 class DeadlineExceededError(AiochainError, TimeoutError):
     """Raised (or put in the slot of each unfinished input) when a run's deadline passes."""
+
+
+class MaxStepsError(AiochainError):
+    """Raised when an agent makes `max_steps` model calls without a final answer.
+
+    Attributes:
+        transcript: everything the run did, for inspection.
+    """
+
+    def __init__(self, message: str, *, transcript: Any) -> None:
+        super().__init__(message)
+        self.transcript = transcript
 
 
 class SimServerError(AiochainError):

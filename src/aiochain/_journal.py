@@ -107,9 +107,7 @@ class Journal:
 
     def finished(self) -> dict[str, JournalRow]:
         """Every finished record, successes and failures, by record key."""
-        rows = self._db.execute(
-            "SELECT key, idx, id, ok, cached, line FROM results ORDER BY rowid"
-        )
+        rows = self._db.execute("SELECT key, idx, id, ok, cached, line FROM results ORDER BY rowid")
         return {row.key: row for row in map(_row, rows)}
 
     def commit(self, rows: Iterable[JournalRow]) -> None:

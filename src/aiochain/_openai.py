@@ -247,7 +247,9 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
 
     # --- streaming --------------------------------------------------------------------------
 
-    async def _astream_payload(self, payload: JSONDict) -> AsyncIterator[str]:
+    async def _astream_payload(
+        self, payload: JSONDict, tool_sink: dict[int, JSONDict] | None = None
+    ) -> AsyncIterator[str]:
         """Stream one request's text through limiter, retries and SSE.
 
         A failure before the first piece of text is retried like any request; after it, the
@@ -270,6 +272,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             await limiter.acquire(tokens)
             usage: Usage | None = None
             parts: list[str] = []
+            if tool_sink is not None:
+                tool_sink.clear()
             events = self._transport.stream_json(self._path, payload)
             try:
                 async for event in events:
@@ -282,6 +286,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
                         if text:
                             parts.append(text)
                             yield text
+                        if tool_sink is not None:
+                            self._collect_tool_deltas(choices[0], tool_sink)
                 if usage is None:
                     usage = self._usage_of(None)
                 if stats is not None:
@@ -329,7 +335,9 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         async for text in self._astream_payload(self._stream_request(input)):
             yield text
 
-    async def _ainvoke_text(self, input: LanguageModelInput) -> tuple[str, JSONDict, Usage]:
+    async def _ainvoke_text(
+        self, input: LanguageModelInput, tool_sink: dict[int, JSONDict] | None = None
+    ) -> tuple[str, JSONDict, Usage]:
         """The whole answer text, streamed to `on_token` when it is set."""
         if self.on_token is None:
             data, usage = await self._apost(self._payload(input))
@@ -338,7 +346,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         on_token = self.on_token
         prompt_before, completion_before = self.usage.prompt_tokens, self.usage.completion_tokens
         parts = []
-        async for text in self._astream_payload(self._stream_request(input)):
+        async for text in self._astream_payload(self._stream_request(input), tool_sink):
             on_token(text)
             parts.append(text)
         prompt = self.usage.prompt_tokens - prompt_before
@@ -392,6 +400,9 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
     def _choice_text(self, choice: JSONDict, data: JSONDict) -> str:
         """The text of one complete choice."""
         raise NotImplementedError
+
+    def _collect_tool_deltas(self, choice: JSONDict, sink: dict[int, JSONDict]) -> None:
+        """Gather streamed tool-call pieces (chat models only)."""
 
     # --- the public API ---------------------------------------------------------------------
 

@@ -388,3 +388,8 @@ class SimpleSequentialChain(Chain):
             if self.strip_outputs and isinstance(value, str):
                 value = value.strip()
         return {self.output_key: value}
+
+
+# The agent builds on Chain and ChatOpenAI; it lives in its own module and is exported here,
+# where LangChain users look for chains.
+from ._agent import AgentChain as AgentChain  # noqa: E402

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from typing import Any
 
-from ._exceptions import BadResponseError
+from ._exceptions import BadResponseError, ConfigurationError
 from ._openai import BaseOpenAI
 from ._types import JSONDict, LanguageModelInput
-from .messages import AIMessage, HumanMessage, to_messages
+from .messages import AIMessage, HumanMessage, parse_tool_calls, to_messages
 from .outputs import ChatGeneration, Generation, Usage
 from .prompts import PromptValue
 
@@ -21,6 +23,40 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
 
     _path = "/chat/completions"
     default_model = "gpt-4o-mini"
+    tools: dict[str, Any] = {}  # noqa: RUF012 - replaced, never mutated, by bind_tools
+
+    def bind_tools(
+        self,
+        tools: Sequence[Any],
+        *,
+        tool_choice: str | dict[str, Any] | None = None,
+    ) -> ChatOpenAI:
+        """A copy of this model that offers `tools` with every request.
+
+        The copy shares this one's connections, limits and usage totals.
+
+        Args:
+            tools: `Tool`s, or functions to turn into tools.
+            tool_choice: "auto", "none", "required", a tool's name, or OpenAI's dict form.
+        """
+        from .tools import Tool
+
+        made = [t if isinstance(t, Tool) else Tool(t) for t in tools]
+        names = [t.name for t in made]
+        if len(set(names)) != len(names):
+            raise ConfigurationError(f"tool names must be unique, got {names}")
+        bound = copy.copy(self)
+        bound.tools = {t.name: t for t in made}
+        payload = dict(self._base_payload)
+        payload["tools"] = [t.to_openai() for t in made]
+        if tool_choice is not None:
+            if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required"):
+                if tool_choice not in bound.tools:
+                    raise ConfigurationError(f"tool_choice {tool_choice!r} is not among {names}")
+                tool_choice = {"type": "function", "function": {"name": tool_choice}}
+            payload["tool_choice"] = tool_choice
+        bound._base_payload = payload
+        return bound
 
     def _payload(self, input: LanguageModelInput) -> JSONDict:
         if isinstance(input, str):
@@ -48,6 +84,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 "finish_reason": choice.get("finish_reason"),
                 "model_name": data.get("model"),
             },
+            tool_calls=parse_tool_calls(message.get("tool_calls")),
         )
 
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
@@ -66,6 +103,22 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     def _choice_text(self, choice: JSONDict, data: JSONDict) -> str:
         return self._message_of(choice, data, Usage()).content
 
+    def _collect_tool_deltas(self, choice: JSONDict, sink: dict[int, JSONDict]) -> None:
+        delta = choice.get("delta")
+        pieces = delta.get("tool_calls") if isinstance(delta, dict) else None
+        if not isinstance(pieces, list):
+            return
+        for piece in pieces:
+            if not isinstance(piece, dict):
+                continue
+            call = sink.setdefault(int(piece.get("index") or 0), {"args": ""})
+            if piece.get("id"):
+                call["id"] = piece["id"]
+            function = piece.get("function") or {}
+            if function.get("name"):
+                call["name"] = function["name"]
+            call["args"] += function.get("arguments") or ""
+
     def _chunk_text(self, choice: JSONDict) -> str | None:
         delta = choice.get("delta")
         if isinstance(delta, dict):
@@ -77,8 +130,17 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     async def ainvoke(self, input: LanguageModelInput) -> AIMessage:
         """The model's answer to one prompt or conversation."""
         if self.on_token is not None:
-            text, _, usage = await self._ainvoke_text(input)
-            return AIMessage(text, usage=usage, response_metadata={"model_name": self.model})
+            sink: dict[int, JSONDict] = {}
+            text, _, usage = await self._ainvoke_text(input, sink)
+            calls = parse_tool_calls(
+                [
+                    {"id": c.get("id"), "function": {"name": c.get("name"), "arguments": c["args"]}}
+                    for _, c in sorted(sink.items())
+                ]
+            )
+            return AIMessage(
+                text, usage=usage, response_metadata={"model_name": self.model}, tool_calls=calls
+            )
         data, usage = await self._apost(self._payload(input))
         return self._message_of(self._choices_of(data)[0], data, usage)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -64,9 +65,12 @@ class AIMessage(BaseMessage):
     Attributes:
         usage: the token usage of the call that produced it, when known.
         response_metadata: the finish reason and model name of that call.
+        tool_calls: the tools the model asks to call, each
+            `{"id", "name", "args", "arguments"}` (`args` decoded, `arguments` the raw JSON text;
+            `args` is None and `error` says why when the text is not a JSON object).
     """
 
-    __slots__ = ("response_metadata", "usage")
+    __slots__ = ("response_metadata", "tool_calls", "usage")
     role = "assistant"
     type = "ai"
 
@@ -76,10 +80,77 @@ class AIMessage(BaseMessage):
         *,
         usage: Any = None,
         response_metadata: dict[str, Any] | None = None,
+        tool_calls: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(content)
         self.usage = usage
         self.response_metadata = response_metadata or {}
+        self.tool_calls = tool_calls or []
+
+    def to_openai(self) -> dict[str, Any]:
+        """The message as OpenAI's chat API expects it, tool calls included."""
+        if not self.tool_calls:
+            return {"role": "assistant", "content": self.content}
+        return {
+            "role": "assistant",
+            "content": self.content or None,
+            "tool_calls": [
+                {
+                    "id": call["id"],
+                    "type": "function",
+                    "function": {"name": call["name"], "arguments": call["arguments"]},
+                }
+                for call in self.tool_calls
+            ],
+        }
+
+
+class ToolMessage(BaseMessage):
+    """The result of a tool call, sent back to the model.
+
+    Attributes:
+        tool_call_id: the id of the call this answers.
+    """
+
+    __slots__ = ("tool_call_id",)
+    role = "tool"
+    type = "tool"
+
+    def __init__(self, content: str, *, tool_call_id: str) -> None:
+        super().__init__(content)
+        self.tool_call_id = tool_call_id
+
+    def to_openai(self) -> dict[str, Any]:
+        return {"role": "tool", "tool_call_id": self.tool_call_id, "content": self.content}
+
+
+def parse_tool_calls(raw: Any) -> list[dict[str, Any]]:
+    """Tool calls from OpenAI's `message.tool_calls`, with their arguments decoded."""
+    if not isinstance(raw, list):
+        return []
+    calls = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        function = item.get("function") or {}
+        arguments = function.get("arguments") or ""
+        call: dict[str, Any] = {
+            "id": str(item.get("id") or ""),
+            "name": str(function.get("name") or ""),
+            "arguments": arguments,
+            "args": None,
+        }
+        try:
+            args = json.loads(arguments) if arguments.strip() else {}
+        except json.JSONDecodeError as exc:
+            call["error"] = f"arguments are not valid JSON ({exc.msg})"
+        else:
+            if isinstance(args, dict):
+                call["args"] = args
+            else:
+                call["error"] = "arguments are not a JSON object"
+        calls.append(call)
+    return calls
 
 
 _ROLE_CLASSES: dict[str, type[BaseMessage]] = {

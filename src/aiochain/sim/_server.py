@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import math
 import random
 import threading
@@ -23,7 +24,9 @@ from aiohttp import web
 
 from .._exceptions import ConfigurationError, SimServerError
 from ._ratelimit import Bucket, format_duration
+from ._request import Reject, RequestSpec, fault_reject, parse_request, unknown_model
 from ._text import answer, count_tokens
+from ._tools import answer_from_results, choose_calls
 
 try:
     import orjson
@@ -56,25 +59,6 @@ DEFAULT_MODELS = (
     "o3-mini",
     "o4-mini",
 )
-
-
-class _Reject(Exception):
-    """An error answer, raised inside a handler and turned into a JSON response."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        type: str = "invalid_request_error",
-        code: str | None = None,
-        param: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": {"message": message, "type": type, "param": param, "code": code}}
-        self.headers = headers or {}
 
 
 class SimServer:
@@ -313,7 +297,7 @@ class SimServer:
     async def _list_models(self, request: web.Request) -> web.Response:
         try:
             self._check_auth(request)
-        except _Reject as reject:
+        except Reject as reject:
             return _error_response(reject)
         return _json_response({"object": "list", "data": [_model_object(m) for m in self.models]})
 
@@ -321,16 +305,16 @@ class SimServer:
         model = request.match_info["model"]
         try:
             self._check_auth(request)
-        except _Reject as reject:
+        except Reject as reject:
             return _error_response(reject)
         if model not in self._model_set:
-            return _error_response(_unknown_model(model))
+            return _error_response(unknown_model(model))
         return _json_response(_model_object(model))
 
     async def _unknown_path(self, request: web.Request) -> web.Response:
         hint = "" if request.path.startswith("/v1/") else "; the API lives under /v1"
         return _error_response(
-            _Reject(404, f"Invalid URL ({request.method} {request.path}){hint}", code=None)
+            Reject(404, f"Invalid URL ({request.method} {request.path}){hint}", code=None)
         )
 
     # --- completions ------------------------------------------------------------------------
@@ -351,7 +335,7 @@ class SimServer:
             response = await self._answer(request, chat)
             outcome = str(response.status)
             return response
-        except _Reject as reject:
+        except Reject as reject:
             outcome = str(reject.status)
             return _error_response(reject)
         except _Dropped as dropped:
@@ -373,7 +357,7 @@ class SimServer:
         if self.api_key is not None and header != f"Bearer {self.api_key}":
             given = header.removeprefix("Bearer ").strip()
             shown = f"{given[:3]}...{given[-4:]}" if len(given) > 8 else "(none)"
-            raise _Reject(
+            raise Reject(
                 401,
                 f"Incorrect API key provided: {shown}. You can find your API key at "
                 "https://platform.openai.com/account/api-keys.",
@@ -386,22 +370,35 @@ class SimServer:
         try:
             body = _loads(await request.read())
         except ValueError:
-            raise _Reject(
+            raise Reject(
                 400,
                 "We could not parse the JSON body of your request. (HINT: This likely means "
                 "you aren't using your HTTP library correctly.)",
             ) from None
         if not isinstance(body, dict):
-            raise _Reject(400, "The request body must be a JSON object.")
-        request_spec = _parse_request(body, chat, self._model_set)
+            raise Reject(400, "The request body must be a JSON object.")
+        request_spec = parse_request(body, chat, self._model_set)
         prompts = request_spec.prompts
         n = request_spec.n
+        if request_spec.tools:
+            calls = choose_calls(
+                request_spec.tools,
+                request_spec.tool_choice,
+                prompts[0],
+                bool(request_spec.tool_results),
+            )
+            if calls:
+                return await self._answer_with_tool_calls(request, key, request_spec, calls)
+        summarize = not request_spec.tool_results
+        if request_spec.tool_results:
+            prompts = [answer_from_results(request_spec.tool_results)]
         answers = [
             answer(
                 text,
                 max_tokens=request_spec.max_tokens,
                 stop=request_spec.stop,
                 json_mode=request_spec.json_mode,
+                summarize=summarize,
             )
             for text in prompts
         ]
@@ -457,6 +454,84 @@ class SimServer:
         }
         return _json_response(payload, headers=headers)
 
+    async def _answer_with_tool_calls(
+        self,
+        request: web.Request,
+        key: str,
+        spec: RequestSpec,
+        calls: list[tuple[str, dict[str, Any]]],
+    ) -> web.StreamResponse:
+        """Answer with tool calls (see `_tools`), as JSON or as a stream of deltas."""
+        made: list[dict[str, Any]] = [
+            {
+                "id": f"call_sim{next(self._ids)}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(arguments)},
+            }
+            for name, arguments in calls
+        ]
+        completion_tokens = sum(
+            count_tokens(c["function"]["name"] + " " + c["function"]["arguments"]) for c in made
+        )
+        headers = self._admit(key, spec.model, spec.prompt_tokens + completion_tokens)
+        self._prompt_counts[spec.fingerprint] += 1
+        await self._maybe_fault()
+        self._tokens_in += spec.prompt_tokens
+        usage = {
+            "prompt_tokens": spec.prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": spec.prompt_tokens + completion_tokens,
+        }
+        base: dict[str, Any] = {
+            "id": f"chatcmpl-sim{next(self._ids)}",
+            "created": int(time.time()),
+            "model": spec.model,
+            "system_fingerprint": "fp_aiochain_sim",
+        }
+        delay = self._latency()
+        if not spec.stream:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._tokens_out += completion_tokens
+            message = {"role": "assistant", "content": None, "tool_calls": made}
+            choice = {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": "tool_calls",
+            }
+            payload = {**base, "object": "chat.completion", "choices": [choice], "usage": usage}
+            return _json_response(payload, headers=headers)
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream; charset=utf-8", **headers}
+        )
+        await response.prepare(request)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        chunk = {**base, "object": "chat.completion.chunk"}
+        events = [_event(chunk, 0, {"role": "assistant", "content": None}, None)]
+        for index, call in enumerate(made):
+            arguments = call["function"]["arguments"]
+            middle = len(arguments) // 2
+            head = {
+                "index": index,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            }
+            events.append(_event(chunk, 0, {"tool_calls": [head]}, None))
+            for part in (arguments[:middle], arguments[middle:]):
+                piece = {"index": index, "function": {"arguments": part}}
+                events.append(_event(chunk, 0, {"tool_calls": [piece]}, None))
+        events.append(_event(chunk, 0, {}, "tool_calls"))
+        if spec.include_usage:
+            events.append(b"data: " + _dumps({**chunk, "choices": [], "usage": usage}) + b"\n\n")
+        events.append(b"data: [DONE]\n\n")
+        await response.write(b"".join(events))
+        await response.write_eof()
+        self._tokens_out += completion_tokens
+        return response
+
     def _latency(self) -> float:
         if not self.latency_jitter:
             return self.latency
@@ -479,7 +554,7 @@ class SimServer:
         wait_tokens = token_bucket.wait_for(tokens) if token_bucket else 0.0
         if wait_tokens is None:
             self._rate_limited += 1
-            raise _Reject(
+            raise Reject(
                 429,
                 f"Request too large for {model}: Limit {self.tpm:g} tokens per minute, "
                 f"Requested {tokens}.",
@@ -496,7 +571,7 @@ class SimServer:
             headers = self._rate_headers(buckets)
             headers["retry-after"] = str(max(1, math.ceil(wait)))
             headers["retry-after-ms"] = str(max(1, math.ceil(wait * 1000)))
-            raise _Reject(
+            raise Reject(
                 429,
                 f"Rate limit reached for {which} on {model}: Limit {limit:g} per minute. "
                 f"Please try again in {format_duration(wait)}.",
@@ -525,7 +600,7 @@ class SimServer:
         draw = self._fault_rng.random()
         if draw < self.fail_rate:
             self._faults["fail"] += 1
-            raise _fault_reject(self.fail_status)
+            raise fault_reject(self.fail_status)
         draw -= self.fail_rate
         if draw < self.drop_rate:
             self._faults["drop"] += 1
@@ -541,7 +616,7 @@ class SimServer:
         self,
         request: web.Request,
         chat: bool,
-        spec: _RequestSpec,
+        spec: RequestSpec,
         answers: list[tuple[list[str], str]],
         headers: dict[str, str],
         prompt_tokens: int,
@@ -623,131 +698,6 @@ class _Dropped(Exception):
         self.outcome = outcome
 
 
-class _RequestSpec:
-    """The parts of a completion request the simulation needs, checked."""
-
-    __slots__ = (
-        "fingerprint",
-        "include_usage",
-        "json_mode",
-        "max_tokens",
-        "model",
-        "n",
-        "prompt_tokens",
-        "prompts",
-        "stop",
-        "stream",
-    )
-
-    def __init__(self) -> None:
-        self.prompts: list[str] = []
-        self.prompt_tokens = 0
-        self.model = ""
-        self.n = 1
-        self.max_tokens: int | None = None
-        self.stop: list[str] | None = None
-        self.stream = False
-        self.include_usage = False
-        self.json_mode = False
-        self.fingerprint = 0
-
-
-def _parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> _RequestSpec:
-    spec = _RequestSpec()
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise _Reject(400, "you must provide a model parameter", param="model")
-    if model not in models:
-        raise _unknown_model(model)
-    spec.model = model
-    fingerprint: tuple[Any, ...]
-    if chat:
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            raise _Reject(400, "'messages' must be a non-empty array", param="messages")
-        user_text = ""
-        total = 0
-        for position, message in enumerate(messages):
-            if not isinstance(message, dict) or "role" not in message:
-                raise _Reject(
-                    400, f"messages[{position}] must be an object with a role", param="messages"
-                )
-            content = _content_text(message.get("content"))
-            if content is None:
-                raise _Reject(
-                    400, f"messages[{position}].content must be a string", param="messages"
-                )
-            total += count_tokens(content)
-            if message["role"] == "user":
-                user_text = content
-        spec.prompts = [user_text]
-        spec.prompt_tokens = total
-        fingerprint = tuple((m["role"], str(m.get("content"))) for m in messages)
-    else:
-        prompt = body.get("prompt")
-        if isinstance(prompt, str):
-            prompts = [prompt]
-        elif isinstance(prompt, list) and prompt and all(isinstance(p, str) for p in prompt):
-            prompts = prompt
-        else:
-            raise _Reject(400, "'prompt' must be a string or an array of strings", param="prompt")
-        spec.prompts = prompts
-        spec.prompt_tokens = sum(count_tokens(p) for p in prompts)
-        fingerprint = tuple(prompts)
-    max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
-    if max_tokens is not None and (
-        not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1
-    ):
-        raise _Reject(
-            400,
-            f"Invalid 'max_tokens': {max_tokens!r}; expected an integer >= 1",
-            param="max_tokens",
-        )
-    spec.max_tokens = max_tokens
-    n = body.get("n", 1)
-    if n is None:
-        n = 1
-    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 128:
-        raise _Reject(400, f"Invalid 'n': {n!r}; expected an integer from 1 to 128", param="n")
-    spec.n = n
-    temperature = body.get("temperature")
-    if temperature is not None and (
-        not isinstance(temperature, int | float) or not 0 <= temperature <= 2
-    ):
-        raise _Reject(
-            400, f"Invalid 'temperature': {temperature!r}; expected 0 to 2", param="temperature"
-        )
-    stop = body.get("stop")
-    if isinstance(stop, str):
-        spec.stop = [stop]
-    elif isinstance(stop, list) and all(isinstance(s, str) for s in stop) and len(stop) <= 4:
-        spec.stop = stop
-    elif stop is not None:
-        raise _Reject(400, "'stop' must be a string or up to 4 strings", param="stop")
-    spec.stream = bool(body.get("stream"))
-    options = body.get("stream_options")
-    spec.include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-    response_format = body.get("response_format")
-    spec.json_mode = isinstance(response_format, dict) and response_format.get("type") in (
-        "json_object",
-        "json_schema",
-    )
-    # Identifies repeated prompts in /stats; a process-local hash is all that needs.
-    spec.fingerprint = hash((model, fingerprint))
-    return spec
-
-
-def _content_text(content: Any) -> str | None:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [p.get("text", "") for p in content if isinstance(p, dict)]
-        return "".join(p for p in parts if isinstance(p, str))
-    return None
-
-
 def _event(
     base: dict[str, Any], index: int, delta: Any, finish: str | None, *, chat: bool = True
 ) -> bytes:
@@ -758,32 +708,6 @@ def _event(
     return b"data: " + _dumps({**base, "choices": [choice]}) + b"\n\n"
 
 
-def _unknown_model(model: str) -> _Reject:
-    return _Reject(
-        404,
-        f"The model `{model}` does not exist or you do not have access to it.",
-        code="model_not_found",
-        param="model",
-    )
-
-
-_FAULT_MESSAGES = {
-    500: (
-        "The server had an error while processing your request. Sorry about that!",
-        "server_error",
-    ),
-    502: ("Bad gateway.", "server_error"),
-    503: ("The engine is currently overloaded, please try again later.", "server_error"),
-    429: ("Rate limit reached (simulated fault). Please try again in 1s.", "requests"),
-}
-
-
-def _fault_reject(status: int) -> _Reject:
-    message, kind = _FAULT_MESSAGES.get(status, (f"Simulated failure ({status}).", "server_error"))
-    headers = {"retry-after": "1", "retry-after-ms": "1000"} if status == 429 else None
-    return _Reject(status, message, type=kind, headers=headers)
-
-
 def _model_object(model: str) -> dict[str, Any]:
     return {"id": model, "object": "model", "created": 1700000000, "owned_by": "aiochain-sim"}
 
@@ -792,7 +716,7 @@ def _json_response(payload: Any, *, headers: dict[str, str] | None = None) -> we
     return web.Response(body=_dumps(payload), content_type="application/json", headers=headers)
 
 
-def _error_response(reject: _Reject) -> web.Response:
+def _error_response(reject: Reject) -> web.Response:
     return web.Response(
         status=reject.status,
         body=_dumps(reject.body),

@@ -46,12 +46,13 @@ def answer(
     max_tokens: int | None,
     stop: list[str] | None,
     json_mode: bool,
+    summarize: bool = True,
 ) -> tuple[list[str], str]:
     """The answer's tokens and its finish reason (`stop` or `length`).
 
     In JSON mode the answer is `{"summary": "..."}`; the summary is cut so the JSON stays valid.
     """
-    summary = lead_sentences(text)
+    summary = lead_sentences(text) if summarize else text
     finish = "stop"
     if stop:
         cuts = [summary.find(s) for s in stop if s and s in summary]
