@@ -1,0 +1,33 @@
+"""Every example in examples/ runs, offline, and prints what it promises."""
+
+from __future__ import annotations
+
+import subprocess
+
+from .conftest import PYTHON, ROOT
+
+
+def run_example(name: str) -> str:
+    done = subprocess.run(
+        [PYTHON, "-W", "error::ResourceWarning", str(ROOT / "examples" / name)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return done.stdout
+
+
+def test_agent_example() -> None:
+    """The agent example answers from both tools, which ran at the same time."""
+    out = run_example("agent.py")
+    assert out.startswith(
+        "Based on the tools: get_weather: Lisbon: 21 C and sunny; get_time: Lisbon: 14:05."
+    )
+    assert "get_weather({'city': 'Lisbon'})" in out
+
+
+def test_batch_example() -> None:
+    """The batch example summarizes 500 documents within the rate limit."""
+    out = run_example("batch.py")
+    assert out.splitlines()[0] == "Document 0 is about topic 0."
+    assert "500 done" in out and " 0 x 429" in out
