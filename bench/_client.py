@@ -25,7 +25,9 @@ def texts(n: int, offset: int = 0) -> list[str]:
     return [f"Document {i + offset} opens here. It has a second sentence." for i in range(n)]
 
 
-async def gathered(call: Callable[[str], Awaitable[str]], items: list[str], limit: int) -> list[str]:
+async def gathered(
+    call: Callable[[str], Awaitable[str]], items: list[str], limit: int
+) -> list[str]:
     gate = asyncio.Semaphore(limit)
 
     async def one(text: str) -> str:
@@ -35,7 +37,9 @@ async def gathered(call: Callable[[str], Awaitable[str]], items: list[str], limi
     return list(await asyncio.gather(*(one(t) for t in items)))
 
 
-async def baseline(url: str, items: list[str], limit: int, warm: list[str]) -> tuple[list[str], float, float]:
+async def baseline(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
     import aiohttp
 
     async with aiohttp.ClientSession(
@@ -53,7 +57,9 @@ async def baseline(url: str, items: list[str], limit: int, warm: list[str]) -> t
         return await timed(gathered(call, items, limit))
 
 
-async def aiochain_llm(url: str, items: list[str], limit: int, warm: list[str]) -> tuple[list[str], float, float]:
+async def aiochain_llm(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
     from aiochain import ChatOpenAI
 
     # Rate-limit and fault benchmarks set these; the others leave the defaults.
@@ -68,7 +74,9 @@ async def aiochain_llm(url: str, items: list[str], limit: int, warm: list[str]) 
         return [m.content for m in messages], cpu, wall
 
 
-async def aiochain_chain(url: str, items: list[str], limit: int, warm: list[str]) -> tuple[list[str], float, float]:
+async def aiochain_chain(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
     from aiochain import ChatOpenAI, ChatPromptTemplate, StrOutputParser
 
     async with ChatOpenAI(base_url=url, api_key=KEY, model=MODEL) as chat:
@@ -77,11 +85,15 @@ async def aiochain_chain(url: str, items: list[str], limit: int, warm: list[str]
         return await timed(chain.amap([{"text": t} for t in items], concurrency=limit))
 
 
-async def openai_sdk(url: str, items: list[str], limit: int, warm: list[str], aiohttp_transport: bool = False) -> tuple[list[str], float, float]:
+async def openai_sdk(
+    url: str, items: list[str], limit: int, warm: list[str], aiohttp_transport: bool = False
+) -> tuple[list[str], float, float]:
     import openai
 
     http_client = openai.DefaultAioHttpClient() if aiohttp_transport else None
-    async with openai.AsyncOpenAI(base_url=url, api_key=KEY, max_retries=0, http_client=http_client) as client:
+    async with openai.AsyncOpenAI(
+        base_url=url, api_key=KEY, max_retries=0, http_client=http_client
+    ) as client:
 
         async def call(text: str) -> str:
             reply = await client.chat.completions.create(
@@ -93,11 +105,15 @@ async def openai_sdk(url: str, items: list[str], limit: int, warm: list[str], ai
         return await timed(gathered(call, items, limit))
 
 
-async def openai_aiohttp(url: str, items: list[str], limit: int, warm: list[str]) -> tuple[list[str], float, float]:
+async def openai_aiohttp(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
     return await openai_sdk(url, items, limit, warm, aiohttp_transport=True)
 
 
-async def langchain(url: str, items: list[str], limit: int, warm: list[str]) -> tuple[list[str], float, float]:
+async def langchain(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
     from langchain_core.output_parsers import StrOutputParser
     from langchain_core.prompts import ChatPromptTemplate
     from langchain_openai import ChatOpenAI
@@ -109,14 +125,18 @@ async def langchain(url: str, items: list[str], limit: int, warm: list[str]) -> 
     return await timed(chain.abatch([{"text": t} for t in items], config=config))
 
 
-async def litellm_client(url: str, items: list[str], limit: int, warm: list[str]) -> tuple[list[str], float, float]:
+async def litellm_client(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
     # Otherwise LiteLLM fetches a price list from the internet at import; benchmarks stay local.
     os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     import litellm
 
     async def call(text: str) -> str:
         reply = await litellm.acompletion(
-            model=f"openai/{MODEL}", api_base=url, api_key=KEY,
+            model=f"openai/{MODEL}",
+            api_base=url,
+            api_key=KEY,
             messages=[{"role": "user", "content": text}],
         )
         return str(reply.choices[0].message.content)
@@ -156,14 +176,18 @@ def main() -> None:
     else:
         results, cpu, wall = asyncio.run(coro)
     expected = "Document 0 opens here."
-    print(json.dumps({
-        "client": name,
-        "n": len(results),
-        "ok": bool(results) and results[0] == expected,
-        "cpu": cpu,
-        "wall": wall,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "client": name,
+                "n": len(results),
+                "ok": bool(results) and results[0] == expected,
+                "cpu": cpu,
+                "wall": wall,
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,10 @@ def server_process(
 ) -> Iterator[tuple[str, int]]:
     """Run a server command that prints its URL on its first line; yield (base URL, pid)."""
     process = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     try:

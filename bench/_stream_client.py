@@ -21,8 +21,12 @@ async def baseline(url: str, n: int, tokens: int) -> tuple[list[float], int, flo
     """The hand-written reader: one session, `async for line in response.content`."""
     import aiohttp
 
-    payload = {"model": MODEL, "stream": True, "max_tokens": tokens,
-               "messages": [{"role": "user", "content": TEXT}]}
+    payload = {
+        "model": MODEL,
+        "stream": True,
+        "max_tokens": tokens,
+        "messages": [{"role": "user", "content": TEXT}],
+    }
 
     async def one(session: aiohttp.ClientSession) -> AsyncIterator[str]:
         async with session.post(f"{url}/chat/completions", json=payload) as response:
@@ -55,7 +59,9 @@ async def openai_client(url: str, n: int, tokens: int) -> tuple[list[float], int
 
         async def one() -> AsyncIterator[str]:
             stream = await client.chat.completions.create(
-                model=MODEL, stream=True, max_tokens=tokens,
+                model=MODEL,
+                stream=True,
+                max_tokens=tokens,
                 messages=[{"role": "user", "content": TEXT}],
             )
             async for chunk in stream:
@@ -92,8 +98,11 @@ CLIENTS = {"baseline": baseline, "aiochain": aiochain_client, "openai": openai_c
 def main() -> None:
     name, url, n, tokens = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     first, chunks, cpu = asyncio.run(CLIENTS[name](url, n, tokens))
-    print(json.dumps({"client": name, "streams": len(first), "chunks": chunks, "cpu": cpu,
-                      "first": first}))
+    print(
+        json.dumps(
+            {"client": name, "streams": len(first), "chunks": chunks, "cpu": cpu, "first": first}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import PYTHON, machine, server_process, write_section  # noqa: E402
+from _common import PYTHON, machine, server_process, write_section
 
 TEMPLATE = "Summarize the following text:\n\n{text}"
 
-AMAP = r'''
+AMAP = r"""
 import asyncio, json, sys, time
 from aiochain import ChatOpenAI, PromptTemplate, run
 path, url, concurrency = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -37,7 +37,7 @@ async def main():
         results = await chain.amap(({"text": r["text"]} for r in records), concurrency=concurrency)
         print(json.dumps({"n": len(results), "wall": time.perf_counter() - started}))
 run(main())
-'''
+"""
 
 
 def main() -> None:
@@ -49,46 +49,73 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "records.jsonl"
-        source.write_text("".join(
-            json.dumps({"id": f"r{i}", "text": f"Record {i} is short. It ends here."}) + "\n"
-            for i in range(args.records)))
-        with server_process([PYTHON, "-m", "aiochain", "serve", "--port", "0",
-                             "--latency", "0"]) as (url, _):
+        source.write_text(
+            "".join(
+                json.dumps({"id": f"r{i}", "text": f"Record {i} is short. It ends here."}) + "\n"
+                for i in range(args.records)
+            )
+        )
+        with server_process(
+            [PYTHON, "-m", "aiochain", "serve", "--port", "0", "--latency", "0"]
+        ) as (url, _):
             amap_walls, cli_walls = [], []
             for _ in range(args.rounds):
-                amap = json.loads(subprocess.run(
-                    [PYTHON, "-c", AMAP, str(source), url, str(args.concurrency), TEMPLATE],
-                    capture_output=True, text=True, check=True).stdout)
+                amap = json.loads(
+                    subprocess.run(
+                        [PYTHON, "-c", AMAP, str(source), url, str(args.concurrency), TEMPLATE],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                )
                 amap_walls.append(amap["wall"])
                 cli = subprocess.run(
-                    [PYTHON, "-m", "aiochain", "map", "--base-url", url, "--quiet",
-                     "--template", TEMPLATE, "--input", str(source), "--no-resume",
-                     "--output", str(Path(folder) / "out.jsonl"),
-                     "--concurrency", str(args.concurrency)],
-                    capture_output=True, text=True)
+                    [
+                        PYTHON,
+                        "-m",
+                        "aiochain",
+                        "map",
+                        "--base-url",
+                        url,
+                        "--quiet",
+                        "--template",
+                        TEMPLATE,
+                        "--input",
+                        str(source),
+                        "--no-resume",
+                        "--output",
+                        str(Path(folder) / "out.jsonl"),
+                        "--concurrency",
+                        str(args.concurrency),
+                    ],
+                    capture_output=True,
+                    text=True,
+                )
                 if cli.returncode != 0:
                     sys.exit(f"aiochain map failed: {cli.stderr[-500:]}")
                 match = re.search(r"wall time: ([\d.]+) s", cli.stderr)
                 assert match is not None
                 cli_walls.append(float(match.group(1)))
-                written = sum(1 for _ in open(Path(folder) / "out.jsonl"))
+                written = len((Path(folder) / "out.jsonl").read_text().splitlines())
             amap["wall"], wall = min(amap_walls), min(cli_walls)
     amap_rate = amap["n"] / amap["wall"]
     cli_rate = written / wall
-    report = "\n".join([
-        f"### `aiochain map` vs `amap`: {args.records:,} short records, zero latency, "
-        f"{args.concurrency} in flight (`bench/bench_map.py`)",
-        "",
-        "| | records | wall | records/s | vs amap |",
-        "|---|---|---|---|---|",
-        f"| `chain.amap` | {amap['n']:,} | {amap['wall']:.1f} s | {amap_rate:,.0f} | 1.00x |",
-        f"| `aiochain map` (journal on) | {written:,} | {wall:.1f} s | {cli_rate:,.0f} | "
-        f"{cli_rate / amap_rate:.2f}x |",
-        "",
-        f"- best of {args.rounds} alternating runs each",
-        "- target: the CLI with its journal keeps at least 80% of amap's throughput",
-        "",
-    ])
+    report = "\n".join(
+        [
+            f"### `aiochain map` vs `amap`: {args.records:,} short records, zero latency, "
+            f"{args.concurrency} in flight (`bench/bench_map.py`)",
+            "",
+            "| | records | wall | records/s | vs amap |",
+            "|---|---|---|---|---|",
+            f"| `chain.amap` | {amap['n']:,} | {amap['wall']:.1f} s | {amap_rate:,.0f} | 1.00x |",
+            f"| `aiochain map` (journal on) | {written:,} | {wall:.1f} s | {cli_rate:,.0f} | "
+            f"{cli_rate / amap_rate:.2f}x |",
+            "",
+            f"- best of {args.rounds} alternating runs each",
+            "- target: the CLI with its journal keeps at least 80% of amap's throughput",
+            "",
+        ]
+    )
     print(f"{machine()}\n\n{report}")
     if args.write:
         write_section("map", report)

@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, PYTHON, machine, server_process, write_section  # noqa: E402
+from _common import BENCH, PYTHON, machine, server_process, write_section
 
 PLAIN = {"AIOCHAIN_NO_UVLOOP": "1", "AIOCHAIN_PURE_JSON": "1"}
 FAST = {"BENCH_LOOP": "uvloop"}
@@ -53,11 +53,15 @@ def serve(*options: str) -> Any:
     return server_process([PYTHON, "-m", "aiochain", "serve", "--port", "0", *options])
 
 
-def client(name: str, url: str, n: int, concurrency: int, env: dict[str, str],
-           timeout: float = 900) -> dict[str, Any]:
+def client(
+    name: str, url: str, n: int, concurrency: int, env: dict[str, str], timeout: float = 900
+) -> dict[str, Any]:
     done = subprocess.run(
         [PYTHON, str(BENCH / "_client.py"), name, url, str(n), str(concurrency)],
-        capture_output=True, text=True, timeout=timeout, env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **env},
     )
     if done.returncode != 0:
         return {"client": name, "error": done.stderr.strip().splitlines()[-1][:120]}
@@ -88,8 +92,12 @@ Table = list[list[str]]
 
 
 def table(title: str, header: list[str], rows: Table, notes: list[str]) -> str:
-    lines = [f"### {title}", "", "| " + " | ".join(header) + " |",
-             "|" + "|".join("---" for _ in header) + "|"]
+    lines = [
+        f"### {title}",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += [""] + [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
@@ -97,9 +105,14 @@ def table(title: str, header: list[str], rows: Table, notes: list[str]) -> str:
 
 def overhead(args: argparse.Namespace) -> str:
     n, c = (500, 64) if args.quick else (2000, 64)
-    plan = [("baseline", PLAIN, ""), ("aiochain", PLAIN, ""), ("aiochain-chain", PLAIN, ""),
-            ("baseline", FAST, " (uvloop)"), ("aiochain", FAST, " (fast)"),
-            ("aiochain-chain", FAST, " (fast)")]
+    plan = [
+        ("baseline", PLAIN, ""),
+        ("aiochain", PLAIN, ""),
+        ("aiochain-chain", PLAIN, ""),
+        ("baseline", FAST, " (uvloop)"),
+        ("aiochain", FAST, " (fast)"),
+        ("aiochain-chain", FAST, " (fast)"),
+    ]
     plan += [(peer, {}, "") for peer in PEERS if peer in args.peers]
     rows: Table = []
     base = None
@@ -119,14 +132,19 @@ def overhead(args: argparse.Namespace) -> str:
             if name == "baseline" and not suffix:
                 base = per_call
             ratio = f"{per_call / base:.2f}x" if base else ""
-            rows.append([LABELS[name] + suffix, f"{per_call:.0f}", ratio, "yes" if r["ok"] else "NO"])
+            rows.append(
+                [LABELS[name] + suffix, f"{per_call:.0f}", ratio, "yes" if r["ok"] else "NO"]
+            )
             print(f"  1 {name}{suffix}: {per_call:.0f} us/call", flush=True)
     return table(
         f"1. Overhead: {n:,} calls, {c} in flight, zero latency",
-        ["client", "client CPU us/call", "vs baseline", "answers right"], rows,
-        [f"median of {args.repeat} runs for aiochain and the baseline, one run for peers",
-         "targets: aiochain <= 1.2x (aim parity); aiochain (fast) <= 0.8x of the default-loop "
-         "baseline"],
+        ["client", "client CPU us/call", "vs baseline", "answers right"],
+        rows,
+        [
+            f"median of {args.repeat} runs for aiochain and the baseline, one run for peers",
+            "targets: aiochain <= 1.2x (aim parity); aiochain (fast) <= 0.8x of the default-loop "
+            "baseline",
+        ],
     )
 
 
@@ -145,12 +163,19 @@ def latency_hiding(args: argparse.Namespace) -> str:
                 continue
             if name == "baseline":
                 base = r["wall"]
-            rows.append([LABELS[name] + suffix, f"{r['wall']:.2f} s", f"{r['wall'] / ideal:.2f}",
-                         f"{r['wall'] / base:.2f}x" if base else ""])
+            rows.append(
+                [
+                    LABELS[name] + suffix,
+                    f"{r['wall']:.2f} s",
+                    f"{r['wall'] / ideal:.2f}",
+                    f"{r['wall'] / base:.2f}x" if base else "",
+                ]
+            )
             print(f"  2 {name}{suffix}: {r['wall']:.2f} s", flush=True)
     return table(
         f"2. Latency hiding: {n:,} calls of {latency} s, {c:,} in flight (ideal {ideal:.1f} s)",
-        ["client", "wall", "wall / ideal", "vs baseline"], rows,
+        ["client", "wall", "wall / ideal", "vs baseline"],
+        rows,
         ["target: aiochain within 1.1x of the baseline's wall"],
     )
 
@@ -158,18 +183,25 @@ def latency_hiding(args: argparse.Namespace) -> str:
 def scale(args: argparse.Namespace) -> str:
     n, c, latency = (20_000, 2_000, 1.0) if args.quick else (100_000, 10_000, 1.0)
     rows: Table = []
-    with serve("--latency", str(latency)) as (url, pid):
+    with serve("--latency", str(latency)) as (url, _):
         for name, env in (("aiochain", FAST), ("baseline", FAST)):
             r = client(name, url, n, c, {**env, "BENCH_NO_WARMUP": "1"}, timeout=1800)
             if "error" in r:
                 rows.append([LABELS[name], "failed: " + r["error"], "", ""])
                 continue
-            rows.append([LABELS[name] + " (uvloop)", f"{r['n']:,}", f"{r['wall']:.1f} s",
-                         f"{r['rss_mb']:.0f} MB"])
+            rows.append(
+                [
+                    LABELS[name] + " (uvloop)",
+                    f"{r['n']:,}",
+                    f"{r['wall']:.1f} s",
+                    f"{r['rss_mb']:.0f} MB",
+                ]
+            )
             print(f"  3 {name}: {r['wall']:.1f} s, {r['rss_mb']:.0f} MB", flush=True)
     return table(
         f"3. Scale: {n:,} calls of {latency:g} s, {c:,} in flight (ideal {n / c * latency:.0f} s)",
-        ["client", "calls completed", "wall", "peak RSS"], rows,
+        ["client", "calls completed", "wall", "peak RSS"],
+        rows,
         ["the server runs on the other core; at this size it is the limit on wall time"],
     )
 
@@ -178,8 +210,10 @@ def rate_limits(args: argparse.Namespace) -> str:
     n, rpm = (100, 1200) if args.quick else (400, 1200)
     allowed = n / (rpm / 60)
     rows: Table = []
-    for label, env in (("rpm=1200 set", {"BENCH_RPM": str(rpm)}),
-                       ("no limit set (learns)", {"BENCH_RETRIES": "10"})):
+    for label, env in (
+        ("rpm=1200 set", {"BENCH_RPM": str(rpm)}),
+        ("no limit set (learns)", {"BENCH_RETRIES": "10"}),
+    ):
         with serve("--latency", "0", "--rpm", str(rpm)) as (url, _):
             r = client("aiochain", url, n, 64, {**PLAIN, **env, "BENCH_NO_WARMUP": "1"})
             served = stats_of(url)
@@ -188,35 +222,59 @@ def rate_limits(args: argparse.Namespace) -> str:
             continue
         refused = served["rate_limited"]
         total = served["requests_total"]
-        rows.append([label, f"{r['n']}/{n}", f"{r['wall']:.2f} s", f"{r['wall'] / allowed:.3f}",
-                     f"{refused} of {total} ({100 * refused / total:.1f}%)"])
+        rows.append(
+            [
+                label,
+                f"{r['n']}/{n}",
+                f"{r['wall']:.2f} s",
+                f"{r['wall'] / allowed:.3f}",
+                f"{refused} of {total} ({100 * refused / total:.1f}%)",
+            ]
+        )
         print(f"  4 {label}: {r['wall']:.2f} s, {refused} x 429", flush=True)
     return table(
         f"4. Rate limits: server allows {rpm} rpm; {n} calls (the limit allows them in "
         f"{allowed:.0f} s)",
-        ["client setting", "calls done", "wall", "wall / allowed", "429s"], rows,
-        ["targets: with rpm set, <= 1.05x and under 1% 429; with no limit set, <= 1.3x",
-         "the server's bucket holds one second of budget, so its first 20 requests pass at once"],
+        ["client setting", "calls done", "wall", "wall / allowed", "429s"],
+        rows,
+        [
+            "targets: with rpm set, <= 1.05x and under 1% 429; with no limit set, <= 1.3x",
+            "the server's bucket holds one second of budget, so its first 20 requests pass at once",
+        ],
     )
 
 
 def faults(args: argparse.Namespace) -> str:
     n, retries = (500, 5) if args.quick else (2000, 5)
-    with serve("--latency", "0", "--fail-rate", "0.05", "--drop-rate", "0.01", "--seed", "1") as (url, _):
-        r = client("aiochain", url, n, 64, {**PLAIN, "BENCH_RETRIES": str(retries),
-                                            "BENCH_NO_WARMUP": "1"})
+    with serve("--latency", "0", "--fail-rate", "0.05", "--drop-rate", "0.01", "--seed", "1") as (
+        url,
+        _,
+    ):
+        r = client(
+            "aiochain", url, n, 64, {**PLAIN, "BENCH_RETRIES": str(retries), "BENCH_NO_WARMUP": "1"}
+        )
         served = stats_of(url)
     if "error" in r:
         row = ["failed: " + r["error"], "", "", "", ""]
     else:
-        row = [f"{r['n']}/{n}", str(served["requests_total"]),
-               f"{served['faults'].get('fail', 0)} / {served['faults'].get('drop', 0)}",
-               str(served["max_requests_per_prompt"]), str(1 + retries)]
+        row = [
+            f"{r['n']}/{n}",
+            str(served["requests_total"]),
+            f"{served['faults'].get('fail', 0)} / {served['faults'].get('drop', 0)}",
+            str(served["max_requests_per_prompt"]),
+            str(1 + retries),
+        ]
     print(f"  5 faults: {row}", flush=True)
     return table(
         f"5. Faults: 5% of requests answer 500, 1% of connections drop; {n:,} calls",
-        ["calls succeeded", "requests sent", "500s / drops", "most requests for one call",
-         "allowed (1 + retries)"], [row],
+        [
+            "calls succeeded",
+            "requests sent",
+            "500s / drops",
+            "most requests for one call",
+            "allowed (1 + retries)",
+        ],
+        [row],
         ["target: every call succeeds; no call sent more often than its retries allow"],
     )
 
@@ -225,16 +283,31 @@ def imports(args: argparse.Namespace) -> str:
     code = "import time; t = time.perf_counter(); import {0}; print(time.perf_counter() - t)"
     rows: Table = []
     for module in ("aiohttp", "aiochain"):
-        times = [float(subprocess.run([PYTHON, "-c", code.format(module)], capture_output=True,
-                                      text=True, check=True).stdout) for _ in range(7)]
+        times = [
+            float(
+                subprocess.run(
+                    [PYTHON, "-c", code.format(module)], capture_output=True, text=True, check=True
+                ).stdout
+            )
+            for _ in range(7)
+        ]
         rows.append([f"import {module}", f"{statistics.median(times) * 1000:.0f} ms"])
         print(f"  6 import {module}: {statistics.median(times) * 1000:.0f} ms", flush=True)
-    return table("6. Import time (median of 7 fresh processes)", ["", "time"], rows,
-                 ["aiochain imports aiohttp when the first client is built, not at import"])
+    return table(
+        "6. Import time (median of 7 fresh processes)",
+        ["", "time"],
+        rows,
+        ["aiochain imports aiohttp when the first client is built, not at import"],
+    )
 
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], str]] = {
-    "1": overhead, "2": latency_hiding, "3": scale, "4": rate_limits, "5": faults, "6": imports,
+    "1": overhead,
+    "2": latency_hiding,
+    "3": scale,
+    "4": rate_limits,
+    "5": faults,
+    "6": imports,
 }
 
 
@@ -243,8 +316,11 @@ def main() -> None:
     parser.add_argument("--only", default="1,2,3,4,5,6", help="comma-separated numbers")
     parser.add_argument("--repeat", type=int, default=5, help="runs per client in benchmark 1")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a quick look")
-    parser.add_argument("--peers", default=",".join(PEERS),
-                        help="peer clients to include (comma-separated; empty for none)")
+    parser.add_argument(
+        "--peers",
+        default=",".join(PEERS),
+        help="peer clients to include (comma-separated; empty for none)",
+    )
     parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args()
     args.peers = [p for p in args.peers.split(",") if p]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     BENCH,
     PYTHON,
     cpu_seconds,
@@ -57,7 +57,9 @@ def run_wrk(url: str, seconds: float, connections: int) -> tuple[int, int]:
         )
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "-s", script.name, url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     Path(script.name).unlink()
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
@@ -66,7 +68,7 @@ def run_wrk(url: str, seconds: float, connections: int) -> tuple[int, int]:
     return total - errors, errors
 
 
-PY_LOAD = r'''
+PY_LOAD = r"""
 import asyncio, sys, time, aiohttp
 url, seconds, conns, body = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4].encode()
 async def main():
@@ -76,25 +78,30 @@ async def main():
         async def worker():
             nonlocal ok, bad
             while time.monotonic() < end:
-                async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                headers = {"Content-Type": "application/json"}
+                async with s.post(url, data=body, headers=headers) as r:
                     await r.read()
                     if r.status == 200: ok += 1
                     else: bad += 1
         await asyncio.gather(*(worker() for _ in range(conns)))
     print(ok, bad)
 asyncio.run(main())
-'''
+"""
 
 
 def run_python_load(url: str, seconds: float, connections: int) -> tuple[int, int]:
     out = subprocess.run(
         [PYTHON, "-c", PY_LOAD, url, str(seconds), str(connections), BODY],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     return int(out[0]), int(out[1])
 
 
-def measure(command: list[str], seconds: float, connections: int, use_wrk: bool) -> dict[str, float]:
+def measure(
+    command: list[str], seconds: float, connections: int, use_wrk: bool
+) -> dict[str, float]:
     # Both servers on the default event loop: `aiochain serve` would pick uvloop when installed.
     with server_process(command, env={"AIOCHAIN_NO_UVLOOP": "1"}) as (base_url, pid):
         url = base_url + "/chat/completions"
@@ -116,14 +123,17 @@ def main() -> None:
     args = parser.parse_args()
     use_wrk = shutil.which("wrk") is not None
     print(f"# bench_server: {machine()}")
-    print(f"# load: {'wrk' if use_wrk else 'python aiohttp client'}, {args.connections} "
-          f"connections, {args.seconds:g} s per server, zero latency")
+    print(
+        f"# load: {'wrk' if use_wrk else 'python aiohttp client'}, {args.connections} "
+        f"connections, {args.seconds:g} s per server, zero latency"
+    )
     servers = {
         "minimal aiohttp hello": [PYTHON, str(BENCH / "_hello_server.py")],
         "aiochain serve": [PYTHON, "-m", "aiochain", "serve", "--port", "0", "--latency", "0"],
     }
-    results = {name: measure(cmd, args.seconds, args.connections, use_wrk)
-               for name, cmd in servers.items()}
+    results = {
+        name: measure(cmd, args.seconds, args.connections, use_wrk) for name, cmd in servers.items()
+    }
     base = results["minimal aiohttp hello"]
     lines = [
         f"### `aiochain serve` at {args.connections:,} connections, zero latency "
@@ -133,11 +143,17 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
-        lines.append(f"| {name} | {r['ok']:,.0f} | {r['bad']:.0f} | {r['rps']:,.0f} | "
-                     f"{r['cpu_us']:.0f} | {r['rps'] / base['rps']:.2f}x |")
-    lines += ["", f"- load from {'wrk' if use_wrk else 'a Python aiohttp client'}, "
-              f"{args.seconds:g} s per server; each server alone in its own process",
-              "- aim: at least half the minimal server's rate", ""]
+        lines.append(
+            f"| {name} | {r['ok']:,.0f} | {r['bad']:.0f} | {r['rps']:,.0f} | "
+            f"{r['cpu_us']:.0f} | {r['rps'] / base['rps']:.2f}x |"
+        )
+    lines += [
+        "",
+        f"- load from {'wrk' if use_wrk else 'a Python aiohttp client'}, "
+        f"{args.seconds:g} s per server; each server alone in its own process",
+        "- aim: at least half the minimal server's rate",
+        "",
+    ]
     report = "\n".join(lines)
     print(report)
     if args.write:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, PYTHON, machine, server_process, write_section  # noqa: E402
+from _common import BENCH, PYTHON, machine, server_process, write_section
 
 LABELS = {
     "baseline": "hand-written aiohttp SSE reader (baseline)",
@@ -40,14 +40,34 @@ def main() -> None:
     args = parser.parse_args()
     env = {**os.environ, "AIOCHAIN_NO_UVLOOP": "1", "AIOCHAIN_PURE_JSON": "1"}
     results: dict[str, list[dict]] = {name: [] for name in LABELS}
-    command = [PYTHON, "-m", "aiochain", "serve", "--port", "0", "--latency", str(LATENCY),
-               "--tokens-per-second", "100"]
+    command = [
+        PYTHON,
+        "-m",
+        "aiochain",
+        "serve",
+        "--port",
+        "0",
+        "--latency",
+        str(LATENCY),
+        "--tokens-per-second",
+        "100",
+    ]
     with server_process(command) as (url, _):
         for _ in range(args.repeat):
             for name in LABELS:
                 out = subprocess.run(
-                    [PYTHON, str(BENCH / "_stream_client.py"), name, url, str(args.streams),
-                     str(args.tokens)], capture_output=True, text=True, env=env, timeout=600,
+                    [
+                        PYTHON,
+                        str(BENCH / "_stream_client.py"),
+                        name,
+                        url,
+                        str(args.streams),
+                        str(args.tokens),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    timeout=600,
                 )
                 if out.returncode != 0:
                     sys.exit(f"{name} failed: {out.stderr.strip()[-300:]}")
@@ -62,21 +82,25 @@ def main() -> None:
         p99 = firsts[int(len(firsts) * 0.99)] * 1000
         base = base or per_chunk
         chunks = runs[0]["chunks"]
-        rows.append(f"| {LABELS[name]} | {chunks:,} | {per_chunk:.1f} | {per_chunk / base:.2f}x "
-                    f"| {p50:.0f} ms | {p99:.0f} ms |")
-    report = "\n".join([
-        f"### Streaming: {args.streams:,} concurrent streams of {args.tokens} tokens "
-        f"(server latency {LATENCY} s, 100 tokens/s)",
-        "",
-        "| client | chunks per run | client CPU us/chunk | vs baseline | time to first chunk "
-        "beyond latency, p50 | p99 |",
-        "|---|---|---|---|---|---|",
-        *rows,
-        "",
-        f"- median of {args.repeat} runs for CPU; first-chunk times pooled over all runs",
-        "- target: aiochain within 1.3x of the hand-written reader's CPU per chunk",
-        "",
-    ])
+        rows.append(
+            f"| {LABELS[name]} | {chunks:,} | {per_chunk:.1f} | {per_chunk / base:.2f}x "
+            f"| {p50:.0f} ms | {p99:.0f} ms |"
+        )
+    report = "\n".join(
+        [
+            f"### Streaming: {args.streams:,} concurrent streams of {args.tokens} tokens "
+            f"(server latency {LATENCY} s, 100 tokens/s)",
+            "",
+            "| client | chunks per run | client CPU us/chunk | vs baseline | time to first chunk "
+            "beyond latency, p50 | p99 |",
+            "|---|---|---|---|---|---|",
+            *rows,
+            "",
+            f"- median of {args.repeat} runs for CPU; first-chunk times pooled over all runs",
+            "- target: aiochain within 1.3x of the hand-written reader's CPU per chunk",
+            "",
+        ]
+    )
     print(f"Measured {time.strftime('%Y-%m-%d')} on {machine()}.\n\n{report}")
     if args.write:
         write_section("streaming", report)

@@ -1,6 +1,6 @@
 """An agent whose tools run concurrently, offline against the simulation server.
 
-    python examples/agent.py
+python examples/agent.py
 """
 
 import asyncio
