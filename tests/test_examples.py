@@ -10,7 +10,9 @@ from .conftest import PYTHON, ROOT
 def run_example(name: str) -> str:
     done = subprocess.run(
         [PYTHON, "-W", "error::ResourceWarning", str(ROOT / "examples" / name)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""

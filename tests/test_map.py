@@ -405,6 +405,26 @@ def test_plain_progress_lines_when_not_a_terminal(
 # --- crashes -----------------------------------------------------------------------------------
 
 
+def map_command(server: SimServer, source: Path, out: Path, concurrency: int) -> list[str]:
+    return [
+        PYTHON,
+        "-m",
+        "aiochain",
+        "map",
+        "--base-url",
+        server.base_url,
+        "--quiet",
+        "--template",
+        TEMPLATE,
+        "--input",
+        str(source),
+        "--output",
+        str(out),
+        "--concurrency",
+        str(concurrency),
+    ]
+
+
 def wait_for_rows(path: Path, at_least: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -423,23 +443,7 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing(
     source = write_jsonl(tmp_path / "in.jsonl", 300)
     out = tmp_path / "out.jsonl"
     concurrency = 8
-    command = [
-        PYTHON,
-        "-m",
-        "aiochain",
-        "map",
-        "--base-url",
-        server.base_url,
-        "--quiet",
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(source),
-        "--output",
-        str(out),
-        "--concurrency",
-        str(concurrency),
-    ]
+    command = map_command(server, source, out, concurrency)
     kills = 0
     for target in (40, 110, 190):
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -470,23 +474,7 @@ def test_ctrl_c_keeps_the_journal_and_prints_the_resume_command(
     server = start_threaded_sim(latency=0.05)
     source = write_jsonl(tmp_path / "in.jsonl", 200)
     out = tmp_path / "out.jsonl"
-    command = [
-        PYTHON,
-        "-m",
-        "aiochain",
-        "map",
-        "--base-url",
-        server.base_url,
-        "--quiet",
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(source),
-        "--output",
-        str(out),
-        "--concurrency",
-        "4",
-    ]
+    command = map_command(server, source, out, 4)
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )

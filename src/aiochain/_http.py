@@ -90,6 +90,14 @@ class HTTPTransport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
 
+    async def _current_session(self) -> aiohttp.ClientSession:
+        """The session of the running loop: the last one used (the fast path), or another."""
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if loop is self._loop and session is not None and not session.closed:
+            return session
+        return await self._session_for(loop)
+
     async def _session_for(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
         if self._external_session is not None:
             self._loop, self._session = loop, self._external_session
@@ -123,10 +131,7 @@ class HTTPTransport:
             APITimeoutError: no complete answer within the timeout.
             BadResponseError: a success status whose body is not a JSON object.
         """
-        loop = asyncio.get_running_loop()
-        session = self._session
-        if loop is not self._loop or session is None or session.closed:
-            session = await self._session_for(loop)
+        session = await self._current_session()
         url = self.base_url + path
         try:
             async with session.post(url, data=_json.dumps(payload)) as resp:
@@ -157,10 +162,7 @@ class HTTPTransport:
         once, and its connection with it. Raises what `post_json` raises, and `StreamError` or
         `IncompleteStreamError` for a stream that fails midway.
         """
-        loop = asyncio.get_running_loop()
-        session = self._session
-        if loop is not self._loop or session is None or session.closed:
-            session = await self._session_for(loop)
+        session = await self._current_session()
         url = self.base_url + path
         try:
             async with session.post(

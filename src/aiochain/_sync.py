@@ -48,15 +48,7 @@ def run_sync(make_coro: Callable[[], Coroutine[Any, Any, T]], *, name: str, asyn
         SyncInAsyncError: when called from inside a running event loop, where blocking would
             stall every other task; the message names the async method to await instead.
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        raise SyncInAsyncError(
-            f"{name}() cannot be called inside a running event loop; "
-            f"use `await ....{async_name}(...)` instead"
-        )
+    _refuse_inside_a_loop(name, f"await ....{async_name}(...)")
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         return runner.run(make_coro())
 
@@ -72,15 +64,7 @@ def iterate_sync(
     Raises:
         SyncInAsyncError: when iterated from inside a running event loop.
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        raise SyncInAsyncError(
-            f"{name}() cannot be called inside a running event loop; "
-            f"use `async for ... in ....{async_name}(...)` instead"
-        )
+    _refuse_inside_a_loop(name, f"async for ... in ....{async_name}(...)")
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         iterator = make_iterator()
 
@@ -98,3 +82,14 @@ def iterate_sync(
             close = getattr(iterator, "aclose", None)
             if close is not None:
                 runner.run(close())
+
+
+def _refuse_inside_a_loop(name: str, instead: str) -> None:
+    """Raise SyncInAsyncError when a loop is running: blocking it would stall every task."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise SyncInAsyncError(
+        f"{name}() cannot be called inside a running event loop; use `{instead}` instead"
+    )

@@ -420,11 +420,7 @@ class SimServer:
             await asyncio.sleep(delay)
         self._tokens_out += completion_tokens
         created = int(time.time())
-        usage = {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        }
+        usage = _usage(prompt_tokens, completion_tokens)
         choices: list[dict[str, Any]] = []
         for tokens, finish in answers:
             text = "".join(tokens)
@@ -477,11 +473,7 @@ class SimServer:
         self._prompt_counts[spec.fingerprint] += 1
         await self._maybe_fault()
         self._tokens_in += spec.prompt_tokens
-        usage = {
-            "prompt_tokens": spec.prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": spec.prompt_tokens + completion_tokens,
-        }
+        usage = _usage(spec.prompt_tokens, completion_tokens)
         base: dict[str, Any] = {
             "id": f"chatcmpl-sim{next(self._ids)}",
             "created": int(time.time()),
@@ -525,7 +517,7 @@ class SimServer:
                 events.append(_event(chunk, 0, {"tool_calls": [piece]}, None))
         events.append(_event(chunk, 0, {}, "tool_calls"))
         if spec.include_usage:
-            events.append(b"data: " + _dumps({**chunk, "choices": [], "usage": usage}) + b"\n\n")
+            events.append(_usage_event(chunk, usage))
         events.append(b"data: [DONE]\n\n")
         await response.write(b"".join(events))
         await response.write_eof()
@@ -677,12 +669,7 @@ class SimServer:
         for index, (_, finish) in enumerate(choices):
             pending.append(_event(base, index, {} if chat else "", finish, chat=chat))
         if spec.include_usage:
-            usage = {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-            }
-            pending.append(b"data: " + _dumps({**base, "choices": [], "usage": usage}) + b"\n\n")
+            pending.append(_usage_event(base, _usage(prompt_tokens, completion_tokens)))
         pending.append(b"data: [DONE]\n\n")
         await response.write(b"".join(pending))
         await response.write_eof()
@@ -706,6 +693,19 @@ def _event(
     else:
         choice = {"text": delta, "index": index, "logprobs": None, "finish_reason": finish}
     return b"data: " + _dumps({**base, "choices": [choice]}) + b"\n\n"
+
+
+def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def _usage_event(base: dict[str, Any], usage: dict[str, int]) -> bytes:
+    """The last event of a stream with `include_usage`: no choices, the usage."""
+    return b"data: " + _dumps({**base, "choices": [], "usage": usage}) + b"\n\n"
 
 
 def _model_object(model: str) -> dict[str, Any]:
