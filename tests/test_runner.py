@@ -372,3 +372,11 @@ async def test_progress_counts_tokens_and_cost(start_sim: StartSim) -> None:
     assert stats.cost == pytest.approx(expected_cost)
     assert updates[-1]["done"] == 1 and updates[-1]["total"] == 1
     assert stats.percentile(0.5) is not None
+
+
+def test_limits_survive_several_event_loops(sim_in_thread: str) -> None:
+    """A client with max_concurrency works across sync calls (each on its own event loop)."""
+    llm = OpenAI(base_url=sim_in_thread, max_concurrency=2)
+    for _ in range(3):
+        result = llm.generate([f"Prompt {i}. More." for i in range(6)])
+        assert [g[0].text for g in result.generations] == [f"Prompt {i}." for i in range(6)]

@@ -114,7 +114,10 @@ class RateLimiter:
         self._sleep = sleep
         self._requests = _Bucket(rpm, burst, clock) if rpm else None
         self._tokens = _Bucket(tpm, burst, clock) if tpm else None
-        self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency else None
+        # A semaphore belongs to the loop it first blocks on, and sync methods run each call
+        # on a new loop: so one semaphore per loop, made when a new loop first acquires.
+        self._slots: asyncio.Semaphore | None = None
+        self._slots_loop: asyncio.AbstractEventLoop | None = None
         self._paused_until = 0.0
         self.in_flight = 0
         self.rate_limited = 0
@@ -126,17 +129,27 @@ class RateLimiter:
 
     async def acquire(self, tokens: float = 0.0) -> None:
         """Wait until a request costing `tokens` may be sent, and count it as in flight."""
-        if self._slots is not None:
-            if self._slots.locked() and self.on_wait is not None:
+        slots = None
+        if self.max_concurrency is not None:
+            slots = self._slots_of_this_loop()
+            if slots.locked() and self.on_wait is not None:
                 self.on_wait(0.0, "concurrency")
-            await self._slots.acquire()
+            await slots.acquire()
         try:
             await self._wait_for_budget(tokens)
         except BaseException:
-            if self._slots is not None:
-                self._slots.release()
+            if slots is not None:
+                slots.release()
             raise
         self.in_flight += 1
+
+    def _slots_of_this_loop(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots_loop is not loop:
+            assert self.max_concurrency is not None
+            self._slots = asyncio.Semaphore(self.max_concurrency)
+            self._slots_loop = loop
+        return self._slots
 
     async def _wait_for_budget(self, tokens: float) -> None:
         while True:
@@ -227,7 +240,7 @@ class RateLimiter:
     @property
     def limited(self) -> bool:
         """Whether any limit is in force (set or learned)."""
-        return bool(self._requests or self._tokens or self._slots)
+        return bool(self._requests or self._tokens or self.max_concurrency)
 
     def usage(self) -> dict[str, Any]:
         """How much of each limit is in use now, for progress displays."""

@@ -21,7 +21,7 @@ from ._limiter import RateLimiter
 from ._progress import RunStats, current_stats
 from ._retry import RetryPolicy, call_with_retry
 from ._runnable import Runnable
-from ._runner import amap
+from ._runner import amap, batch_concurrency
 from ._sync import run_sync
 from ._types import JSONDict, LanguageModelInput
 from .outputs import Generation, LLMResult, Usage
@@ -199,19 +199,35 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         tokens = self._estimate_tokens(payload) if self.rate_limiter.tpm else 0.0
         if self._retry.max_retries == 0:
             return await self._attempt(payload, tokens, stats)
+        if stats is None:
+            return await call_with_retry(
+                lambda: self._attempt(payload, tokens, None),
+                self._retry,
+                budget=self._retry_budget,
+            )
+        waiting = False  # whether this call is between a failure and its retry
+
+        def count_retry(exc: BaseException, retry: int, wait: float) -> None:
+            nonlocal waiting
+            stats.retries += 1
+            stats.retrying += 1
+            waiting = True
+
+        async def attempt() -> tuple[JSONDict, Usage]:
+            nonlocal waiting
+            if waiting:
+                stats.retrying -= 1
+                waiting = False
+            return await self._attempt(payload, tokens, stats)
+
         return await call_with_retry(
-            lambda: self._attempt(payload, tokens, stats),
-            self._retry,
-            budget=self._retry_budget,
-            on_retry=None if stats is None else _count_retry(stats),
+            attempt, self._retry, budget=self._retry_budget, on_retry=count_retry
         )
 
     async def _attempt(
         self, payload: JSONDict, tokens: float, stats: RunStats | None
     ) -> tuple[JSONDict, Usage]:
         limiter = self.rate_limiter
-        if stats is not None and stats.retrying:
-            stats.retrying -= 1
         await limiter.acquire(tokens)
         try:
             data, headers = await self._transport.post_json(self._path, payload)
@@ -424,7 +440,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         results = await amap(
             self._agenerate_one,
             prompts,
-            concurrency=concurrency or max(1, len(prompts)),
+            concurrency=concurrency or batch_concurrency(len(prompts), self.rate_limiter),
         )
         total = Usage()
         for _, usage in results:
@@ -492,13 +508,6 @@ def _check_range(name: str, value: float | None, low: float, high: float) -> Non
     if not isinstance(value, int | float) or not low <= value <= high:
         raise ConfigurationError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
 
-
-def _count_retry(stats: RunStats) -> Callable[[BaseException, int, float], None]:
-    def count(exc: BaseException, retry: int, wait: float) -> None:
-        stats.retries += 1
-        stats.retrying += 1
-
-    return count
 
 
 def _reported_usage(data: JSONDict, *, requests: int) -> Usage:

@@ -147,7 +147,7 @@ class Runnable(Generic[InputT, OutputT]):
         results = await _runner.amap(
             self.ainvoke,
             items,
-            concurrency=concurrency or max(1, len(items)),
+            concurrency=concurrency or _runner.batch_concurrency(len(items)),
             return_exceptions=return_exceptions,
         )
         return cast(list[OutputT], results)

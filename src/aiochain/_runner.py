@@ -36,6 +36,18 @@ R = TypeVar("R")
 
 DEFAULT_CONCURRENCY = 64
 PROGRESS_INTERVAL = 0.1
+BATCH_CONCURRENCY_CAP = 1000
+
+
+def batch_concurrency(count: int, limiter: Any = None) -> int:
+    """Workers for LangChain-style "all at once" batches (`agenerate`, `abatch`, `aapply`).
+
+    All at once, as LangChain does, but never more workers than the client's `max_concurrency`
+    (the rest would only wait) nor more than 1,000: a batch of 100,000 must not make 100,000
+    tasks.
+    """
+    cap = getattr(limiter, "max_concurrency", None) or BATCH_CONCURRENCY_CAP
+    return max(1, min(count, cap))
 
 
 class _Inputs(Generic[T]):

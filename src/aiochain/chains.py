@@ -162,7 +162,7 @@ class Chain(Runnable[Any, dict[str, Any]]):
         return await _runner.amap(
             self._outputs_only,
             input_list,
-            concurrency=concurrency or max(1, len(input_list)),
+            concurrency=concurrency or _runner.batch_concurrency(len(input_list)),
         )
 
     async def _outputs_only(self, input: Any) -> dict[str, Any]:
