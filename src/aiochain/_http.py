@@ -131,7 +131,11 @@ class HTTPTransport:
             APITimeoutError: no complete answer within the timeout.
             BadResponseError: a success status whose body is not a JSON object.
         """
-        session = await self._current_session()
+        # The fast path of _current_session, inline: this runs once per request.
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if loop is not self._loop or session is None or session.closed:
+            session = await self._session_for(loop)
         url = self.base_url + path
         try:
             async with session.post(url, data=_json.dumps(payload)) as resp:

@@ -127,6 +127,21 @@ class RateLimiter:
 
     # --- the request path -------------------------------------------------------------------
 
+    def try_acquire_now(self) -> bool:
+        """Take a slot at once when nothing limits (no limit set or learned, no pause).
+
+        The common case costs no await; when this returns False, await `acquire`.
+        """
+        if (
+            self.max_concurrency is None
+            and self._requests is None
+            and self._tokens is None
+            and self._paused_until <= self._clock()
+        ):
+            self.in_flight += 1
+            return True
+        return False
+
     async def acquire(self, tokens: float = 0.0) -> None:
         """Wait until a request costing `tokens` may be sent, and count it as in flight."""
         slots = None

@@ -19,7 +19,7 @@ from ._exceptions import (
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
 from ._progress import RunStats, current_stats
-from ._retry import RetryPolicy, call_with_retry
+from ._retry import RetryPolicy, call_with_retry, is_retryable
 from ._runnable import Runnable
 from ._runner import amap, batch_concurrency
 from ._sync import run_sync
@@ -197,13 +197,22 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             self._apost_key_error()
         stats = current_stats.get()
         tokens = self._estimate_tokens(payload) if self.rate_limiter.tpm else 0.0
-        if self._retry.max_retries == 0:
+        budget = self._retry_budget
+        if budget is not None:
+            budget.deposit()
+        # The first attempt runs bare: the retry machinery costs nothing until something fails.
+        try:
             return await self._attempt(payload, tokens, stats)
+        except Exception as exc:
+            if self._retry.max_retries == 0 or not is_retryable(exc):
+                raise
+            first_error = exc
         if stats is None:
             return await call_with_retry(
                 lambda: self._attempt(payload, tokens, None),
                 self._retry,
-                budget=self._retry_budget,
+                budget=budget,
+                first_error=first_error,
             )
         waiting = False  # whether this call is between a failure and its retry
 
@@ -221,14 +230,15 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             return await self._attempt(payload, tokens, stats)
 
         return await call_with_retry(
-            attempt, self._retry, budget=self._retry_budget, on_retry=count_retry
+            attempt, self._retry, budget=budget, on_retry=count_retry, first_error=first_error
         )
 
     async def _attempt(
         self, payload: JSONDict, tokens: float, stats: RunStats | None
     ) -> tuple[JSONDict, Usage]:
         limiter = self.rate_limiter
-        await limiter.acquire(tokens)
+        if not limiter.try_acquire_now():
+            await limiter.acquire(tokens)
         try:
             data, headers = await self._transport.post_json(self._path, payload)
         except APIStatusError as exc:
@@ -507,7 +517,6 @@ def _check_range(name: str, value: float | None, low: float, high: float) -> Non
         return
     if not isinstance(value, int | float) or not low <= value <= high:
         raise ConfigurationError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
-
 
 
 def _reported_usage(data: JSONDict, *, requests: int) -> Usage:

@@ -120,6 +120,7 @@ async def call_with_retry(
     rand: Callable[[], float] = random.random,
     on_retry: Callable[[BaseException, int, float], None] | None = None,
     budget: RetryBudget | None = None,
+    first_error: Exception | None = None,
 ) -> T:
     """Await `attempt()` until it succeeds or the policy gives up, then re-raise the last error.
 
@@ -131,24 +132,32 @@ async def call_with_retry(
         rand: a source of uniform [0, 1) numbers for the jitter.
         on_retry: called with (error, retry number, wait) before each wait.
         budget: a shared retry budget; when it is spent, the error is raised at once.
+        first_error: the failure of a first attempt already made by the caller (which then
+            has deposited in the budget itself); retrying starts from it.
     """
-    if budget is not None:
+    if budget is not None and first_error is None:
         budget.deposit()
     retry = 0
     started = clock() if policy.max_total is not None else 0.0
+    error = first_error
     while True:
-        try:
-            return await attempt()
-        except Exception as exc:
-            wait = policy.wait_for(exc, retry, rand)
-            if wait is None:
-                raise
-            if policy.max_total is not None and clock() - started + wait > policy.max_total:
-                raise
-            # 429s do not spend the budget: the limiter's shared pause already paces them.
-            if budget is not None and not isinstance(exc, RateLimitError) and not budget.withdraw():
-                raise
-            if on_retry is not None:
-                on_retry(exc, retry, wait)
-            retry += 1
-            await sleep(wait)
+        if error is None:
+            try:
+                return await attempt()
+            except Exception as exc:
+                error = exc
+        wait = policy.wait_for(error, retry, rand)
+        give_up = wait is None or (
+            policy.max_total is not None and clock() - started + wait > policy.max_total
+        )
+        # 429s do not spend the budget: the limiter's shared pause already paces them.
+        if not give_up and budget is not None and not isinstance(error, RateLimitError):
+            give_up = not budget.withdraw()
+        if give_up:
+            raise error
+        assert wait is not None
+        if on_retry is not None:
+            on_retry(error, retry, wait)
+        retry += 1
+        error = None
+        await sleep(wait)

@@ -65,25 +65,34 @@ class _Inputs(Generic[T]):
         self.count = 0
         self.exhausted = False
 
-    async def next(self) -> tuple[int, T] | None:
+    def next_now(self) -> tuple[int, T] | None:
+        """The next input of a sync iterable, without an await."""
         if self.exhausted:
             return None
+        assert self.sync_iter is not None
+        try:
+            item = next(self.sync_iter)
+        except StopIteration:
+            self.exhausted = True
+            return None
+        index = self.count
+        self.count += 1
+        return index, item
+
+    async def next(self) -> tuple[int, T] | None:
         if self.sync_iter is not None:
+            return self.next_now()
+        if self.exhausted:
+            return None
+        assert self.lock is not None and self.async_iter is not None
+        async with self.lock:
+            if self.exhausted:
+                return None
             try:
-                item = next(self.sync_iter)
-            except StopIteration:
+                item = await anext(self.async_iter)
+            except StopAsyncIteration:
                 self.exhausted = True
                 return None
-        else:
-            assert self.lock is not None and self.async_iter is not None
-            async with self.lock:
-                if self.exhausted:
-                    return None
-                try:
-                    item = await anext(self.async_iter)
-                except StopAsyncIteration:
-                    self.exhausted = True
-                    return None
         index = self.count
         self.count += 1
         return index, item
@@ -130,6 +139,7 @@ class _Pool(Generic[T, R]):
         self.emit = emit
         self.next_report = 0.0
         self.started_at: dict[int, float] = {}
+        self.track_started = False
 
     async def worker(self) -> None:
         current_stats.set(self.stats)
@@ -137,14 +147,17 @@ class _Pool(Generic[T, R]):
         func = self.func
         emit = self.emit
         clock = time.monotonic
+        next_now = self.inputs.next_now if self.inputs.sync_iter is not None else None
+        track = self.track_started
         while True:
-            entry = await self.inputs.next()
+            entry = next_now() if next_now is not None else await self.inputs.next()
             if entry is None:
                 return
             index, item = entry
             stats.in_flight += 1
             began = clock()
-            self.started_at[index] = began
+            if track:
+                self.started_at[index] = began
             try:
                 if self.streaming:
                     async for chunk in func(item):
@@ -155,7 +168,8 @@ class _Pool(Generic[T, R]):
             except Exception as exc:
                 stats.in_flight -= 1
                 stats.failed += 1
-                del self.started_at[index]
+                if track:
+                    del self.started_at[index]
                 if not self.return_exceptions:
                     raise
                 emit(index, exc)
@@ -164,7 +178,8 @@ class _Pool(Generic[T, R]):
                 stats.in_flight -= 1
                 stats.done += 1
                 stats.latencies.append(now - began)
-                del self.started_at[index]
+                if track:
+                    del self.started_at[index]
                 emit(index, result)
                 if self.callback is not None and now >= self.next_report:
                     self.next_report = now + PROGRESS_INTERVAL
@@ -172,6 +187,8 @@ class _Pool(Generic[T, R]):
 
     async def run(self, deadline: float | None) -> None:
         """Run the workers to the end; raise the first failure, or the deadline."""
+        # Which inputs are under way matters only when a deadline may fail them.
+        self.track_started = deadline is not None
         workers = [asyncio.create_task(self.worker()) for _ in range(self.concurrency)]
         try:
             if deadline is None:
