@@ -89,7 +89,7 @@ def main() -> None:
     report = "\n".join(
         [
             f"### Streaming: {args.streams:,} concurrent streams of {args.tokens} tokens "
-            f"(server latency {LATENCY} s, 100 tokens/s)",
+            f"(server latency {LATENCY} s, 100 tokens/s, `bench/bench_streaming.py`)",
             "",
             "| client | chunks per run | client CPU us/chunk | vs baseline | time to first chunk "
             "beyond latency, p50 | p99 |",
