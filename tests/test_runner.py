@@ -345,8 +345,9 @@ async def test_learns_limits_from_headers_and_429s(start_sim: StartSim) -> None:
         assert chat.rate_limiter.learned == {"requests": 1200.0}
     assert len(results) == 60
     stats = server.stats()
-    # Only the first wave, sent before any answer told the limit, can be refused.
-    assert stats["rate_limited"] <= 60 - 10
+    # Only the first wave, sent before any answer told the limit, is refused: all of it but
+    # the 20 requests the server's one-second bucket holds. Nothing after learning.
+    assert stats["rate_limited"] <= 60 - 20
     assert stats["requests"]["chat.completions"]["200"] == 60
 
 
@@ -380,3 +381,23 @@ def test_limits_survive_several_event_loops(sim_in_thread: str) -> None:
     for _ in range(3):
         result = llm.generate([f"Prompt {i}. More." for i in range(6)])
         assert [g[0].text for g in result.generations] == [f"Prompt {i}." for i in range(6)]
+
+
+def test_learned_limit_starts_from_what_the_server_has_left() -> None:
+    """A limit learned from headers starts at x-ratelimit-remaining, not full."""
+    fake = FakeTime()
+    limiter = RateLimiter(clock=fake.clock, sleep=fake.sleep)
+    limiter.note_headers(
+        {"x-ratelimit-limit-requests": "600", "x-ratelimit-remaining-requests": "2"}
+    )
+    assert limiter.learned == {"requests": 600.0}
+    times = []
+
+    async def go() -> None:
+        for _ in range(4):
+            await limiter.acquire()
+            times.append(round(fake.now, 6))
+            limiter.release()
+
+    asyncio.run(go())
+    assert times == [0.0, 0.0, 0.1, 0.2]  # two left, then one every 0.1 s

@@ -57,6 +57,13 @@ class _Bucket:
         """Give back units reserved but not used (negative: charge more)."""
         self.level = min(self.capacity, self.level + amount)
 
+    def at_most(self, left: float) -> None:
+        """The server says only `left` units remain: never believe in more than that."""
+        now = self._clock()
+        level = min(self.capacity, self.level + (now - self._stamp) * self.rate)
+        self._stamp = now
+        self.level = min(level, left)
+
     def in_use(self) -> float:
         """The share of the burst capacity spent now (0 idle, 1 exhausted, above 1 in debt)."""
         now = self._clock()
@@ -218,39 +225,47 @@ class RateLimiter:
     # --- learning ---------------------------------------------------------------------------
 
     def note_rate_limited(self, retry_after: float | None) -> None:
-        """A 429 came back: pause every caller until `retry_after` has passed."""
+        """A 429 came back: pause every caller until `retry_after` has passed, and count the
+        server's budget as spent."""
         self.rate_limited += 1
         if not self.learn:
             return
+        for bucket in (self._requests, self._tokens):
+            if bucket is not None:
+                bucket.at_most(0.0)
         pause = retry_after if retry_after is not None else 1.0
         until = self._clock() + pause
         if until > self._paused_until:
             self._paused_until = until
 
     def note_headers(self, headers: Mapping[str, str]) -> None:
-        """Adopt the server's `x-ratelimit-limit-*` when it is tighter than what is set."""
+        """Adopt the server's `x-ratelimit-limit-*` when it is tighter than what is set.
+
+        The adopted bucket starts at what `x-ratelimit-remaining-*` says is left (empty when
+        it says nothing): the requests sent before the limit was known have spent the server's
+        budget, and starting full would send a second burst into an empty bucket. After that,
+        every answer's `remaining` caps what the bucket believes is left.
+        """
         if not self.learn:
             return
         for kind in ("requests", "tokens"):
-            raw = headers.get(f"x-ratelimit-limit-{kind}")
-            if raw is None:
+            limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
+            if limit is None or limit <= 0:
                 continue
-            try:
-                limit = float(raw)
-            except ValueError:
-                continue
-            if limit <= 0 or self.learned.get(kind) == limit:
-                continue
+            left = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
+            bucket = self._requests if kind == "requests" else self._tokens
             current = self.rpm if kind == "requests" else self.tpm
-            if current is not None and current <= limit:
+            if self.learned.get(kind) != limit:
                 self.learned[kind] = limit
-                continue
-            self.learned[kind] = limit
-            bucket = _Bucket(limit, self.burst, self._clock)
-            if kind == "requests":
-                self.rpm, self._requests = limit, bucket
-            else:
-                self.tpm, self._tokens = limit, bucket
+                if current is None or limit < current:
+                    bucket = _Bucket(limit, self.burst, self._clock)
+                    bucket.level = min(bucket.capacity, max(0.0, left or 0.0))
+                    if kind == "requests":
+                        self.rpm, self._requests = limit, bucket
+                    else:
+                        self.tpm, self._tokens = limit, bucket
+            if bucket is not None and left is not None:
+                bucket.at_most(left)
 
     @property
     def limited(self) -> bool:
@@ -297,3 +312,12 @@ class _Slot:
 
     async def __aexit__(self, *exc_info: object) -> None:
         self.limiter.release(self.tokens, self.used_tokens)
+
+
+def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
