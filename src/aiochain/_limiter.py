@@ -241,10 +241,11 @@ class RateLimiter:
     def note_headers(self, headers: Mapping[str, str]) -> None:
         """Adopt the server's `x-ratelimit-limit-*` when it is tighter than what is set.
 
-        The adopted bucket starts at what `x-ratelimit-remaining-*` says is left (empty when
-        it says nothing): the requests sent before the limit was known have spent the server's
-        budget, and starting full would send a second burst into an empty bucket. After that,
-        every answer's `remaining` caps what the bucket believes is left.
+        The adopted bucket starts at what `x-ratelimit-remaining-*` says is left, less the
+        requests still in flight (empty when it says nothing): the requests sent before the
+        limit was known have spent the server's budget, and starting full would send a second
+        burst into an empty bucket. After that, every answer's `remaining` caps what the bucket
+        believes is left.
         """
         if not self.learn:
             return
@@ -259,7 +260,10 @@ class RateLimiter:
                 self.learned[kind] = limit
                 if current is None or limit < current:
                     bucket = _Bucket(limit, self.burst, self._clock)
-                    bucket.level = min(bucket.capacity, max(0.0, left or 0.0))
+                    # The answer's `remaining` predates our requests still in flight, which
+                    # the server may have counted since: they are not left to spend.
+                    available = (left or 0.0) - (self.in_flight if kind == "requests" else 0.0)
+                    bucket.level = min(bucket.capacity, max(0.0, available))
                     if kind == "requests":
                         self.rpm, self._requests = limit, bucket
                     else:
