@@ -257,3 +257,14 @@ async def test_sync_stream_inside_a_loop_points_to_astream() -> None:
     llm = OpenAI(base_url="http://127.0.0.1:9/v1")
     with pytest.raises(SyncInAsyncError, match="astream"):
         next(iter(llm.stream("x")))
+
+
+async def test_on_token_usage_is_per_call_when_calls_overlap(start_sim: StartSim) -> None:
+    """Each answer's usage is its own, even while other calls on the client are streaming."""
+    server = await start_sim(tokens_per_second=200)
+    texts = ["One two three. Four.", "Alpha beta gamma delta epsilon zeta. Eta theta."]
+    async with ChatOpenAI(base_url=server.base_url, on_token=lambda _: None) as chat:
+        replies = await asyncio.gather(*(chat.ainvoke(t) for t in texts))
+    for text, reply in zip(texts, replies, strict=True):
+        assert reply.usage.prompt_tokens == count_tokens(text)
+        assert reply.usage.completion_tokens == count_tokens(reply.content)

@@ -7,6 +7,7 @@ import asyncio
 import os
 import random
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ._exceptions import (
@@ -19,13 +20,13 @@ from ._exceptions import (
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
 from ._progress import RunStats, current_stats
-from ._retry import RetryPolicy, call_with_retry, is_retryable
+from ._retry import RetryPolicy, call_with_retry, is_retryable, take_from_budget
 from ._runnable import Runnable
 from ._runner import amap, batch_concurrency
 from ._sync import run_sync
 from ._types import JSONDict, LanguageModelInput
 from .outputs import Generation, LLMResult, Usage
-from .pricing import price_of
+from .pricing import cost_for, price_of
 
 if TYPE_CHECKING:
     import aiohttp
@@ -35,6 +36,14 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 OutputT = TypeVar("OutputT")
+
+
+@dataclass(slots=True)
+class StreamOutcome:
+    """What a stream reported besides its text: its own usage and its tool calls (by index)."""
+
+    usage: Usage | None = None
+    tool_calls: dict[int, JSONDict] = field(default_factory=dict)
 
 
 class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
@@ -186,7 +195,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             if stats is not None:
                 stats.cached += 1
         # A cached answer costs nothing: its usage is reported, not added to the totals again.
-        return data, _reported_usage(data, requests=0 if hit else 1)
+        return data, _parsed_usage(data.get("usage"), requests=0 if hit else 1)
 
     async def _apost_data(self, payload: JSONDict) -> JSONDict:
         data, _ = await self._apost_uncached(payload)
@@ -243,13 +252,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             data, headers = await self._transport.post_json(self._path, payload)
         except APIStatusError as exc:
             limiter.release(tokens, 0)
-            if isinstance(exc, RateLimitError):
-                limiter.note_rate_limited(exc.retry_after)
-                limiter.note_headers(exc.headers)
-                if stats is not None:
-                    stats.rate_limited += 1
-            if stats is not None:
-                stats.requests += 1
+            self._note_refusal(exc, stats)
             raise
         except BaseException:
             limiter.release(tokens, 0)
@@ -263,25 +266,33 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             self._count_usage(stats, usage)
         return data, usage
 
+    def _note_refusal(self, exc: APIStatusError, stats: RunStats | None) -> None:
+        """Account an error status: a 429 pauses and teaches the limiter."""
+        if isinstance(exc, RateLimitError):
+            self.rate_limiter.note_rate_limited(exc.retry_after)
+            self.rate_limiter.note_headers(exc.headers)
+            if stats is not None:
+                stats.rate_limited += 1
+        if stats is not None:
+            stats.requests += 1
+
     def _count_usage(self, stats: RunStats, usage: Usage) -> None:
         stats.prompt_tokens += usage.prompt_tokens
         stats.completion_tokens += usage.completion_tokens
         if self._price is not None:
-            stats.cost += (
-                usage.prompt_tokens * self._price[0] + usage.completion_tokens * self._price[1]
-            ) / 1_000_000
+            stats.cost += cost_for(self._price, usage.prompt_tokens, usage.completion_tokens)
 
     # --- streaming --------------------------------------------------------------------------
 
     async def _astream_payload(
-        self, payload: JSONDict, tool_sink: dict[int, JSONDict] | None = None
+        self, payload: JSONDict, outcome: StreamOutcome | None = None
     ) -> AsyncIterator[str]:
         """Stream one request's text through limiter, retries and SSE.
 
         A failure before the first piece of text is retried like any request; after it, the
         error is raised (an `IncompleteStreamError` carries the text received so far), since
         the caller already holds part of the answer. The limiter's slot is held until the
-        stream ends.
+        stream ends. `outcome`, when given, receives this stream's usage and tool calls.
         """
         if self._key_missing:
             self._apost_key_error()
@@ -298,8 +309,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             await limiter.acquire(tokens)
             usage: Usage | None = None
             parts: list[str] = []
-            if tool_sink is not None:
-                tool_sink.clear()
+            if outcome is not None:
+                outcome.tool_calls.clear()
             events = self._transport.stream_json(self._path, payload)
             try:
                 async for event in events:
@@ -312,27 +323,25 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
                         if text:
                             parts.append(text)
                             yield text
-                        if tool_sink is not None:
-                            self._collect_tool_deltas(choices[0], tool_sink)
+                        if outcome is not None:
+                            self._collect_tool_deltas(choices[0], outcome.tool_calls)
                 if usage is None:
                     usage = self._usage_of(None)
+                if outcome is not None:
+                    outcome.usage = usage
                 if stats is not None:
                     stats.requests += 1
                     self._count_usage(stats, usage)
                 return
             except Exception as exc:
-                if isinstance(exc, RateLimitError):
-                    limiter.note_rate_limited(exc.retry_after)
+                if isinstance(exc, APIStatusError):
+                    self._note_refusal(exc, stats)
                 if parts:
                     if isinstance(exc, IncompleteStreamError):
                         exc.partial = "".join(parts)
                     raise
                 wait = self._retry.wait_for(exc, retry, random.random)
-                if wait is None or (
-                    budget is not None
-                    and not isinstance(exc, RateLimitError)
-                    and not budget.withdraw()
-                ):
+                if wait is None or not take_from_budget(budget, exc):
                     raise
                 if stats is not None:
                     stats.retries += 1
@@ -362,7 +371,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             yield text
 
     async def _ainvoke_text(
-        self, input: LanguageModelInput, tool_sink: dict[int, JSONDict] | None = None
+        self, input: LanguageModelInput, outcome: StreamOutcome | None = None
     ) -> tuple[str, JSONDict, Usage]:
         """The whole answer text, streamed to `on_token` when it is set."""
         if self.on_token is None:
@@ -370,15 +379,12 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             choice = self._choices_of(data)[0]
             return self._choice_text(choice, data), data, usage
         on_token = self.on_token
-        prompt_before, completion_before = self.usage.prompt_tokens, self.usage.completion_tokens
+        outcome = outcome if outcome is not None else StreamOutcome()
         parts = []
-        async for text in self._astream_payload(self._stream_request(input), tool_sink):
+        async for text in self._astream_payload(self._stream_request(input), outcome):
             on_token(text)
             parts.append(text)
-        prompt = self.usage.prompt_tokens - prompt_before
-        completion = self.usage.completion_tokens - completion_before
-        usage = Usage(prompt, completion, prompt + completion, 1)
-        return "".join(parts), {"model": self.model}, usage
+        return "".join(parts), {"model": self.model}, outcome.usage or Usage(requests=1)
 
     def _estimate_tokens(self, payload: JSONDict) -> float:
         """Prompt tokens (about four characters each) plus the completion expected."""
@@ -391,14 +397,13 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         return chars / 4.0 + completion * int(payload.get("n") or 1)
 
     def _usage_of(self, raw: Any) -> Usage:
+        """Parse a `usage` object of an answer and add it to this client's totals."""
+        usage = _parsed_usage(raw, requests=1)
         if isinstance(raw, dict):
-            prompt = raw.get("prompt_tokens") or 0
-            completion = raw.get("completion_tokens") or 0
-            usage = Usage(prompt, completion, raw.get("total_tokens") or prompt + completion, 1)
             # Follow the answers' real length, slowly, for the next estimates.
-            self._expected_completion += (completion - self._expected_completion) * 0.05
-        else:
-            usage = Usage(requests=1)
+            self._expected_completion += (
+                usage.completion_tokens - self._expected_completion
+            ) * 0.05
         self.usage.add(usage)
         return usage
 
@@ -492,10 +497,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         (see `aiochain.pricing`)."""
         if self._price is None:
             return None
-        return (
-            self.usage.prompt_tokens * self._price[0]
-            + self.usage.completion_tokens * self._price[1]
-        ) / 1_000_000
+        return cost_for(self._price, self.usage.prompt_tokens, self.usage.completion_tokens)
 
     async def aclose(self) -> None:
         """Close the HTTP session this client created on the running loop."""
@@ -519,9 +521,9 @@ def _check_range(name: str, value: float | None, low: float, high: float) -> Non
         raise ConfigurationError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
 
 
-def _reported_usage(data: JSONDict, *, requests: int) -> Usage:
-    raw = data.get("usage")
+def _parsed_usage(raw: Any, *, requests: int) -> Usage:
+    """A `usage` object of an answer as `Usage` (zeros when the answer had none)."""
     if not isinstance(raw, dict):
         return Usage(requests=requests)
     prompt, completion = raw.get("prompt_tokens") or 0, raw.get("completion_tokens") or 0
-    return Usage(prompt, completion, prompt + completion, requests)
+    return Usage(prompt, completion, raw.get("total_tokens") or prompt + completion, requests)

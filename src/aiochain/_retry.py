@@ -104,6 +104,16 @@ class RetryBudget:
         return False
 
 
+def take_from_budget(budget: RetryBudget | None, exc: BaseException) -> bool:
+    """Whether the budget allows retrying after `exc` (and take the retry from it).
+
+    429s do not spend the budget: the limiter's shared pause already paces them.
+    """
+    if budget is None or isinstance(exc, RateLimitError):
+        return True
+    return budget.withdraw()
+
+
 def is_retryable(exc: BaseException) -> bool:
     """Whether a failure is worth retrying: connection trouble, timeouts, 429 and 5xx."""
     if isinstance(exc, APIStatusError):
@@ -150,10 +160,7 @@ async def call_with_retry(
         give_up = wait is None or (
             policy.max_total is not None and clock() - started + wait > policy.max_total
         )
-        # 429s do not spend the budget: the limiter's shared pause already paces them.
-        if not give_up and budget is not None and not isinstance(error, RateLimitError):
-            give_up = not budget.withdraw()
-        if give_up:
+        if give_up or not take_from_budget(budget, error):
             raise error
         assert wait is not None
         if on_retry is not None:

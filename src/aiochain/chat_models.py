@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._exceptions import BadResponseError, ConfigurationError
-from ._openai import BaseOpenAI
+from ._openai import BaseOpenAI, StreamOutcome
 from ._types import JSONDict, LanguageModelInput
 from .messages import AIMessage, HumanMessage, parse_tool_calls, to_messages
 from .outputs import ChatGeneration, Generation, Usage
@@ -130,12 +130,12 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     async def ainvoke(self, input: LanguageModelInput) -> AIMessage:
         """The model's answer to one prompt or conversation."""
         if self.on_token is not None:
-            sink: dict[int, JSONDict] = {}
-            text, _, usage = await self._ainvoke_text(input, sink)
+            outcome = StreamOutcome()
+            text, _, usage = await self._ainvoke_text(input, outcome)
             calls = parse_tool_calls(
                 [
                     {"id": c.get("id"), "function": {"name": c.get("name"), "arguments": c["args"]}}
-                    for _, c in sorted(sink.items())
+                    for _, c in sorted(outcome.tool_calls.items())
                 ]
             )
             return AIMessage(

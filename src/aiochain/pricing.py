@@ -32,9 +32,14 @@ def price_of(model: str) -> tuple[float, float] | None:
     return price
 
 
+def cost_for(price: tuple[float, float], prompt_tokens: float, completion_tokens: float) -> float:
+    """Dollars for these token counts at a (input, output) per-million price."""
+    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
+
+
 def cost_of(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
     """Estimated dollars for a call, or None for a model without a known price."""
     price = price_of(model)
     if price is None:
         return None
-    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
+    return cost_for(price, prompt_tokens, completion_tokens)
