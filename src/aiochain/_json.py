@@ -20,7 +20,6 @@ try:
 
     dumps = orjson.dumps
     loads = orjson.loads
-    BACKEND = "orjson"
 except ImportError:
     _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -28,8 +27,5 @@ except ImportError:
         """Encode `obj` as compact UTF-8 JSON."""
         return _encode(obj).encode()
 
+    # Both backends raise a ValueError subclass for bad input.
     loads = json.loads
-    BACKEND = "json"
-
-JSONDecodeError = ValueError
-"""Both backends raise a ValueError subclass for bad input."""

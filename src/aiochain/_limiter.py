@@ -271,11 +271,6 @@ class RateLimiter:
             if bucket is not None and left is not None:
                 bucket.at_most(left)
 
-    @property
-    def limited(self) -> bool:
-        """Whether any limit is in force (set or learned)."""
-        return bool(self._requests or self._tokens or self.max_concurrency)
-
     def usage(self) -> dict[str, Any]:
         """How much of each limit is in use now, for progress displays."""
         return {

@@ -33,7 +33,7 @@ from ._runner import amap
 from .chat_models import ChatOpenAI
 from .messages import HumanMessage, SystemMessage
 from .output_parsers import parse_json_text
-from .pricing import price_of
+from .pricing import cost_for, price_of
 from .prompts import PromptTemplate
 
 FLUSH_ROWS = 256
@@ -207,7 +207,6 @@ class _Job:
         self.llm = llm
         self.journal = journal
         self.stats = RunStats(total=len(records))
-        self.stats.limiter = llm.rate_limiter
         self.summary = MapSummary(items=len(records), stats=self.stats, journal=str(journal.path))
         self.output = _Output(options.output)
         self.summary.output = options.output or "<stdout>"
@@ -215,8 +214,7 @@ class _Job:
         self.last_flush = time.monotonic()
         self.budget_reached = False
         self.in_flight_cost = 0.0
-        price = price_of(options.model)
-        self.price = price
+        self.price = price_of(options.model)
         self.system = SystemMessage(options.system) if options.system else None
 
     async def run(self) -> None:
@@ -240,7 +238,7 @@ class _Job:
         finally:
             self._flush()
             self.summary.wall = time.monotonic() - started
-            self._finish_summary(len(todo))
+            self._finish_summary()
             if self.options.ordered and self.options.output:
                 self._rewrite_ordered()
 
@@ -271,11 +269,11 @@ class _Job:
             return self._failed(record, f"record {record.id}: {exc}")
         # Without a system message the prompt goes as a plain string: the cheapest path.
         messages: Any = [self.system, HumanMessage(prompt)] if self.system else prompt
-        estimate = self._estimate_cost(prompt)
+        estimate = 0.0
         if self.options.max_cost is not None:
+            estimate = self._estimate_cost(prompt)
             if self.stats.cost + self.in_flight_cost + estimate > self.options.max_cost:
-                self.budget_reached = True
-                self.summary.skipped_for_budget += 1
+                self.budget_reached = True  # _finish_summary counts what was not sent
                 return None
             self.in_flight_cost += estimate
         try:
@@ -300,10 +298,10 @@ class _Job:
         )
 
     def _estimate_cost(self, prompt: str) -> float:
+        """Before a call: about four characters a prompt token, plus max_tokens (or 256)."""
         if self.price is None:
             return 0.0
-        completion = self.options.max_tokens or 256
-        return (len(prompt) / 4 * self.price[0] + completion * self.price[1]) / 1_000_000
+        return cost_for(self.price, len(prompt) / 4, self.options.max_tokens or 256)
 
     def _failed(self, record: Record, error: str) -> JournalRow:
         return JournalRow.finished(record.digest, record.index, record.id, error=error)
@@ -322,7 +320,7 @@ class _Job:
             else:
                 self.summary.failed += 1
 
-    def _finish_summary(self, attempted: int) -> None:
+    def _finish_summary(self) -> None:
         s = self.summary
         s.prompt_tokens = self.stats.prompt_tokens
         s.completion_tokens = self.stats.completion_tokens

@@ -56,7 +56,6 @@ class RunStats:
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     latencies: list[float] = field(default_factory=list)
-    limiter: Any = None
 
     @property
     def elapsed(self) -> float:

@@ -124,22 +124,22 @@ class _Pool(Generic[T, R]):
         *,
         concurrency: int,
         return_exceptions: bool,
-        stats: RunStats,
-        callback: ProgressCallback | None,
+        progress: RunStats | ProgressCallback | None,
         emit: Callable[[int, Any], None],
         streaming: bool = False,
     ) -> None:
+        _check_concurrency(concurrency)
+        self.stats, self.callback = _stats_for(inputs, progress)
         self.func = func
         self.streaming = streaming
         self.inputs = _Inputs(inputs)
         self.concurrency = concurrency
         self.return_exceptions = return_exceptions
-        self.stats = stats
-        self.callback = callback
         self.emit = emit
         self.next_report = 0.0
-        self.started_at: dict[int, float] = {}
-        self.track_started = False
+        # The inputs under way; kept only when a deadline may have to fail them.
+        self.unfinished: set[int] = set()
+        self.track_unfinished = False
 
     async def worker(self) -> None:
         current_stats.set(self.stats)
@@ -148,7 +148,8 @@ class _Pool(Generic[T, R]):
         emit = self.emit
         clock = time.monotonic
         next_now = self.inputs.next_now if self.inputs.sync_iter is not None else None
-        track = self.track_started
+        track = self.track_unfinished
+        unfinished = self.unfinished
         while True:
             entry = next_now() if next_now is not None else await self.inputs.next()
             if entry is None:
@@ -157,7 +158,7 @@ class _Pool(Generic[T, R]):
             stats.in_flight += 1
             began = clock()
             if track:
-                self.started_at[index] = began
+                unfinished.add(index)
             try:
                 if self.streaming:
                     async for chunk in func(item):
@@ -169,7 +170,7 @@ class _Pool(Generic[T, R]):
                 stats.in_flight -= 1
                 stats.failed += 1
                 if track:
-                    del self.started_at[index]
+                    unfinished.discard(index)
                 if not self.return_exceptions:
                     raise
                 emit(index, exc)
@@ -179,7 +180,7 @@ class _Pool(Generic[T, R]):
                 stats.done += 1
                 stats.latencies.append(now - began)
                 if track:
-                    del self.started_at[index]
+                    unfinished.discard(index)
                 emit(index, result)
                 if self.callback is not None and now >= self.next_report:
                     self.next_report = now + PROGRESS_INTERVAL
@@ -187,8 +188,7 @@ class _Pool(Generic[T, R]):
 
     async def run(self, deadline: float | None) -> None:
         """Run the workers to the end; raise the first failure, or the deadline."""
-        # Which inputs are under way matters only when a deadline may fail them.
-        self.track_started = deadline is not None
+        self.track_unfinished = deadline is not None
         workers = [asyncio.create_task(self.worker()) for _ in range(self.concurrency)]
         try:
             if deadline is None:
@@ -213,7 +213,7 @@ class _Pool(Generic[T, R]):
 
     def _expire(self, deadline: float) -> None:
         error = DeadlineExceededError(f"the run's deadline of {deadline:g} s passed")
-        unfinished = sorted(self.started_at)
+        unfinished = sorted(self.unfinished)
         self.stats.failed += len(unfinished)
         if not self.return_exceptions:
             raise error
@@ -248,14 +248,12 @@ async def amap(
             0.1 s and at the end.
         deadline: seconds for the whole run, or None.
     """
-    _check_concurrency(concurrency)
-    stats, callback = _stats_for(inputs, progress)
     results: list[Any] = []
-    missing = object()
 
     def emit(index: int, value: Any) -> None:
+        # Inputs finish out of order: grow the list to the index, the gap filled later.
         if index >= len(results):
-            results.extend([missing] * (index + 1 - len(results)))
+            results.extend([None] * (index + 1 - len(results)))
         results[index] = value
 
     pool: _Pool[T, R] = _Pool(
@@ -263,17 +261,12 @@ async def amap(
         inputs,
         concurrency=concurrency,
         return_exceptions=return_exceptions,
-        stats=stats,
-        callback=callback,
+        progress=progress,
         emit=emit,
     )
+    # Every input read is emitted (a result, its failure, or the deadline's error) or the run
+    # raises, so no slot stays empty.
     await pool.run(deadline)
-    if len(results) < pool.inputs.count:
-        results.extend([missing] * (pool.inputs.count - len(results)))
-    if any(value is missing for value in results):
-        # Only reachable when a deadline left inputs that had not started yet.
-        error = DeadlineExceededError(f"the run's deadline of {deadline:g} s passed")
-        results = [error if value is missing else value for value in results]
     return results
 
 
@@ -296,16 +289,13 @@ async def as_completed(
     `contextlib.aclosing` to make that happen at once rather than when the generator is
     collected. See `amap` for the arguments.
     """
-    _check_concurrency(concurrency)
-    stats, callback = _stats_for(inputs, progress)
     queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
     pool: _Pool[T, Any] = _Pool(
         func,
         inputs,
         concurrency=concurrency,
         return_exceptions=return_exceptions,
-        stats=stats,
-        callback=callback,
+        progress=progress,
         emit=lambda index, value: queue.put_nowait((index, value)),
         streaming=streaming,
     )
