@@ -17,7 +17,7 @@ from ._runnable import Runnable
 from ._sync import run_sync
 from .messages import BaseMessage
 from .output_parsers import BaseOutputParser
-from .prompts import BasePromptTemplate
+from .prompts import BasePromptTemplate, PromptValue
 
 
 class Chain(Runnable[Any, dict[str, Any]]):
@@ -234,9 +234,12 @@ class LLMChain(Chain):
     def output_keys(self) -> list[str]:
         return [self.output_key]
 
+    def _prompt_for(self, inputs: dict[str, Any]) -> PromptValue:
+        """The prompt for these inputs (the chain's inputs may hold more than the prompt's)."""
+        return self.prompt.format_prompt(**{k: inputs[k] for k in self.prompt.input_variables})
+
     async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        variables = {key: inputs[key] for key in self.prompt.input_variables}
-        output = _text_of(await self.llm.ainvoke(self.prompt.format_prompt(**variables)))
+        output = _text_of(await self.llm.ainvoke(self._prompt_for(inputs)))
         if self.output_parser is not None:
             output = self.output_parser.parse(output)
         return {self.output_key: output}
@@ -245,8 +248,7 @@ class LLMChain(Chain):
         """Yield the answer's text as it arrives; a parser that needs the whole text (JSON,
         pydantic) yields its result once at the end."""
         inputs = self.prep_inputs(input)
-        prompt = self.prompt.format_prompt(**{k: inputs[k] for k in self.prompt.input_variables})
-        chunks = self.llm.astream(prompt)
+        chunks = self.llm.astream(self._prompt_for(inputs))
         if self.output_parser is not None:
             chunks = self.output_parser.atransform(chunks)
         async for chunk in chunks:
@@ -270,9 +272,7 @@ class LLMChain(Chain):
         prompts = []
         for item in input_list:
             inputs = self.prep_inputs(item)
-            prompts.append(
-                self.prompt.format_prompt(**{k: inputs[k] for k in self.prompt.input_variables})
-            )
+            prompts.append(self._prompt_for(inputs))
         return await agenerate(prompts)
 
     def generate(self, input_list: Sequence[Mapping[str, Any]]) -> Any:

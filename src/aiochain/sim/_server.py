@@ -404,10 +404,7 @@ class SimServer:
         ]
         prompt_tokens = request_spec.prompt_tokens
         completion_tokens = n * sum(len(tokens) for tokens, _ in answers)
-        headers = self._admit(key, request_spec.model, prompt_tokens + completion_tokens)
-        self._prompt_counts[request_spec.fingerprint] += 1
-        await self._maybe_fault()
-        self._tokens_in += prompt_tokens
+        headers = await self._accept(key, request_spec, completion_tokens)
         longest = max(len(tokens) for tokens, _ in answers)
         if request_spec.stream:
             return await self._stream(
@@ -469,10 +466,7 @@ class SimServer:
         completion_tokens = sum(
             count_tokens(c["function"]["name"] + " " + c["function"]["arguments"]) for c in made
         )
-        headers = self._admit(key, spec.model, spec.prompt_tokens + completion_tokens)
-        self._prompt_counts[spec.fingerprint] += 1
-        await self._maybe_fault()
-        self._tokens_in += spec.prompt_tokens
+        headers = await self._accept(key, spec, completion_tokens)
         usage = _usage(spec.prompt_tokens, completion_tokens)
         base: dict[str, Any] = {
             "id": f"chatcmpl-sim{next(self._ids)}",
@@ -529,6 +523,17 @@ class SimServer:
             return self.latency
         jitter = self._jitter_rng.uniform(-self.latency_jitter, self.latency_jitter)
         return max(0.0, self.latency + jitter)
+
+    async def _accept(self, key: str, spec: RequestSpec, completion_tokens: int) -> dict[str, str]:
+        """The steps every answer passes: rate limits (429), counting, injected faults.
+
+        Returns the rate-limit headers to send with the answer.
+        """
+        headers = self._admit(key, spec.model, spec.prompt_tokens + completion_tokens)
+        self._prompt_counts[spec.fingerprint] += 1
+        await self._maybe_fault()
+        self._tokens_in += spec.prompt_tokens
+        return headers
 
     def _admit(self, key: str, model: str, tokens: int) -> dict[str, str]:
         """Spend the request's rate-limit allowance, or raise a 429; returns the rate headers."""
