@@ -13,7 +13,6 @@ changed prompt never silently reuses old answers. Rows are keyed by each record'
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 from . import _json
 from ._exceptions import UsageError
+from ._sqlite import open_database
 
 
 class JournalMismatchError(UsageError):
@@ -78,19 +78,15 @@ class Journal:
 
     def __init__(self, path: str | Path, job: dict[str, Any], *, resume: bool = True) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            self._db.execute(
+        self._db = open_database(
+            self.path,
+            purpose="journal",
+            schema=[
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
                 "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, idx INTEGER, "
-                "id TEXT, ok INTEGER, cached INTEGER, line TEXT)"
-            )
-        except sqlite3.DatabaseError as exc:
-            raise UsageError(f"{self.path}: cannot use as a journal: {exc}") from None
+                "id TEXT, ok INTEGER, cached INTEGER, line TEXT)",
+            ],
+        )
         stored = self._db.execute("SELECT value FROM meta WHERE key = 'job'").fetchone()
         wanted = json.dumps(job, sort_keys=True)
         if stored is not None and stored[0] != wanted and resume:

@@ -16,8 +16,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import UsageError
-
 JSONDict = dict[str, Any]
 
 
@@ -41,20 +39,16 @@ class SQLiteCache:
     """
 
     def __init__(self, path: str | Path | None = None) -> None:
-        import sqlite3
+        from ._sqlite import open_database
 
         self.path = Path(path) if path is not None else default_cache_path()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(
+        self._db = open_database(
+            self.path,
+            purpose="cache",
+            schema=[
                 "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, answer TEXT NOT NULL)"
-            )
-        except sqlite3.DatabaseError as exc:
-            raise UsageError(f"{self.path}: cannot use as a cache: {exc}") from None
+            ],
+        )
         self._lock = threading.Lock()
         self._in_flight: dict[str, asyncio.Future[JSONDict]] = {}
         self.hits = 0
