@@ -19,10 +19,10 @@ from aiochain import (
     MaxStepsError,
     RetryPolicy,
     Tool,
+    ToolArgumentsError,
     tool,
 )
 from aiochain.sim import SimServer
-from aiochain.tools import ToolArgumentsError
 
 from .conftest import Reply, ScriptedServer
 

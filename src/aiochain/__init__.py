@@ -17,6 +17,8 @@ from ._exceptions import (
     ConfigurationError,
     DeadlineExceededError,
     IncompleteStreamError,
+    InputError,
+    JournalMismatchError,
     MaxStepsError,
     MissingVariablesError,
     NotFoundError,
@@ -27,6 +29,7 @@ from ._exceptions import (
     StreamError,
     SyncInAsyncError,
     TemplateError,
+    ToolArgumentsError,
     UsageError,
 )
 from ._limiter import RateLimiter
@@ -34,7 +37,8 @@ from ._progress import RunStats
 from ._retry import RetryBudget, RetryPolicy
 from ._runnable import Runnable, RunnableLambda, RunnableParallel, RunnableSequence
 from ._sync import run
-from .chains import AgentChain, Chain, LLMChain, SequentialChain, SimpleSequentialChain
+from .agents import AgentChain
+from .chains import Chain, LLMChain, SequentialChain, SimpleSequentialChain
 from .chat_models import ChatOpenAI
 from .llms import OpenAI
 from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
@@ -72,6 +76,8 @@ __all__ = [
     "Generation",
     "HumanMessage",
     "IncompleteStreamError",
+    "InputError",
+    "JournalMismatchError",
     "JsonOutputParser",
     "LLMChain",
     "LLMResult",
@@ -102,6 +108,7 @@ __all__ = [
     "SystemMessage",
     "TemplateError",
     "Tool",
+    "ToolArgumentsError",
     "ToolMessage",
     "Usage",
     "UsageError",

@@ -5,7 +5,9 @@
     │   ├── TemplateError           a malformed or unsafe prompt template
     │   ├── MissingVariablesError   a template or chain was given too few or unknown variables
     │   ├── ConfigurationError      a bad option value, or no API key where one is needed
-    │   └── SyncInAsyncError        a sync method called inside a running event loop
+    │   ├── SyncInAsyncError        a sync method called inside a running event loop
+    │   ├── InputError              a `map` input file is unreadable or malformed
+    │   └── JournalMismatchError    a `map` journal belongs to another job
     ├── APIError                    the remote service failed us
     │   ├── APIConnectionError      no connection, or it broke mid-request
     │   │   ├── APITimeoutError     no complete answer within the timeout
@@ -19,6 +21,7 @@
     │   ├── BadResponseError        a 2xx answer that is not JSON or not shaped as expected
     │   └── StreamError             an error object arrived in the middle of a stream
     ├── OutputParserError           the model's text does not parse (carries llm_output)
+    ├── ToolArgumentsError          a model called a tool with arguments that do not fit it
     ├── DeadlineExceededError       a run's overall deadline passed (also a TimeoutError)
     ├── MaxStepsError               an agent reached max_steps without an answer (transcript)
     └── SimServerError              the simulation server cannot start (port taken, ...)
@@ -67,6 +70,14 @@ class ConfigurationError(UsageError):
 
 class SyncInAsyncError(UsageError):
     """Raised when a sync method (`run`, `invoke`, `generate`) is called inside a running loop."""
+
+
+class InputError(UsageError):
+    """Raised when an input file cannot be read or is malformed; says which file and line."""
+
+
+class JournalMismatchError(UsageError):
+    """Raised when a journal was written by a job with another template, model or parameters."""
 
 
 class APIError(AiochainError):
@@ -196,3 +207,11 @@ class OutputParserError(AiochainError, ValueError):
     def __init__(self, message: str, *, llm_output: str) -> None:
         super().__init__(message)
         self.llm_output = llm_output
+
+
+class ToolArgumentsError(AiochainError, ValueError):
+    """Raised when a tool is called with arguments that do not fit its schema.
+
+    Models make this mistake, not programmers: an agent turns it into an error message the
+    model sees, so it can correct the call.
+    """

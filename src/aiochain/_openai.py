@@ -24,9 +24,10 @@ from ._retry import RetryPolicy, call_with_retry, is_retryable, take_from_budget
 from ._runnable import Runnable
 from ._runner import amap, batch_concurrency
 from ._sync import run_sync
-from ._types import JSONDict, LanguageModelInput
+from ._types import JSONDict
 from .outputs import Generation, LLMResult, Usage
 from .pricing import cost_for, price_of
+from .prompts import LanguageModelInput
 
 if TYPE_CHECKING:
     import aiohttp

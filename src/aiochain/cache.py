@@ -110,3 +110,9 @@ class SQLiteCache:
         """Close the file."""
         with self._lock:
             self._db.close()
+
+
+__all__ = [
+    "SQLiteCache",
+    "default_cache_path",
+]

@@ -390,6 +390,9 @@ class SimpleSequentialChain(Chain):
         return {self.output_key: value}
 
 
-# The agent builds on Chain and ChatOpenAI; it lives in its own module and is exported here,
-# where LangChain users look for chains.
-from ._agent import AgentChain as AgentChain  # noqa: E402
+__all__ = [
+    "Chain",
+    "LLMChain",
+    "SequentialChain",
+    "SimpleSequentialChain",
+]

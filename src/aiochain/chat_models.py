@@ -8,10 +8,10 @@ from typing import Any
 
 from ._exceptions import BadResponseError, ConfigurationError
 from ._openai import BaseOpenAI, StreamOutcome
-from ._types import JSONDict, LanguageModelInput
+from ._types import JSONDict
 from .messages import AIMessage, HumanMessage, parse_tool_calls, to_messages
 from .outputs import ChatGeneration, Generation, Usage
-from .prompts import PromptValue
+from .prompts import LanguageModelInput, PromptValue
 
 
 class ChatOpenAI(BaseOpenAI[AIMessage]):

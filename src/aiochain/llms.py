@@ -8,10 +8,10 @@ from typing import Any
 from ._exceptions import BadResponseError
 from ._openai import BaseOpenAI
 from ._sync import run_sync
-from ._types import JSONDict, LanguageModelInput
+from ._types import JSONDict
 from .messages import to_messages
 from .outputs import Generation, Usage
-from .prompts import ChatPromptValue, PromptValue
+from .prompts import ChatPromptValue, LanguageModelInput, PromptValue
 
 
 class OpenAI(BaseOpenAI[str]):
@@ -74,3 +74,8 @@ class OpenAI(BaseOpenAI[str]):
         """The old LangChain call style, `llm("prompt")`; blocking."""
         del stop  # accepted for compatibility; set `stop` on the model instead
         return run_sync(lambda: self.ainvoke(prompt), name="OpenAI.__call__", async_name="ainvoke")
+
+
+__all__ = [
+    "OpenAI",
+]

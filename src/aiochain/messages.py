@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 from ._exceptions import UsageError
-from ._types import MessageLike
+from ._usage import Usage
 
 
 class BaseMessage:
@@ -78,7 +78,7 @@ class AIMessage(BaseMessage):
         self,
         content: str,
         *,
-        usage: Any = None,
+        usage: Usage | None = None,
         response_metadata: dict[str, Any] | None = None,
         tool_calls: list[dict[str, Any]] | None = None,
     ) -> None:
@@ -189,3 +189,21 @@ def to_message(item: MessageLike) -> BaseMessage:
 def to_messages(items: Sequence[MessageLike]) -> list[BaseMessage]:
     """`to_message` over a list."""
     return [to_message(item) for item in items]
+
+
+MessageLike: TypeAlias = "BaseMessage | tuple[str, str] | Mapping[str, Any]"
+"""A chat message: a message object, a `(role, content)` pair or an OpenAI-style dict."""
+
+
+__all__ = [
+    "AIMessage",
+    "BaseMessage",
+    "HumanMessage",
+    "MessageLike",
+    "SystemMessage",
+    "ToolMessage",
+    "message_class",
+    "parse_tool_calls",
+    "to_message",
+    "to_messages",
+]

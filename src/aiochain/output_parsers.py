@@ -139,3 +139,13 @@ class PydanticOutputParser(BaseOutputParser[T]):
             "Answer with one JSON object that conforms to this JSON schema, and nothing else:\n"
             + json.dumps(schema, ensure_ascii=False)
         )
+
+
+__all__ = [
+    "BaseOutputParser",
+    "CommaSeparatedListOutputParser",
+    "JsonOutputParser",
+    "PydanticOutputParser",
+    "StrOutputParser",
+    "parse_json_text",
+]

@@ -5,40 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._usage import Usage
 from .messages import AIMessage
-
-
-@dataclass(slots=True)
-class Usage:
-    """Token counts of one call, or totals over many (`+` adds them up)."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
-    requests: int = 0
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(
-            self.prompt_tokens + other.prompt_tokens,
-            self.completion_tokens + other.completion_tokens,
-            self.total_tokens + other.total_tokens,
-            self.requests + other.requests,
-        )
-
-    def add(self, other: Usage) -> None:
-        """Add `other` into these totals in place."""
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
-        self.total_tokens += other.total_tokens
-        self.requests += other.requests
-
-    def to_dict(self) -> dict[str, int]:
-        """The counts in OpenAI's `usage` shape (without `requests`)."""
-        return {
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "total_tokens": self.total_tokens,
-        }
 
 
 @dataclass(slots=True)
@@ -74,3 +42,6 @@ class LLMResult:
     generations: list[list[Generation]]
     llm_output: dict[str, Any] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
+
+
+__all__ = ["ChatGeneration", "Generation", "LLMResult", "Usage"]

@@ -43,3 +43,10 @@ def cost_of(model: str, prompt_tokens: int, completion_tokens: int) -> float | N
     if price is None:
         return None
     return cost_for(price, prompt_tokens, completion_tokens)
+
+
+__all__ = [
+    "cost_for",
+    "cost_of",
+    "price_of",
+]

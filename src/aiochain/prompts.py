@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any, TypeAlias, Union
 
 from ._exceptions import MissingVariablesError, TemplateError
 from ._runnable import PureRunnable
-from .messages import BaseMessage, HumanMessage, message_class
+from .messages import BaseMessage, HumanMessage, MessageLike, message_class
 
 _parse_format = string.Formatter().parse
 
@@ -35,6 +35,10 @@ class PromptValue:
     def to_messages(self) -> list[BaseMessage]:
         """The prompt as messages, for chat models."""
         raise NotImplementedError
+
+
+LanguageModelInput: TypeAlias = "str | PromptValue | Sequence[MessageLike]"
+"""What an LLM accepts: a plain prompt, a formatted prompt value, or a list of messages."""
 
 
 class StringPromptValue(PromptValue):
@@ -346,3 +350,15 @@ class ChatPromptTemplate(BasePromptTemplate):
 
     def __repr__(self) -> str:
         return f"ChatPromptTemplate(input_variables={self.input_variables!r})"
+
+
+__all__ = [
+    "BasePromptTemplate",
+    "ChatPromptTemplate",
+    "ChatPromptValue",
+    "LanguageModelInput",
+    "PromptTemplate",
+    "PromptValue",
+    "StringPromptValue",
+    "compile_template",
+]

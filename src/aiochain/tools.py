@@ -27,13 +27,9 @@ import typing
 from collections.abc import Callable
 from typing import Any, overload
 
-from ._exceptions import ConfigurationError, UsageError
+from ._exceptions import ConfigurationError, ToolArgumentsError
 
 JSONSchema = dict[str, Any]
-
-
-class ToolArgumentsError(UsageError):
-    """Raised when a tool is called with arguments that do not fit its schema."""
 
 
 class Tool:
@@ -244,3 +240,9 @@ def _describe(schema: JSONSchema) -> str:
     if "anyOf" in schema:
         return " or ".join(_describe(option) for option in schema["anyOf"])
     return f"a JSON {schema.get('type', 'value')}"
+
+
+__all__ = [
+    "Tool",
+    "tool",
+]

@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import UsageError
-from ._mapjob import MapOptions, MapSummary
-from ._progress import RunStats
+from .._exceptions import UsageError
+from .._progress import RunStats
+from ._map_job import MapOptions, MapSummary
 from ._records import FORMATS
 
 
@@ -75,9 +75,9 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
 
 def execute(options: MapOptions, *, fancy: bool) -> MapSummary:
     """Run a map job on a fresh event loop with its progress display; return its summary."""
+    from .._sync import run
+    from ._map_job import run_map
     from ._map_progress import watch
-    from ._mapjob import run_map
-    from ._sync import run
 
     async def main() -> MapSummary:
         watcher: asyncio.Task[None] | None = None

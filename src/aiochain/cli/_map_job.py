@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ._exceptions import (
+from .._exceptions import (
     AiochainError,
     AuthenticationError,
     ConfigurationError,
@@ -26,15 +26,15 @@ from ._exceptions import (
     NotFoundError,
     UsageError,
 )
+from .._progress import RunStats
+from .._runner import amap
+from ..chat_models import ChatOpenAI
+from ..messages import HumanMessage, SystemMessage
+from ..output_parsers import parse_json_text
+from ..pricing import cost_for, price_of
+from ..prompts import PromptTemplate
 from ._journal import Journal, JournalRow
-from ._progress import RunStats
 from ._records import Record, read_records
-from ._runner import amap
-from .chat_models import ChatOpenAI
-from .messages import HumanMessage, SystemMessage
-from .output_parsers import parse_json_text
-from .pricing import cost_for, price_of
-from .prompts import PromptTemplate
 
 FLUSH_ROWS = 256
 FLUSH_SECONDS = 0.05
@@ -152,12 +152,12 @@ async def run_map(
     async with contextlib.AsyncExitStack() as stack:
         base_url = options.base_url
         if options.simulate is not None:
-            from .sim import SimServer
+            from ..sim import SimServer
 
             base_url = await stack.enter_async_context(SimServer(latency=options.simulate))
         cache = None
         if options.cache:
-            from .cache import SQLiteCache
+            from ..cache import SQLiteCache
 
             cache = SQLiteCache(options.cache_path)
             stack.callback(cache.close)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from ._exceptions import AiochainError, UsageError
+from .._exceptions import AiochainError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             run_demo(latency=args.latency)
         elif args.command == "serve":
-            from ._serve_command import run_serve
+            from ._serve import run_serve
 
             run_serve(args)
         elif args.command == "map":

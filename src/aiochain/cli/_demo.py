@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .chains import LLMChain
-from .llms import OpenAI
-from .prompts import PromptTemplate
-from .sim import SimServer
+from ..chains import LLMChain
+from ..llms import OpenAI
+from ..prompts import PromptTemplate
+from ..sim import SimServer
 
 DOCUMENTS = (
     "This is a very long document about the history of the internet, detailing its origins, "
@@ -68,9 +68,9 @@ def run_demo(*, latency: float) -> None:
 def run_map_demo(*, latency: float, console: Any) -> None:
     """`aiochain map` over the bundled documents, 250 calls in flight, on the simulated API."""
     from ._map_command import execute
-    from ._mapjob import MapOptions
+    from ._map_job import MapOptions
 
-    documents = Path(__file__).parent / "data" / "documents.jsonl"
+    documents = Path(__file__).parent.parent / "data" / "documents.jsonl"
     count = sum(1 for line in documents.read_text().splitlines() if line.strip())
     console.print(
         f"[bold]Now {count:,} documents[/bold] with `aiochain map`, 250 in flight "

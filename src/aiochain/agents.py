@@ -18,12 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._exceptions import ConfigurationError, MaxStepsError
+from ._exceptions import ConfigurationError, MaxStepsError, ToolArgumentsError
 from .chains import Chain
 from .chat_models import ChatOpenAI
 from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from .outputs import Usage
-from .tools import Tool, ToolArgumentsError
+from .tools import Tool
 
 
 @dataclass(slots=True)
@@ -203,3 +203,11 @@ def _to_text(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         return str(value)
+
+
+__all__ = [
+    "AgentChain",
+    "AgentStep",
+    "ToolCallRecord",
+    "Transcript",
+]

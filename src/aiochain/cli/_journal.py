@@ -18,13 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import _json
-from ._exceptions import UsageError
-from ._sqlite import open_database
-
-
-class JournalMismatchError(UsageError):
-    """Raised when a journal was written by a job with another template, model or parameters."""
+from .. import _json
+from .._exceptions import JournalMismatchError
+from .._sqlite import open_database
 
 
 @dataclass(slots=True)

@@ -16,14 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import UsageError
+from .._exceptions import InputError
 
 FORMATS = ("jsonl", "csv", "txt", "dir")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "txt"}
-
-
-class InputError(UsageError):
-    """Raised when an input file cannot be read or is malformed; says which file and line."""
 
 
 @dataclass(slots=True)

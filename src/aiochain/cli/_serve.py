@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 import signal
 
-from ._sync import run
-from .sim import SimServer
+from .._sync import run
+from ..sim import SimServer
 
 
 def run_serve(args: argparse.Namespace) -> None:

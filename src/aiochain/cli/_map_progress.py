@@ -12,8 +12,8 @@ import os
 import sys
 from typing import Any
 
-from ._mapjob import MapSummary
-from ._progress import RunStats
+from .._progress import RunStats
+from ._map_job import MapSummary
 
 # Seconds between plain progress lines; AIOCHAIN_PROGRESS_SECONDS changes it.
 PLAIN_EVERY = float(os.environ.get("AIOCHAIN_PROGRESS_SECONDS") or 2.0)
