@@ -381,3 +381,24 @@ def test_agent_options_are_checked() -> None:
         AgentChain(llm=chat, tools=[get_weather], max_steps=0)
     with pytest.raises(ConfigurationError, match="unique"):
         AgentChain(llm=chat, tools=[get_weather, get_weather])
+
+
+@pytest.mark.parametrize("tool_timeout", [None, 30.0])
+async def test_a_tools_own_timeout_error_is_reported_as_its_error(
+    start_sim: StartSim, tool_timeout: float | None
+) -> None:
+    """A tool that raises its own TimeoutError ends in that error's message, with or without a
+    tool_timeout; it is not mistaken for the agent's timeout (nor crashes formatting None)."""
+    server = await start_sim()
+
+    @tool
+    async def slow_database(x: str) -> str:
+        """Queries a database that times out."""
+        raise TimeoutError("the database did not answer")
+
+    async with ChatOpenAI(base_url=server.base_url) as chat:
+        agent = AgentChain(llm=chat, tools=[slow_database], tool_timeout=tool_timeout)
+        output = await agent.arun("Use slow_database.")
+    assert output == (
+        "Based on the tools: slow_database: error: TimeoutError: the database did not answer."
+    )

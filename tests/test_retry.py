@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from aiochain import (
@@ -105,20 +107,47 @@ async def test_total_time_cap() -> None:
     assert attempt.calls == 3  # waits of 1 s and 1 s fit in 2.5 s; a third would not
 
 
-async def test_on_retry_hook_sees_each_retry() -> None:
-    """on_retry is called with the error, the retry number and the wait."""
-    seen: list[tuple[str, int]] = []
+async def test_retries_reach_the_stats_hooks_and_the_debug_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each retry is counted in the run's stats (retrying goes back to 0 once it is sent) and
+    logged at debug on the `aiochain` logger with its reason and wait."""
+    from aiochain import RunStats
 
+    stats = RunStats()
+    retrying_seen: list[int] = []
+
+    async def sleep(seconds: float) -> None:
+        retrying_seen.append(stats.retrying)
+
+    with caplog.at_level(logging.DEBUG, logger="aiochain"):
+        await call_with_retry(
+            Failing(server_error(), APIConnectionError("x")),
+            RetryPolicy(),
+            sleep=sleep,
+            stats=stats,
+            what="http://127.0.0.1/v1/chat/completions",
+        )
+    assert (stats.retries, stats.retrying, retrying_seen) == (2, 0, [1, 1])
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiochain"]
+    assert len(lines) == 2
+    assert "retry 1 of 2" in lines[0] and "ServerError" in lines[0]
+    assert "retry 2 of 2" in lines[1] and "APIConnectionError" in lines[1]
+    assert all(r.levelno == logging.DEBUG for r in caplog.records if r.name == "aiochain")
+
+
+async def test_408_and_409_are_retried() -> None:
+    """408 and 409 are retried, as openai-python does; other 4xx are not."""
     async def sleep(seconds: float) -> None:
         pass
 
-    await call_with_retry(
-        Failing(server_error(), APIConnectionError("x")),
-        RetryPolicy(),
-        sleep=sleep,
-        on_retry=lambda exc, n, wait: seen.append((type(exc).__name__, n)),
-    )
-    assert seen == [("ServerError", 0), ("APIConnectionError", 1)]
+    for status in (408, 409):
+        attempt = Failing(BadRequestError("x", status_code=status))
+        assert await call_with_retry(attempt, RetryPolicy(), sleep=sleep) == "done"
+    attempt = Failing(BadRequestError("x", status_code=422))
+    with pytest.raises(BadRequestError):
+        await call_with_retry(attempt, RetryPolicy(), sleep=sleep)
+    assert attempt.calls == 1
 
 
 def test_policy_validates() -> None:

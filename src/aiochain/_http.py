@@ -68,7 +68,6 @@ class HTTPTransport:
         headers: Mapping[str, str],
         timeout: float | None,
         session: aiohttp.ClientSession | None = None,
-        max_connections: int = 0,
     ) -> None:
         import_aiohttp()
         self.base_url = base_url.rstrip("/")
@@ -80,7 +79,6 @@ class HTTPTransport:
         self._stream_timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=timeout, sock_read=timeout
         )
-        self._max_connections = max_connections
         self._external_session = session
         # Per-loop sessions, each with the parked generator that closes it at loop shutdown.
         self._sessions: dict[
@@ -109,9 +107,8 @@ class HTTPTransport:
             for old in [lp for lp in self._sessions if lp.is_closed()]:
                 del self._sessions[old]
             session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self._max_connections, limit_per_host=self._max_connections
-                ),
+                # No connection cap here: the limiter's max_concurrency is the one cap.
+                connector=aiohttp.TCPConnector(limit=0, limit_per_host=0),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers=self._headers,
             )
@@ -159,33 +156,38 @@ class HTTPTransport:
             )
         return data, headers
 
-    async def stream_json(self, path: str, payload: JSONDict) -> AsyncGenerator[JSONDict, None]:
-        """POST `payload` and yield each server-sent event as a JSON object, until `[DONE]`.
+    async def open_stream(self, path: str, payload: JSONDict) -> EventStream:
+        """POST `payload` and return the server-sent events of the answer, once its status and
+        type are checked.
 
-        Closing the generator (breaking out of the loop, cancelling) closes the response at
-        once, and its connection with it. Raises what `post_json` raises, and `StreamError` or
-        `IncompleteStreamError` for a stream that fails midway.
+        Raises what `post_json` raises, and `BadResponseError` when the answer is not a stream.
         """
         session = await self._current_session()
         url = self.base_url + path
         try:
-            async with session.post(
+            response = await session.post(
                 url, data=_json.dumps(payload), timeout=self._stream_timeout
-            ) as resp:
-                if resp.status >= 400:
-                    raise status_error(resp.status, await resp.read(), resp.headers)
-                content_type = resp.headers.get("Content-Type", "")
-                if not content_type.startswith("text/event-stream"):
-                    raw = await resp.read()
-                    raise BadResponseError(
-                        f"{url} answered a stream request with {content_type or 'no type'}, "
-                        f"not server-sent events: {_snippet(raw, 80)!r}",
-                        body=_snippet(raw),
-                    )
-                async for event in iter_sse_json(resp.content.iter_any(), url=url):
-                    yield event
+            )
         except _TRANSPORT_ERRORS as exc:
             raise transport_error(exc, url, self.timeout) from exc
+        try:
+            if response.status >= 400:
+                raise status_error(response.status, await response.read(), response.headers)
+            content_type = response.headers.get("Content-Type", "")
+            if not content_type.startswith("text/event-stream"):
+                raw = await response.read()
+                raise BadResponseError(
+                    f"{url} answered a stream request with {content_type or 'no type'}, "
+                    f"not server-sent events: {_snippet(raw, 80)!r}",
+                    body=_snippet(raw),
+                )
+        except _TRANSPORT_ERRORS as exc:
+            response.close()
+            raise transport_error(exc, url, self.timeout) from exc
+        except BaseException:
+            response.close()
+            raise
+        return EventStream(response, url, self.timeout)
 
     async def aclose(self) -> None:
         """Close the session of the running loop, if this transport created one."""
@@ -197,6 +199,41 @@ class HTTPTransport:
             session, closer = entry
             await session.close()
             await closer.aclose()
+
+
+class EventStream:
+    """The server-sent events of one streamed answer, as JSON objects, until `[DONE]`.
+
+    Iterate it once; `aclose()` (also called when iteration ends) frees the connection at
+    once. Raises `StreamError` or `IncompleteStreamError` for a stream that fails midway.
+
+    Attributes:
+        headers: the response headers.
+    """
+
+    def __init__(self, response: aiohttp.ClientResponse, url: str, timeout: float | None) -> None:
+        self.headers: Mapping[str, str] = response.headers
+        self._response = response
+        self._url = url
+        self._timeout = timeout
+        self._events = self._read()
+
+    async def _read(self) -> AsyncGenerator[JSONDict, None]:
+        try:
+            async for event in iter_sse_json(self._response.content.iter_any(), url=self._url):
+                yield event
+        except _TRANSPORT_ERRORS as exc:
+            raise transport_error(exc, self._url, self._timeout) from exc
+        finally:
+            self._response.release()
+
+    def __aiter__(self) -> AsyncGenerator[JSONDict, None]:
+        return self._events
+
+    async def aclose(self) -> None:
+        """Stop reading; an unfinished answer's connection is closed, not reused."""
+        await self._events.aclose()
+        self._response.close()
 
 
 async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:

@@ -1,31 +1,24 @@
-"""What `OpenAI` (completions) and `ChatOpenAI` (chat completions) share: configuration, the
-request path through retry and HTTP, response checking, and usage totals."""
+"""What `OpenAI` (completions) and `ChatOpenAI` (chat completions) share: their options, the
+payload every request starts from, and reading OpenAI's answers. Sending goes through the one
+request pipeline (`_pipeline.py`); this module only builds requests and reads answers."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import random
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from ._exceptions import (
-    APIStatusError,
-    BadResponseError,
-    ConfigurationError,
-    IncompleteStreamError,
-    RateLimitError,
-)
+from ._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
-from ._progress import RunStats, current_stats
-from ._retry import RetryPolicy, call_with_retry, is_retryable, take_from_budget
+from ._pipeline import RequestPipeline, StreamOutcome
+from ._retry import RetryPolicy
 from ._runnable import Runnable
 from ._runner import amap, batch_concurrency
 from ._sync import run_sync
 from ._types import JSONDict
-from .outputs import Generation, LLMResult, Usage
+from ._usage import Usage
+from .outputs import Generation, LLMResult
 from .pricing import cost_for, price_of
 from .prompts import LanguageModelInput
 
@@ -35,16 +28,10 @@ if TYPE_CHECKING:
     from .cache import SQLiteCache
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+MAX_TOKEN_COUNT = 10**9
+"""The largest token count believed from a server; anything above is a malformed answer."""
 
 OutputT = TypeVar("OutputT")
-
-
-@dataclass(slots=True)
-class StreamOutcome:
-    """What a stream reported besides its text: its own usage and its tool calls (by index)."""
-
-    usage: Usage | None = None
-    tool_calls: dict[int, JSONDict] = field(default_factory=dict)
 
 
 class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
@@ -137,14 +124,11 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
                 f"base_url must start with http:// or https://, got {self.base_url!r}"
             )
         key = api_key or openai_api_key or os.environ.get("OPENAI_API_KEY") or None
-        # Only OpenAI itself insists on a key; local servers (ours, vLLM, Ollama) often need none.
-        self._key_missing = key is None and self.base_url == DEFAULT_BASE_URL
         headers = {"Content-Type": "application/json", "User-Agent": "aiochain/0.1"}
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        self._retry = retry if retry is not None else RetryPolicy(max_retries=max_retries)
-        self.max_retries = self._retry.max_retries
-        self._retry_budget = self._retry.new_budget()
+        retry = retry if retry is not None else RetryPolicy(max_retries=max_retries)
+        self.max_retries = retry.max_retries
         if rate_limiter is not None and (rpm or tpm or max_concurrency):
             raise ConfigurationError(
                 "give either rate_limiter or max_concurrency / rpm / tpm, not both"
@@ -155,11 +139,21 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         self._price = price_of(self.model)
         self.on_token = on_token
         self.cache = cache
-        # Completion tokens expected when max_tokens is not set, for the tpm estimate; it
-        # follows what the server really returns.
-        self._expected_completion = 256.0
-        self._transport = HTTPTransport(
-            self.base_url, headers=headers, timeout=timeout, session=session
+        # Only OpenAI itself insists on a key; local servers (ours, vLLM, Ollama) often need none.
+        key_error = None
+        if key is None and self.base_url == DEFAULT_BASE_URL:
+            key_error = (
+                "no API key: set OPENAI_API_KEY, or set OPENAI_BASE_URL to a compatible server "
+                "(`aiochain serve` runs an offline one at http://127.0.0.1:8000/v1)"
+            )
+        self._pipeline = RequestPipeline(
+            HTTPTransport(self.base_url, headers=headers, timeout=timeout, session=session),
+            limiter=self.rate_limiter,
+            retry=retry,
+            read_usage=read_openai_usage,
+            cache=cache,
+            price=self._price,
+            key_error=key_error,
         )
         payload: JSONDict = {"model": self.model}
         for name, value in (
@@ -174,183 +168,70 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             payload["n"] = n
         payload.update(model_kwargs or {})
         self._base_payload = payload
-        self.usage = Usage()
+
+    @property
+    def usage(self) -> Usage:
         """Token usage summed over every call this client has made."""
+        return self._pipeline.usage
 
     # --- the request path -------------------------------------------------------------------
 
-    def _apost_key_error(self) -> None:
-        raise ConfigurationError(
-            "no API key: set OPENAI_API_KEY, or set OPENAI_BASE_URL to a compatible server "
-            "(`aiochain serve` runs an offline one at http://127.0.0.1:8000/v1)"
-        )
-
     async def _apost(self, payload: JSONDict) -> tuple[JSONDict, Usage]:
-        """Send one request through cache, limiter, retries and HTTP; return answer and usage."""
-        if self.cache is None:
-            return await self._apost_uncached(payload)
-        key = self.cache.key_for(self.base_url + self._path, payload)
-        data, hit = await self.cache.fetch(key, lambda: self._apost_data(payload))
-        if hit:
-            stats = current_stats.get()
-            if stats is not None:
-                stats.cached += 1
-        # A cached answer costs nothing: its usage is reported, not added to the totals again.
-        return data, _parsed_usage(data.get("usage"), requests=0 if hit else 1)
-
-    async def _apost_data(self, payload: JSONDict) -> JSONDict:
-        data, _ = await self._apost_uncached(payload)
-        return data
-
-    async def _apost_uncached(self, payload: JSONDict) -> tuple[JSONDict, Usage]:
-        if self._key_missing:
-            self._apost_key_error()
-        stats = current_stats.get()
-        tokens = self._estimate_tokens(payload) if self.rate_limiter.tpm else 0.0
-        budget = self._retry_budget
-        if budget is not None:
-            budget.deposit()
-        # The first attempt runs bare: the retry machinery costs nothing until something fails.
-        try:
-            return await self._attempt(payload, tokens, stats)
-        except Exception as exc:
-            if self._retry.max_retries == 0 or not is_retryable(exc):
-                raise
-            first_error = exc
-        if stats is None:
-            return await call_with_retry(
-                lambda: self._attempt(payload, tokens, None),
-                self._retry,
-                budget=budget,
-                first_error=first_error,
-            )
-        waiting = False  # whether this call is between a failure and its retry
-
-        def count_retry(exc: BaseException, retry: int, wait: float) -> None:
-            nonlocal waiting
-            stats.retries += 1
-            stats.retrying += 1
-            waiting = True
-
-        async def attempt() -> tuple[JSONDict, Usage]:
-            nonlocal waiting
-            if waiting:
-                stats.retrying -= 1
-                waiting = False
-            return await self._attempt(payload, tokens, stats)
-
-        return await call_with_retry(
-            attempt, self._retry, budget=budget, on_retry=count_retry, first_error=first_error
-        )
-
-    async def _attempt(
-        self, payload: JSONDict, tokens: float, stats: RunStats | None
-    ) -> tuple[JSONDict, Usage]:
-        limiter = self.rate_limiter
-        if not limiter.try_acquire_now():
-            await limiter.acquire(tokens)
-        try:
-            data, headers = await self._transport.post_json(self._path, payload)
-        except APIStatusError as exc:
-            limiter.release(tokens, 0)
-            self._note_refusal(exc, stats)
-            raise
-        except BaseException:
-            limiter.release(tokens, 0)
-            raise
-        usage = self._usage_of(data.get("usage"))
-        limiter.release(tokens, usage.total_tokens or None)
-        if limiter.learn and "x-ratelimit-limit-requests" in headers:
-            limiter.note_headers(headers)
-        if stats is not None:
-            stats.requests += 1
-            self._count_usage(stats, usage)
-        return data, usage
-
-    def _note_refusal(self, exc: APIStatusError, stats: RunStats | None) -> None:
-        """Account an error status: a 429 pauses and teaches the limiter."""
-        if isinstance(exc, RateLimitError):
-            self.rate_limiter.note_rate_limited(exc.retry_after)
-            self.rate_limiter.note_headers(exc.headers)
-            if stats is not None:
-                stats.rate_limited += 1
-        if stats is not None:
-            stats.requests += 1
-
-    def _count_usage(self, stats: RunStats, usage: Usage) -> None:
-        stats.prompt_tokens += usage.prompt_tokens
-        stats.completion_tokens += usage.completion_tokens
-        if self._price is not None:
-            stats.cost += cost_for(self._price, usage.prompt_tokens, usage.completion_tokens)
+        """Send one request through the pipeline; return the answer and its usage."""
+        return await self._pipeline.send(self._path, payload)
 
     # --- streaming --------------------------------------------------------------------------
 
     async def _astream_payload(
         self, payload: JSONDict, outcome: StreamOutcome | None = None
     ) -> AsyncIterator[str]:
-        """Stream one request's text through limiter, retries and SSE.
+        """Stream one request's text through the pipeline.
 
-        A failure before the first piece of text is retried like any request; after it, the
-        error is raised (an `IncompleteStreamError` carries the text received so far), since
-        the caller already holds part of the answer. The limiter's slot is held until the
-        stream ends. `outcome`, when given, receives this stream's usage and tool calls.
+        A failure before the first piece of content is retried like any request; after it,
+        the error is raised with the text received so far (`IncompleteStreamError.partial`).
+        `outcome`, when given, receives this stream's usage and tool calls.
         """
-        if self._key_missing:
-            self._apost_key_error()
         if payload.get("n", 1) != 1:
             raise ConfigurationError("streaming supports n=1 only")
-        stats = current_stats.get()
-        limiter = self.rate_limiter
-        tokens = self._estimate_tokens(payload) if limiter.tpm else 0.0
-        budget = self._retry_budget
-        if budget is not None:
-            budget.deposit()
-        retry = 0
-        while True:
-            await limiter.acquire(tokens)
-            usage: Usage | None = None
-            parts: list[str] = []
-            if outcome is not None:
-                outcome.tool_calls.clear()
-            events = self._transport.stream_json(self._path, payload)
-            try:
-                async for event in events:
-                    raw_usage = event.get("usage")
-                    if raw_usage:
-                        usage = self._usage_of(raw_usage)
-                    choices = event.get("choices")
-                    if choices:
-                        text = self._chunk_text(choices[0])
-                        if text:
-                            parts.append(text)
-                            yield text
-                        if outcome is not None:
-                            self._collect_tool_deltas(choices[0], outcome.tool_calls)
-                if usage is None:
-                    usage = self._usage_of(None)
-                if outcome is not None:
-                    outcome.usage = usage
-                if stats is not None:
-                    stats.requests += 1
-                    self._count_usage(stats, usage)
-                return
-            except Exception as exc:
-                if isinstance(exc, APIStatusError):
-                    self._note_refusal(exc, stats)
-                if parts:
-                    if isinstance(exc, IncompleteStreamError):
-                        exc.partial = "".join(parts)
-                    raise
-                wait = self._retry.wait_for(exc, retry, random.random)
-                if wait is None or not take_from_budget(budget, exc):
-                    raise
-                if stats is not None:
-                    stats.retries += 1
-            finally:
-                await events.aclose()
-                limiter.release(tokens, usage.total_tokens if usage else 0)
-            retry += 1
-            await asyncio.sleep(wait)
+        parts: list[str] = []
+        tool_calls = outcome.tool_calls if outcome is not None else None
+        events = self._pipeline.stream(
+            self._path, payload, started=self._event_started, outcome=outcome
+        )
+        try:
+            async for event in events:
+                choices = event.get("choices")
+                if not choices:
+                    continue
+                choice = choices[0]
+                if not isinstance(choice, dict):
+                    raise BadResponseError(
+                        f"{self.base_url}{self._path} streamed a choice that is not an object",
+                        body=str(event)[:2000],
+                    )
+                text = self._chunk_text(choice)
+                if text:
+                    parts.append(text)
+                    yield text
+                if tool_calls is not None:
+                    self._collect_tool_deltas(choice, tool_calls)
+        except IncompleteStreamError as exc:
+            exc.partial = "".join(parts)
+            raise
+        finally:
+            await events.aclose()
+
+    def _event_started(self, event: JSONDict) -> bool:
+        """Whether a stream event carries content (text or a tool call): from then on the
+        caller holds part of the answer and the stream is no longer retried."""
+        choices = event.get("choices")
+        if not choices or not isinstance(choices[0], dict):
+            return False
+        choice = choices[0]
+        if self._chunk_text(choice):
+            return True
+        delta = choice.get("delta")
+        return isinstance(delta, dict) and bool(delta.get("tool_calls"))
 
     def _stream_request(self, input: LanguageModelInput) -> JSONDict:
         payload = self._payload(input)
@@ -386,27 +267,6 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             on_token(text)
             parts.append(text)
         return "".join(parts), {"model": self.model}, outcome.usage or Usage(requests=1)
-
-    def _estimate_tokens(self, payload: JSONDict) -> float:
-        """Prompt tokens (about four characters each) plus the completion expected."""
-        text = payload.get("prompt")
-        if text is None:
-            chars = sum(len(str(m.get("content") or "")) for m in payload.get("messages", ()))
-        else:
-            chars = len(text) if isinstance(text, str) else sum(len(t) for t in text)
-        completion = float(payload.get("max_tokens") or self._expected_completion)
-        return chars / 4.0 + completion * int(payload.get("n") or 1)
-
-    def _usage_of(self, raw: Any) -> Usage:
-        """Parse a `usage` object of an answer and add it to this client's totals."""
-        usage = _parsed_usage(raw, requests=1)
-        if isinstance(raw, dict):
-            # Follow the answers' real length, slowly, for the next estimates.
-            self._expected_completion += (
-                usage.completion_tokens - self._expected_completion
-            ) * 0.05
-        self.usage.add(usage)
-        return usage
 
     def _choices_of(self, data: JSONDict) -> list[JSONDict]:
         choices = data.get("choices")
@@ -502,7 +362,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
 
     async def aclose(self) -> None:
         """Close the HTTP session this client created on the running loop."""
-        await self._transport.aclose()
+        await self._pipeline.transport.aclose()
 
     async def __aenter__(self) -> BaseOpenAI[OutputT]:
         return self
@@ -522,9 +382,32 @@ def _check_range(name: str, value: float | None, low: float, high: float) -> Non
         raise ConfigurationError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
 
 
-def _parsed_usage(raw: Any, *, requests: int) -> Usage:
-    """A `usage` object of an answer as `Usage` (zeros when the answer had none)."""
+def read_openai_usage(data: JSONDict) -> Usage | None:
+    """The `usage` object of an OpenAI answer or stream chunk as `Usage`, or None without one.
+
+    Raises:
+        BadResponseError: counts that are not non-negative integers (strings, floats,
+            negative or absurd numbers): a server that says that has said nothing usable.
+    """
+    raw = data.get("usage")
+    if raw is None:
+        return None
     if not isinstance(raw, dict):
-        return Usage(requests=requests)
-    prompt, completion = raw.get("prompt_tokens") or 0, raw.get("completion_tokens") or 0
-    return Usage(prompt, completion, raw.get("total_tokens") or prompt + completion, requests)
+        raise BadResponseError(
+            f"the answer's usage is not an object: {str(raw)[:80]!r}", body=str(data)[:2000]
+        )
+    prompt = _count(raw.get("prompt_tokens"), data)
+    completion = _count(raw.get("completion_tokens"), data)
+    total = _count(raw.get("total_tokens"), data) or prompt + completion
+    return Usage(prompt, completion, total)
+
+
+def _count(raw: Any, data: JSONDict) -> int:
+    if raw is None:
+        return 0
+    if type(raw) is int and 0 <= raw <= MAX_TOKEN_COUNT:
+        return raw
+    raise BadResponseError(
+        f"the answer's usage has a token count that is not a sane integer: {str(raw)[:40]!r}",
+        body=str(data)[:2000],
+    )

@@ -1,17 +1,25 @@
 """What a run reports while it goes: counts, tokens, cost, rate; read by progress displays.
 
-The runner and the models update one `RunStats` with plain integer additions (no callbacks on
-the hot path); a display either polls it or passes a callback that the runner calls at most
-`interval` seconds apart and once at the end.
+The runner and the request pipeline update one `RunStats` through a handful of small methods
+(its hooks: `answered`, `refused`, `retry_scheduled`, `retry_started`, `cache_hit`), found once
+per call in a context variable; with no run around a call, the pipeline finds None and does no
+counting at all. A display either polls the stats or passes a callback that the runner calls at
+most `interval` seconds apart and once at the end.
 """
 
 from __future__ import annotations
 
 import contextvars
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ._usage import Usage
+
+LATENCY_SAMPLES = 10_000
+"""Latencies kept for percentiles: a uniform sample of this many, however long the run."""
 
 current_stats: contextvars.ContextVar[RunStats | None] = contextvars.ContextVar(
     "aiochain_run_stats", default=None
@@ -38,7 +46,8 @@ class RunStats:
         cost: estimated spend in US dollars for models with known prices.
         started: when the run started (monotonic seconds).
         finished: when it ended, or None while it runs.
-        latencies: seconds each successful input took, for percentiles.
+        latencies: seconds successful inputs took, for percentiles: every one up to
+            `LATENCY_SAMPLES`, then a uniform sample of that many (memory stays bounded).
     """
 
     total: int | None = None
@@ -55,7 +64,46 @@ class RunStats:
     cost: float = 0.0
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
-    latencies: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list, repr=False)
+    _latency_count: int = field(default=0, repr=False)
+
+    # --- hooks: what the runner and the request pipeline report --------------------------
+
+    def record_latency(self, seconds: float) -> None:
+        """Count one successful input's latency (reservoir sampling past the cap)."""
+        self._latency_count += 1
+        if len(self.latencies) < LATENCY_SAMPLES:
+            self.latencies.append(seconds)
+        else:
+            slot = random.randrange(self._latency_count)
+            if slot < LATENCY_SAMPLES:
+                self.latencies[slot] = seconds
+
+    def answered(self, usage: Usage, cost: float) -> None:
+        """A request got a complete answer that used `usage` and cost `cost` dollars."""
+        self.requests += 1
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        self.cost += cost
+
+    def refused(self, *, rate_limited: bool) -> None:
+        """A request got an error status (a 429 when `rate_limited`)."""
+        self.requests += 1
+        if rate_limited:
+            self.rate_limited += 1
+
+    def retry_scheduled(self) -> None:
+        """A failed request will be retried after a wait."""
+        self.retries += 1
+        self.retrying += 1
+
+    def retry_started(self) -> None:
+        """The wait before a retry is over (or was cancelled)."""
+        self.retrying -= 1
+
+    def cache_hit(self) -> None:
+        """A request was answered from a cache."""
+        self.cached += 1
 
     @property
     def elapsed(self) -> float:

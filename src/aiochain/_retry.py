@@ -8,11 +8,12 @@ wait, attempts and total time are capped, and the real last exception is re-rais
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ._exceptions import (
     APIConnectionError,
@@ -23,7 +24,15 @@ from ._exceptions import (
 )
 from ._types import Clock, Sleep
 
+if TYPE_CHECKING:
+    from ._progress import RunStats
+
 T = TypeVar("T")
+logger = logging.getLogger("aiochain")
+
+# Statuses retried besides 429 and 5xx, as openai-python does: 408 (the server timed the request
+# out) and 409 (a lock conflict that a moment later may not be there).
+_RETRIED_STATUSES = frozenset({408, 409})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +126,7 @@ def take_from_budget(budget: RetryBudget | None, exc: BaseException) -> bool:
 def is_retryable(exc: BaseException) -> bool:
     """Whether a failure is worth retrying: connection trouble, timeouts, 429 and 5xx."""
     if isinstance(exc, APIStatusError):
-        return isinstance(exc, RateLimitError | ServerError)
+        return isinstance(exc, RateLimitError | ServerError) or exc.status_code in _RETRIED_STATUSES
     return isinstance(exc, APIConnectionError)
 
 
@@ -128,11 +137,15 @@ async def call_with_retry(
     sleep: Sleep = asyncio.sleep,
     clock: Clock = time.monotonic,
     rand: Callable[[], float] = random.random,
-    on_retry: Callable[[BaseException, int, float], None] | None = None,
     budget: RetryBudget | None = None,
     first_error: Exception | None = None,
+    stats: RunStats | None = None,
+    what: str = "request",
 ) -> T:
     """Await `attempt()` until it succeeds or the policy gives up, then re-raise the last error.
+
+    This is the package's one retry loop: plain requests and the opening of streams both come
+    through it, so both obey the same policy, budget and statistics.
 
     Args:
         attempt: makes one attempt; called afresh for every try.
@@ -140,10 +153,11 @@ async def call_with_retry(
         sleep: the awaitable sleep, injectable for tests.
         clock: the monotonic clock used for `policy.max_total`.
         rand: a source of uniform [0, 1) numbers for the jitter.
-        on_retry: called with (error, retry number, wait) before each wait.
         budget: a shared retry budget; when it is spent, the error is raised at once.
         first_error: the failure of a first attempt already made by the caller (which then
             has deposited in the budget itself); retrying starts from it.
+        stats: the run's statistics, told of each retry (`retry_scheduled` / `retry_started`).
+        what: names the request in debug log lines (a URL; never a key).
     """
     if budget is not None and first_error is None:
         budget.deposit()
@@ -157,14 +171,29 @@ async def call_with_retry(
             except Exception as exc:
                 error = exc
         wait = policy.wait_for(error, retry, rand)
-        give_up = wait is None or (
-            policy.max_total is not None and clock() - started + wait > policy.max_total
-        )
-        if give_up or not take_from_budget(budget, error):
+        if wait is None:
             raise error
-        assert wait is not None
-        if on_retry is not None:
-            on_retry(error, retry, wait)
+        if policy.max_total is not None and clock() - started + wait > policy.max_total:
+            logger.debug("giving up on %s: a retry would pass max_total", what)
+            raise error
+        if not take_from_budget(budget, error):
+            logger.debug("giving up on %s: the retry budget is spent", what)
+            raise error
+        logger.debug(
+            "retry %d of %d for %s in %.2f s after %s: %s",
+            retry + 1,
+            policy.max_retries,
+            what,
+            wait,
+            type(error).__name__,
+            error,
+        )
         retry += 1
         error = None
-        await sleep(wait)
+        if stats is not None:
+            stats.retry_scheduled()
+        try:
+            await sleep(wait)
+        finally:
+            if stats is not None:
+                stats.retry_started()

@@ -178,7 +178,7 @@ class _Pool(Generic[T, R]):
                 now = clock()
                 stats.in_flight -= 1
                 stats.done += 1
-                stats.latencies.append(now - began)
+                stats.record_latency(now - began)
                 if track:
                     unfinished.discard(index)
                 emit(index, result)

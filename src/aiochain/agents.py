@@ -172,6 +172,7 @@ class AgentChain(Chain):
         record = ToolCallRecord(call["id"], call["name"], call.get("args"))
         record.started = time.monotonic()
         tool = self.tools.get(record.name)
+        timer = asyncio.timeout(self.tool_timeout)
         try:
             if tool is None:
                 raise _ToolFailure(
@@ -179,15 +180,17 @@ class AgentChain(Chain):
                 )
             if record.args is None:
                 raise _ToolFailure(call.get("error", "arguments are not a JSON object"))
-            result = await asyncio.wait_for(tool.ainvoke(record.args), self.tool_timeout)
+            async with timer:
+                result = await tool.ainvoke(record.args)
             record.result = result if isinstance(result, str) else _to_text(result)
-        except _ToolFailure as exc:
+        except (_ToolFailure, ToolArgumentsError) as exc:
             record.ok, record.result = False, f"error: {exc}"
-        except ToolArgumentsError as exc:
-            record.ok, record.result = False, f"error: {exc}"
-        except TimeoutError:
+        except TimeoutError as exc:
             record.ok = False
-            record.result = f"error: the tool timed out after {self.tool_timeout:g} s"
+            if timer.expired():
+                record.result = f"error: the tool timed out after {self.tool_timeout:g} s"
+            else:  # the tool's own timeout, raised by its code
+                record.result = f"error: TimeoutError: {exc}"
         except Exception as exc:
             record.ok, record.result = False, f"error: {type(exc).__name__}: {exc}"
         record.finished = time.monotonic()

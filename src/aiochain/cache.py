@@ -4,6 +4,10 @@
 model, messages and parameters) from the file, and sends identical requests that are in flight
 at the same time only once. Streams are not cached. The file is in WAL mode with a busy timeout,
 so many processes (and threads) may read and write it at once.
+
+The file is read and written on a thread of the cache's own, never on the event loop: another
+process holding the file (up to the 30 s busy timeout) then delays only the calls that need
+the cache, not every task on the loop.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +42,8 @@ class SQLiteCache:
     Attributes:
         hits: requests answered from the file or by an identical request in flight.
         misses: requests that had to be sent.
+
+    Use it as a context manager (`with SQLiteCache() as cache:`), or call `close()`.
     """
 
     def __init__(self, path: str | Path | None = None) -> None:
@@ -51,6 +59,8 @@ class SQLiteCache:
         )
         self._lock = threading.Lock()
         self._in_flight: dict[str, asyncio.Future[JSONDict]] = {}
+        # One thread does the file's work for async callers, in order.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiochain-cache")
         self.hits = 0
         self.misses = 0
 
@@ -72,33 +82,58 @@ class SQLiteCache:
         with self._lock:
             self._db.execute("INSERT OR IGNORE INTO answers VALUES (?, ?)", (key, text))
 
-    async def fetch(self, key: str, send: Any) -> tuple[JSONDict, bool]:
+    async def aget(self, key: str) -> JSONDict | None:
+        """`get`, on the cache's thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self.get, key)
+
+    async def aput(self, key: str, answer: JSONDict) -> None:
+        """`put`, on the cache's thread."""
+        await asyncio.get_running_loop().run_in_executor(self._executor, self.put, key, answer)
+
+    async def fetch(
+        self, key: str, send: Callable[[], Awaitable[JSONDict]]
+    ) -> tuple[JSONDict, bool]:
         """The answer for `key` and whether it was a hit; `send()` is awaited on a miss.
 
-        Identical requests in flight at the same time share one `send()`.
+        Identical requests in flight at the same time share one `send()`. When the caller
+        whose `send()` is shared is cancelled, the others do not fail with it: one of them
+        sends instead.
         """
-        stored = self.get(key)
+        stored = await self.aget(key)
         if stored is not None:
             self.hits += 1
             return stored, True
-        pending = self._in_flight.get(key)
-        if pending is not None:
+        while True:
+            pending = self._in_flight.get(key)
+            if pending is None:
+                break
+            try:
+                answer = await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not pending.cancelled() or (task is not None and task.cancelling()):
+                    raise  # this caller itself was cancelled
+                continue  # the sender was cancelled, not us: send it ourselves
             self.hits += 1
-            return await asyncio.shield(pending), True
+            return answer, True
         future: asyncio.Future[JSONDict] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         self.misses += 1
         try:
-            answer: JSONDict = await send()
-        except BaseException as exc:
-            if not future.done():
+            try:
+                answer = await send()
+            except asyncio.CancelledError:
+                future.cancel()  # waiters see a cancelled sender and take over
+                raise
+            except BaseException as exc:
                 future.set_exception(exc)
                 future.exception()  # retrieved: only the waiters need it
-            raise
+                raise
+            future.set_result(answer)
+            # Still "in flight" until stored, so an identical request meanwhile is not resent.
+            await self.aput(key, answer)
         finally:
             del self._in_flight[key]
-        self.put(key, answer)
-        future.set_result(answer)
         return answer, False
 
     def __len__(self) -> int:
@@ -107,9 +142,16 @@ class SQLiteCache:
         return int(row[0])
 
     def close(self) -> None:
-        """Close the file."""
+        """Close the file (waiting for writes under way)."""
+        self._executor.shutdown(wait=True)
         with self._lock:
             self._db.close()
+
+    def __enter__(self) -> SQLiteCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 __all__ = [

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._exceptions import BadResponseError, ConfigurationError
-from ._openai import BaseOpenAI, StreamOutcome
+from ._openai import BaseOpenAI
+from ._pipeline import StreamOutcome
 from ._types import JSONDict
 from .messages import AIMessage, HumanMessage, parse_tool_calls, to_messages
 from .outputs import ChatGeneration, Generation, Usage

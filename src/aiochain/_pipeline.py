@@ -1,0 +1,312 @@
+"""The one request pipeline every model call goes through, plain or streamed:
+cache -> limiter -> retry -> HTTP -> usage.
+
+Model classes (`OpenAI`, `ChatOpenAI`) only build payloads and read answers; everything between
+a payload and an answer happens here, once, for both kinds of call (openai-python keeps the same
+split between `_base_client` and its resources). So a stream obeys the same retry policy, retry
+budget, limiter accounting, header learning and statistics as a plain call:
+
+- the limiter slot is taken before the request and given back when the answer (or the whole
+  stream) ends, with the tokens it really used, or its estimate kept when the server said none;
+- a 429 pauses the limiter and teaches it the server's limits; every answer's rate-limit headers
+  cap what the limiter believes is left;
+- failures go through `call_with_retry`, the package's one retry loop; a stream is retried only
+  until its first piece of content, since after that the caller already holds part of it;
+- counts reach the run's `RunStats` through its hook methods, looked up once per call; with no
+  run around a call nothing is counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ._exceptions import APIStatusError, ConfigurationError, RateLimitError
+from ._http import EventStream, HTTPTransport
+from ._limiter import RateLimiter
+from ._progress import RunStats, current_stats
+from ._retry import RetryPolicy, call_with_retry, is_retryable
+from ._tokens import DEFAULT_COMPLETION_TOKENS, estimate_prompt_tokens
+from ._types import JSONDict
+from ._usage import Usage
+from .pricing import cost_for
+
+if TYPE_CHECKING:
+    from .cache import SQLiteCache
+
+UsageReader = Callable[[JSONDict], "Usage | None"]
+"""Reads the usage a provider put in an answer or a stream event (None when there is none)."""
+
+
+@dataclass(slots=True)
+class StreamOutcome:
+    """What a stream reported besides its events: its own usage, and (filled in by the model)
+    its tool calls by index."""
+
+    usage: Usage | None = None
+    tool_calls: dict[int, JSONDict] = field(default_factory=dict)
+
+
+class RequestPipeline:
+    """Sends one endpoint's requests through cache, limiter, retries and HTTP, and counts usage.
+
+    Args:
+        transport: the HTTP transport of the endpoint.
+        limiter: the endpoint's rate limiter (possibly shared with other clients).
+        retry: the retry policy.
+        read_usage: the provider's usage reader for answers and stream events.
+        cache: answers by request, or None.
+        price: (prompt, completion) dollars per token, or None for an unpriced model.
+        key_error: when set, every request fails at once with this `ConfigurationError`
+            message (no API key where one is needed).
+
+    Attributes:
+        usage: the tokens of every answer this pipeline received, summed.
+    """
+
+    def __init__(
+        self,
+        transport: HTTPTransport,
+        *,
+        limiter: RateLimiter,
+        retry: RetryPolicy,
+        read_usage: UsageReader,
+        cache: SQLiteCache | None = None,
+        price: tuple[float, float] | None = None,
+        key_error: str | None = None,
+    ) -> None:
+        self.transport = transport
+        self.limiter = limiter
+        self.retry = retry
+        self.budget = retry.new_budget()
+        self.cache = cache
+        self.price = price
+        self.usage = Usage()
+        self._read_usage = read_usage
+        self._key_error = key_error
+        # Completion tokens expected when max_tokens is not set, for the tpm estimate; it
+        # follows what the server really returns.
+        self._expected_completion = DEFAULT_COMPLETION_TOKENS
+
+    # --- plain requests ---------------------------------------------------------------------
+
+    async def send(self, path: str, payload: JSONDict) -> tuple[JSONDict, Usage]:
+        """Send one request and return its answer and usage (from the cache when it has it).
+
+        A cached answer reports the usage it was stored with, with `requests == 0`, and adds
+        nothing to the totals: it cost nothing this time.
+        """
+        cache = self.cache
+        if cache is None:
+            return await self._send(path, payload)
+        fresh: list[Usage] = []
+
+        async def send() -> JSONDict:
+            data, usage = await self._send(path, payload)
+            fresh.append(usage)
+            return data
+
+        data, hit = await cache.fetch(cache.key_for(self.transport.base_url + path, payload), send)
+        if not hit:
+            return data, fresh[0]
+        stats = current_stats.get()
+        if stats is not None:
+            stats.cache_hit()
+        usage = self._read_usage(data) or Usage()
+        usage.requests = 0
+        return data, usage
+
+    async def _send(self, path: str, payload: JSONDict) -> tuple[JSONDict, Usage]:
+        self._check_key()
+        stats = current_stats.get()
+        tokens = self._estimate(payload) if self.limiter.tpm else 0.0
+        budget = self.budget
+        if budget is not None:
+            budget.deposit()
+        # The first attempt runs bare: the retry machinery costs nothing until something fails.
+        try:
+            return await self._post_once(path, payload, tokens, stats)
+        except Exception as exc:
+            if self.retry.max_retries == 0 or not is_retryable(exc):
+                raise
+            first_error = exc
+        return await call_with_retry(
+            lambda: self._post_once(path, payload, tokens, stats),
+            self.retry,
+            budget=budget,
+            first_error=first_error,
+            stats=stats,
+            what=self.transport.base_url + path,
+        )
+
+    async def _post_once(
+        self, path: str, payload: JSONDict, tokens: float, stats: RunStats | None
+    ) -> tuple[JSONDict, Usage]:
+        limiter = self.limiter
+        if not limiter.try_acquire_now():
+            await limiter.acquire(tokens)
+        try:
+            data, headers = await self.transport.post_json(path, payload)
+        except APIStatusError as exc:
+            limiter.release(tokens, 0)
+            self._refused(exc, stats)
+            raise
+        except BaseException:
+            limiter.release(tokens, 0)
+            raise
+        if limiter.learn and headers:
+            limiter.note_headers(headers)
+        usage = self._finished(self._read_usage(data), tokens, stats)
+        return data, usage
+
+    # --- streams ----------------------------------------------------------------------------
+
+    async def stream(
+        self,
+        path: str,
+        payload: JSONDict,
+        *,
+        started: Callable[[JSONDict], bool],
+        outcome: StreamOutcome | None = None,
+    ) -> AsyncGenerator[JSONDict, None]:
+        """Send one streamed request and yield its events as they arrive.
+
+        Args:
+            path: the endpoint path.
+            payload: the request body (already asking for a stream).
+            started: whether an event carries content; until one does, a failure is retried
+                like any request, after it the error is raised to the caller.
+            outcome: receives the stream's usage when it ends.
+
+        The limiter's slot is held until the stream ends; leaving the loop early closes the
+        response (and its connection) at once.
+        """
+        self._check_key()
+        stats = current_stats.get()
+        tokens = self._estimate(payload) if self.limiter.tpm else 0.0
+        opened: _OpenedStream = await call_with_retry(
+            lambda: self._open_once(path, payload, tokens, stats, started),
+            self.retry,
+            budget=self.budget,
+            stats=stats,
+            what=self.transport.base_url + path,
+        )
+        usage = opened.usage
+        read_usage = self._read_usage
+        finished = False
+        try:
+            for event in opened.head:
+                yield event
+            async for event in opened.events:
+                seen = read_usage(event)
+                if seen is not None:
+                    usage = _latest(usage, seen)
+                yield event
+            finished = True
+        finally:
+            await opened.events.aclose()
+            if finished:
+                counted = self._finished(usage, tokens, stats)
+                if outcome is not None:
+                    outcome.usage = counted
+            else:
+                # Cut short (by the server or the caller): the server may have spent the
+                # tokens, so the estimate stays reserved unless usage arrived.
+                self.limiter.release(tokens, usage.total_tokens if usage else None)
+
+    async def _open_once(
+        self,
+        path: str,
+        payload: JSONDict,
+        tokens: float,
+        stats: RunStats | None,
+        started: Callable[[JSONDict], bool],
+    ) -> _OpenedStream:
+        """Take a slot, open the stream and read it up to its first content event."""
+        limiter = self.limiter
+        await limiter.acquire(tokens)
+        events: EventStream | None = None
+        try:
+            events = await self.transport.open_stream(path, payload)
+            if limiter.learn and events.headers:
+                limiter.note_headers(events.headers)
+            head: list[JSONDict] = []
+            usage: Usage | None = None
+            async for event in events:
+                head.append(event)
+                seen = self._read_usage(event)
+                if seen is not None:
+                    usage = _latest(usage, seen)
+                if started(event):
+                    break
+            return _OpenedStream(events, head, usage)
+        except BaseException as exc:
+            if events is not None:
+                await events.aclose()
+            limiter.release(tokens, 0)
+            if isinstance(exc, APIStatusError):
+                self._refused(exc, stats)
+            raise
+
+    # --- accounting -------------------------------------------------------------------------
+
+    def _finished(self, usage: Usage | None, tokens: float, stats: RunStats | None) -> Usage:
+        """Account a complete answer: give back its slot with the tokens it used (keeping the
+        estimate when the server said none), add to the totals and the run's stats."""
+        if usage is None:
+            self.limiter.release(tokens, None)
+            usage = Usage(requests=1)
+        else:
+            self.limiter.release(tokens, usage.total_tokens or None)
+            usage.requests = 1
+            # Follow the answers' real length, slowly, for the next estimates.
+            self._expected_completion += (
+                usage.completion_tokens - self._expected_completion
+            ) * 0.05
+        self.usage.add(usage)
+        if stats is not None:
+            price = self.price
+            cost = cost_for(price, usage.prompt_tokens, usage.completion_tokens) if price else 0.0
+            stats.answered(usage, cost)
+        return usage
+
+    def _refused(self, exc: APIStatusError, stats: RunStats | None) -> None:
+        """Account an error status: a 429 pauses the limiter and teaches it the limits."""
+        rate_limited = isinstance(exc, RateLimitError)
+        if rate_limited:
+            self.limiter.note_rate_limited(exc.retry_after)
+            self.limiter.note_headers(exc.headers)
+        if stats is not None:
+            stats.refused(rate_limited=rate_limited)
+
+    def _estimate(self, payload: JSONDict) -> float:
+        """Tokens a request may use: its prompt plus the completion expected, for each choice."""
+        completion = payload.get("max_tokens") or self._expected_completion
+        choices = payload.get("n") or 1
+        return estimate_prompt_tokens(payload) + float(completion) * int(choices)
+
+    def _check_key(self) -> None:
+        if self._key_error is not None:
+            raise ConfigurationError(self._key_error)
+
+
+@dataclass(slots=True)
+class _OpenedStream:
+    """A stream opened by one attempt: its response, the events read so far, their usage."""
+
+    events: EventStream
+    head: list[JSONDict]
+    usage: Usage | None
+
+
+def _latest(usage: Usage | None, seen: Usage) -> Usage:
+    """Usage reported in pieces over a stream (Anthropic sends input tokens first, output
+    tokens last; OpenAI sends one total at the end): each count is the largest seen."""
+    if usage is None:
+        return seen
+    return Usage(
+        max(usage.prompt_tokens, seen.prompt_tokens),
+        max(usage.completion_tokens, seen.completion_tokens),
+        max(usage.total_tokens, seen.total_tokens),
+    )
