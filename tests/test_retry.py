@@ -138,6 +138,7 @@ async def test_retries_reach_the_stats_hooks_and_the_debug_log(
 
 async def test_408_and_409_are_retried() -> None:
     """408 and 409 are retried, as openai-python does; other 4xx are not."""
+
     async def sleep(seconds: float) -> None:
         pass
 
