@@ -190,6 +190,17 @@ def free_port() -> int:
 PYTHON = sys.executable
 
 
+async def until(condition: Callable[[], bool], *, limit: float = 10.0) -> None:
+    """Poll `condition` until it holds; the test fails after `limit` seconds.
+
+    For states that live in another thread or process (a threaded server's counters), which
+    no event of the test's loop can signal.
+    """
+    async with asyncio.timeout(limit):
+        while not condition():  # noqa: ASYNC110 - the state lives outside this loop
+            await asyncio.sleep(0.005)
+
+
 @pytest.fixture
 def sim_in_thread() -> Any:
     """A simulation server on its own thread and loop, for sync code; yields its base URL."""

@@ -12,14 +12,9 @@ from aiochain import ChatOpenAI
 from aiochain.cache import SQLiteCache
 from aiochain.sim import SimServer
 
+from .conftest import until
+
 StartSim = Callable[..., Awaitable[SimServer]]
-
-
-async def until(condition: Callable[[], bool], *, limit: float = 10.0) -> None:
-    """Poll `condition` on the loop until it holds (fails the test after `limit` seconds)."""
-    async with asyncio.timeout(limit):
-        while not condition():  # noqa: ASYNC110 - the state lives in another server
-            await asyncio.sleep(0.005)
 
 
 async def test_a_second_client_is_answered_from_the_file(

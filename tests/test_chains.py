@@ -27,6 +27,8 @@ from aiochain import (
 )
 from aiochain.sim import SimServer
 
+from .conftest import until
+
 StartSim = Callable[..., Awaitable[SimServer]]
 SUMMARIZE = PromptTemplate.from_template("Summarize the following text:\n\n{text}")
 
@@ -70,8 +72,7 @@ async def test_wait_first_completed_over_three_chains(start_sim: StartSim) -> No
     assert all(t.cancelled() for t in pending)
     for llm in llms:
         await llm.aclose()
-    await asyncio.sleep(0.05)  # let the server notice the closed connections
-    assert slow.stats()["in_flight"] == 0
+    await until(lambda: slow.stats()["in_flight"] == 0)  # the server notices closed connections
 
 
 class WordCount(Chain):

@@ -25,6 +25,8 @@ from aiochain import (
 )
 from aiochain.sim import SimServer
 
+from .conftest import until
+
 StartSim = Callable[..., Awaitable[SimServer]]
 StartThreaded = Callable[..., SimServer]
 SUMMARIZE = PromptTemplate.from_template("Summarize the following text:\n\n{text}")
@@ -143,8 +145,7 @@ async def test_as_completed_break_cancels_the_rest(start_threaded_sim: StartThre
                 if len(got) == 5:
                     break
         assert other_tasks() == set()
-    await asyncio.sleep(0.1)
-    assert server.stats()["in_flight"] == 0
+    await until(lambda: server.stats()["in_flight"] == 0)
     assert server.stats()["requests_total"] < 40
 
 
@@ -179,8 +180,7 @@ async def test_first_failure_cancels_the_rest(start_threaded_sim: StartThreaded)
         with pytest.raises(ServerError):
             await RunnableLambda(one).amap(documents(50), concurrency=10)
         assert other_tasks() == set()
-    await asyncio.sleep(0.1)
-    assert server.stats()["in_flight"] == 0
+    await until(lambda: server.stats()["in_flight"] == 0)
     assert server.stats()["requests"]["completions"].get("200", 0) == 0
 
 
@@ -193,17 +193,12 @@ async def test_cancelling_the_caller_leaves_nothing_behind(
         chain = LLMChain(llm=llm, prompt=SUMMARIZE)
         run = asyncio.create_task(chain.amap(documents(500), concurrency=50))
         # The server runs on another thread: its counters can only be polled.
-        while server.stats()["in_flight"] < 50:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+        await until(lambda: server.stats()["in_flight"] >= 50)
         run.cancel()
         with pytest.raises(asyncio.CancelledError):
             await run
         assert other_tasks() == set()
-    for _ in range(100):
-        if server.stats()["in_flight"] == 0:
-            break
-        await asyncio.sleep(0.01)
-    assert server.stats()["in_flight"] == 0
+    await until(lambda: server.stats()["in_flight"] == 0)
     assert server.stats()["requests_total"] == 50
 
 

@@ -26,7 +26,7 @@ from aiochain import (
 )
 from aiochain.sim import SimServer, count_tokens
 
-from .conftest import Reply, ScriptedServer
+from .conftest import Reply, ScriptedServer, until
 
 StartSim = Callable[..., Awaitable[SimServer]]
 StartThreaded = Callable[..., SimServer]
@@ -180,11 +180,7 @@ async def test_breaking_out_early_closes_the_connection(
         async with contextlib.aclosing(chat.astream(TEXT)) as pieces:
             async for _ in pieces:
                 break
-        for _ in range(200):  # the server runs on another thread: poll its counter
-            if server.stats()["in_flight"] == 0:
-                break
-            await asyncio.sleep(0.01)
-        assert server.stats()["in_flight"] == 0
+        await until(lambda: server.stats()["in_flight"] == 0)
         assert chat.rate_limiter.in_flight == 0
     assert asyncio.all_tasks() == {asyncio.current_task()}
 
