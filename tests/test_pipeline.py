@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -137,3 +138,32 @@ def test_the_package_has_one_retry_loop() -> None:
             if isinstance(node, ast.Name) and node.id == "take_from_budget":
                 callers.add(path.name)
     assert callers == {"_retry.py"}
+
+
+async def test_the_aiochain_logger_tells_retries_pauses_and_limits_never_the_key(
+    scripted: Scripted, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At debug the `aiochain` logger says why and how long each retry waits, each 429 pause
+    and each learned limit; nothing is logged at INFO or above; the key appears nowhere."""
+    key = "sk-test-do-not-log-4242"
+    limits = {"x-ratelimit-limit-requests": "600", "x-ratelimit-remaining-requests": "5"}
+    server = await scripted(
+        [
+            Reply(
+                429, {"error": {"message": "slow down"}}, headers={**limits, "retry-after-ms": "20"}
+            ),
+            Reply(200, completion_json("fine", chat=True)),
+        ]
+    )
+    with caplog.at_level(logging.DEBUG, logger="aiochain"):
+        async with ChatOpenAI(base_url=server.base_url, api_key=key) as llm:
+            assert (await llm.ainvoke("hi")).content == "fine"
+            assert (await llm.ainvoke("again")).content == "fine"
+    mine = [r for r in caplog.records if r.name.startswith("aiochain")]
+    text = "\n".join(r.getMessage() for r in mine)
+    assert "retry 1 of 2" in text and "RateLimitError" in text
+    assert "pauses for 0.02 s" in text
+    assert "requests limit: 600 per minute" in text
+    assert all(r.levelno == logging.DEBUG for r in mine)
+    assert key not in text
+    assert server.headers[0]["Authorization"] == f"Bearer {key}"

@@ -203,14 +203,24 @@ async def test_cancelling_the_caller_leaves_nothing_behind(
 
 
 async def test_deadline(start_threaded_sim: StartThreaded) -> None:
-    """Inputs unfinished at the deadline fail with DeadlineExceededError."""
+    """Inputs unfinished at the deadline, started or not, fail with DeadlineExceededError: one
+    result per input, so zip(inputs, results) stays right; as_completed yields them all too."""
     server = start_threaded_sim(latency=5.0)
     async with OpenAI(base_url=server.base_url) as llm:
         chain = LLMChain(llm=llm, prompt=SUMMARIZE)
+        stats = RunStats()
         results = await chain.amap(
-            documents(6), concurrency=3, deadline=0.2, return_exceptions=True
+            documents(6), concurrency=3, deadline=0.2, return_exceptions=True, progress=stats
         )
-        assert [type(r) for r in results] == [DeadlineExceededError] * 3
+        assert [type(r) for r in results] == [DeadlineExceededError] * 6
+        assert (stats.failed, stats.done) == (6, 0)
+        seen = [
+            (index, type(result))
+            async for index, result in chain.as_completed(
+                documents(5), concurrency=2, deadline=0.2, return_exceptions=True
+            )
+        ]
+        assert sorted(seen) == [(i, DeadlineExceededError) for i in range(5)]
         with pytest.raises(DeadlineExceededError):
             await chain.amap(documents(6), concurrency=3, deadline=0.2)
         assert other_tasks() == set()

@@ -19,12 +19,15 @@ headers give it the server's limits when none were set, or tighter ones than wer
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._exceptions import ConfigurationError
 from ._types import Clock, Sleep
+
+logger = logging.getLogger("aiochain")
 
 
 class _Bucket:
@@ -85,7 +88,7 @@ class RateLimiter:
         on_wait: called with (seconds, reason) whenever a caller has to wait; reason is
             "requests", "tokens", "concurrency" or "pause".
 
-    Use `async with limiter.slot(tokens):` around a request, or `acquire` / `release`.
+    Use `async with limiter:` around a request, or `await acquire(tokens)` / `release(...)`.
     """
 
     def __init__(
@@ -211,10 +214,6 @@ class RateLimiter:
         if self._tokens is not None and used_tokens is not None and reserved_tokens:
             self._tokens.refund(reserved_tokens - used_tokens)
 
-    def slot(self, tokens: float = 0.0) -> _Slot:
-        """`async with limiter.slot(tokens) as slot:`; set `slot.used_tokens` to correct."""
-        return _Slot(self, tokens)
-
     async def __aenter__(self) -> RateLimiter:
         await self.acquire()
         return self
@@ -237,6 +236,7 @@ class RateLimiter:
         until = self._clock() + pause
         if until > self._paused_until:
             self._paused_until = until
+            logger.debug("429: every caller of this limiter pauses for %.2f s", pause)
 
     def note_headers(self, headers: Mapping[str, str]) -> None:
         """Adopt the server's `x-ratelimit-limit-*` when it is tighter than what is set.
@@ -259,6 +259,7 @@ class RateLimiter:
             if self.learned.get(kind) != limit:
                 self.learned[kind] = limit
                 if current is None or limit < current:
+                    logger.debug("learned the server's %s limit: %g per minute", kind, limit)
                     bucket = _Bucket(limit, self.burst, self._clock)
                     # The answer's `remaining` predates our requests still in flight, which
                     # the server may have counted since: they are not left to spend.
@@ -293,24 +294,6 @@ class RateLimiter:
             f"RateLimiter(rpm={self.rpm!r}, tpm={self.tpm!r}, "
             f"max_concurrency={self.max_concurrency!r})"
         )
-
-
-class _Slot:
-    """One request's hold on a limiter, as an async context manager."""
-
-    __slots__ = ("limiter", "tokens", "used_tokens")
-
-    def __init__(self, limiter: RateLimiter, tokens: float) -> None:
-        self.limiter = limiter
-        self.tokens = tokens
-        self.used_tokens: float | None = None
-
-    async def __aenter__(self) -> _Slot:
-        await self.limiter.acquire(self.tokens)
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.limiter.release(self.tokens, self.used_tokens)
 
 
 def _number(text: str | None) -> float | None:

@@ -16,7 +16,7 @@ from ._retry import RetryPolicy
 from ._runnable import Runnable
 from ._runner import amap, batch_concurrency
 from ._sync import run_sync
-from ._types import JSONDict
+from ._types import NOT_GIVEN, JSONDict, NotGiven
 from ._usage import Usage
 from .outputs import Generation, LLMResult
 from .pricing import cost_for, price_of
@@ -40,7 +40,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
     Args:
         model: the model name (`model_name` is accepted as LangChain spells it).
         temperature: sampling temperature, 0 to 2; None leaves the server's default.
-        max_tokens: the most tokens to generate.
+        max_tokens: the most tokens to generate; None leaves the server's default. Not
+            given: the class's `default_max_tokens` (256 for `OpenAI`, as LangChain).
         top_p: nucleus sampling mass.
         stop: up to four strings that end the generation.
         n: how many choices to generate per prompt.
@@ -70,6 +71,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
 
     _path: ClassVar[str]
     default_model: ClassVar[str]
+    default_max_tokens: ClassVar[int | None] = None
 
     def __init__(
         self,
@@ -77,7 +79,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         model: str | None = None,
         model_name: str | None = None,
         temperature: float | None = None,
-        max_tokens: int | None = None,
+        max_tokens: int | NotGiven | None = NOT_GIVEN,
         top_p: float | None = None,
         stop: str | Sequence[str] | None = None,
         n: int = 1,
@@ -99,6 +101,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         request_timeout: float | None = None,
     ) -> None:
         self.model = model or model_name or self.default_model
+        if isinstance(max_tokens, NotGiven):
+            max_tokens = self.default_max_tokens
         _check_range("temperature", temperature, 0.0, 2.0)
         _check_range("top_p", top_p, 0.0, 1.0)
         if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
@@ -252,21 +256,17 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         async for text in self._astream_payload(self._stream_request(input)):
             yield text
 
-    async def _ainvoke_text(
-        self, input: LanguageModelInput, outcome: StreamOutcome | None = None
-    ) -> tuple[str, JSONDict, Usage]:
-        """The whole answer text, streamed to `on_token` when it is set."""
-        if self.on_token is None:
-            data, usage = await self._apost(self._payload(input))
-            choice = self._choices_of(data)[0]
-            return self._choice_text(choice, data), data, usage
+    async def _collect_stream(
+        self, input: LanguageModelInput, outcome: StreamOutcome
+    ) -> tuple[str, Usage]:
+        """The whole answer, streamed piece by piece to `on_token` (which is set)."""
         on_token = self.on_token
-        outcome = outcome if outcome is not None else StreamOutcome()
+        assert on_token is not None
         parts = []
         async for text in self._astream_payload(self._stream_request(input), outcome):
             on_token(text)
             parts.append(text)
-        return "".join(parts), {"model": self.model}, outcome.usage or Usage(requests=1)
+        return "".join(parts), outcome.usage or Usage(requests=1)
 
     def _choices_of(self, data: JSONDict) -> list[JSONDict]:
         choices = data.get("choices")
@@ -287,10 +287,6 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
 
     def _chunk_text(self, choice: JSONDict) -> str | None:
         """The text of one streamed choice."""
-        raise NotImplementedError
-
-    def _choice_text(self, choice: JSONDict, data: JSONDict) -> str:
-        """The text of one complete choice."""
         raise NotImplementedError
 
     def _collect_tool_deltas(self, choice: JSONDict, sink: dict[int, JSONDict]) -> None:

@@ -26,7 +26,7 @@ from collections.abc import (
     Iterator,
     Sized,
 )
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast, overload
 
 from ._exceptions import ConfigurationError, DeadlineExceededError
 from ._progress import ProgressCallback, RunStats, current_stats
@@ -198,7 +198,7 @@ class _Pool(Generic[T, R]):
                     async with asyncio.timeout(deadline):
                         await _first_failure(workers)
                 except TimeoutError:
-                    self._expire(deadline)
+                    await self._expire(deadline)
         finally:
             for task in workers:
                 task.cancel()
@@ -211,13 +211,18 @@ class _Pool(Generic[T, R]):
             if self.callback is not None:
                 self.callback(self.stats)
 
-    def _expire(self, deadline: float) -> None:
+    async def _expire(self, deadline: float) -> None:
+        """The deadline passed: every input under way, and every input not yet started, ends
+        with `DeadlineExceededError` (so there is one result per input), or the run raises."""
         error = DeadlineExceededError(f"the run's deadline of {deadline:g} s passed")
-        unfinished = sorted(self.unfinished)
-        self.stats.failed += len(unfinished)
         if not self.return_exceptions:
+            self.stats.failed += len(self.unfinished)
             raise error
-        for index in unfinished:
+        expired = sorted(self.unfinished)
+        while (entry := await self.inputs.next()) is not None:
+            expired.append(entry[0])
+        self.stats.failed += len(expired)
+        for index in expired:
             self.emit(index, error)
 
 
@@ -228,6 +233,30 @@ async def _first_failure(workers: list[asyncio.Task[None]]) -> None:
             raise cast(BaseException, task.exception())
 
 
+@overload
+async def amap(
+    func: Callable[[T], Awaitable[R]],
+    inputs: Iterable[T] | AsyncIterable[T],
+    *,
+    concurrency: int = ...,
+    return_exceptions: Literal[False] = ...,
+    progress: RunStats | ProgressCallback | None = ...,
+    deadline: float | None = ...,
+) -> list[R]: ...
+
+
+@overload
+async def amap(
+    func: Callable[[T], Awaitable[R]],
+    inputs: Iterable[T] | AsyncIterable[T],
+    *,
+    concurrency: int = ...,
+    return_exceptions: bool,
+    progress: RunStats | ProgressCallback | None = ...,
+    deadline: float | None = ...,
+) -> list[R | Exception]: ...
+
+
 async def amap(
     func: Callable[[T], Awaitable[R]],
     inputs: Iterable[T] | AsyncIterable[T],
@@ -236,7 +265,7 @@ async def amap(
     return_exceptions: bool = False,
     progress: RunStats | ProgressCallback | None = None,
     deadline: float | None = None,
-) -> list[Any]:
+) -> list[R] | list[R | Exception]:
     """Apply `func` to every input with at most `concurrency` at once; results in input order.
 
     Args:

@@ -13,3 +13,16 @@ Sleep: TypeAlias = Callable[[float], Any]
 
 Clock: TypeAlias = Callable[[], float]
 """A monotonic clock in seconds, `time.monotonic` by default."""
+
+
+class NotGiven:
+    """The type of `NOT_GIVEN`: an option left out, where None is a meaningful value."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = NotGiven()
+"""Marks an option that was not given (httpx's `USE_CLIENT_DEFAULT`)."""

@@ -101,9 +101,6 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
             )
         return out
 
-    def _choice_text(self, choice: JSONDict, data: JSONDict) -> str:
-        return self._message_of(choice, data, Usage()).content
-
     def _collect_tool_deltas(self, choice: JSONDict, sink: dict[int, JSONDict]) -> None:
         delta = choice.get("delta")
         pieces = delta.get("tool_calls") if isinstance(delta, dict) else None
@@ -132,7 +129,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         """The model's answer to one prompt or conversation."""
         if self.on_token is not None:
             outcome = StreamOutcome()
-            text, _, usage = await self._ainvoke_text(input, outcome)
+            text, usage = await self._collect_stream(input, outcome)
             calls = parse_tool_calls(
                 [
                     {"id": c.get("id"), "function": {"name": c.get("name"), "arguments": c["args"]}}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from ._exceptions import BadResponseError
 from ._openai import BaseOpenAI
+from ._pipeline import StreamOutcome
 from ._sync import run_sync
 from ._types import JSONDict
 from .messages import to_messages
@@ -23,9 +23,7 @@ class OpenAI(BaseOpenAI[str]):
 
     _path = "/completions"
     default_model = "gpt-3.5-turbo-instruct"
-
-    def __init__(self, *, max_tokens: int | None = 256, **kwargs: Any) -> None:
-        super().__init__(max_tokens=max_tokens, **kwargs)
+    default_max_tokens = 256
 
     def _payload(self, input: LanguageModelInput) -> JSONDict:
         if isinstance(input, str):
@@ -67,8 +65,11 @@ class OpenAI(BaseOpenAI[str]):
 
     async def ainvoke(self, input: LanguageModelInput) -> str:
         """The generated text for one prompt."""
-        text, _, _ = await self._ainvoke_text(input)
-        return text
+        if self.on_token is not None:
+            text, _ = await self._collect_stream(input, StreamOutcome())
+            return text
+        data, _ = await self._apost(self._payload(input))
+        return self._choice_text(self._choices_of(data)[0], data)
 
     def __call__(self, prompt: str, stop: Sequence[str] | None = None) -> str:
         """The old LangChain call style, `llm("prompt")`; blocking."""
