@@ -113,6 +113,10 @@ def overhead(args: argparse.Namespace) -> str:
         ("aiochain", FAST, " (fast)"),
         ("aiochain-chain", FAST, " (fast)"),
     ]
+    if args.before:
+        # The same client code at an earlier commit, measured in the same rounds.
+        old = {**PLAIN, "PYTHONPATH": str(source_at(args.before))}
+        plan += [("aiochain", old, f" @{args.before}"), ("aiochain-chain", old, f" @{args.before}")]
     plan += [(peer, {}, "") for peer in PEERS if peer in args.peers]
     rows: Table = []
     base = None
@@ -152,6 +156,10 @@ def latency_hiding(args: argparse.Namespace) -> str:
     n, c, latency = (1000, 1000, 0.5) if args.quick else (5000, 1000, 0.5)
     ideal = n / c * latency
     plan = [("baseline", PLAIN, ""), ("aiochain", PLAIN, ""), ("aiochain", FAST, " (fast)")]
+    if args.before:
+        # The same client code at an earlier commit, measured in the same rounds.
+        old = {**PLAIN, "PYTHONPATH": str(source_at(args.before))}
+        plan += [("aiochain", old, f" @{args.before}"), ("aiochain-chain", old, f" @{args.before}")]
     plan += [(peer, {}, "") for peer in PEERS if peer in args.peers]
     rows: Table = []
     base = None
@@ -301,6 +309,18 @@ def imports(args: argparse.Namespace) -> str:
     )
 
 
+def source_at(revision: str) -> Path:
+    """The package's `src/` at a git revision, exported to a temporary folder."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="aiochain-before-"))
+    archive = subprocess.run(
+        ["git", "archive", revision, "src"], cwd=BENCH.parent, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], str]] = {
     "1": overhead,
     "2": latency_hiding,
@@ -321,6 +341,11 @@ def main() -> None:
         default=",".join(PEERS),
         help="peer clients to include (comma-separated; empty for none)",
     )
+    parser.add_argument(
+        "--before",
+        metavar="REV",
+        help="benchmark 1 also measures aiochain at this git revision, in the same rounds",
+    )
     parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args()
     args.peers = [p for p in args.peers.split(",") if p]
@@ -330,8 +355,8 @@ def main() -> None:
     report = "\n".join(sections)
     print("\n" + report)
     if args.write:
-        if args.only != "1,2,3,4,5,6" or args.quick:
-            sys.exit("--write takes the full run only (no --only, no --quick)")
+        if args.only != "1,2,3,4,5,6" or args.quick or args.before:
+            sys.exit("--write takes the full run only (no --only, --quick or --before)")
         write_section("runner", "## The runner (`bench/bench_runner.py`)\n\n" + report)
         print("updated bench/RESULTS.md")
 
