@@ -35,5 +35,5 @@ def open_database(path: Path, *, purpose: str, schema: Sequence[str]) -> sqlite3
         for statement in schema:
             db.execute(statement)
     except (sqlite3.DatabaseError, OSError) as exc:
-        raise UsageError(f"{path}: cannot use as a {purpose}: {exc}") from None
+        raise UsageError(f"{path}: cannot use as a {purpose}: {exc}") from exc
     return db

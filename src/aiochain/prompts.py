@@ -117,7 +117,7 @@ def compile_template(template: str) -> tuple[tuple[tuple[str, str | None], ...],
     except ValueError as exc:
         raise TemplateError(
             f"malformed template ({exc}); write {{{{ and }}}} for literal braces: {template[:60]!r}"
-        ) from None
+        ) from exc
     return tuple(parts), names
 
 

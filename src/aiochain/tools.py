@@ -152,7 +152,7 @@ def _schema_of(func: Callable[..., Any], docs: dict[str, str]) -> JSONSchema:
     try:
         hints = typing.get_type_hints(func)
     except (NameError, TypeError) as exc:
-        raise ConfigurationError(f"cannot read the type hints of {func.__name__}: {exc}") from None
+        raise ConfigurationError(f"cannot read the type hints of {func.__name__}: {exc}") from exc
     properties: dict[str, JSONSchema] = {}
     required: list[str] = []
     for name, parameter in inspect.signature(func).parameters.items():
