@@ -1,5 +1,8 @@
 """Chains with LangChain's classic API: `run` / `arun`, `invoke` / `ainvoke`, `apply` / `aapply`.
 
+Also where LangChain users find the document chains: `load_summarize_chain`,
+`create_stuff_documents_chain`, and the stuff / map-reduce / refine classes.
+
 A custom chain is one small subclass of `Chain`: name its `input_keys` and `output_keys` and
 override `_acall` (or a sync `_call`, which then runs in a worker thread so that it never blocks
 the event loop). Every sync method runs the async path.
@@ -12,8 +15,15 @@ from typing import Any, ClassVar
 
 from ._agent import AgentChain as AgentChain
 from ._chain import Chain as Chain
+from ._combine_documents import BaseCombineDocumentsChain as BaseCombineDocumentsChain
+from ._combine_documents import RefineDocumentsChain as RefineDocumentsChain
+from ._combine_documents import StuffDocumentsChain as StuffDocumentsChain
 from ._exceptions import ConfigurationError, UsageError
+from ._map_reduce import MapReduceDocumentsChain as MapReduceDocumentsChain
+from ._map_reduce import ReduceDocumentsChain as ReduceDocumentsChain
 from ._runnable import Runnable
+from ._summarize import create_stuff_documents_chain as create_stuff_documents_chain
+from ._summarize import load_summarize_chain as load_summarize_chain
 from ._sync import run_sync
 from .messages import BaseMessage
 from .output_parsers import BaseOutputParser

@@ -95,9 +95,7 @@ class TextSplitter:
             metadatas: one metadata dict per text (default: empty).
         """
         if metadatas is not None and len(metadatas) != len(texts):
-            raise ConfigurationError(
-                f"got {len(metadatas)} metadata dicts for {len(texts)} texts"
-            )
+            raise ConfigurationError(f"got {len(metadatas)} metadata dicts for {len(texts)} texts")
         documents = []
         for position, text in enumerate(texts):
             metadata = metadatas[position] if metadatas is not None else {}
