@@ -5,6 +5,7 @@
     │   ├── TemplateError           a malformed or unsafe prompt template
     │   ├── MissingVariablesError   a template or chain was given too few or unknown variables
     │   ├── ConfigurationError      a bad option value, or no API key where one is needed
+    │   ├── DocumentLoadError       a file to load is missing, unreadable or malformed
     │   └── SyncInAsyncError        a sync method called inside a running event loop
     ├── APIError                    the remote service failed us
     │   ├── APIConnectionError      no connection, or it broke mid-request
@@ -63,6 +64,10 @@ class MissingVariablesError(UsageError):
 
 class ConfigurationError(UsageError):
     """Raised for a bad option value, or when no API key is available for the public API."""
+
+
+class DocumentLoadError(UsageError):
+    """Raised when a document loader cannot read or parse a file; names the file and line."""
 
 
 class SyncInAsyncError(UsageError):
