@@ -13,16 +13,56 @@ import random
 from pathlib import Path
 
 SUBJECTS = [
-    "the printing press", "the steam engine", "vaccination", "the telephone", "radio",
-    "the transistor", "the internet", "electric light", "refrigeration", "antibiotics",
-    "the bicycle", "container shipping", "the jet engine", "satellites", "solar panels",
-    "the compass", "paper money", "the mechanical clock", "the microscope", "the telescope",
-    "photography", "sound recording", "television", "the personal computer", "the smartphone",
-    "GPS navigation", "wind turbines", "lithium batteries", "3D printing", "the elevator",
-    "the railway", "canals", "irrigation", "the plough", "the windmill", "glassmaking",
-    "steelmaking", "concrete", "plastics", "the sewing machine", "the typewriter",
-    "the barcode", "credit cards", "email", "search engines", "open source software",
-    "public libraries", "the postal service", "weather forecasting", "the encyclopedia",
+    "the printing press",
+    "the steam engine",
+    "vaccination",
+    "the telephone",
+    "radio",
+    "the transistor",
+    "the internet",
+    "electric light",
+    "refrigeration",
+    "antibiotics",
+    "the bicycle",
+    "container shipping",
+    "the jet engine",
+    "satellites",
+    "solar panels",
+    "the compass",
+    "paper money",
+    "the mechanical clock",
+    "the microscope",
+    "the telescope",
+    "photography",
+    "sound recording",
+    "television",
+    "the personal computer",
+    "the smartphone",
+    "GPS navigation",
+    "wind turbines",
+    "lithium batteries",
+    "3D printing",
+    "the elevator",
+    "the railway",
+    "canals",
+    "irrigation",
+    "the plough",
+    "the windmill",
+    "glassmaking",
+    "steelmaking",
+    "concrete",
+    "plastics",
+    "the sewing machine",
+    "the typewriter",
+    "the barcode",
+    "credit cards",
+    "email",
+    "search engines",
+    "open source software",
+    "public libraries",
+    "the postal service",
+    "weather forecasting",
+    "the encyclopedia",
 ]
 ANGLES = [
     ("origins", "began as a modest idea that few people took seriously"),
@@ -62,9 +102,7 @@ def main() -> None:
     rng = random.Random(1234)
     out = Path(__file__).resolve().parent.parent / "src" / "aiochain" / "data" / "documents.jsonl"
     lines = []
-    for number, (subject, (angle, claim)) in enumerate(
-        (s, a) for s in SUBJECTS for a in ANGLES
-    ):
+    for number, (subject, (angle, claim)) in enumerate((s, a) for s in SUBJECTS for a in ANGLES):
         details = rng.sample(DETAILS, rng.choice((2, 3)))
         text = f"The story of {subject} is a story of {angle}: it {claim}. " + " ".join(details)
         lines.append(json.dumps({"id": f"doc-{number:04d}", "subject": subject, "text": text}))

@@ -6,6 +6,7 @@
     │   ├── MissingVariablesError   a template or chain was given too few or unknown variables
     │   ├── ConfigurationError      a bad option value, or no API key where one is needed
     │   ├── SyncInAsyncError        a sync method called inside a running event loop
+    │   ├── DocumentLoadError       a file to load is missing, unreadable or malformed
     │   ├── InputError              a `map` input file is unreadable or malformed
     │   └── JournalMismatchError    a `map` journal belongs to another job
     ├── APIError                    the remote service failed us
@@ -66,6 +67,10 @@ class MissingVariablesError(UsageError):
 
 class ConfigurationError(UsageError):
     """Raised for a bad option value, or when no API key is available for the public API."""
+
+
+class DocumentLoadError(UsageError):
+    """Raised when a document loader cannot read or parse a file; names the file and line."""
 
 
 class SyncInAsyncError(UsageError):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-CHARS_PER_TOKEN = 4.0
-"""Characters per token assumed for estimates."""
+CHARS_PER_TOKEN = 4
+"""Characters per token assumed for estimates (`_tokenizer` counts with tiktoken when it can)."""
 
 DEFAULT_COMPLETION_TOKENS = 256.0
 """Completion tokens expected of an answer when `max_tokens` is not set (LangChain's default
