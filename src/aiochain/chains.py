@@ -24,6 +24,7 @@ from ._map_reduce import MapReduceDocumentsChain, ReduceDocumentsChain
 from ._runnable import Runnable
 from ._summarize import create_stuff_documents_chain, load_summarize_chain
 from ._sync import run_sync
+from .agents import AgentChain
 from .messages import BaseMessage
 from .output_parsers import BaseOutputParser
 from .prompts import BasePromptTemplate, PromptValue
@@ -228,6 +229,7 @@ class SimpleSequentialChain(Chain):
 
 
 __all__ = [
+    "AgentChain",
     "BaseCombineDocumentsChain",
     "Chain",
     "LLMChain",
