@@ -5,6 +5,7 @@ aiohttp core. The public names are re-exported here; the CLI and the simulation 
 imported only when used.
 """
 
+from ._body import ResponseLimits
 from ._exceptions import (
     AiochainError,
     APIConnectionError,
@@ -93,6 +94,7 @@ __all__ = [
     "PydanticOutputParser",
     "RateLimitError",
     "RateLimiter",
+    "ResponseLimits",
     "RetryBudget",
     "RetryPolicy",
     "RunStats",

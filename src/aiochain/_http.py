@@ -14,29 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from collections.abc import AsyncGenerator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NoReturn
 
 from . import _json
-from ._exceptions import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    BadResponseError,
-    IncompleteStreamError,
-    NotFoundError,
-    RateLimitError,
-    ServerError,
-)
+from ._body import ACCEPT_ENCODING, ResponseLimits, iter_body, read_body
+from ._exceptions import AiochainError, BadResponseError
+from ._http_errors import Redactor, carries_request, excerpt, status_error, transport_error
 from ._sse import iter_sse_json
 from ._types import JSONDict
 
 if TYPE_CHECKING:
     import aiohttp
-
-_BODY_SNIPPET = 2000
 
 # What a request may raise that means "the transport failed"; aiohttp's base error joins it
 # when aiohttp is first imported (always before the first request).
@@ -68,11 +58,16 @@ class HTTPTransport:
         headers: Mapping[str, str],
         timeout: float | None,
         session: aiohttp.ClientSession | None = None,
+        limits: ResponseLimits | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         import_aiohttp()
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._headers = dict(headers)
+        self.limits = limits or ResponseLimits()
+        self._headers = {"Accept-Encoding": ACCEPT_ENCODING, **headers}
+        # Our keys, removed from anything of the server's that goes into an error.
+        self.redactor = Redactor(secrets)
         import aiohttp
 
         # A stream may run for minutes: bound each read, not the whole answer.
@@ -111,6 +106,8 @@ class HTTPTransport:
                 connector=aiohttp.TCPConnector(limit=0, limit_per_host=0),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers=self._headers,
+                # Bodies are inflated by _body, within their size limit.
+                auto_decompress=False,
             )
             closer = _close_at_loop_shutdown(session)
             await closer.__anext__()
@@ -134,27 +131,49 @@ class HTTPTransport:
         if loop is not self._loop or session is None or session.closed:
             session = await self._session_for(loop)
         url = self.base_url + path
+        failure: BaseException | None = None
         try:
             async with session.post(url, data=_json.dumps(payload)) as resp:
-                raw = await resp.read()
                 status = resp.status
                 headers = resp.headers
                 if status >= 400:
-                    raise status_error(status, raw, resp.headers)
+                    raise status_error(status, await _error_body(resp), headers)
+                raw = await read_body(resp, url, self.limits)
         except _TRANSPORT_ERRORS as exc:
-            raise transport_error(exc, url, self.timeout) from exc
+            failure = exc
+        except AiochainError as exc:
+            self.redactor.error(exc)
+            raise
+        if failure is not None:
+            self._raise_transport_error(failure, url)
+        if self.redactor.active:
+            raw = self.redactor.raw(raw)
         try:
             data = _json.loads(raw)
         except ValueError as exc:
-            raise BadResponseError(
-                f"{url} answered {status} with a body that is not JSON: {_snippet(raw, 80)!r}",
-                body=_snippet(raw),
-            ) from exc
-        if not isinstance(data, dict):
-            raise BadResponseError(
-                f"{url} answered {status} with JSON that is not an object", body=_snippet(raw)
+            error = BadResponseError(
+                f"{url} answered {status} with a body that is not JSON: {excerpt(raw, 80)!r}",
+                body=excerpt(raw),
             )
+            self.redactor.error(error)
+            raise error from exc
+        if not isinstance(data, dict):
+            error = BadResponseError(
+                f"{url} answered {status} with JSON that is not an object", body=excerpt(raw)
+            )
+            self.redactor.error(error)
+            raise error
         return data, headers
+
+    def _raise_transport_error(self, exc: BaseException, url: str) -> NoReturn:
+        """Raise the aiochain error for a transport failure, outside the `except` block that
+        caught it: an aiohttp error that holds the request (and its key) is then neither the
+        cause nor the context of ours."""
+        error = transport_error(exc, url, self.timeout)
+        self.redactor.error(error)
+        if carries_request(exc):
+            raise error
+        raise error from exc
 
     async def open_stream(self, path: str, payload: JSONDict) -> EventStream:
         """POST `payload` and return the server-sent events of the answer, once its status and
@@ -164,30 +183,39 @@ class HTTPTransport:
         """
         session = await self._current_session()
         url = self.base_url + path
+        failure: BaseException | None = None
         try:
             response = await session.post(
                 url, data=_json.dumps(payload), timeout=self._stream_timeout
             )
         except _TRANSPORT_ERRORS as exc:
-            raise transport_error(exc, url, self.timeout) from exc
+            failure = exc
+        if failure is not None:
+            self._raise_transport_error(failure, url)
         try:
             if response.status >= 400:
-                raise status_error(response.status, await response.read(), response.headers)
+                raise status_error(response.status, await _error_body(response), response.headers)
             content_type = response.headers.get("Content-Type", "")
             if not content_type.startswith("text/event-stream"):
-                raw = await response.read()
+                raw = await _error_body(response)
                 raise BadResponseError(
-                    f"{url} answered a stream request with {content_type or 'no type'}, "
-                    f"not server-sent events: {_snippet(raw, 80)!r}",
-                    body=_snippet(raw),
+                    f"{url} answered a stream request with {content_type[:60] or 'no type'}, "
+                    f"not server-sent events: {excerpt(raw, 80)!r}",
+                    body=excerpt(raw),
                 )
         except _TRANSPORT_ERRORS as exc:
             response.close()
-            raise transport_error(exc, url, self.timeout) from exc
+            failure = exc
+        except AiochainError as exc:
+            response.close()
+            self.redactor.error(exc)
+            raise
         except BaseException:
             response.close()
             raise
-        return EventStream(response, url, self.timeout)
+        if failure is not None:
+            self._raise_transport_error(failure, url)
+        return EventStream(response, url, self)
 
     async def aclose(self) -> None:
         """Close the session of the running loop, if this transport created one."""
@@ -201,31 +229,63 @@ class HTTPTransport:
             await closer.aclose()
 
 
+async def _error_body(response: aiohttp.ClientResponse) -> bytes:
+    """The start of an error answer's body, inflated if need be (an excerpt is all an error
+    keeps)."""
+    try:
+        raw = await response.content.read(64 * 1024)
+    except _TRANSPORT_ERRORS:
+        return b""
+    if response.headers.get("Content-Encoding", "identity").lower() in ("gzip", "x-gzip"):
+        try:
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, 64 * 1024)
+        except zlib.error:
+            return b"(a compressed body that does not inflate)"
+    return raw
+
+
 class EventStream:
     """The server-sent events of one streamed answer, as JSON objects, until `[DONE]`.
 
     Iterate it once; `aclose()` (also called when iteration ends) frees the connection at
-    once. Raises `StreamError` or `IncompleteStreamError` for a stream that fails midway.
+    once. Raises `StreamError` or `IncompleteStreamError` for a stream that fails midway,
+    `BadResponseError` for one past the size limits, `APITimeoutError` for one past its time.
 
     Attributes:
         headers: the response headers.
     """
 
-    def __init__(self, response: aiohttp.ClientResponse, url: str, timeout: float | None) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, url: str, owner: HTTPTransport) -> None:
         self.headers: Mapping[str, str] = response.headers
         self._response = response
         self._url = url
-        self._timeout = timeout
+        self._owner = owner
+        seconds = owner.limits.stream_seconds
+        self._deadline = time.monotonic() + seconds if seconds is not None else None
         self._events = self._read()
 
     async def _read(self) -> AsyncGenerator[JSONDict, None]:
+        owner = self._owner
+        failure: BaseException | None = None
         try:
-            async for event in iter_sse_json(self._response.content.iter_any(), url=self._url):
+            body = iter_body(self._response, self._url, owner.limits, deadline=self._deadline)
+            events = iter_sse_json(
+                body,
+                url=self._url,
+                max_event_bytes=owner.limits.max_event_bytes,
+                redact=owner.redactor.raw if owner.redactor.active else None,
+            )
+            async for event in events:
                 yield event
         except _TRANSPORT_ERRORS as exc:
-            raise transport_error(exc, self._url, self._timeout) from exc
+            failure = exc
+        except AiochainError as exc:
+            owner.redactor.error(exc)
+            raise
         finally:
             self._response.release()
+        if failure is not None:
+            owner._raise_transport_error(failure, self._url)
 
     def __aiter__(self) -> AsyncGenerator[JSONDict, None]:
         return self._events
@@ -242,87 +302,3 @@ async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenera
         yield
     finally:
         await session.close()
-
-
-def transport_error(exc: BaseException, url: str, timeout: float | None) -> APIConnectionError:
-    """The aiochain error for an aiohttp or timeout failure talking to `url`."""
-    import aiohttp
-
-    if isinstance(exc, TimeoutError):
-        return APITimeoutError(f"no complete answer from {url} within {timeout} s")
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return APIConnectionError(f"cannot connect to {url}: {exc.os_error.strerror or exc}")
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return APIConnectionError(f"{url} closed the connection before answering")
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return IncompleteStreamError(f"the answer from {url} was cut before its end")
-    return APIConnectionError(f"connection to {url} failed: {type(exc).__name__}: {exc}")
-
-
-_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: AuthenticationError,
-    404: NotFoundError,
-    429: RateLimitError,
-}
-
-
-def status_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIStatusError:
-    """The aiochain error for an HTTP error status, carrying the server's message and body."""
-    body: Any
-    try:
-        body = _json.loads(raw)
-    except ValueError:
-        body = _snippet(raw)
-    message = None
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict):
-            message = error.get("message")
-        elif isinstance(error, str):
-            message = error
-    if not isinstance(message, str) or not message:
-        message = _snippet(raw, 200) or "(empty body)"
-    if status >= 500:
-        cls: type[APIStatusError] = ServerError
-    else:
-        cls = _STATUS_CLASSES.get(status, BadRequestError)
-    return cls(
-        message,
-        status_code=status,
-        body=body,
-        headers=headers,
-        retry_after=parse_retry_after(headers),
-    )
-
-
-def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from `retry-after-ms` (OpenAI sends it) or `retry-after`, else None.
-
-    `retry-after` may be a number of seconds or an HTTP date (RFC 9110).
-    """
-    value = headers.get("retry-after-ms")
-    if value:
-        try:
-            return max(0.0, float(value) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    import email.utils  # rare: only HTTP-date values need it
-
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _snippet(raw: bytes, limit: int = _BODY_SNIPPET) -> str:
-    return raw[:limit].decode("utf-8", "replace")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 dumps: Callable[[Any], bytes]
-loads: Callable[[bytes | str], Any]
+_loads: Callable[[bytes | str], Any]
 
 try:
     if os.environ.get("AIOCHAIN_PURE_JSON"):
@@ -19,7 +19,7 @@ try:
     import orjson
 
     dumps = orjson.dumps
-    loads = orjson.loads
+    _loads = orjson.loads
 except ImportError:
     _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -27,5 +27,17 @@ except ImportError:
         """Encode `obj` as compact UTF-8 JSON."""
         return _encode(obj).encode()
 
-    # Both backends raise a ValueError subclass for bad input.
-    loads = json.loads
+    _loads = json.loads
+
+
+def loads(data: bytes | str) -> Any:
+    """Decode JSON; every kind of bad input raises `ValueError`.
+
+    Both backends raise a ValueError subclass for malformed text and for integers of more
+    than 4,300 digits; the standard library raises `RecursionError` for deep nesting (orjson
+    refuses past 1,024 levels), which a server must not be able to turn into a crash.
+    """
+    try:
+        return _loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -83,6 +84,8 @@ class RateLimiter:
         max_concurrency: requests in flight at once, or None.
         burst: seconds of the per-minute budget that may go at once (default 0.5).
         learn: adopt limits from `x-ratelimit-limit-*` headers and pause after 429s.
+        max_pause: the longest shared pause a 429 may cause, in seconds; a server cannot
+            freeze every caller for longer (its `retry-after` may say a day).
         clock: a monotonic clock, injectable for tests.
         sleep: an awaitable sleep, injectable for tests.
         on_wait: called with (seconds, reason) whenever a caller has to wait; reason is
@@ -99,6 +102,7 @@ class RateLimiter:
         max_concurrency: int | None = None,
         burst: float = 0.5,
         learn: bool = True,
+        max_pause: float = 60.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         on_wait: Callable[[float, str], None] | None = None,
@@ -119,6 +123,7 @@ class RateLimiter:
         self.max_concurrency = max_concurrency
         self.burst = burst
         self.learn = learn
+        self.max_pause = max_pause
         self.on_wait = on_wait
         self._clock = clock
         self._sleep = sleep
@@ -233,6 +238,7 @@ class RateLimiter:
             if bucket is not None:
                 bucket.at_most(0.0)
         pause = retry_after if retry_after is not None else 1.0
+        pause = min(max(pause, 0.0), self.max_pause)
         until = self._clock() + pause
         if until > self._paused_until:
             self._paused_until = until
@@ -251,9 +257,11 @@ class RateLimiter:
             return
         for kind in ("requests", "tokens"):
             limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
-            if limit is None or limit <= 0:
-                continue
+            if limit is None or not _SANE_LIMITS[kind][0] <= limit <= _SANE_LIMITS[kind][1]:
+                continue  # absent, or absurd (1e-9 requests a minute would stall forever)
             left = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
+            if left is not None:
+                left = min(max(left, 0.0), limit)
             bucket = self._requests if kind == "requests" else self._tokens
             current = self.rpm if kind == "requests" else self.tpm
             if self.learned.get(kind) != limit:
@@ -296,10 +304,18 @@ class RateLimiter:
         )
 
 
+# What a server's rate-limit headers may say, per minute; anything else is ignored. The floor
+# is one request (OpenAI's free tier allows three a minute); the ceilings are far above any
+# real account.
+_SANE_LIMITS = {"requests": (1.0, 1e8), "tokens": (100.0, 1e11)}
+
+
 def _number(text: str | None) -> float | None:
+    """A header's finite number, or None."""
     if text is None:
         return None
     try:
-        return float(text)
+        value = float(text[:40])
     except ValueError:
         return None
+    return value if math.isfinite(value) else None

@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from ._body import ResponseLimits
 from ._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
@@ -64,6 +65,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             answer.
         model_kwargs: further request fields, sent as they are.
         session: an aiohttp session to use instead of our own; it stays the caller's to close.
+        response_limits: bounds on answers (`ResponseLimits`: body and event sizes, a stream's
+            total time); generous by default.
 
     Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
     `aclose()` / `async with`, or at the latest when their event loop shuts down.
@@ -96,6 +99,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         cache: SQLiteCache | None = None,
         model_kwargs: dict[str, Any] | None = None,
         session: aiohttp.ClientSession | None = None,
+        response_limits: ResponseLimits | None = None,
         openai_api_key: str | None = None,
         openai_api_base: str | None = None,
         request_timeout: float | None = None,
@@ -151,7 +155,14 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
                 "(`aiochain serve` runs an offline one at http://127.0.0.1:8000/v1)"
             )
         self._pipeline = RequestPipeline(
-            HTTPTransport(self.base_url, headers=headers, timeout=timeout, session=session),
+            HTTPTransport(
+                self.base_url,
+                headers=headers,
+                timeout=timeout,
+                session=session,
+                limits=response_limits,
+                secrets=(key,) if key else (),
+            ),
             limiter=self.rate_limiter,
             retry=retry,
             read_usage=read_openai_usage,
@@ -198,6 +209,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         if payload.get("n", 1) != 1:
             raise ConfigurationError("streaming supports n=1 only")
         parts: list[str] = []
+        answered = False  # whether any event carried a choice
         tool_calls = outcome.tool_calls if outcome is not None else None
         events = self._pipeline.stream(
             self._path, payload, started=self._event_started, outcome=outcome
@@ -208,6 +220,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
                 if not choices:
                     continue
                 choice = choices[0]
+                answered = True
                 if not isinstance(choice, dict):
                     raise BadResponseError(
                         f"{self.base_url}{self._path} streamed a choice that is not an object",
@@ -219,6 +232,10 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
                     yield text
                 if tool_calls is not None:
                     self._collect_tool_deltas(choice, tool_calls)
+            if not answered:
+                raise BadResponseError(
+                    f"{self.base_url}{self._path} streamed no choices at all: an empty answer"
+                )
         except IncompleteStreamError as exc:
             exc.partial = "".join(parts)
             raise
@@ -270,7 +287,11 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
 
     def _choices_of(self, data: JSONDict) -> list[JSONDict]:
         choices = data.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        if (
+            not isinstance(choices, list)
+            or not choices
+            or not all(isinstance(choice, dict) for choice in choices)
+        ):
             raise BadResponseError(
                 f"{self.base_url}{self._path} answered without choices: {str(data)[:200]}",
                 body=str(data)[:2000],

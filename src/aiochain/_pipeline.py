@@ -148,6 +148,7 @@ class RequestPipeline:
             await limiter.acquire(tokens)
         try:
             data, headers = await self.transport.post_json(path, payload)
+            used = self._read_usage(data)
         except APIStatusError as exc:
             limiter.release(tokens, 0)
             self._refused(exc, stats)
@@ -157,8 +158,7 @@ class RequestPipeline:
             raise
         if limiter.learn and headers:
             limiter.note_headers(headers)
-        usage = self._finished(self._read_usage(data), tokens, stats)
-        return data, usage
+        return data, self._finished(used, tokens, stats)
 
     # --- streams ----------------------------------------------------------------------------
 
@@ -275,7 +275,12 @@ class RequestPipeline:
         """Account an error status: a 429 pauses the limiter and teaches it the limits."""
         rate_limited = isinstance(exc, RateLimitError)
         if rate_limited:
-            self.limiter.note_rate_limited(exc.retry_after)
+            wait = exc.retry_after
+            if wait is not None and wait > self.retry.max_retry_after:
+                # Far too long to wait: this call fails now; the others are not held up.
+                exc.args = (f"{exc.args[0]}; the server asks to come back in {_duration(wait)}",)
+            else:
+                self.limiter.note_rate_limited(wait)
             self.limiter.note_headers(exc.headers)
         if stats is not None:
             stats.refused(rate_limited=rate_limited)
@@ -310,3 +315,14 @@ def _latest(usage: Usage | None, seen: Usage) -> Usage:
         max(usage.completion_tokens, seen.completion_tokens),
         max(usage.total_tokens, seen.total_tokens),
     )
+
+
+def _duration(seconds: float) -> str:
+    """A wait in words: "90 s", "2.5 h", "3.0 days"."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"

@@ -43,7 +43,9 @@ class RetryPolicy:
         max_retries: retries after the first attempt (0 turns retrying off).
         initial_wait: the backoff ceiling of the first retry, in seconds; it doubles each retry.
         max_wait: the largest backoff ceiling.
-        max_retry_after: the longest `retry-after` we honour; a longer one is cut to this.
+        max_retry_after: the longest `retry-after` we wait for; a call asked to wait longer
+            fails at once (with `RateLimitError` saying when to come back), and the limiter
+            does not pause for it.
         max_total: give up once this many seconds have passed since the first attempt, or None.
         budget_ratio: retries allowed per first attempt across a client (see `RetryBudget`),
             or None for no budget.
@@ -76,9 +78,11 @@ class RetryPolicy:
             return None
         retry_after: float | None = getattr(exc, "retry_after", None)
         if retry_after is not None:
+            if retry_after > self.max_retry_after:
+                return None  # longer than we wait: fail now, saying when to come back
             # Never earlier than the server asked; a little later at random, so that calls
             # which got the same retry-after do not all return in the same instant.
-            return min(retry_after, self.max_retry_after) * (1.0 + 0.1 * rand())
+            return retry_after * (1.0 + 0.1 * rand())
         return rand() * min(self.max_wait, self.initial_wait * (2.0**retry))
 
 

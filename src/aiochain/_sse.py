@@ -1,90 +1,168 @@
-"""A server-sent-events reader for OpenAI-style streams, over aiohttp's response body.
+"""A server-sent-events reader for OpenAI-style streams, over an HTTP response body.
 
 It reads the body in whatever pieces arrive and splits events itself, instead of awaiting one
 line at a time, because per-line awaiting is where stream readers spend most of their CPU.
-Handled as the SSE spec and OpenAI's streams need: `\\n`, `\\r\\n` and `\\r` line ends,
-several `data:` lines joined by newlines, `:` comment and keep-alive lines, `event:` names,
-the `[DONE]` terminator, an error object in the middle of a stream (raised as `StreamError`), and
-a body that ends before `[DONE]` (raised as `IncompleteStreamError`, never a silently short
-answer).
+Handled as the SSE spec and OpenAI's streams need: `\\n`, `\\r\\n` and `\\r` line ends (also
+when a piece ends between `\\r` and `\\n`), several `data:` lines joined by newlines, `:` comment
+and keep-alive lines, `event:` names, the `[DONE]` terminator, an error object in the middle of
+a stream (raised as `StreamError`), and a body that ends before `[DONE]` (raised as
+`IncompleteStreamError`, never a silently short answer).
+
+What a server controls is bounded: an event larger than `max_event_bytes` is refused with
+`BadResponseError`, and the work done per byte is constant (each byte is scanned once), so a
+100 MB line costs one pass, not one pass per piece it arrived in.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+import re
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
 from . import _json
 from ._exceptions import BadResponseError, IncompleteStreamError, StreamError
 
 _DONE = b"[DONE]"
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
+"""The largest event accepted by default (16 MiB): far above any real chunk."""
 
 
-def _split_events(buffer: bytes) -> tuple[list[bytes], bytes]:
-    """Complete event blocks in `buffer` and the incomplete rest."""
-    if b"\r" in buffer:
-        buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    blocks = buffer.split(b"\n\n")
-    return blocks[:-1], blocks[-1]
+class SSEParser:
+    """Turns pieces of an SSE body into (event name, data) pairs, byte by byte in one pass.
 
+    Args:
+        max_event_bytes: the largest event (its data lines together) accepted.
+        url: names the server in errors.
+    """
 
-def _event_data(block: bytes) -> tuple[bytes | None, bytes]:
-    """The (event name, data) of one event block; data lines are joined by newlines."""
-    if block.startswith(b"data: ") and b"\n" not in block:
-        return None, block[6:]  # the common case: one data line
-    event: bytes | None = None
-    data: list[bytes] = []
-    for line in block.split(b"\n"):
-        if not line or line.startswith(b":"):
-            continue
-        field, _, value = line.partition(b":")
-        if value.startswith(b" "):
+    __slots__ = ("_data", "_event", "_line", "_size", "_skip_lf", "max_event_bytes", "url")
+
+    def __init__(self, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES, url: str = "") -> None:
+        self.max_event_bytes = max_event_bytes
+        self.url = url
+        self._line = bytearray()  # the incomplete last line of what was fed
+        self._data: list[bytes] = []
+        self._event: bytes | None = None
+        self._size = 0
+        self._skip_lf = False  # the last piece ended with \r: a leading \n belongs to it
+
+    def feed(self, piece: bytes) -> list[tuple[bytes | None, bytes]]:
+        """The events completed by `piece`, in order."""
+        events: list[tuple[bytes | None, bytes]] = []
+        start = 0
+        if self._skip_lf:
+            self._skip_lf = False
+            if piece[:1] == b"\n":
+                start = 1
+        if not self._line and not self._data and piece.endswith(b"\n\n") and b"\r" not in piece:
+            # The common case: whole events of single data lines, split in one C call.
+            blocks = piece[start:-2].split(b"\n\n")
+            if all(b.startswith(b"data: ") and b"\n" not in b for b in blocks):
+                for block in blocks:
+                    if len(block) - 6 > self.max_event_bytes:
+                        self._too_large()
+                    events.append((None, block[6:]))
+                return events
+        for match in _LINE_END.finditer(piece, start):
+            end = match.start()
+            if self._line:
+                self._line += piece[start:end]
+                line = bytes(self._line)
+                self._line.clear()
+            else:
+                line = piece[start:end]
+            self._take_line(line, events)
+            start = match.end()
+            if match.group() == b"\r" and start == len(piece):
+                self._skip_lf = True
+        if start < len(piece):
+            self._line += piece[start:]
+            if len(self._line) + self._size > self.max_event_bytes:
+                self._too_large()
+        return events
+
+    def finish(self) -> list[tuple[bytes | None, bytes]]:
+        """Events completed by the end of the body (a last line without its blank line)."""
+        events: list[tuple[bytes | None, bytes]] = []
+        if self._line:
+            line = bytes(self._line)
+            self._line.clear()
+            self._take_line(line, events)
+        if self._data:
+            self._take_line(b"", events)
+        return events
+
+    def _take_line(self, line: bytes, events: list[tuple[bytes | None, bytes]]) -> None:
+        if not line:
+            if self._data:
+                events.append((self._event, b"\n".join(self._data)))
+            self._data, self._event, self._size = [], None, 0
+            return
+        if line[:1] == b":":
+            return  # a comment or keep-alive
+        name, _, value = line.partition(b":")
+        if value[:1] == b" ":
             value = value[1:]
-        if field == b"data":
-            data.append(value)
-        elif field == b"event":
-            event = value
-    return event, b"\n".join(data)
+        if name == b"data":
+            self._size += len(value) + 1
+            if self._size > self.max_event_bytes:
+                self._too_large()
+            self._data.append(value)
+        elif name == b"event":
+            self._event = value
+
+    def _too_large(self) -> None:
+        raise BadResponseError(
+            f"{self.url} streamed an event larger than {self.max_event_bytes:,} bytes"
+        )
 
 
-async def iter_sse_json(body: AsyncIterable[bytes], *, url: str) -> AsyncIterator[dict[str, Any]]:
+async def iter_sse_json(
+    body: AsyncIterable[bytes],
+    *,
+    url: str,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    redact: Callable[[bytes], bytes] | None = None,
+) -> AsyncIterator[dict[str, Any]]:
     """Yield each `data:` payload of an SSE body as a decoded JSON object, until `[DONE]`.
+
+    `redact`, when given, removes secrets from each event's data before it is decoded.
 
     Raises:
         StreamError: the stream carried an error object (or an `event: error`).
         IncompleteStreamError: the body ended before `[DONE]`.
-        BadResponseError: a data payload that is not a JSON object.
+        BadResponseError: a data payload that is not a JSON object, or too large.
     """
-    buffer = b""
+    parser = SSEParser(max_event_bytes=max_event_bytes, url=url)
     async for piece in body:
-        buffer += piece
-        if b"\n\n" not in buffer and b"\r" not in buffer:
-            continue
-        blocks, buffer = _split_events(buffer)
-        for block in blocks:
-            event, data = _event_data(block)
-            if not data:
-                continue
+        for event, data in parser.feed(piece):
             if data == _DONE:
                 return
-            try:
-                payload = _json.loads(data)
-            except ValueError as exc:
-                raise BadResponseError(
-                    f"{url} streamed an event that is not JSON: {data[:80]!r}",
-                    body=data[:2000].decode("utf-8", "replace"),
-                ) from exc
-            if not isinstance(payload, dict):
-                raise BadResponseError(
-                    f"{url} streamed JSON that is not an object",
-                    body=data[:2000].decode("utf-8", "replace"),
-                )
-            if event == b"error" or "error" in payload:
-                error = payload.get("error", payload)
-                message = error.get("message") if isinstance(error, dict) else str(error)
-                raise StreamError(f"{url} sent an error mid-stream: {message}", body=payload)
-            yield payload
-    # A last event without its blank line still counts if it is the terminator.
-    if buffer.strip() and _event_data(buffer.strip())[1] == _DONE:
-        return
+            yield _decoded(event, redact(data) if redact else data, url)
+    for event, data in parser.finish():
+        if data == _DONE:
+            return
+        yield _decoded(event, redact(data) if redact else data, url)
     raise IncompleteStreamError(f"the stream from {url} ended before [DONE]")
+
+
+def _decoded(event: bytes | None, data: bytes, url: str) -> dict[str, Any]:
+    try:
+        payload = _json.loads(data)
+    except ValueError as exc:
+        raise BadResponseError(
+            f"{url} streamed an event that is not JSON: {data[:80]!r}",
+            body=data[:2000].decode("utf-8", "replace"),
+        ) from exc
+    if not isinstance(payload, dict):
+        raise BadResponseError(
+            f"{url} streamed JSON that is not an object",
+            body=data[:2000].decode("utf-8", "replace"),
+        )
+    # `"error": null` is no error (some servers send the key on every chunk).
+    if event == b"error" or payload.get("error") is not None:
+        error = payload.get("error", payload)
+        message = error.get("message") if isinstance(error, dict) else str(error)
+        raise StreamError(f"{url} sent an error mid-stream: {str(message)[:500]}", body=payload)
+    return payload

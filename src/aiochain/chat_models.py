@@ -78,8 +78,16 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 body=str(data)[:2000],
             )
         content = message.get("content")
+        if content is None:
+            content = ""  # a message of tool calls only
+        elif not isinstance(content, str):
+            raise BadResponseError(
+                f"{self.base_url}{self._path} answered content that is not text: "
+                f"{str(content)[:80]!r}",
+                body=str(data)[:2000],
+            )
         return AIMessage(
-            content if isinstance(content, str) else "",
+            content,
             usage=usage,
             response_metadata={
                 "finish_reason": choice.get("finish_reason"),
@@ -107,15 +115,26 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         if not isinstance(pieces, list):
             return
         for piece in pieces:
-            if not isinstance(piece, dict):
-                continue
-            call = sink.setdefault(int(piece.get("index") or 0), {"args": ""})
+            index = piece.get("index", 0) if isinstance(piece, dict) else None
+            function = piece.get("function") or {} if isinstance(piece, dict) else None
+            arguments = function.get("arguments") or "" if isinstance(function, dict) else None
+            if (
+                type(index) is not int
+                or not 0 <= index < 128
+                or not isinstance(arguments, str)
+                or len(sink) >= 128
+            ):
+                raise BadResponseError(
+                    f"{self.base_url}{self._path} streamed a malformed tool call: "
+                    f"{str(piece)[:120]!r}"
+                )
+            assert isinstance(function, dict)
+            call = sink.setdefault(index, {"args": ""})
             if piece.get("id"):
-                call["id"] = piece["id"]
-            function = piece.get("function") or {}
+                call["id"] = str(piece["id"])
             if function.get("name"):
-                call["name"] = function["name"]
-            call["args"] += function.get("arguments") or ""
+                call["name"] = str(function["name"])
+            call["args"] += arguments
 
     def _chunk_text(self, choice: JSONDict) -> str | None:
         delta = choice.get("delta")

@@ -37,18 +37,13 @@ class OpenAI(BaseOpenAI[str]):
         return payload
 
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
-        try:
-            return [
-                Generation(
-                    text=choice["text"],
-                    generation_info={"finish_reason": choice.get("finish_reason")},
-                )
-                for choice in self._choices_of(data)
-            ]
-        except (KeyError, TypeError) as exc:
-            raise BadResponseError(
-                f"{self.base_url}{self._path} answered choices without text", body=str(data)[:2000]
-            ) from exc
+        return [
+            Generation(
+                text=self._choice_text(choice, data),
+                generation_info={"finish_reason": choice.get("finish_reason")},
+            )
+            for choice in self._choices_of(data)
+        ]
 
     def _choice_text(self, choice: JSONDict, data: JSONDict) -> str:
         text = choice.get("text")

@@ -6,7 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
 
-from ._exceptions import UsageError
+from . import _json
+from ._exceptions import BadResponseError, UsageError
 from ._usage import Usage
 
 
@@ -125,14 +126,26 @@ class ToolMessage(BaseMessage):
 
 
 def parse_tool_calls(raw: Any) -> list[dict[str, Any]]:
-    """Tool calls from OpenAI's `message.tool_calls`, with their arguments decoded."""
-    if not isinstance(raw, list):
+    """Tool calls from OpenAI's `message.tool_calls`, with their arguments decoded.
+
+    Each call is `{"id", "name", "arguments", "args"}`, plus `"error"` when its arguments do
+    not decode to a JSON object (the agent tells the model so). Arguments sent as an object
+    instead of a JSON string are taken as they are (some servers do).
+
+    Raises:
+        BadResponseError: a call that is not shaped as a tool call at all.
+    """
+    if raw is None:
         return []
+    if not isinstance(raw, list):
+        raise BadResponseError(f"tool_calls is not a list: {str(raw)[:80]!r}")
     calls = []
     for item in raw:
-        if not isinstance(item, dict):
-            continue
-        function = item.get("function") or {}
+        function = item.get("function") if isinstance(item, dict) else None
+        if function is None:
+            function = {}
+        if not isinstance(item, dict) or not isinstance(function, dict):
+            raise BadResponseError(f"a tool call is not shaped as one: {str(item)[:80]!r}")
         arguments = function.get("arguments") or ""
         call: dict[str, Any] = {
             "id": str(item.get("id") or ""),
@@ -140,15 +153,21 @@ def parse_tool_calls(raw: Any) -> list[dict[str, Any]]:
             "arguments": arguments,
             "args": None,
         }
-        try:
-            args = json.loads(arguments) if arguments.strip() else {}
-        except json.JSONDecodeError as exc:
-            call["error"] = f"arguments are not valid JSON ({exc.msg})"
+        if isinstance(arguments, dict):
+            call["args"] = arguments
+            call["arguments"] = json.dumps(arguments)
+        elif not isinstance(arguments, str):
+            call["error"] = "arguments are not a JSON object"
         else:
-            if isinstance(args, dict):
-                call["args"] = args
+            try:
+                args = _json.loads(arguments) if arguments.strip() else {}
+            except ValueError as exc:
+                call["error"] = f"arguments are not valid JSON ({str(exc)[:80]})"
             else:
-                call["error"] = "arguments are not a JSON object"
+                if isinstance(args, dict):
+                    call["args"] = args
+                else:
+                    call["error"] = "arguments are not a JSON object"
         calls.append(call)
     return calls
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
 
+from . import _json
 from ._exceptions import ConfigurationError, OutputParserError
 from ._runnable import PureRunnable
 from .messages import BaseMessage
@@ -74,11 +75,11 @@ def parse_json_text(text: str) -> Any:
         start, end = text.find(open_char), text.rfind(close_char)
         if 0 <= start < end:
             candidates.append(text[start : end + 1])
-    error: json.JSONDecodeError | None = None
+    error: ValueError | None = None
     for candidate in candidates:
         try:
-            return json.loads(candidate)
-        except json.JSONDecodeError as exc:
+            return _json.loads(candidate)
+        except ValueError as exc:  # malformed, too deeply nested, or an absurd number
             error = error or exc
     raise OutputParserError(f"the model's answer is not valid JSON ({error})", llm_output=text)
 

@@ -1,0 +1,201 @@
+"""Turning what a server or the network did into aiochain errors, in one place.
+
+Everything here treats the server as hostile: its error body and headers are cut to a short
+excerpt, its `retry-after` is checked for sense, and our own API key is removed from anything
+of the server's that goes into an error (a server that echoes the key must not put it into a
+log or a traceback).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from . import _json
+from ._exceptions import (
+    AiochainError,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    IncompleteStreamError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
+
+BODY_EXCERPT = 2000
+"""Characters of a server's body kept in an error."""
+MAX_RETRY_AFTER = 365 * 24 * 3600.0
+"""The longest `retry-after` believed (a year); anything longer, or not a number, is ignored."""
+REDACTED = "[redacted]"
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: AuthenticationError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+class Redactor:
+    """Removes secrets (API keys) from text, bytes and decoded JSON a server sent us.
+
+    Args:
+        secrets: the values to remove; short ones (under 8 characters) are ignored, since
+            removing them would mangle ordinary text and they are no real key.
+    """
+
+    __slots__ = ("_encoded", "_secrets", "active")
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._secrets = sorted({s for s in secrets if len(s) >= 8}, key=len, reverse=True)
+        self._encoded = [(s.encode(), REDACTED.encode()) for s in self._secrets]
+        self.active = bool(self._secrets)
+        """Whether there is anything to remove."""
+
+    def raw(self, body: bytes) -> bytes:
+        """A body as the server sent it, without any secret (before it is decoded, so that
+        nothing read from it can carry the key)."""
+        for secret, replacement in self._encoded:
+            if secret in body:
+                body = body.replace(secret, replacement)
+        return body
+
+    def text(self, value: str) -> str:
+        """`value` without any secret."""
+        for secret in self._secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+
+    def data(self, value: Any) -> Any:
+        """Decoded JSON (or any str / list / dict tree) without any secret."""
+        if not self._secrets:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.data(item) for item in value]
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.data(v) for k, v in value.items()}
+        return value
+
+    def error(self, exc: AiochainError) -> None:
+        """Remove secrets from an error's message and the server data it carries, in place."""
+        if not self._secrets:
+            return
+        exc.args = tuple(self.text(a) if isinstance(a, str) else a for a in exc.args)
+        for name in ("message", "body", "partial"):
+            if isinstance(getattr(exc, name, None), str | list | dict):
+                setattr(exc, name, self.data(getattr(exc, name)))
+        headers = getattr(exc, "headers", None)
+        if headers:
+            from multidict import CIMultiDict  # aiohttp's; header names stay case-insensitive
+
+            exc.headers = CIMultiDict(  # type: ignore[attr-defined]
+                (k, self.text(v)) for k, v in headers.items()
+            )
+
+
+def excerpt(raw: bytes, limit: int = BODY_EXCERPT) -> str:
+    """The start of a body as text, for messages."""
+    return raw[:limit].decode("utf-8", "replace")
+
+
+def transport_error(exc: BaseException, url: str, timeout: float | None) -> APIConnectionError:
+    """The aiochain error for an aiohttp or timeout failure talking to `url`."""
+    import aiohttp
+
+    if isinstance(exc, TimeoutError):
+        return APITimeoutError(f"no complete answer from {url} within {timeout} s")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return APIConnectionError(f"cannot connect to {url}: {exc.os_error.strerror or exc}")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return APIConnectionError(f"{url} closed the connection before answering")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return IncompleteStreamError(f"the answer from {url} was cut before its end")
+    return APIConnectionError(f"connection to {url} failed: {type(exc).__name__}: {str(exc)[:300]}")
+
+
+def carries_request(exc: BaseException) -> bool:
+    """Whether an aiohttp error holds the request (and so its headers, with the key)."""
+    return hasattr(exc, "request_info")
+
+
+def status_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIStatusError:
+    """The aiochain error for an HTTP error status, carrying the server's message and body."""
+    body: Any
+    try:
+        body = _json.loads(raw[: BODY_EXCERPT * 8])
+    except ValueError:
+        body = excerpt(raw)
+    message: Any = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            message = error.get("message")
+        elif isinstance(error, str):
+            message = error
+    if not isinstance(message, str) or not message:
+        message = excerpt(raw, 200) or "(empty body)"
+    if status >= 500:
+        cls: type[APIStatusError] = ServerError
+    else:
+        cls = _STATUS_CLASSES.get(status, BadRequestError)
+    return cls(
+        message[:500],
+        status_code=status,
+        body=body,
+        headers=headers,
+        retry_after=parse_retry_after(headers),
+    )
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from `retry-after-ms` (OpenAI sends it) or `retry-after`, else None.
+
+    `retry-after` may be a number of seconds or an HTTP date (RFC 9110). Values that are not
+    finite numbers, or are negative, or further away than a year, are ignored.
+    """
+    value = headers.get("retry-after-ms")
+    if value:
+        seconds = _seconds(value, 1000.0)
+        if seconds is not None:
+            return seconds
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    seconds = _seconds(value, 1.0)
+    if seconds is not None or _is_number(value):
+        return seconds
+    import email.utils  # rare: only HTTP-date values need it
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    seconds = max(0.0, when.timestamp() - time.time())
+    return seconds if seconds <= MAX_RETRY_AFTER else None
+
+
+def _seconds(text: str, per_second: float) -> float | None:
+    try:
+        number = float(text[:40]) / per_second
+    except ValueError:
+        return None
+    if not math.isfinite(number) or not 0.0 <= number <= MAX_RETRY_AFTER:
+        return None
+    return number
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text[:40])
+    except ValueError:
+        return False
+    return True
