@@ -71,10 +71,13 @@ def parse_json_text(text: str) -> Any:
     fenced = _FENCE.search(text)
     if fenced:
         candidates.insert(0, fenced.group(1).strip())
+    # The outermost value first: in "[{...}]" the array, not the object inside it.
+    spans = []
     for open_char, close_char in (("{", "}"), ("[", "]")):
         start, end = text.find(open_char), text.rfind(close_char)
         if 0 <= start < end:
-            candidates.append(text[start : end + 1])
+            spans.append((start, -end))
+    candidates.extend(text[start : 1 - end] for start, end in sorted(spans))
     error: ValueError | None = None
     for candidate in candidates:
         try:
