@@ -11,6 +11,7 @@
     │   └── JournalMismatchError    a `map` journal belongs to another job
     ├── APIError                    the remote service failed us
     │   ├── APIConnectionError      no connection, or it broke mid-request
+    │   │   ├── ServerUnreachableError  no connection could be made (refused, unreachable)
     │   │   ├── APITimeoutError     no complete answer within the timeout
     │   │   └── IncompleteStreamError  a stream ended before [DONE] (carries partial)
     │   ├── APIStatusError          an HTTP error status (carries status_code, body, headers)
@@ -91,6 +92,11 @@ class APIError(AiochainError):
 
 class APIConnectionError(APIError):
     """Raised when the connection cannot be made or breaks before a full answer arrives."""
+
+
+class ServerUnreachableError(APIConnectionError):
+    """Raised when no connection to the server could be made (refused, unreachable, no such
+    host): the server is down or the address is wrong, as opposed to a request that broke."""
 
 
 class APITimeoutError(APIConnectionError):

@@ -25,6 +25,7 @@ from ._exceptions import (
     NotFoundError,
     RateLimitError,
     ServerError,
+    ServerUnreachableError,
 )
 
 BODY_EXCERPT = 2000
@@ -114,7 +115,7 @@ def transport_error(exc: BaseException, url: str, timeout: float | None) -> APIC
     if isinstance(exc, TimeoutError):
         return APITimeoutError(f"no complete answer from {url} within {timeout} s")
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return APIConnectionError(f"cannot connect to {url}: {exc.os_error.strerror or exc}")
+        return ServerUnreachableError(f"cannot connect to {url}: {exc.os_error.strerror or exc}")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return APIConnectionError(f"{url} closed the connection before answering")
     if isinstance(exc, aiohttp.ClientPayloadError):

@@ -11,9 +11,17 @@ for requests that bunch up in transit. A caller that finds the bucket short rese
 (the level goes negative) and sleeps until they are paid for, so waiters leave in order and evenly
 spaced, with no lock and no queue to manage.
 
-Learning. After a 429 the limiter pauses every caller until the server's retry-after has passed
-(one shared pause instead of each request retrying on its own), and `x-ratelimit-limit-*`
-headers give it the server's limits when none were set, or tighter ones than were set.
+Learning. With `slow_start` and no per-minute limit set, the first request goes alone: its
+answer's `x-ratelimit-*` headers set the pace before the rest of the pool is let go, so a
+server's limit is known before the first wave rather than learned from its 429s (`aiochain map`
+does this; the library does not by default, since it costs one request's latency). After a 429 the limiter
+pauses every caller until the server's retry-after has passed (one shared pause instead of each
+request retrying on its own), and `x-ratelimit-limit-*` headers give it the server's limits
+when none were set, or tighter ones than were set.
+
+Outages. A server that cannot be reached pauses every caller too, with a backoff that grows
+while it stays down (a shared circuit breaker): the requests waiting then find it up again
+instead of each failing on its own. `unreachable_for` says how long it has been down.
 """
 
 from __future__ import annotations
@@ -25,54 +33,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._bucket import Bucket
 from ._exceptions import ConfigurationError
 from ._types import Clock, Sleep
 
 logger = logging.getLogger("aiochain")
-
-
-class _Bucket:
-    """A continuously refilling allowance that may go into debt by reservation."""
-
-    __slots__ = ("_clock", "_stamp", "capacity", "level", "per_minute", "rate")
-
-    def __init__(self, per_minute: float, burst: float, clock: Clock) -> None:
-        self.per_minute = per_minute
-        self.rate = per_minute / 60.0
-        self.capacity = max(1.0, self.rate * burst)
-        self.level = self.capacity
-        self._clock = clock
-        self._stamp = clock()
-
-    def reserve(self, amount: float) -> float:
-        """Spend `amount` now, possibly into debt; return seconds until it is paid for."""
-        now = self._clock()
-        level = self.level + (now - self._stamp) * self.rate
-        if level > self.capacity:
-            level = self.capacity
-        self._stamp = now
-        # A request larger than the bucket passes when the bucket is full, as on the server.
-        needed = amount if amount < self.capacity else self.capacity
-        wait = (needed - level) / self.rate if level < needed else 0.0
-        self.level = level - amount
-        return wait
-
-    def refund(self, amount: float) -> None:
-        """Give back units reserved but not used (negative: charge more)."""
-        self.level = min(self.capacity, self.level + amount)
-
-    def at_most(self, left: float) -> None:
-        """The server says only `left` units remain: never believe in more than that."""
-        now = self._clock()
-        level = min(self.capacity, self.level + (now - self._stamp) * self.rate)
-        self._stamp = now
-        self.level = min(level, left)
-
-    def in_use(self) -> float:
-        """The share of the burst capacity spent now (0 idle, 1 exhausted, above 1 in debt)."""
-        now = self._clock()
-        level = min(self.capacity, self.level + (now - self._stamp) * self.rate)
-        return (self.capacity - level) / self.capacity
 
 
 class RateLimiter:
@@ -84,12 +49,15 @@ class RateLimiter:
         max_concurrency: requests in flight at once, or None.
         burst: seconds of the per-minute budget that may go at once (default 0.5).
         learn: adopt limits from `x-ratelimit-limit-*` headers and pause after 429s.
+        slow_start: with no rpm / tpm set, send the first request alone and let the others go
+            once its answer's rate-limit headers have set the pace (for batch jobs: it costs
+            one request's latency, and saves the first wave's 429s).
         max_pause: the longest shared pause a 429 may cause, in seconds; a server cannot
             freeze every caller for longer (its `retry-after` may say a day).
         clock: a monotonic clock, injectable for tests.
         sleep: an awaitable sleep, injectable for tests.
         on_wait: called with (seconds, reason) whenever a caller has to wait; reason is
-            "requests", "tokens", "concurrency" or "pause".
+            "requests", "tokens", "concurrency", "pause" or "probe".
 
     Use `async with limiter:` around a request, or `await acquire(tokens)` / `release(...)`.
     """
@@ -102,6 +70,7 @@ class RateLimiter:
         max_concurrency: int | None = None,
         burst: float = 0.5,
         learn: bool = True,
+        slow_start: bool = False,
         max_pause: float = 60.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
@@ -127,13 +96,20 @@ class RateLimiter:
         self.on_wait = on_wait
         self._clock = clock
         self._sleep = sleep
-        self._requests = _Bucket(rpm, burst, clock) if rpm else None
-        self._tokens = _Bucket(tpm, burst, clock) if tpm else None
+        self._requests = Bucket(rpm, burst, clock) if rpm else None
+        self._tokens = Bucket(tpm, burst, clock) if tpm else None
         # A semaphore belongs to the loop it first blocks on, and sync methods run each call
         # on a new loop: so one semaphore per loop, made when a new loop first acquires.
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
         self._paused_until = 0.0
+        # Slow start: with nothing to pace by, the first request goes alone; the others wait
+        # for its answer (futures, one per waiter, on whichever loop it runs).
+        self._probing = slow_start and learn and rpm is None and tpm is None
+        self._probe_sent = False
+        self._probe_waiters: list[asyncio.Future[None]] = []
+        self._unreachable_since: float | None = None
+        self._outages = 0
         self.in_flight = 0
         self.rate_limited = 0
         """429s reported to this limiter."""
@@ -151,6 +127,7 @@ class RateLimiter:
             self.max_concurrency is None
             and self._requests is None
             and self._tokens is None
+            and not self._probing
             and self._paused_until <= self._clock()
         ):
             self.in_flight += 1
@@ -159,6 +136,8 @@ class RateLimiter:
 
     async def acquire(self, tokens: float = 0.0) -> None:
         """Wait until a request costing `tokens` may be sent, and count it as in flight."""
+        if self._probing:
+            await self._wait_for_probe()
         slots = None
         if self.max_concurrency is not None:
             slots = self._slots_of_this_loop()
@@ -170,8 +149,30 @@ class RateLimiter:
         except BaseException:
             if slots is not None:
                 slots.release()
+            self._end_probe()  # a probe that never went must not hold the others
             raise
         self.in_flight += 1
+
+    async def _wait_for_probe(self) -> None:
+        """Slow start: the first caller goes (the probe); the others wait for its answer."""
+        while self._probing:
+            if not self._probe_sent:
+                self._probe_sent = True
+                return
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._probe_waiters.append(waiter)
+            self._notify(0.0, "probe")
+            await waiter
+
+    def _end_probe(self) -> None:
+        """The probe's answer arrived (or it failed): let every caller go from now on."""
+        if not self._probing:
+            return
+        self._probing = False
+        waiters, self._probe_waiters = self._probe_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _slots_of_this_loop(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -214,6 +215,8 @@ class RateLimiter:
     def release(self, reserved_tokens: float = 0.0, used_tokens: float | None = None) -> None:
         """End a request; correct its token estimate with what it really used, when known."""
         self.in_flight -= 1
+        if self._probing:
+            self._end_probe()
         if self._slots is not None:
             self._slots.release()
         if self._tokens is not None and used_tokens is not None and reserved_tokens:
@@ -244,6 +247,35 @@ class RateLimiter:
             self._paused_until = until
             logger.debug("429: every caller of this limiter pauses for %.2f s", pause)
 
+    def note_unreachable(self) -> None:
+        """The server could not be reached: pause every caller, longer each time in a row
+        (0.25 s doubling to 10 s), until it answers again."""
+        now = self._clock()
+        if self._unreachable_since is None:
+            self._unreachable_since = now
+            logger.debug("the server is unreachable: every caller of this limiter waits")
+        elif now < self._paused_until:
+            return  # requests sent before the pause began: the same failure, counted once
+        pause = min(10.0, 0.25 * 2.0 ** min(self._outages, 16))
+        self._outages += 1
+        if now + pause > self._paused_until:
+            self._paused_until = now + pause
+
+    def note_reachable(self) -> None:
+        """The server answered (with any status): an outage, if there was one, is over."""
+        if self._unreachable_since is not None:
+            logger.debug(
+                "the server answers again after %.1f s", self._clock() - self._unreachable_since
+            )
+            self._unreachable_since = None
+            self._outages = 0
+
+    @property
+    def unreachable_for(self) -> float:
+        """Seconds since the server became unreachable (0 while it answers)."""
+        since = self._unreachable_since
+        return 0.0 if since is None else self._clock() - since
+
     def note_headers(self, headers: Mapping[str, str]) -> None:
         """Adopt the server's `x-ratelimit-limit-*` when it is tighter than what is set.
 
@@ -255,6 +287,8 @@ class RateLimiter:
         """
         if not self.learn:
             return
+        if self._probing:
+            self._end_probe()  # the pace is known (or the server says none): let all go
         for kind in ("requests", "tokens"):
             limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
             if limit is None or not _SANE_LIMITS[kind][0] <= limit <= _SANE_LIMITS[kind][1]:
@@ -268,7 +302,7 @@ class RateLimiter:
                 self.learned[kind] = limit
                 if current is None or limit < current:
                     logger.debug("learned the server's %s limit: %g per minute", kind, limit)
-                    bucket = _Bucket(limit, self.burst, self._clock)
+                    bucket = Bucket(limit, self.burst, self._clock)
                     # The answer's `remaining` predates our requests still in flight, which
                     # the server may have counted since: they are not left to spend.
                     available = (left or 0.0) - (self.in_flight if kind == "requests" else 0.0)
@@ -291,6 +325,7 @@ class RateLimiter:
             "tpm_in_use": self._tokens.in_use() if self._tokens else None,
             "paused_for": max(0.0, self._paused_until - self._clock()),
             "rate_limited": self.rate_limited,
+            "unreachable_for": self.unreachable_for,
         }
 
     def _notify(self, seconds: float, reason: str) -> None:

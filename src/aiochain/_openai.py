@@ -12,6 +12,7 @@ from ._body import ResponseLimits
 from ._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
+from ._openai_wire import read_openai_usage
 from ._pipeline import RequestPipeline, StreamOutcome
 from ._retry import RetryPolicy
 from ._runnable import Runnable
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from .cache import SQLiteCache
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-MAX_TOKEN_COUNT = 10**9
-"""The largest token count believed from a server; anything above is a malformed answer."""
 
 OutputT = TypeVar("OutputT")
 
@@ -397,34 +396,3 @@ def _check_range(name: str, value: float | None, low: float, high: float) -> Non
         return
     if not isinstance(value, int | float) or not low <= value <= high:
         raise ConfigurationError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
-
-
-def read_openai_usage(data: JSONDict) -> Usage | None:
-    """The `usage` object of an OpenAI answer or stream chunk as `Usage`, or None without one.
-
-    Raises:
-        BadResponseError: counts that are not non-negative integers (strings, floats,
-            negative or absurd numbers): a server that says that has said nothing usable.
-    """
-    raw = data.get("usage")
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise BadResponseError(
-            f"the answer's usage is not an object: {str(raw)[:80]!r}", body=str(data)[:2000]
-        )
-    prompt = _count(raw.get("prompt_tokens"), data)
-    completion = _count(raw.get("completion_tokens"), data)
-    total = _count(raw.get("total_tokens"), data) or prompt + completion
-    return Usage(prompt, completion, total)
-
-
-def _count(raw: Any, data: JSONDict) -> int:
-    if raw is None:
-        return 0
-    if type(raw) is int and 0 <= raw <= MAX_TOKEN_COUNT:
-        return raw
-    raise BadResponseError(
-        f"the answer's usage has a token count that is not a sane integer: {str(raw)[:40]!r}",
-        body=str(data)[:2000],
-    )

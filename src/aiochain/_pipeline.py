@@ -22,7 +22,12 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ._exceptions import APIStatusError, ConfigurationError, RateLimitError
+from ._exceptions import (
+    APIStatusError,
+    ConfigurationError,
+    RateLimitError,
+    ServerUnreachableError,
+)
 from ._http import EventStream, HTTPTransport
 from ._limiter import RateLimiter
 from ._progress import RunStats, current_stats
@@ -153,6 +158,10 @@ class RequestPipeline:
             limiter.release(tokens, 0)
             self._refused(exc, stats)
             raise
+        except ServerUnreachableError:
+            limiter.release(tokens, 0)
+            limiter.note_unreachable()
+            raise
         except BaseException:
             limiter.release(tokens, 0)
             raise
@@ -247,6 +256,8 @@ class RequestPipeline:
             limiter.release(tokens, 0)
             if isinstance(exc, APIStatusError):
                 self._refused(exc, stats)
+            elif isinstance(exc, ServerUnreachableError):
+                limiter.note_unreachable()
             raise
 
     # --- accounting -------------------------------------------------------------------------
@@ -254,6 +265,8 @@ class RequestPipeline:
     def _finished(self, usage: Usage | None, tokens: float, stats: RunStats | None) -> Usage:
         """Account a complete answer: give back its slot with the tokens it used (keeping the
         estimate when the server said none), add to the totals and the run's stats."""
+        if self.limiter.unreachable_for:
+            self.limiter.note_reachable()
         if usage is None:
             self.limiter.release(tokens, None)
             usage = Usage(requests=1)
@@ -273,6 +286,7 @@ class RequestPipeline:
 
     def _refused(self, exc: APIStatusError, stats: RunStats | None) -> None:
         """Account an error status: a 429 pauses the limiter and teaches it the limits."""
+        self.limiter.note_reachable()
         rate_limited = isinstance(exc, RateLimitError)
         if rate_limited:
             wait = exc.retry_after

@@ -21,6 +21,7 @@ from ._exceptions import (
     ConfigurationError,
     RateLimitError,
     ServerError,
+    ServerUnreachableError,
 )
 from ._types import Clock, Sleep
 
@@ -50,6 +51,11 @@ class RetryPolicy:
         budget_ratio: retries allowed per first attempt across a client (see `RetryBudget`),
             or None for no budget.
         budget_initial: retries in the budget from the start.
+        max_service_wait: when set, waiting for the service is not failing: 429s the limiter
+            paces and a server that cannot be reached spend neither `max_retries` nor the
+            budget; the call waits (the limiter holds every caller meanwhile) until this many
+            seconds pass without an answer, then raises the last error. For batch jobs, where
+            an outage or a rate limit must not fail records. None: they count as retries.
     """
 
     max_retries: int = 2
@@ -59,6 +65,7 @@ class RetryPolicy:
     max_total: float | None = None
     budget_ratio: float | None = 0.2
     budget_initial: float = 10.0
+    max_service_wait: float | None = None
 
     def new_budget(self) -> RetryBudget | None:
         """A fresh retry budget for one client, or None when the policy has none."""
@@ -71,6 +78,24 @@ class RetryPolicy:
             raise ConfigurationError(f"max_retries must be >= 0, got {self.max_retries}")
         if self.initial_wait < 0 or self.max_wait < 0:
             raise ConfigurationError("retry waits must be >= 0")
+
+    def waits_for_service(self, exc: BaseException) -> bool:
+        """Whether `exc` is the service saying "not now" (a 429 we wait for, or no connection),
+        which `max_service_wait` lets a call wait out."""
+        if self.max_service_wait is None:
+            return False
+        if isinstance(exc, RateLimitError):
+            return exc.retry_after is None or exc.retry_after <= self.max_retry_after
+        return isinstance(exc, ServerUnreachableError)
+
+    def service_wait(self, exc: BaseException, attempt: int, rand: Callable[[], float]) -> float:
+        """Seconds before asking again after the service said "not now"."""
+        retry_after: float | None = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return retry_after * (1.0 + 0.1 * rand())
+        if isinstance(exc, ServerUnreachableError):
+            return 0.05 + 0.2 * rand()  # the limiter's shared pause does the backing off
+        return rand() * min(self.max_wait, self.initial_wait * (2.0 ** min(attempt, 16)))
 
     def wait_for(self, exc: BaseException, retry: int, rand: Callable[[], float]) -> float | None:
         """Seconds to wait before retry number `retry` (0-based) after `exc`, or None to give up."""
@@ -168,31 +193,54 @@ async def call_with_retry(
     retry = 0
     started = clock() if policy.max_total is not None else 0.0
     error = first_error
+    waiting_since: float | None = None  # the first "not now" from the service in a row
+    waits = 0
     while True:
         if error is None:
             try:
                 return await attempt()
             except Exception as exc:
                 error = exc
-        wait = policy.wait_for(error, retry, rand)
-        if wait is None:
-            raise error
+        if policy.waits_for_service(error):
+            now = clock()
+            waiting_since = now if waiting_since is None else waiting_since
+            assert policy.max_service_wait is not None
+            if now - waiting_since > policy.max_service_wait:
+                logger.debug("giving up on %s: no answer for %.0f s", what, now - waiting_since)
+                error.args = (
+                    f"{error.args[0]} (no answer for {now - waiting_since:.0f} s, "
+                    f"the most this call waits)",
+                )
+                raise error
+            wait = policy.service_wait(error, waits, rand)
+            waits += 1
+        else:
+            waiting_since = None
+            backoff = policy.wait_for(error, retry, rand)
+            if backoff is None:
+                raise error
+            wait = backoff
         if policy.max_total is not None and clock() - started + wait > policy.max_total:
             logger.debug("giving up on %s: a retry would pass max_total", what)
             raise error
-        if not take_from_budget(budget, error):
+        if waiting_since is None and not take_from_budget(budget, error):
             logger.debug("giving up on %s: the retry budget is spent", what)
             raise error
-        logger.debug(
-            "retry %d of %d for %s in %.2f s after %s: %s",
-            retry + 1,
-            policy.max_retries,
-            what,
-            wait,
-            type(error).__name__,
-            error,
-        )
-        retry += 1
+        if waiting_since is None:
+            logger.debug(
+                "retry %d of %d for %s in %.2f s after %s: %s",
+                retry + 1,
+                policy.max_retries,
+                what,
+                wait,
+                type(error).__name__,
+                error,
+            )
+            retry += 1
+        else:
+            logger.debug(
+                "asking %s again in %.2f s after %s: %s", what, wait, type(error).__name__, error
+            )
         error = None
         if stats is not None:
             stats.retry_scheduled()

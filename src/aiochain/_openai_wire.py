@@ -1,0 +1,43 @@
+"""Reading OpenAI's wire format where it is the same for every endpoint: the `usage` object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._exceptions import BadResponseError
+from ._types import JSONDict
+from ._usage import Usage
+
+MAX_TOKEN_COUNT = 10**9
+"""The largest token count believed from a server; anything above is a malformed answer."""
+
+
+def read_openai_usage(data: JSONDict) -> Usage | None:
+    """The `usage` object of an OpenAI answer or stream chunk as `Usage`, or None without one.
+
+    Raises:
+        BadResponseError: counts that are not non-negative integers (strings, floats,
+            negative or absurd numbers): a server that says that has said nothing usable.
+    """
+    raw = data.get("usage")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise BadResponseError(
+            f"the answer's usage is not an object: {str(raw)[:80]!r}", body=str(data)[:2000]
+        )
+    prompt = _count(raw.get("prompt_tokens"), data)
+    completion = _count(raw.get("completion_tokens"), data)
+    total = _count(raw.get("total_tokens"), data) or prompt + completion
+    return Usage(prompt, completion, total)
+
+
+def _count(raw: Any, data: JSONDict) -> int:
+    if raw is None:
+        return 0
+    if type(raw) is int and 0 <= raw <= MAX_TOKEN_COUNT:
+        return raw
+    raise BadResponseError(
+        f"the answer's usage has a token count that is not a sane integer: {str(raw)[:40]!r}",
+        body=str(data)[:2000],
+    )
