@@ -14,10 +14,10 @@ spaced, with no lock and no queue to manage.
 Learning. With `slow_start` and no per-minute limit set, the first request goes alone: its
 answer's `x-ratelimit-*` headers set the pace before the rest of the pool is let go, so a
 server's limit is known before the first wave rather than learned from its 429s (`aiochain map`
-does this; the library does not by default, since it costs one request's latency). After a 429 the limiter
-pauses every caller until the server's retry-after has passed (one shared pause instead of each
-request retrying on its own), and `x-ratelimit-limit-*` headers give it the server's limits
-when none were set, or tighter ones than were set.
+does this; the library does not by default, since it costs one request's latency). After a
+429 the limiter pauses every caller until the server's retry-after has passed (one shared
+pause instead of each request retrying on its own), and `x-ratelimit-limit-*` headers give it
+the server's limits when none were set, or tighter ones than were set.
 
 Outages. A server that cannot be reached pauses every caller too, with a backoff that grows
 while it stays down (a shared circuit breaker): the requests waiting then find it up again
