@@ -1,0 +1,143 @@
+"""What every answering endpoint of the simulation server shares, whatever API it speaks.
+
+Counting each request by outcome, turning a refusal into the API's error answer, cutting the
+connection for a dropped or hung request, the latency before the first token and the pace of
+the tokens after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Protocol
+
+from aiohttp import web
+
+from ._admission import Admission, Dropped, Settings
+from ._request import Reject
+from ._stats import Stats
+
+
+class EndpointSettings(Settings, Protocol):
+    """The server options the endpoints read, besides admission's."""
+
+    tokens_per_second: float
+
+
+class Endpoint:
+    """The shared flow; subclasses speak one API (its payloads and its error shape).
+
+    Args:
+        settings: the server's options, read live.
+        admission: the server's auth, buckets and faults.
+        stats: the server's counters.
+        ids: the server's one sequence of answer ids.
+        models: the model names served.
+    """
+
+    def __init__(
+        self,
+        settings: EndpointSettings,
+        admission: Admission,
+        stats: Stats,
+        ids: Iterator[int],
+        models: frozenset[str],
+    ) -> None:
+        self.settings = settings
+        self.admission = admission
+        self.stats = stats
+        self.ids = ids
+        self.models = models
+
+    def refuse(self, reject: Reject) -> web.Response:
+        """The API's error answer for `reject`."""
+        raise NotImplementedError
+
+    async def serve(
+        self,
+        request: web.Request,
+        name: str,
+        answer: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        """Answer `request` with `answer`, counted under `name` by its outcome."""
+        stats = self.stats
+        stats.enter()
+        outcome = "cancelled"
+        try:
+            response = await answer(request)
+            outcome = str(response.status)
+            return response
+        except Reject as reject:
+            outcome = str(reject.status)
+            return self.refuse(reject)
+        except Dropped as dropped:
+            outcome = dropped.outcome
+            transport = request.transport
+            if transport is not None:
+                transport.close()
+            raise asyncio.CancelledError from None
+        except ConnectionResetError:
+            # The client went away mid-stream; there is nobody to answer.
+            outcome = "client_closed"
+            raise asyncio.CancelledError from None
+        finally:
+            stats.leave(name, outcome)
+
+    async def wait_whole(self, longest: int) -> None:
+        """Wait as long as a stream of `longest` tokens would take: a plain answer's delay."""
+        delay = self.admission.latency()
+        tps = self.settings.tokens_per_second
+        if tps > 0 and longest > 1:
+            delay += (longest - 1) / tps
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def stream(
+        self,
+        request: web.Request,
+        headers: dict[str, str],
+        head: Sequence[bytes],
+        steps: Sequence[tuple[bytes, int]],
+        tail: Sequence[bytes],
+        *,
+        tokens: int,
+        cuttable: bool = True,
+    ) -> web.StreamResponse:
+        """Send `head`, then one step per token position at the server's pace, then `tail`.
+
+        Each step is the events of one position and how many tokens they carry. With
+        `stream_cut_rate` the stream may be cut after its middle step, without its tail.
+        `tokens` is what the whole stream counts in `tokens_out`; an answer that is not
+        `cuttable` (tool calls, sent at once) draws no cut.
+        """
+        response = web.StreamResponse(headers=headers)
+        await response.prepare(request)
+        cut = cuttable and self.admission.cut_stream()
+        loop = asyncio.get_running_loop()
+        delay = self.admission.latency()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        started = loop.time()
+        tps = self.settings.tokens_per_second
+        longest = len(steps)
+        pending = list(head)
+        sent_tokens = 0
+        for position, (events, count) in enumerate(steps):
+            pending.append(events)
+            sent_tokens += count
+            if cut and position >= longest // 2:
+                await response.write(b"".join(pending))
+                self.stats.faults["stream_cut"] += 1
+                self.stats.tokens_out += sent_tokens
+                raise Dropped("stream_cut")
+            if tps > 0 and position + 1 < longest:
+                await response.write(b"".join(pending))
+                pending.clear()
+                wait = started + (position + 1) / tps - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+        pending.extend(tail)
+        await response.write(b"".join(pending))
+        await response.write_eof()
+        self.stats.tokens_out += tokens
+        return response

@@ -1,0 +1,182 @@
+"""OpenAI's `/v1/chat/completions` and `/v1/completions`, as the simulation server answers them.
+
+auth (401) -> body and model checks (400, 404) -> rate limits (429) -> injected faults ->
+latency -> answer (JSON, or server-sent events when `stream` is true).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from . import _payloads as wire
+from ._endpoint import Endpoint
+from ._json import json_response, loads
+from ._request import Reject, RequestSpec, parse_request
+from ._text import answer, count_tokens
+from ._tools import answer_from_results, choose_calls
+
+_BAD_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means "
+    "you aren't using your HTTP library correctly.)"
+)
+
+
+class OpenAIEndpoints(Endpoint):
+    """The completion endpoints of OpenAI's API."""
+
+    def refuse(self, reject: Reject) -> web.Response:
+        """OpenAI's error answer."""
+        return wire.error_response(reject)
+
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        """`POST /v1/chat/completions`."""
+        return await self.serve(request, "chat.completions", self._chat)
+
+    async def completions(self, request: web.Request) -> web.StreamResponse:
+        """`POST /v1/completions`."""
+        return await self.serve(request, "completions", self._completions)
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        key = self.admission.bearer(request.headers.get("Authorization", ""))
+        return await self.answer(request, key, await read_json(request), chat=True)
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        key = self.admission.bearer(request.headers.get("Authorization", ""))
+        return await self.answer(request, key, await read_json(request), chat=False)
+
+    async def answer(
+        self, request: web.Request, key: str, body: dict[str, Any], *, chat: bool
+    ) -> web.StreamResponse:
+        """Answer a checked JSON body for the caller `key` (after auth)."""
+        spec = parse_request(body, chat, self.models)
+        prompts = spec.prompts
+        if spec.tools:
+            calls = choose_calls(spec.tools, spec.tool_choice, prompts[0], bool(spec.tool_results))
+            if calls:
+                return await self._answer_with_tool_calls(request, key, spec, calls)
+        summarize = not spec.tool_results
+        if spec.tool_results:
+            prompts = [answer_from_results(spec.tool_results)]
+        answers = [
+            answer(
+                text,
+                max_tokens=spec.max_tokens,
+                stop=spec.stop,
+                json_mode=spec.json_mode,
+                summarize=summarize,
+            )
+            for text in prompts
+        ]
+        completion_tokens = spec.n * sum(len(tokens) for tokens, _ in answers)
+        headers = await self._accept(key, spec, completion_tokens)
+        ident = f"{'chatcmpl' if chat else 'cmpl'}-sim{next(self.ids)}"
+        base = wire.completion_base(ident, spec.model, chat=chat, stream=spec.stream)
+        usage = wire.usage(spec.prompt_tokens, completion_tokens)
+        if spec.stream:
+            return await self._stream(request, chat, base, spec, answers, headers, usage)
+        await self.wait_whole(max(len(tokens) for tokens, _ in answers))
+        self.stats.tokens_out += completion_tokens
+        body = wire.completion_body(base, answers, spec.n, usage, chat=chat)
+        return json_response(body, headers=headers)
+
+    async def _answer_with_tool_calls(
+        self,
+        request: web.Request,
+        key: str,
+        spec: RequestSpec,
+        calls: list[tuple[str, dict[str, Any]]],
+    ) -> web.StreamResponse:
+        """Answer with tool calls (see `_tools`), as JSON or as a stream of deltas."""
+        made = wire.tool_calls(calls, [next(self.ids) for _ in calls])
+        completion_tokens = sum(
+            count_tokens(c["function"]["name"] + " " + c["function"]["arguments"]) for c in made
+        )
+        headers = await self._accept(key, spec, completion_tokens)
+        usage = wire.usage(spec.prompt_tokens, completion_tokens)
+        ident = f"chatcmpl-sim{next(self.ids)}"
+        base = wire.completion_base(ident, spec.model, chat=True, stream=spec.stream)
+        if not spec.stream:
+            await self.wait_whole(0)
+            self.stats.tokens_out += completion_tokens
+            return json_response(wire.tool_call_body(base, made, usage), headers=headers)
+        events = wire.tool_call_events(base, made, usage if spec.include_usage else None)
+        return await self.stream(
+            request,
+            {**wire.SSE_HEADERS, **headers},
+            [events],
+            [],
+            [],
+            tokens=completion_tokens,
+            cuttable=False,
+        )
+
+    async def _accept(self, key: str, spec: RequestSpec, completion_tokens: int) -> dict[str, str]:
+        """The steps every answer passes: rate limits (429), counting, injected faults.
+
+        Returns the rate-limit headers to send with the answer.
+        """
+        limits = self.admission.admit(key, spec.model, spec.prompt_tokens + completion_tokens)
+        self.stats.prompt_counts[spec.fingerprint] += 1
+        await self.admission.fault()
+        self.stats.tokens_in += spec.prompt_tokens
+        return wire.rate_headers(limits) if limits else {}
+
+    async def _stream(
+        self,
+        request: web.Request,
+        chat: bool,
+        base: dict[str, Any],
+        spec: RequestSpec,
+        answers: list[tuple[list[str], str]],
+        headers: dict[str, str],
+        usage: dict[str, int],
+    ) -> web.StreamResponse:
+        if spec.include_usage:
+            base["usage"] = None
+        choices = [(tokens, finish) for tokens, finish in answers for _ in range(spec.n)]
+        head: list[bytes] = []
+        if chat:
+            opening = {"role": "assistant", "content": "", "refusal": None}
+            head = [wire.event(base, index, opening, None) for index in range(len(choices))]
+        steps: list[tuple[bytes, int]] = []
+        for position in range(max(len(tokens) for tokens, _ in choices)):
+            events = [
+                wire.event(
+                    base,
+                    index,
+                    {"content": tokens[position]} if chat else tokens[position],
+                    None,
+                    chat=chat,
+                )
+                for index, (tokens, _) in enumerate(choices)
+                if position < len(tokens)
+            ]
+            steps.append((b"".join(events), len(events)))
+        tail = [
+            wire.event(base, index, {} if chat else "", finish, chat=chat)
+            for index, (_, finish) in enumerate(choices)
+        ]
+        if spec.include_usage:
+            tail.append(wire.usage_event(base, usage))
+        tail.append(wire.DONE)
+        return await self.stream(
+            request,
+            {**wire.SSE_HEADERS, **headers},
+            head,
+            steps,
+            tail,
+            tokens=usage["completion_tokens"],
+        )
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object body; 400 otherwise."""
+    try:
+        body = loads(await request.read())
+    except ValueError:
+        raise Reject(400, _BAD_JSON) from None
+    if not isinstance(body, dict):
+        raise Reject(400, "The request body must be a JSON object.")
+    return body
