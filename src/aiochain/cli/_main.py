@@ -100,6 +100,33 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--stream-cut-rate", type=_RATE, default=0.0, help="share of streams cut before [DONE]"
     )
+    serve.add_argument(
+        "--malformed-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of answers that are malformed with status 200 (wrong shapes, truncated "
+        "JSON, HTML pages, deeply nested JSON, usage as strings, numeric content, ...; the "
+        "x-sim-fault header names the kind)",
+    )
+    serve.add_argument(
+        "--slow-body-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of answers whose body trickles: headers, then a byte at a time",
+    )
+    serve.add_argument(
+        "--slow-body-pause",
+        type=_SECONDS,
+        default=1.0,
+        help="seconds between the bytes of a slow body (default 1)",
+    )
+    serve.add_argument(
+        "--retry-after-max",
+        type=_number(float, 1.0, None, "a number of seconds >= 1"),
+        metavar="SECONDS",
+        help="make every 429 extreme: retry-after is this (half the time) or drawn up to it; "
+        "the largest retry-after sent (try 86400)",
+    )
     serve.add_argument("--api-key", help="require this bearer key (others get 401)")
     serve.add_argument("--seed", type=int, default=0, help="seed of fault and jitter draws")
     serve.add_argument(

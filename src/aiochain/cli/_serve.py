@@ -27,6 +27,10 @@ def run_serve(args: argparse.Namespace) -> None:
         drop_rate=args.drop_rate,
         hang_rate=args.hang_rate,
         stream_cut_rate=args.stream_cut_rate,
+        malformed_rate=args.malformed_rate,
+        slow_body_rate=args.slow_body_rate,
+        slow_body_pause=args.slow_body_pause,
+        retry_after_max=args.retry_after_max,
         api_key=args.api_key,
         seed=args.seed,
         models=models,
@@ -57,9 +61,13 @@ async def _serve(server: SimServer) -> None:
             ("drop", server.drop_rate),
             ("hang", server.hang_rate),
             ("stream-cut", server.stream_cut_rate),
+            ("malformed", server.malformed_rate),
+            ("slow-body", server.slow_body_rate),
         )
         if rate
     ]
+    if server.retry_after_max is not None:
+        faults.append(f"retry-after up to {server.retry_after_max:g}s")
     if faults:
         settings.append("faults: " + ", ".join(faults))
     if server.api_key:

@@ -8,10 +8,12 @@ server (a test may change `fail_rate` while it runs); the draws follow its seed.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections.abc import Callable
 from typing import Protocol
 
+from ._malformed import KINDS
 from ._ratelimit import Bucket, Limit, format_duration
 from ._request import Reject, fault_reject
 from ._stats import Stats
@@ -31,6 +33,9 @@ class Settings(Protocol):
     drop_rate: float
     hang_rate: float
     stream_cut_rate: float
+    malformed_rate: float
+    slow_body_rate: float
+    retry_after_max: float | None
 
 
 class Dropped(Exception):
@@ -52,6 +57,8 @@ class Admission:
         self._clock = clock
         self.fault_rng = random.Random(seed)
         self._jitter_rng = random.Random(seed + 1)
+        # The hostile faults draw apart, so adding them leaves the older draws of a seed alone.
+        self._hostile_rng = random.Random(seed + 2)
         self._buckets: dict[str, tuple[Bucket | None, Bucket | None]] = {}
         self.closing = asyncio.Event()
 
@@ -109,7 +116,7 @@ class Admission:
                 type=which,
                 code="rate_limit_exceeded",
                 limits=_limits(buckets),
-                retry_after=wait,
+                retry_after=self._stretch(wait),
             )
         if requests:
             requests.take(1)
@@ -126,7 +133,10 @@ class Admission:
         draw = self.fault_rng.random()
         if draw < fail_rate:
             self._stats.faults["fail"] += 1
-            raise fault_reject(settings.fail_status)
+            reject = fault_reject(settings.fail_status)
+            if reject.retry_after is not None:
+                reject.retry_after = self._stretch(reject.retry_after)
+            raise reject
         draw -= fail_rate
         if draw < drop_rate:
             self._stats.faults["drop"] += 1
@@ -141,6 +151,34 @@ class Admission:
         """Whether this stream is to be cut halfway (`stream_cut_rate`)."""
         rate = self._settings.stream_cut_rate
         return rate > 0 and self.fault_rng.random() < rate
+
+    def malformed(self) -> str | None:
+        """The kind of malformed answer to send instead of this one (`malformed_rate`), if any."""
+        rate = self._settings.malformed_rate
+        if rate <= 0 or self._hostile_rng.random() >= rate:
+            return None
+        self._stats.faults["malformed"] += 1
+        return self._hostile_rng.choice(KINDS)
+
+    def slow_body(self) -> bool:
+        """Whether this answer's body is to trickle a byte at a time (`slow_body_rate`)."""
+        rate = self._settings.slow_body_rate
+        if rate <= 0 or self._hostile_rng.random() >= rate:
+            return False
+        self._stats.faults["slow_body"] += 1
+        return True
+
+    def _stretch(self, wait: float) -> float:
+        """With `retry_after_max`, a 429's wait made extreme: half the time the maximum itself,
+        else drawn log-uniformly between the honest wait and the maximum."""
+        top = self._settings.retry_after_max
+        if top is None:
+            return wait
+        self._stats.faults["extreme_retry_after"] += 1
+        low = max(1.0, wait)
+        if low >= top or self._hostile_rng.random() < 0.5:
+            return top
+        return math.exp(self._hostile_rng.uniform(math.log(low), math.log(top)))
 
     def latency(self) -> float:
         """Seconds before this answer's first token, jittered."""

@@ -8,6 +8,7 @@ the tokens after it.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol
 
@@ -22,6 +23,7 @@ class EndpointSettings(Settings, Protocol):
     """The server options the endpoints read, besides admission's."""
 
     tokens_per_second: float
+    slow_body_pause: float
 
 
 class Endpoint:
@@ -92,6 +94,37 @@ class Endpoint:
         if delay > 0:
             await asyncio.sleep(delay)
 
+    async def reply(
+        self,
+        request: web.Request,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        content_type: str = "application/json",
+    ) -> web.StreamResponse:
+        """Send a whole answer; with `slow_body_rate`, the headers and then a byte at a time."""
+        if not self.admission.slow_body():
+            return web.Response(body=body, headers={**headers, "Content-Type": content_type})
+        response = web.StreamResponse(
+            headers={
+                **headers,
+                "Content-Type": content_type,
+                "Content-Length": str(len(body)),
+                "x-sim-fault": "slow_body",
+            }
+        )
+        await response.prepare(request)
+        await self._trickle(response, body)
+        await response.write_eof()
+        return response
+
+    async def _trickle(self, response: web.StreamResponse, data: bytes) -> None:
+        pause = self.settings.slow_body_pause
+        for start in range(len(data)):
+            await response.write(data[start : start + 1])
+            if pause > 0:
+                await asyncio.sleep(pause)
+
     async def stream(
         self,
         request: web.Request,
@@ -106,12 +139,17 @@ class Endpoint:
         """Send `head`, then one step per token position at the server's pace, then `tail`.
 
         Each step is the events of one position and how many tokens they carry. With
-        `stream_cut_rate` the stream may be cut after its middle step, without its tail.
+        `stream_cut_rate` the stream may be cut after its middle step, without its tail; with
+        `slow_body_rate` its bytes may trickle one at a time.
         `tokens` is what the whole stream counts in `tokens_out`; an answer that is not
         `cuttable` (tool calls, sent at once) draws no cut.
         """
+        slow = self.admission.slow_body()
+        if slow:
+            headers = {**headers, "x-sim-fault": "slow_body"}
         response = web.StreamResponse(headers=headers)
         await response.prepare(request)
+        write = functools.partial(self._trickle, response) if slow else response.write
         cut = cuttable and self.admission.cut_stream()
         loop = asyncio.get_running_loop()
         delay = self.admission.latency()
@@ -126,18 +164,18 @@ class Endpoint:
             pending.append(events)
             sent_tokens += count
             if cut and position >= longest // 2:
-                await response.write(b"".join(pending))
+                await write(b"".join(pending))
                 self.stats.faults["stream_cut"] += 1
                 self.stats.tokens_out += sent_tokens
                 raise Dropped("stream_cut")
             if tps > 0 and position + 1 < longest:
-                await response.write(b"".join(pending))
+                await write(b"".join(pending))
                 pending.clear()
                 wait = started + (position + 1) / tps - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
         pending.extend(tail)
-        await response.write(b"".join(pending))
+        await write(b"".join(pending))
         await response.write_eof()
         self.stats.tokens_out += tokens
         return response

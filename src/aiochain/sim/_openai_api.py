@@ -12,7 +12,8 @@ from aiohttp import web
 
 from . import _payloads as wire
 from ._endpoint import Endpoint
-from ._json import json_response, loads
+from ._json import dumps, loads
+from ._malformed import malformed
 from ._request import Reject, RequestSpec, parse_request
 from ._text import answer, count_tokens
 from ._tools import answer_from_results, choose_calls
@@ -74,12 +75,16 @@ class OpenAIEndpoints(Endpoint):
         ident = f"{'chatcmpl' if chat else 'cmpl'}-sim{next(self.ids)}"
         base = wire.completion_base(ident, spec.model, chat=chat, stream=spec.stream)
         usage = wire.usage(spec.prompt_tokens, completion_tokens)
+        kind = self.admission.malformed()
+        if kind is not None:
+            text = "".join(answers[0][0])
+            return await self._malformed(request, kind, base, text, usage, spec, headers, chat)
         if spec.stream:
             return await self._stream(request, chat, base, spec, answers, headers, usage)
         await self.wait_whole(max(len(tokens) for tokens, _ in answers))
         self.stats.tokens_out += completion_tokens
         body = wire.completion_body(base, answers, spec.n, usage, chat=chat)
-        return json_response(body, headers=headers)
+        return await self.reply(request, dumps(body), headers)
 
     async def _answer_with_tool_calls(
         self,
@@ -97,10 +102,14 @@ class OpenAIEndpoints(Endpoint):
         usage = wire.usage(spec.prompt_tokens, completion_tokens)
         ident = f"chatcmpl-sim{next(self.ids)}"
         base = wire.completion_base(ident, spec.model, chat=True, stream=spec.stream)
+        kind = self.admission.malformed()
+        if kind is not None:
+            return await self._malformed(request, kind, base, "", usage, spec, headers, True)
         if not spec.stream:
             await self.wait_whole(0)
             self.stats.tokens_out += completion_tokens
-            return json_response(wire.tool_call_body(base, made, usage), headers=headers)
+            body = dumps(wire.tool_call_body(base, made, usage))
+            return await self.reply(request, body, headers)
         events = wire.tool_call_events(base, made, usage if spec.include_usage else None)
         return await self.stream(
             request,
@@ -122,6 +131,23 @@ class OpenAIEndpoints(Endpoint):
         await self.admission.fault()
         self.stats.tokens_in += spec.prompt_tokens
         return wire.rate_headers(limits) if limits else {}
+
+    async def _malformed(
+        self,
+        request: web.Request,
+        kind: str,
+        base: dict[str, Any],
+        text: str,
+        usage: dict[str, int],
+        spec: RequestSpec,
+        headers: dict[str, str],
+        chat: bool,
+    ) -> web.StreamResponse:
+        """A malformed answer of `kind` with status 200, after the usual latency."""
+        body, content_type = malformed(kind, base, text, usage, chat=chat, stream=spec.stream)
+        await self.wait_whole(0)
+        headers = {**headers, "x-sim-fault": f"malformed/{kind}"}
+        return await self.reply(request, body, headers, content_type=content_type)
 
     async def _stream(
         self,

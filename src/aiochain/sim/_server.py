@@ -65,6 +65,16 @@ class SimServer:
         drop_rate: share of requests whose connection is cut before any answer.
         hang_rate: share of requests never answered (until the client gives up).
         stream_cut_rate: share of streams cut halfway, before `[DONE]`.
+        malformed_rate: share of answers replaced by a malformed one with status 200: wrong
+            shapes, truncated JSON, an HTML page, deeply nested JSON, usage as strings, numeric
+            content, a 5,000-digit number, no choices, an empty body (drawn by seed; the
+            `x-sim-fault` header names it; see `_malformed`).
+        slow_body_rate: share of answers whose body trickles: the headers at once, then one
+            byte every `slow_body_pause` seconds (streams too).
+        slow_body_pause: seconds between the bytes of a slow body.
+        retry_after_max: when set, every 429 says to come back late: half the time after
+            exactly this many seconds, else after a time drawn log-uniformly between the
+            honest wait and this; the largest `retry-after` the server sends.
         api_key: when set, requests with another bearer get 401.
         seed: the seed of the fault and jitter draws (answers depend only on the request).
         models: the model names served; others get 404.
@@ -86,6 +96,10 @@ class SimServer:
         drop_rate: float = 0.0,
         hang_rate: float = 0.0,
         stream_cut_rate: float = 0.0,
+        malformed_rate: float = 0.0,
+        slow_body_rate: float = 0.0,
+        slow_body_pause: float = 1.0,
+        retry_after_max: float | None = None,
         api_key: str | None = None,
         seed: int = 0,
         models: Sequence[str] | None = None,
@@ -95,6 +109,7 @@ class SimServer:
             ("latency", latency),
             ("latency_jitter", latency_jitter),
             ("tokens_per_second", tokens_per_second),
+            ("slow_body_pause", slow_body_pause),
         ):
             if not isinstance(value, int | float) or value < 0:
                 raise ConfigurationError(f"{name} must be a number >= 0, got {value!r}")
@@ -109,9 +124,18 @@ class SimServer:
                 raise ConfigurationError(f"{name} must be between 0 and 1, got {rate!r}")
         if sum(rates) > 1.0:
             raise ConfigurationError("fail_rate + drop_rate + hang_rate must not exceed 1")
-        if not 0.0 <= stream_cut_rate <= 1.0:
+        for name, rate in (
+            ("stream_cut_rate", stream_cut_rate),
+            ("malformed_rate", malformed_rate),
+            ("slow_body_rate", slow_body_rate),
+        ):
+            if not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
+                raise ConfigurationError(f"{name} must be between 0 and 1, got {rate!r}")
+        if retry_after_max is not None and (
+            not isinstance(retry_after_max, int | float) or retry_after_max < 1
+        ):
             raise ConfigurationError(
-                f"stream_cut_rate must be between 0 and 1, got {stream_cut_rate!r}"
+                f"retry_after_max must be >= 1 second, got {retry_after_max!r}"
             )
         if not 400 <= fail_status <= 599:
             raise ConfigurationError(f"fail_status must be a 4xx or 5xx status, got {fail_status}")
@@ -130,6 +154,10 @@ class SimServer:
         self.drop_rate = drop_rate
         self.hang_rate = hang_rate
         self.stream_cut_rate = stream_cut_rate
+        self.malformed_rate = malformed_rate
+        self.slow_body_rate = slow_body_rate
+        self.slow_body_pause = float(slow_body_pause)
+        self.retry_after_max = None if retry_after_max is None else float(retry_after_max)
         self.api_key = api_key
         self.seed = seed
         self.models = tuple(models) if models else DEFAULT_MODELS
