@@ -62,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_map_parser(commands, _number)
 
-    serve = commands.add_parser("serve", help="run the OpenAI-compatible simulation server")
+    serve = commands.add_parser(
+        "serve",
+        help="run the OpenAI-compatible simulation server (also Anthropic's and Azure's APIs)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_PORT, default=8000, help="port (default 8000; 0: any)")
     serve.add_argument(
@@ -96,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--hang-rate", type=_RATE, default=0.0, help="share of requests never answered"
+    )
+    serve.add_argument(
+        "--overload-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of requests refused as overloaded (529 overloaded_error on the Anthropic "
+        "Messages API, 503 on OpenAI's)",
     )
     serve.add_argument(
         "--stream-cut-rate", type=_RATE, default=0.0, help="share of streams cut before [DONE]"

@@ -26,6 +26,7 @@ def run_serve(args: argparse.Namespace) -> None:
         fail_status=args.fail_status,
         drop_rate=args.drop_rate,
         hang_rate=args.hang_rate,
+        overload_rate=args.overload_rate,
         stream_cut_rate=args.stream_cut_rate,
         malformed_rate=args.malformed_rate,
         slow_body_rate=args.slow_body_rate,
@@ -60,6 +61,7 @@ async def _serve(server: SimServer) -> None:
             ("fail", server.fail_rate),
             ("drop", server.drop_rate),
             ("hang", server.hang_rate),
+            ("overload", server.overload_rate),
             ("stream-cut", server.stream_cut_rate),
             ("malformed", server.malformed_rate),
             ("slow-body", server.slow_body_rate),
@@ -75,6 +77,11 @@ async def _serve(server: SimServer) -> None:
     print(f"aiochain serve: OpenAI-compatible simulation at {url}", flush=True)
     print("  " + "; ".join(settings), flush=True)
     print(f"  point any OpenAI client at it: OPENAI_BASE_URL={url}   |   Ctrl-C stops", flush=True)
+    print(
+        f"  Anthropic: ANTHROPIC_BASE_URL={server.root_url}   |   "
+        f"Azure OpenAI: AZURE_OPENAI_ENDPOINT={server.root_url}",
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:

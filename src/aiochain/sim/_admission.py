@@ -32,6 +32,7 @@ class Settings(Protocol):
     fail_status: int
     drop_rate: float
     hang_rate: float
+    overload_rate: float
     stream_cut_rate: float
     malformed_rate: float
     slow_body_rate: float
@@ -75,6 +76,33 @@ class Admission:
                 code="invalid_api_key",
             )
         return header or "anonymous"
+
+    def anthropic_key(self, api_key: str | None, authorization: str) -> str:
+        """The caller's key from Anthropic's `x-api-key` header, which is required (newer
+        `anthropic` clients send the key as a bearer token, which the API accepts too); 401
+        unless it is the required one."""
+        given = api_key or _bearer(authorization)
+        if not given:
+            raise Reject(401, "x-api-key header is required")
+        required = self._settings.api_key
+        if required is not None and given != required:
+            raise Reject(401, "invalid x-api-key")
+        return f"x-api-key {given}"
+
+    def azure_key(self, api_key: str | None, authorization: str) -> str:
+        """The caller's key from Azure's `api-key` header (or an Entra ID bearer token), which
+        is required; 401 unless it is the required one."""
+        given = api_key or _bearer(authorization)
+        required = self._settings.api_key
+        if not given or (required is not None and given != required):
+            raise Reject(
+                401,
+                "Access denied due to invalid subscription key or wrong API endpoint. Make sure "
+                "to provide a valid key for an active subscription and use a correct regional "
+                "API endpoint for your resource.",
+                code="401",
+            )
+        return f"api-key {given}"
 
     def admit(self, key: str, model: str, tokens: int) -> tuple[Limit, ...]:
         """Spend the request's rate-limit allowance, or raise a 429; returns the buckets' state."""
@@ -124,11 +152,13 @@ class Admission:
             token_bucket.take(tokens)
         return _limits(buckets)
 
-    async def fault(self) -> None:
-        """Draw this request's injected fault: raise a failure, cut it, or hang until closing."""
+    async def fault(self, overloaded: Callable[[], Reject]) -> None:
+        """Draw this request's injected fault: raise a failure, cut it, hang until closing, or
+        raise the API's `overloaded` refusal (529 on Anthropic's API, 503 on OpenAI's)."""
         settings = self._settings
         fail_rate, drop_rate, hang_rate = settings.fail_rate, settings.drop_rate, settings.hang_rate
-        if not (fail_rate or drop_rate or hang_rate):
+        overload_rate = settings.overload_rate
+        if not (fail_rate or drop_rate or hang_rate or overload_rate):
             return
         draw = self.fault_rng.random()
         if draw < fail_rate:
@@ -146,6 +176,10 @@ class Admission:
             self._stats.faults["hang"] += 1
             await self.closing.wait()
             raise Dropped("hung")
+        draw -= hang_rate
+        if draw < overload_rate:
+            self._stats.faults["overload"] += 1
+            raise overloaded()
 
     def cut_stream(self) -> bool:
         """Whether this stream is to be cut halfway (`stream_cut_rate`)."""
@@ -195,3 +229,8 @@ def _limits(buckets: tuple[Bucket | None, Bucket | None]) -> tuple[Limit, ...]:
         for kind, bucket in zip(("requests", "tokens"), buckets, strict=True)
         if bucket is not None
     )
+
+
+def _bearer(authorization: str) -> str:
+    """The token of an `Authorization: Bearer` header, or ""."""
+    return authorization[7:].strip() if authorization.startswith("Bearer ") else ""

@@ -10,13 +10,31 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from ._admission import Admission, Dropped, Settings
+from ._json import loads
 from ._request import Reject
 from ._stats import Stats
+
+SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
+_BAD_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means "
+    "you aren't using your HTTP library correctly.)"
+)
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object body; 400 otherwise."""
+    try:
+        body = loads(await request.read())
+    except ValueError:
+        raise Reject(400, _BAD_JSON) from None
+    if not isinstance(body, dict):
+        raise Reject(400, "The request body must be a JSON object.")
+    return body
 
 
 class EndpointSettings(Settings, Protocol):
@@ -53,6 +71,10 @@ class Endpoint:
 
     def refuse(self, reject: Reject) -> web.Response:
         """The API's error answer for `reject`."""
+        raise NotImplementedError
+
+    def overloaded(self) -> Reject:
+        """The API's refusal when it is overloaded (`overload_rate`)."""
         raise NotImplementedError
 
     async def serve(
@@ -135,6 +157,7 @@ class Endpoint:
         *,
         tokens: int,
         cuttable: bool = True,
+        cut_tail: Sequence[bytes] = (),
     ) -> web.StreamResponse:
         """Send `head`, then one step per token position at the server's pace, then `tail`.
 
@@ -142,7 +165,8 @@ class Endpoint:
         `stream_cut_rate` the stream may be cut after its middle step, without its tail; with
         `slow_body_rate` its bytes may trickle one at a time.
         `tokens` is what the whole stream counts in `tokens_out`; an answer that is not
-        `cuttable` (tool calls, sent at once) draws no cut.
+        `cuttable` (tool calls, sent at once) draws no cut; `cut_tail` is what a cut stream
+        says before the connection goes (Anthropic's `error` event).
         """
         slow = self.admission.slow_body()
         if slow:
@@ -164,7 +188,7 @@ class Endpoint:
             pending.append(events)
             sent_tokens += count
             if cut and position >= longest // 2:
-                await write(b"".join(pending))
+                await write(b"".join([*pending, *cut_tail]))
                 self.stats.faults["stream_cut"] += 1
                 self.stats.tokens_out += sent_tokens
                 raise Dropped("stream_cut")

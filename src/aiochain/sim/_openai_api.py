@@ -11,17 +11,12 @@ from typing import Any
 from aiohttp import web
 
 from . import _payloads as wire
-from ._endpoint import Endpoint
-from ._json import dumps, loads
+from ._endpoint import SSE_HEADERS, Endpoint, read_json
+from ._json import dumps
 from ._malformed import malformed
-from ._request import Reject, RequestSpec, parse_request
+from ._request import Reject, RequestSpec, fault_reject, parse_request
 from ._text import answer, count_tokens
 from ._tools import answer_from_results, choose_calls
-
-_BAD_JSON = (
-    "We could not parse the JSON body of your request. (HINT: This likely means "
-    "you aren't using your HTTP library correctly.)"
-)
 
 
 class OpenAIEndpoints(Endpoint):
@@ -30,6 +25,10 @@ class OpenAIEndpoints(Endpoint):
     def refuse(self, reject: Reject) -> web.Response:
         """OpenAI's error answer."""
         return wire.error_response(reject)
+
+    def overloaded(self) -> Reject:
+        """OpenAI's answer when it is overloaded."""
+        return fault_reject(503)
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         """`POST /v1/chat/completions`."""
@@ -113,7 +112,7 @@ class OpenAIEndpoints(Endpoint):
         events = wire.tool_call_events(base, made, usage if spec.include_usage else None)
         return await self.stream(
             request,
-            {**wire.SSE_HEADERS, **headers},
+            {**SSE_HEADERS, **headers},
             [events],
             [],
             [],
@@ -128,7 +127,7 @@ class OpenAIEndpoints(Endpoint):
         """
         limits = self.admission.admit(key, spec.model, spec.prompt_tokens + completion_tokens)
         self.stats.prompt_counts[spec.fingerprint] += 1
-        await self.admission.fault()
+        await self.admission.fault(self.overloaded)
         self.stats.tokens_in += spec.prompt_tokens
         return wire.rate_headers(limits) if limits else {}
 
@@ -189,20 +188,9 @@ class OpenAIEndpoints(Endpoint):
         tail.append(wire.DONE)
         return await self.stream(
             request,
-            {**wire.SSE_HEADERS, **headers},
+            {**SSE_HEADERS, **headers},
             head,
             steps,
             tail,
             tokens=usage["completion_tokens"],
         )
-
-
-async def read_json(request: web.Request) -> dict[str, Any]:
-    """The request's JSON object body; 400 otherwise."""
-    try:
-        body = loads(await request.read())
-    except ValueError:
-        raise Reject(400, _BAD_JSON) from None
-    if not isinstance(body, dict):
-        raise Reject(400, "The request body must be a JSON object.")
-    return body

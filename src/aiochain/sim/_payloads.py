@@ -16,7 +16,6 @@ from ._json import arguments_text, dumps, json_response
 from ._ratelimit import Limit, format_duration
 from ._request import Reject
 
-SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
 DONE = b"data: [DONE]\n\n"
 FINGERPRINT = "fp_aiochain_sim"
 

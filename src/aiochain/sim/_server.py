@@ -25,6 +25,8 @@ from aiohttp import web
 from .._exceptions import ConfigurationError, SimServerError
 from . import _payloads as wire
 from ._admission import Admission
+from ._anthropic_api import AnthropicEndpoints
+from ._azure_api import AzureEndpoints
 from ._json import json_response
 from ._openai_api import OpenAIEndpoints
 from ._request import Reject, unknown_model
@@ -42,6 +44,16 @@ DEFAULT_MODELS = (
     "o3-mini",
     "o4-mini",
 )
+DEFAULT_ANTHROPIC_MODELS = (
+    "claude-opus-4-1",
+    "claude-opus-4-0",
+    "claude-sonnet-4-5",
+    "claude-sonnet-4-0",
+    "claude-haiku-4-5",
+    "claude-3-7-sonnet-latest",
+    "claude-3-5-haiku-latest",
+    "claude-3-haiku-20240307",
+)
 
 
 class SimServer:
@@ -49,6 +61,10 @@ class SimServer:
 
     Use it as `async with SimServer(latency=1.0) as base_url:` (the URL ends in `/v1`), or from
     sync code as `with SimServer(...).serve_in_thread() as base_url:`.
+
+    It also speaks Anthropic's Messages API (`POST /v1/messages`; point the `anthropic` client's
+    `base_url` at `root_url`) and Azure OpenAI's deployment endpoints (`azure_endpoint` is
+    `root_url`), with the same answers, limits and faults.
 
     Args:
         host: the address to bind; 127.0.0.1 unless told otherwise.
@@ -64,6 +80,8 @@ class SimServer:
         fail_status: the status of those failures (default 500).
         drop_rate: share of requests whose connection is cut before any answer.
         hang_rate: share of requests never answered (until the client gives up).
+        overload_rate: share of requests refused as overloaded: 529 `overloaded_error` on
+            Anthropic's API, 503 on OpenAI's and Azure's.
         stream_cut_rate: share of streams cut halfway, before `[DONE]`.
         malformed_rate: share of answers replaced by a malformed one with status 200: wrong
             shapes, truncated JSON, an HTML page, deeply nested JSON, usage as strings, numeric
@@ -77,7 +95,9 @@ class SimServer:
             honest wait and this; the largest `retry-after` the server sends.
         api_key: when set, requests with another bearer get 401.
         seed: the seed of the fault and jitter draws (answers depend only on the request).
-        models: the model names served; others get 404.
+        models: the model names served (on every API); others get 404. By default
+            `DEFAULT_MODELS` on OpenAI's and Azure's endpoints (as deployment names) and
+            `DEFAULT_ANTHROPIC_MODELS` on Anthropic's.
     """
 
     def __init__(
@@ -95,6 +115,7 @@ class SimServer:
         fail_status: int = 500,
         drop_rate: float = 0.0,
         hang_rate: float = 0.0,
+        overload_rate: float = 0.0,
         stream_cut_rate: float = 0.0,
         malformed_rate: float = 0.0,
         slow_body_rate: float = 0.0,
@@ -118,12 +139,15 @@ class SimServer:
                 raise ConfigurationError(f"{name} must be a number > 0, got {limit!r}")
         if rate_window <= 0:
             raise ConfigurationError(f"rate_window must be > 0, got {rate_window!r}")
-        rates = (fail_rate, drop_rate, hang_rate)
-        for name, rate in zip(("fail_rate", "drop_rate", "hang_rate"), rates, strict=True):
+        rates = (fail_rate, drop_rate, hang_rate, overload_rate)
+        names = ("fail_rate", "drop_rate", "hang_rate", "overload_rate")
+        for name, rate in zip(names, rates, strict=True):
             if not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
                 raise ConfigurationError(f"{name} must be between 0 and 1, got {rate!r}")
         if sum(rates) > 1.0:
-            raise ConfigurationError("fail_rate + drop_rate + hang_rate must not exceed 1")
+            raise ConfigurationError(
+                "fail_rate + drop_rate + hang_rate + overload_rate must not exceed 1"
+            )
         for name, rate in (
             ("stream_cut_rate", stream_cut_rate),
             ("malformed_rate", malformed_rate),
@@ -153,6 +177,7 @@ class SimServer:
         self.fail_status = fail_status
         self.drop_rate = drop_rate
         self.hang_rate = hang_rate
+        self.overload_rate = overload_rate
         self.stream_cut_rate = stream_cut_rate
         self.malformed_rate = malformed_rate
         self.slow_body_rate = slow_body_rate
@@ -165,11 +190,15 @@ class SimServer:
         self._ids = itertools.count(1)
         self._stats = Stats()
         self._admission = Admission(self, self._stats, seed=seed, clock=clock)
-        self._openai = OpenAIEndpoints(
-            self, self._admission, self._stats, self._ids, self._model_set
+        shared = (self._admission, self._stats, self._ids)
+        self._openai = OpenAIEndpoints(self, *shared, self._model_set)
+        self._azure = AzureEndpoints(self, *shared, self._model_set)
+        self._anthropic = AnthropicEndpoints(
+            self, *shared, frozenset(models or DEFAULT_ANTHROPIC_MODELS)
         )
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.root_url = ""
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -178,6 +207,10 @@ class SimServer:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._openai.chat)
         app.router.add_post("/v1/completions", self._openai.completions)
+        app.router.add_post("/v1/messages", self._anthropic.messages)
+        deployment = "/openai/deployments/{deployment}"
+        app.router.add_post(f"{deployment}/chat/completions", self._azure.chat)
+        app.router.add_post(f"{deployment}/completions", self._azure.completions)
         app.router.add_get("/v1/models", self._list_models)
         app.router.add_get("/v1/models/{model}", self._get_model)
         app.router.add_get("/health", self._health)
@@ -201,7 +234,8 @@ class SimServer:
         self._runner = runner
         self.port = runner.addresses[0][1]
         shown = f"[{self.host}]" if ":" in self.host else self.host
-        self.base_url = f"http://{shown}:{self.port}/v1"
+        self.root_url = f"http://{shown}:{self.port}"
+        self.base_url = f"{self.root_url}/v1"
         return self.base_url
 
     async def aclose(self) -> None:
