@@ -210,6 +210,24 @@ async def test_anthropic_headers_and_bodies_are_checked(start_sim: StartSim) -> 
         ({**good, "max_tokens": None}, right, 400, "invalid_request_error"),
         ({**good, "model": "claude-nope"}, right, 404, "not_found_error"),
         ({**good, "messages": []}, right, 400, "invalid_request_error"),
+        ({**good, "messages": [{"role": "user"}]}, right, 400, "invalid_request_error"),
+        (
+            {**good, "tools": [{"name": "t", "input_schema": "x"}]},
+            right,
+            400,
+            "invalid_request_error",
+        ),
+        (
+            {
+                **good,
+                "messages": [
+                    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": ["x"]}]}
+                ],
+            },
+            right,
+            400,
+            "invalid_request_error",
+        ),
     ]
     for body, headers, status, kind in cases:
         got_status, got_headers, error = await post_messages(server, body, headers)

@@ -87,9 +87,12 @@ def parse_messages(body: dict[str, Any], models: frozenset[str]) -> MessagesRequ
     tools = body.get("tools")
     if tools is not None:
         if not isinstance(tools, list) or not all(
-            isinstance(t, dict) and isinstance(t.get("name"), str) for t in tools
+            isinstance(t, dict)
+            and isinstance(t.get("name"), str)
+            and isinstance(t.get("input_schema", {}), dict)
+            for t in tools
         ):
-            raise Reject(400, "tools: each tool must be an object with a name")
+            raise Reject(400, "tools: each tool must be an object with a name and an input_schema")
         for tool in tools:
             take(tool["name"] + " " + arguments_text(tool.get("input_schema") or {}), tool)
         spec.tools = [{"name": t["name"], "parameters": t.get("input_schema") or {}} for t in tools]
@@ -116,7 +119,7 @@ def parse_messages(body: dict[str, Any], models: frozenset[str]) -> MessagesRequ
         role = message.get("role") if isinstance(message, dict) else None
         if role not in ("user", "assistant"):
             raise Reject(400, f"messages.{position}.role: Input should be 'user' or 'assistant'")
-        content = message["content"]
+        content = message.get("content")
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
         if not isinstance(blocks, list):
             raise Reject(400, f"messages.{position}.content: Input should be a string or list")
@@ -132,7 +135,7 @@ def parse_messages(body: dict[str, Any], models: frozenset[str]) -> MessagesRequ
                 take(str(block.get("name")) + " " + arguments_text(block.get("input")), block)
             elif kind == "tool_result" and role == "user":
                 call_id = block.get("tool_use_id")
-                if call_id not in call_names:
+                if not isinstance(call_id, str) or call_id not in call_names:
                     raise Reject(
                         400,
                         f"messages.{position}: tool_result block(s) provided when previous "
