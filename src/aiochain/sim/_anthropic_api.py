@@ -10,6 +10,7 @@ the same prefix read it (`cache_read_input_tokens`), and `input_tokens` counts t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
@@ -56,23 +57,8 @@ class AnthropicEndpoints(Endpoint):
         spec = parsed.spec
         created, read = self._cache_tokens(parsed.cached_prefix)
         input_tokens = spec.prompt_tokens - created - read
-        calls: list[tuple[str, dict[str, Any]]] = []
-        if spec.tools:
-            calls = choose_calls(
-                spec.tools, spec.tool_choice, spec.prompts[0], bool(spec.tool_results)
-            )
-        tokens: list[str] = []
-        stop_sequence = None
-        if calls:
-            blocks = [wire.tool_use_block(f"toolu_sim{next(self.ids)}", n, a) for n, a in calls]
-            output_tokens = sum(
-                count_tokens(b["name"] + " " + arguments_text(b["input"])) for b in blocks
-            )
-            content, stop_reason = blocks, "tool_use"
-        else:
-            tokens, stop_reason, stop_sequence = _answer(spec)
-            output_tokens = len(tokens)
-            content = [{"type": "text", "text": "".join(tokens)}]
+        content, stop_reason, stop_sequence, tokens, output_tokens = compose(spec, self.ids)
+        calls = stop_reason == "tool_use"
         limits = self.admission.admit(key, spec.model, spec.prompt_tokens + output_tokens)
         self.stats.prompt_counts[spec.fingerprint] += 1
         await self.admission.fault(self.overloaded)
@@ -124,6 +110,40 @@ class AnthropicEndpoints(Endpoint):
             return 0, tokens
         self._cache.add(fingerprint)
         return tokens, 0
+
+
+def compose(
+    spec: RequestSpec, ids: Iterator[int]
+) -> tuple[list[dict[str, Any]], str, str | None, list[str], int]:
+    """What a Messages request is answered with: (content blocks, stop reason, stop sequence,
+    the text's tokens, output tokens); tool calls as `_tools` chooses them."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    if spec.tools:
+        has_results = bool(spec.tool_results)
+        calls = choose_calls(spec.tools, spec.tool_choice, spec.prompts[0], has_results)
+    if calls:
+        blocks = [wire.tool_use_block(f"toolu_sim{next(ids)}", n, a) for n, a in calls]
+        output_tokens = sum(
+            count_tokens(b["name"] + " " + arguments_text(b["input"])) for b in blocks
+        )
+        return blocks, "tool_use", None, [], output_tokens
+    tokens, stop_reason, stop_sequence = _answer(spec)
+    content = [{"type": "text", "text": "".join(tokens)}]
+    return content, stop_reason, stop_sequence, tokens, len(tokens)
+
+
+def whole_message(
+    params: dict[str, Any], *, models: frozenset[str], ids: Iterator[int]
+) -> tuple[dict[str, Any], int, int]:
+    """A request's whole Message, as a batch runs it: (message, input tokens, output tokens).
+    Raises `Reject` for a request the endpoint would refuse."""
+    spec = wire.parse_messages({**params, "stream": False}, models).spec
+    content, stop_reason, stop_sequence, _, output_tokens = compose(spec, ids)
+    usage = wire.usage(spec.prompt_tokens, output_tokens)
+    message = wire.message(
+        f"msg_sim{next(ids)}", spec.model, content, stop_reason, stop_sequence, usage
+    )
+    return message, spec.prompt_tokens, output_tokens
 
 
 def _answer(spec: RequestSpec) -> tuple[list[str], str, str | None]:

@@ -6,6 +6,7 @@ latency -> answer (JSON, or server-sent events when `stream` is true).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
@@ -51,24 +52,10 @@ class OpenAIEndpoints(Endpoint):
     ) -> web.StreamResponse:
         """Answer a checked JSON body for the caller `key` (after auth)."""
         spec = parse_request(body, chat, self.models)
-        prompts = spec.prompts
-        if spec.tools:
-            calls = choose_calls(spec.tools, spec.tool_choice, prompts[0], bool(spec.tool_results))
-            if calls:
-                return await self._answer_with_tool_calls(request, key, spec, calls)
-        summarize = not spec.tool_results
-        if spec.tool_results:
-            prompts = [answer_from_results(spec.tool_results)]
-        answers = [
-            answer(
-                text,
-                max_tokens=spec.max_tokens,
-                stop=spec.stop,
-                json_mode=spec.json_mode,
-                summarize=summarize,
-            )
-            for text in prompts
-        ]
+        calls = calls_for(spec)
+        if calls:
+            return await self._answer_with_tool_calls(request, key, spec, calls)
+        answers = answers_for(spec)
         completion_tokens = spec.n * sum(len(tokens) for tokens, _ in answers)
         headers = await self._accept(key, spec, completion_tokens)
         ident = f"{'chatcmpl' if chat else 'cmpl'}-sim{next(self.ids)}"
@@ -94,9 +81,7 @@ class OpenAIEndpoints(Endpoint):
     ) -> web.StreamResponse:
         """Answer with tool calls (see `_tools`), as JSON or as a stream of deltas."""
         made = wire.tool_calls(calls, [next(self.ids) for _ in calls])
-        completion_tokens = sum(
-            count_tokens(c["function"]["name"] + " " + c["function"]["arguments"]) for c in made
-        )
+        completion_tokens = call_tokens(made)
         headers = await self._accept(key, spec, completion_tokens)
         usage = wire.usage(spec.prompt_tokens, completion_tokens)
         ident = f"chatcmpl-sim{next(self.ids)}"
@@ -194,3 +179,51 @@ class OpenAIEndpoints(Endpoint):
             tail,
             tokens=usage["completion_tokens"],
         )
+
+
+def calls_for(spec: RequestSpec) -> list[tuple[str, dict[str, Any]]]:
+    """The tool calls to answer with (see `_tools`); empty for a text answer."""
+    if not spec.tools:
+        return []
+    return choose_calls(spec.tools, spec.tool_choice, spec.prompts[0], bool(spec.tool_results))
+
+
+def answers_for(spec: RequestSpec) -> list[tuple[list[str], str]]:
+    """Each prompt's answer tokens and finish reason (see `_text`)."""
+    prompts = [answer_from_results(spec.tool_results)] if spec.tool_results else spec.prompts
+    return [
+        answer(
+            text,
+            max_tokens=spec.max_tokens,
+            stop=spec.stop,
+            json_mode=spec.json_mode,
+            summarize=not spec.tool_results,
+        )
+        for text in prompts
+    ]
+
+
+def call_tokens(made: list[dict[str, Any]]) -> int:
+    """What tool calls cost in completion tokens: each name and its arguments."""
+    return sum(count_tokens(c["function"]["name"] + " " + c["function"]["arguments"]) for c in made)
+
+
+def whole_answer(
+    body: dict[str, Any], *, chat: bool, models: frozenset[str], ids: Iterator[int]
+) -> tuple[dict[str, Any], int, int]:
+    """A request's whole (non-streamed) answer, as a batch runs it: (body, prompt tokens,
+    completion tokens). Raises `Reject` for a request the endpoint would refuse."""
+    spec = parse_request({**body, "stream": False}, chat, models)
+    calls = calls_for(spec)
+    if calls:
+        made = wire.tool_calls(calls, [next(ids) for _ in calls])
+        tokens = call_tokens(made)
+        base = wire.completion_base(f"chatcmpl-sim{next(ids)}", spec.model, chat=True, stream=False)
+        usage = wire.usage(spec.prompt_tokens, tokens)
+        return wire.tool_call_body(base, made, usage), spec.prompt_tokens, tokens
+    answers = answers_for(spec)
+    tokens = spec.n * sum(len(t) for t, _ in answers)
+    ident = f"{'chatcmpl' if chat else 'cmpl'}-sim{next(ids)}"
+    base = wire.completion_base(ident, spec.model, chat=chat, stream=False)
+    usage = wire.usage(spec.prompt_tokens, tokens)
+    return wire.completion_body(base, answers, spec.n, usage, chat=chat), spec.prompt_tokens, tokens
