@@ -137,6 +137,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="make every 429 extreme: retry-after is this (half the time) or drawn up to it; "
         "the largest retry-after sent (try 86400)",
     )
+    serve.add_argument(
+        "--batch-speed",
+        type=_POSITIVE,
+        default=1.0,
+        help="how much faster batches run than the simulated timeline (default 1: validating "
+        "1 s, 0.05 s a request, finalizing 1 s)",
+    )
+    serve.add_argument(
+        "--batch-fail-rate", type=_RATE, default=0.0, help="share of batch lines that fail"
+    )
+    serve.add_argument(
+        "--batch-expire-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of batches that expire when half done (the rest: batch_expired)",
+    )
+    serve.add_argument(
+        "--batch-stuck-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of batches stuck in finalizing for ever",
+    )
+    serve.add_argument(
+        "--batch-token-limit",
+        type=_number(int, 1, None, "an integer >= 1"),
+        metavar="TOKENS",
+        help="most prompt tokens one batch may enqueue (more: token_limit_exceeded)",
+    )
     serve.add_argument("--api-key", help="require this bearer key (others get 401)")
     serve.add_argument("--seed", type=int, default=0, help="seed of fault and jitter draws")
     serve.add_argument(

@@ -32,6 +32,11 @@ def run_serve(args: argparse.Namespace) -> None:
         slow_body_rate=args.slow_body_rate,
         slow_body_pause=args.slow_body_pause,
         retry_after_max=args.retry_after_max,
+        batch_speed=args.batch_speed,
+        batch_fail_rate=args.batch_fail_rate,
+        batch_expire_rate=args.batch_expire_rate,
+        batch_stuck_rate=args.batch_stuck_rate,
+        batch_token_limit=args.batch_token_limit,
         api_key=args.api_key,
         seed=args.seed,
         models=models,
@@ -65,6 +70,9 @@ async def _serve(server: SimServer) -> None:
             ("stream-cut", server.stream_cut_rate),
             ("malformed", server.malformed_rate),
             ("slow-body", server.slow_body_rate),
+            ("batch-fail", server.batch_fail_rate),
+            ("batch-expire", server.batch_expire_rate),
+            ("batch-stuck", server.batch_stuck_rate),
         )
         if rate
     ]
@@ -72,6 +80,8 @@ async def _serve(server: SimServer) -> None:
         faults.append(f"retry-after up to {server.retry_after_max:g}s")
     if faults:
         settings.append("faults: " + ", ".join(faults))
+    if server.batch_speed != 1.0:
+        settings.append(f"batches {server.batch_speed:g}x")
     if server.api_key:
         settings.append("API key required")
     print(f"aiochain serve: OpenAI-compatible simulation at {url}", flush=True)

@@ -55,7 +55,7 @@ class Admission:
     ) -> None:
         self._settings = settings
         self._stats = stats
-        self._clock = clock
+        self.clock = clock
         self.fault_rng = random.Random(seed)
         self._jitter_rng = random.Random(seed + 1)
         # The hostile faults draw apart, so adding them leaves the older draws of a seed alone.
@@ -112,7 +112,7 @@ class Admission:
             return ()
         buckets = self._buckets.get(key)
         if buckets is None:
-            window, clock = settings.rate_window, self._clock
+            window, clock = settings.rate_window, self.clock
             buckets = (
                 Bucket(rpm, window=window, clock=clock) if rpm else None,
                 Bucket(tpm, window=window, clock=clock) if tpm else None,

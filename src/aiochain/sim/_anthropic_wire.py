@@ -295,7 +295,7 @@ def rate_headers(limits: Sequence[Limit], retry_after: float | None = None) -> d
     headers: dict[str, str] = {}
     now = time.time()
     for limit in limits:
-        reset = _rfc3339(now + limit.reset_seconds)
+        reset = rfc3339(now + limit.reset_seconds)
         families = (
             ("requests",)
             if limit.kind == "requests"
@@ -314,6 +314,7 @@ def rate_headers(limits: Sequence[Limit], retry_after: float | None = None) -> d
     return headers
 
 
-def _rfc3339(epoch: float) -> str:
+def rfc3339(epoch: float) -> str:
+    """An epoch time as RFC 3339, to the second (rounded up), in UTC."""
     moment = datetime.datetime.fromtimestamp(math.ceil(epoch), tz=datetime.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -26,9 +26,12 @@ from .._exceptions import ConfigurationError, SimServerError
 from . import _payloads as wire
 from ._admission import Admission
 from ._anthropic_api import AnthropicEndpoints
+from ._anthropic_batches import AnthropicBatches
 from ._azure_api import AzureEndpoints
+from ._batches import BatchPlanner
 from ._json import json_response
 from ._openai_api import OpenAIEndpoints
+from ._openai_batches import OpenAIBatches
 from ._request import Reject, unknown_model
 from ._stats import Stats
 
@@ -93,6 +96,13 @@ class SimServer:
         retry_after_max: when set, every 429 says to come back late: half the time after
             exactly this many seconds, else after a time drawn log-uniformly between the
             honest wait and this; the largest `retry-after` the server sends.
+        batch_speed: how much faster than the simulated timeline batches run (see `_batches`:
+            at 1, validating 1 s, 0.05 s a request, finalizing 1 s).
+        batch_fail_rate: share of batch lines that fail with a 500 in the error file.
+        batch_expire_rate: share of batches that expire when half their requests are done.
+        batch_stuck_rate: share of batches that stay in `finalizing` for ever.
+        batch_token_limit: the most prompt tokens one OpenAI batch may enqueue; a larger one
+            fails with `token_limit_exceeded`. None: no limit.
         api_key: when set, requests with another bearer get 401.
         seed: the seed of the fault and jitter draws (answers depend only on the request).
         models: the model names served (on every API); others get 404. By default
@@ -121,6 +131,11 @@ class SimServer:
         slow_body_rate: float = 0.0,
         slow_body_pause: float = 1.0,
         retry_after_max: float | None = None,
+        batch_speed: float = 1.0,
+        batch_fail_rate: float = 0.0,
+        batch_expire_rate: float = 0.0,
+        batch_stuck_rate: float = 0.0,
+        batch_token_limit: int | None = None,
         api_key: str | None = None,
         seed: int = 0,
         models: Sequence[str] | None = None,
@@ -152,9 +167,20 @@ class SimServer:
             ("stream_cut_rate", stream_cut_rate),
             ("malformed_rate", malformed_rate),
             ("slow_body_rate", slow_body_rate),
+            ("batch_fail_rate", batch_fail_rate),
+            ("batch_expire_rate", batch_expire_rate),
+            ("batch_stuck_rate", batch_stuck_rate),
         ):
             if not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
                 raise ConfigurationError(f"{name} must be between 0 and 1, got {rate!r}")
+        if not isinstance(batch_speed, int | float) or batch_speed <= 0:
+            raise ConfigurationError(f"batch_speed must be a number > 0, got {batch_speed!r}")
+        if batch_token_limit is not None and (
+            not isinstance(batch_token_limit, int) or batch_token_limit < 1
+        ):
+            raise ConfigurationError(
+                f"batch_token_limit must be an integer >= 1, got {batch_token_limit!r}"
+            )
         if retry_after_max is not None and (
             not isinstance(retry_after_max, int | float) or retry_after_max < 1
         ):
@@ -182,6 +208,11 @@ class SimServer:
         self.malformed_rate = malformed_rate
         self.slow_body_rate = slow_body_rate
         self.slow_body_pause = float(slow_body_pause)
+        self.batch_speed = float(batch_speed)
+        self.batch_fail_rate = batch_fail_rate
+        self.batch_expire_rate = batch_expire_rate
+        self.batch_stuck_rate = batch_stuck_rate
+        self.batch_token_limit = batch_token_limit
         self.retry_after_max = None if retry_after_max is None else float(retry_after_max)
         self.api_key = api_key
         self.seed = seed
@@ -193,9 +224,11 @@ class SimServer:
         shared = (self._admission, self._stats, self._ids)
         self._openai = OpenAIEndpoints(self, *shared, self._model_set)
         self._azure = AzureEndpoints(self, *shared, self._model_set)
-        self._anthropic = AnthropicEndpoints(
-            self, *shared, frozenset(models or DEFAULT_ANTHROPIC_MODELS)
-        )
+        claude_models = frozenset(models or DEFAULT_ANTHROPIC_MODELS)
+        self._anthropic = AnthropicEndpoints(self, *shared, claude_models)
+        planner = BatchPlanner(self, seed=seed, clock=clock)
+        self._openai_batches = OpenAIBatches(self, *shared, self._model_set, planner=planner)
+        self._anthropic_batches = AnthropicBatches(self, *shared, claude_models, planner=planner)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.root_url = ""
@@ -208,6 +241,8 @@ class SimServer:
         app.router.add_post("/v1/chat/completions", self._openai.chat)
         app.router.add_post("/v1/completions", self._openai.completions)
         app.router.add_post("/v1/messages", self._anthropic.messages)
+        self._openai_batches.routes(app)
+        self._anthropic_batches.routes(app)
         deployment = "/openai/deployments/{deployment}"
         app.router.add_post(f"{deployment}/chat/completions", self._azure.chat)
         app.router.add_post(f"{deployment}/completions", self._azure.completions)
