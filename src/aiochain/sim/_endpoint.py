@@ -107,12 +107,17 @@ class Endpoint:
         finally:
             stats.leave(name, outcome)
 
-    async def wait_whole(self, longest: int) -> None:
-        """Wait as long as a stream of `longest` tokens would take: a plain answer's delay."""
+    def whole_delay(self, longest: int) -> float:
+        """How long a stream of `longest` tokens would take: a plain answer's delay."""
         delay = self.admission.latency()
         tps = self.settings.tokens_per_second
         if tps > 0 and longest > 1:
             delay += (longest - 1) / tps
+        return delay
+
+    async def wait_whole(self, longest: int) -> None:
+        """Wait `whole_delay(longest)`."""
+        delay = self.whole_delay(longest)
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -127,6 +132,17 @@ class Endpoint:
         """Send a whole answer; with `slow_body_rate`, the headers and then a byte at a time."""
         if not self.admission.slow_body():
             return web.Response(body=body, headers={**headers, "Content-Type": content_type})
+        return await self.trickle(request, body, headers, content_type=content_type)
+
+    async def trickle(
+        self,
+        request: web.Request,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        content_type: str = "application/json",
+    ) -> web.StreamResponse:
+        """Send a whole answer slowly: the headers, then a byte every `slow_body_pause` s."""
         response = web.StreamResponse(
             headers={
                 **headers,
