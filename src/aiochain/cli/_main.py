@@ -62,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_map_parser(commands, _number)
 
-    serve = commands.add_parser("serve", help="run the OpenAI-compatible simulation server")
+    serve = commands.add_parser(
+        "serve",
+        help="run the OpenAI-compatible simulation server (also Anthropic's and Azure's APIs)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_PORT, default=8000, help="port (default 8000; 0: any)")
     serve.add_argument(
@@ -98,7 +101,69 @@ def build_parser() -> argparse.ArgumentParser:
         "--hang-rate", type=_RATE, default=0.0, help="share of requests never answered"
     )
     serve.add_argument(
+        "--overload-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of requests refused as overloaded (529 overloaded_error on the Anthropic "
+        "Messages API, 503 on OpenAI's)",
+    )
+    serve.add_argument(
         "--stream-cut-rate", type=_RATE, default=0.0, help="share of streams cut before [DONE]"
+    )
+    serve.add_argument(
+        "--malformed-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of answers that are malformed with status 200 (wrong shapes, truncated "
+        "JSON, HTML pages, deeply nested JSON, usage as strings, numeric content, ...; the "
+        "x-sim-fault header names the kind)",
+    )
+    serve.add_argument(
+        "--slow-body-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of answers whose body trickles: headers, then a byte at a time",
+    )
+    serve.add_argument(
+        "--slow-body-pause",
+        type=_SECONDS,
+        default=1.0,
+        help="seconds between the bytes of a slow body (default 1)",
+    )
+    serve.add_argument(
+        "--retry-after-max",
+        type=_number(float, 1.0, None, "a number of seconds >= 1"),
+        metavar="SECONDS",
+        help="make every 429 extreme: retry-after is this (half the time) or drawn up to it; "
+        "the largest retry-after sent (try 86400)",
+    )
+    serve.add_argument(
+        "--batch-speed",
+        type=_POSITIVE,
+        default=1.0,
+        help="how much faster batches run than the simulated timeline (default 1: validating "
+        "1 s, 0.05 s a request, finalizing 1 s)",
+    )
+    serve.add_argument(
+        "--batch-fail-rate", type=_RATE, default=0.0, help="share of batch lines that fail"
+    )
+    serve.add_argument(
+        "--batch-expire-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of batches that expire when half done (the rest: batch_expired)",
+    )
+    serve.add_argument(
+        "--batch-stuck-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of batches stuck in finalizing for ever",
+    )
+    serve.add_argument(
+        "--batch-token-limit",
+        type=_number(int, 1, None, "an integer >= 1"),
+        metavar="TOKENS",
+        help="most prompt tokens one batch may enqueue (more: token_limit_exceeded)",
     )
     serve.add_argument("--api-key", help="require this bearer key (others get 401)")
     serve.add_argument("--seed", type=int, default=0, help="seed of fault and jitter draws")

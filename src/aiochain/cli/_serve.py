@@ -26,7 +26,17 @@ def run_serve(args: argparse.Namespace) -> None:
         fail_status=args.fail_status,
         drop_rate=args.drop_rate,
         hang_rate=args.hang_rate,
+        overload_rate=args.overload_rate,
         stream_cut_rate=args.stream_cut_rate,
+        malformed_rate=args.malformed_rate,
+        slow_body_rate=args.slow_body_rate,
+        slow_body_pause=args.slow_body_pause,
+        retry_after_max=args.retry_after_max,
+        batch_speed=args.batch_speed,
+        batch_fail_rate=args.batch_fail_rate,
+        batch_expire_rate=args.batch_expire_rate,
+        batch_stuck_rate=args.batch_stuck_rate,
+        batch_token_limit=args.batch_token_limit,
         api_key=args.api_key,
         seed=args.seed,
         models=models,
@@ -56,17 +66,32 @@ async def _serve(server: SimServer) -> None:
             ("fail", server.fail_rate),
             ("drop", server.drop_rate),
             ("hang", server.hang_rate),
+            ("overload", server.overload_rate),
             ("stream-cut", server.stream_cut_rate),
+            ("malformed", server.malformed_rate),
+            ("slow-body", server.slow_body_rate),
+            ("batch-fail", server.batch_fail_rate),
+            ("batch-expire", server.batch_expire_rate),
+            ("batch-stuck", server.batch_stuck_rate),
         )
         if rate
     ]
+    if server.retry_after_max is not None:
+        faults.append(f"retry-after up to {server.retry_after_max:g}s")
     if faults:
         settings.append("faults: " + ", ".join(faults))
+    if server.batch_speed != 1.0:
+        settings.append(f"batches {server.batch_speed:g}x")
     if server.api_key:
         settings.append("API key required")
     print(f"aiochain serve: OpenAI-compatible simulation at {url}", flush=True)
     print("  " + "; ".join(settings), flush=True)
     print(f"  point any OpenAI client at it: OPENAI_BASE_URL={url}   |   Ctrl-C stops", flush=True)
+    print(
+        f"  Anthropic: ANTHROPIC_BASE_URL={server.root_url}   |   "
+        f"Azure OpenAI: AZURE_OPENAI_ENDPOINT={server.root_url}",
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:

@@ -11,6 +11,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import NamedTuple
+
+
+class Limit(NamedTuple):
+    """One bucket's state when a request was admitted or refused, for the rate-limit headers."""
+
+    kind: str  # "requests" or "tokens"
+    per_minute: float
+    remaining: int
+    reset_seconds: float
 
 
 class Bucket:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._ratelimit import Limit
 from ._text import count_tokens
 
 
 class Reject(Exception):
-    """An error answer, raised inside a handler and turned into a JSON response."""
+    """An error answer, raised inside a handler and turned into a JSON response.
+
+    `limits` (the buckets' state) and `retry_after` (seconds) become the answer's headers.
+    """
 
     def __init__(
         self,
@@ -18,12 +22,29 @@ class Reject(Exception):
         type: str = "invalid_request_error",
         code: str | None = None,
         param: str | None = None,
-        headers: dict[str, str] | None = None,
+        limits: tuple[Limit, ...] = (),
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.body = {"error": {"message": message, "type": type, "param": param, "code": code}}
-        self.headers = headers or {}
+        self.message = message
+        self.type = type
+        self.code = code
+        self.param = param
+        self.limits = limits
+        self.retry_after = retry_after
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The error as OpenAI's API sends it."""
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
 
 
 class RequestSpec:
@@ -201,8 +222,7 @@ _FAULT_MESSAGES = {
 
 def fault_reject(status: int) -> Reject:
     message, kind = _FAULT_MESSAGES.get(status, (f"Simulated failure ({status}).", "server_error"))
-    headers = {"retry-after": "1", "retry-after-ms": "1000"} if status == 429 else None
-    return Reject(status, message, type=kind, headers=headers)
+    return Reject(status, message, type=kind, retry_after=1.0 if status == 429 else None)
 
 
 def _parse_tools(raw: Any) -> list[dict[str, Any]]:
