@@ -32,6 +32,7 @@ from ._exceptions import (
 from ._limiter import RateLimiter
 from ._progress import RunStats
 from ._retry import RetryBudget, RetryPolicy
+from ._config import RunnableConfig
 from ._runnable import Runnable, RunnableLambda, RunnableParallel, RunnableSequence
 from ._sync import run
 from .chains import AgentChain, Chain, LLMChain, SequentialChain, SimpleSequentialChain
@@ -46,6 +47,7 @@ from .output_parsers import (
 )
 from .outputs import ChatGeneration, Generation, LLMResult, Usage
 from .prompts import ChatPromptTemplate, PromptTemplate, PromptValue
+from .runnables import RunnableBranch, RunnablePassthrough
 from .tools import Tool, tool
 
 __version__ = "0.1.0"
@@ -89,8 +91,11 @@ __all__ = [
     "RetryPolicy",
     "RunStats",
     "Runnable",
+    "RunnableBranch",
+    "RunnableConfig",
     "RunnableLambda",
     "RunnableParallel",
+    "RunnablePassthrough",
     "RunnableSequence",
     "SequentialChain",
     "ServerError",

@@ -357,7 +357,9 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         payload["stream_options"] = {"include_usage": True}
         return payload
 
-    async def astream(self, input: LanguageModelInput) -> AsyncIterator[str]:
+    async def astream(
+        self, input: LanguageModelInput, config: Any = None, **kwargs: Any
+    ) -> AsyncIterator[str]:
         """Yield the answer's text piece by piece as the server sends it.
 
         Leaving the loop early closes the response and frees its connection (at once inside
@@ -367,7 +369,9 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             IncompleteStreamError: the stream was cut; `.partial` holds the text received.
             StreamError: the server sent an error in the middle of the stream.
         """
-        async for text in self._astream_payload(self._stream_request(input)):
+        payload = self._stream_request(input)
+        payload.update(kwargs)  # request fields given per call (`stop=`), as in LangChain
+        async for text in self._astream_payload(payload):
             yield text
 
     async def _ainvoke_text(

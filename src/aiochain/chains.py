@@ -13,7 +13,7 @@ from typing import Any, ClassVar, get_origin
 
 from . import _runner
 from ._exceptions import ConfigurationError, MissingVariablesError, UsageError
-from ._runnable import Runnable
+from ._runnable import Config, Runnable
 from ._sync import run_sync
 from .messages import BaseMessage
 from .output_parsers import BaseOutputParser
@@ -103,7 +103,14 @@ class Chain(Runnable[Any, dict[str, Any]]):
 
     # --- the API ----------------------------------------------------------------------------
 
-    async def ainvoke(self, input: Any, *, return_only_outputs: bool = False) -> dict[str, Any]:
+    async def ainvoke(
+        self,
+        input: Any,
+        config: Config = None,
+        *,
+        return_only_outputs: bool = False,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """Run on a dict of inputs; return the inputs with the outputs added (or only outputs)."""
         inputs = self.prep_inputs(input)
         outputs = await self._acall(inputs)
@@ -112,10 +119,17 @@ class Chain(Runnable[Any, dict[str, Any]]):
             return outputs
         return {**inputs, **outputs}
 
-    def invoke(self, input: Any, *, return_only_outputs: bool = False) -> dict[str, Any]:
+    def invoke(
+        self,
+        input: Any,
+        config: Config = None,
+        *,
+        return_only_outputs: bool = False,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """`ainvoke`, blocking; do not call from inside an event loop."""
         return run_sync(
-            lambda: self.ainvoke(input, return_only_outputs=return_only_outputs),
+            lambda: self.ainvoke(input, config, return_only_outputs=return_only_outputs),
             name=f"{type(self).__name__}.invoke",
             async_name="ainvoke",
         )
@@ -244,7 +258,7 @@ class LLMChain(Chain):
             output = self.output_parser.parse(output)
         return {self.output_key: output}
 
-    async def astream(self, input: Any) -> AsyncIterator[Any]:
+    async def astream(self, input: Any, config: Config = None, **kwargs: Any) -> AsyncIterator[Any]:
         """Yield the answer's text as it arrives; a parser that needs the whole text (JSON,
         pydantic) yields its result once at the end."""
         inputs = self.prep_inputs(input)

@@ -6,8 +6,12 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from ._config import RunnableConfig
 from ._exceptions import BadResponseError, ConfigurationError
+from ._model_options import bound_model, log_verbose
 from ._openai import BaseOpenAI, StreamOutcome
+from ._runnable import Runnable
+from ._structured import structured_output
 from ._types import JSONDict, LanguageModelInput
 from .messages import AIMessage, HumanMessage, parse_tool_calls, to_messages
 from .outputs import ChatGeneration, Generation, Usage
@@ -18,12 +22,38 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     """A chat model (default `gpt-4o-mini`); `ainvoke` returns an `AIMessage`.
 
     Accepts a string (sent as one user message), a prompt value, or a list of messages. See
-    `BaseOpenAI` for every option.
+    `BaseOpenAI` for every option; `streaming` and `verbose` are accepted as LangChain spells
+    them (`verbose` logs prompts and answers under the `aiochain` logger at INFO).
     """
 
     _path = "/chat/completions"
     default_model = "gpt-4o-mini"
     tools: dict[str, Any] = {}  # noqa: RUF012 - replaced, never mutated, by bind_tools
+
+    def __init__(self, *, streaming: bool = False, verbose: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.streaming = streaming
+        self.verbose = verbose
+
+    def bind(self, **kwargs: Any) -> ChatOpenAI:
+        """A copy of this model whose requests carry `kwargs` as fields (`stop=[...]`,
+        `response_format=...`); it shares this one's connections, limits and usage totals."""
+        return bound_model(self, kwargs)
+
+    def with_structured_output(
+        self,
+        schema: Any,
+        *,
+        method: str = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """A runnable answering with `schema`'s instances (pydantic) or dicts (TypedDict, JSON
+        schema); see `aiochain._structured.structured_output` for the methods."""
+        return structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict, **kwargs
+        )
 
     def bind_tools(
         self,
@@ -127,8 +157,21 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 return content
         return None
 
-    async def ainvoke(self, input: LanguageModelInput) -> AIMessage:
-        """The model's answer to one prompt or conversation."""
+    async def ainvoke(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AIMessage:
+        """The model's answer to one prompt or conversation; `kwargs` (`stop=`, ...) are
+        request fields for this call."""
+        if kwargs:
+            return await self.bind(**kwargs).ainvoke(input, config)
+        if self.verbose:
+            log_verbose(self, "prompt", self._payload(input)["messages"])
+        message = await self._ainvoke_message(input)
+        if self.verbose:
+            log_verbose(self, "answer", message.content)
+        return message
+
+    async def _ainvoke_message(self, input: LanguageModelInput) -> AIMessage:
         if self.on_token is not None:
             outcome = StreamOutcome()
             text, _, usage = await self._ainvoke_text(input, outcome)

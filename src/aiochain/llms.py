@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ._config import RunnableConfig
 from ._exceptions import BadResponseError
+from ._model_options import bound_model, log_verbose
 from ._openai import BaseOpenAI
 from ._sync import run_sync
 from ._types import JSONDict, LanguageModelInput
@@ -24,8 +26,22 @@ class OpenAI(BaseOpenAI[str]):
     _path = "/completions"
     default_model = "gpt-3.5-turbo-instruct"
 
-    def __init__(self, *, max_tokens: int | None = 256, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        max_tokens: int | None = 256,
+        streaming: bool = False,
+        verbose: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(max_tokens=max_tokens, **kwargs)
+        self.streaming = streaming
+        self.verbose = verbose
+
+    def bind(self, **kwargs: Any) -> OpenAI:
+        """A copy of this model whose requests carry `kwargs` as fields (`stop=[...]`); it
+        shares this one's connections, limits and usage totals."""
+        return bound_model(self, kwargs)
 
     def _payload(self, input: LanguageModelInput) -> JSONDict:
         if isinstance(input, str):
@@ -65,12 +81,22 @@ class OpenAI(BaseOpenAI[str]):
         text = choice.get("text")
         return text if isinstance(text, str) else None
 
-    async def ainvoke(self, input: LanguageModelInput) -> str:
-        """The generated text for one prompt."""
+    async def ainvoke(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> str:
+        """The generated text for one prompt; `kwargs` (`stop=`, ...) are request fields for
+        this call."""
+        if kwargs:
+            return await self.bind(**kwargs).ainvoke(input, config)
+        if self.verbose:
+            log_verbose(self, "prompt", self._payload(input)["prompt"])
         text, _, _ = await self._ainvoke_text(input)
+        if self.verbose:
+            log_verbose(self, "answer", text)
         return text
 
     def __call__(self, prompt: str, stop: Sequence[str] | None = None) -> str:
         """The old LangChain call style, `llm("prompt")`; blocking."""
-        del stop  # accepted for compatibility; set `stop` on the model instead
-        return run_sync(lambda: self.ainvoke(prompt), name="OpenAI.__call__", async_name="ainvoke")
+        return run_sync(
+            lambda: self.ainvoke(prompt, stop=stop), name="OpenAI.__call__", async_name="ainvoke"
+        )

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
 
 from ._exceptions import ConfigurationError, OutputParserError
-from ._runnable import PureRunnable
+from ._runnable import Config, PureRunnable
 from .messages import BaseMessage
 
 T = TypeVar("T")
@@ -33,7 +33,7 @@ class BaseOutputParser(PureRunnable[Any, T], Generic[T]):
         """Text to put in the prompt so the model answers in a form this parser reads."""
         return ""
 
-    def invoke(self, input: Any) -> T:
+    def invoke(self, input: Any, config: Config = None, **kwargs: Any) -> T:
         """Parse a model's output: a string or a message whose content is parsed."""
         if isinstance(input, BaseMessage):
             return self.parse(input.content)
@@ -51,7 +51,9 @@ class StrOutputParser(BaseOutputParser[str]):
     def parse(self, text: str) -> str:
         return text
 
-    async def atransform(self, chunks: AsyncIterator[Any]) -> AsyncIterator[str]:
+    async def atransform(
+        self, chunks: AsyncIterator[Any], config: Config = None, **kwargs: Any
+    ) -> AsyncIterator[str]:
         """Pass each piece through as text, as it arrives."""
         async for chunk in chunks:
             yield chunk.content if isinstance(chunk, BaseMessage) else chunk

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Union
 
 from ._exceptions import MissingVariablesError, TemplateError
-from ._runnable import PureRunnable
+from ._runnable import Config, PureRunnable
 from .messages import BaseMessage, HumanMessage, message_class
 
 _parse_format = string.Formatter().parse
@@ -163,7 +163,7 @@ class BasePromptTemplate(PureRunnable[Any, PromptValue]):
         """Fill the template and return a prompt value for either kind of model."""
         raise NotImplementedError
 
-    def invoke(self, input: Any) -> PromptValue:
+    def invoke(self, input: Any, config: Config = None, **kwargs: Any) -> PromptValue:
         """Fill the template from a dict of variables (or one value for a one-variable prompt)."""
         if isinstance(input, Mapping):
             return self.format_prompt(**input)
