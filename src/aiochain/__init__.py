@@ -5,6 +5,7 @@ aiohttp core. The public names are re-exported here; the CLI and the simulation 
 imported only when used.
 """
 
+from ._config import RunnableConfig
 from ._exceptions import (
     AiochainError,
     APIConnectionError,
@@ -32,7 +33,6 @@ from ._exceptions import (
 from ._limiter import RateLimiter
 from ._progress import RunStats
 from ._retry import RetryBudget, RetryPolicy
-from ._config import RunnableConfig
 from ._runnable import Runnable, RunnableLambda, RunnableParallel, RunnableSequence
 from ._sync import run
 from .chains import AgentChain, Chain, LLMChain, SequentialChain, SimpleSequentialChain
