@@ -103,11 +103,19 @@ class AIMessage(BaseMessage):
                 {
                     "id": call["id"],
                     "type": "function",
-                    "function": {"name": call["name"], "arguments": call["arguments"]},
+                    "function": {"name": call["name"], "arguments": _arguments_of(call)},
                 }
                 for call in self.tool_calls
             ],
         }
+
+
+def _arguments_of(call: Mapping[str, Any]) -> str:
+    """A tool call's arguments as JSON text (LangChain's calls carry only the decoded `args`)."""
+    arguments = call.get("arguments")
+    if isinstance(arguments, str):
+        return arguments
+    return json.dumps(call.get("args") or {})
 
 
 def usage_metadata_of(usage: Any) -> dict[str, int] | None:

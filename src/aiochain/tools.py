@@ -27,7 +27,10 @@ import typing
 from collections.abc import Callable
 from typing import Any, overload
 
+from ._config import RunnableConfig
 from ._exceptions import ConfigurationError, UsageError
+from ._runnable import Runnable
+from .messages import ToolMessage
 
 JSONSchema = dict[str, Any]
 
@@ -36,13 +39,18 @@ class ToolArgumentsError(UsageError):
     """Raised when a tool is called with arguments that do not fit its schema."""
 
 
-class Tool:
-    """A function a model may call.
+class Tool(Runnable[Any, Any]):
+    """A function a model may call; a runnable, as LangChain's tools are.
+
+    `await tool.ainvoke({"city": "Oslo"})` returns the function's value;
+    `await tool.ainvoke(tool_call)` with one of `AIMessage.tool_calls` returns a `ToolMessage`
+    answering that call (its `tool_call_id` set), ready to append to the conversation.
 
     Attributes:
         name: the name the model uses.
         description: what the tool does, for the model.
         parameters: the JSON schema of its arguments.
+        args_schema: the pydantic model that checks the arguments, when one was given.
         func: the function.
     """
 
@@ -52,6 +60,8 @@ class Tool:
         *,
         name: str | None = None,
         description: str | None = None,
+        args_schema: type[Any] | None = None,
+        return_direct: bool = False,
     ) -> None:
         self.func = func
         self.name = name or func.__name__
@@ -61,8 +71,23 @@ class Tool:
             )
         summary, arg_docs = _parse_docstring(inspect.getdoc(func) or "")
         self.description = description or summary or self.name
-        self.parameters = _schema_of(func, arg_docs)
+        self.args_schema = args_schema
+        if args_schema is not None:
+            if not hasattr(args_schema, "model_json_schema"):
+                raise ConfigurationError(
+                    f"args_schema must be a pydantic v2 model class, got {args_schema!r}"
+                )
+            self.parameters = _pydantic_parameters(args_schema)
+        else:
+            self.parameters = _schema_of(func, arg_docs)
+        self.return_direct = return_direct
         self.is_async = inspect.iscoroutinefunction(func)
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The JSON schemas of the parameters, by name (LangChain's `tool.args`)."""
+        properties: dict[str, Any] = self.parameters.get("properties", {})
+        return properties
 
     def to_openai(self) -> JSONSchema:
         """The tool as OpenAI's `tools` request field lists it."""
@@ -81,6 +106,8 @@ class Tool:
         Raises:
             ToolArgumentsError: naming what is missing, unknown or of the wrong type.
         """
+        if self.args_schema is not None:
+            return _validate_with(self.args_schema, self.name, arguments)
         if not isinstance(arguments, dict):
             raise ToolArgumentsError(f"arguments must be a JSON object, got {arguments!r}")
         properties = self.parameters["properties"]
@@ -98,12 +125,35 @@ class Tool:
             raise ToolArgumentsError(f"bad arguments for {self.name}: {'; '.join(problems)}")
         return arguments
 
-    async def ainvoke(self, arguments: dict[str, Any]) -> Any:
-        """Call the tool (a sync one in a worker thread) with checked arguments."""
-        arguments = self.check_arguments(arguments)
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """Call the tool (a sync one in a worker thread) with checked arguments.
+
+        Args:
+            input: the arguments as a dict (or one plain value for a one-parameter tool), or
+                a model's tool call (`{"name", "args", "id", ...}`), which returns a
+                `ToolMessage` with the call's id.
+            config: accepted for compatibility.
+        """
+        call_id = None
+        if _is_tool_call(input):
+            call = input
+            call_id = str(call.get("id") or "")
+            input = call.get("args")
+            if input is None:
+                raise ToolArgumentsError(
+                    f"the call of {self.name} has arguments that did not decode: "
+                    f"{call.get('error', 'no arguments')}"
+                )
+        elif not isinstance(input, dict) and len(self.parameters.get("properties", {})) == 1:
+            input = {next(iter(self.parameters["properties"])): input}
+        arguments = self.check_arguments(input)
         if self.is_async:
-            return await self.func(**arguments)
-        return await asyncio.to_thread(self.func, **arguments)
+            result = await self.func(**arguments)
+        else:
+            result = await asyncio.to_thread(self.func, **arguments)
+        if call_id is None:
+            return result
+        return ToolMessage(tool_content(result), tool_call_id=call_id, name=self.name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the underlying function directly."""
@@ -113,27 +163,116 @@ class Tool:
         return f"Tool(name={self.name!r})"
 
 
+class StructuredTool(Tool):
+    """LangChain's name for a tool of several typed arguments; `from_function` builds one."""
+
+    @classmethod
+    def from_function(
+        cls,
+        func: Callable[..., Any] | None = None,
+        coroutine: Callable[..., Any] | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        return_direct: bool = False,
+        args_schema: type[Any] | None = None,
+        **kwargs: Any,
+    ) -> StructuredTool:
+        """A tool from a function (or an async `coroutine`, used in preference).
+
+        Raises:
+            ConfigurationError: when neither function is given, or for unknown options.
+        """
+        unknown = set(kwargs) - {"infer_schema", "parse_docstring", "handle_tool_error"}
+        if unknown:
+            raise ConfigurationError(f"unknown StructuredTool option(s) {sorted(unknown)}")
+        chosen = coroutine or func
+        if chosen is None:
+            raise ConfigurationError("StructuredTool.from_function needs func or coroutine")
+        return cls(
+            chosen,
+            name=name,
+            description=description,
+            args_schema=args_schema,
+            return_direct=return_direct,
+        )
+
+
 @overload
 def tool(func: Callable[..., Any], /) -> Tool: ...
 
 
 @overload
 def tool(
-    *, name: str | None = None, description: str | None = None
+    name_or_func: str, /, *, description: str | None = None, args_schema: type[Any] | None = None
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    args_schema: type[Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
 def tool(
-    func: Callable[..., Any] | None = None,
+    func: Callable[..., Any] | str | None = None,
     /,
     *,
     name: str | None = None,
     description: str | None = None,
+    args_schema: type[Any] | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
-    """Turn a typed function (async or sync) into a `Tool`; usable as `@tool` or `@tool(...)`."""
+    """Turn a typed function (async or sync) into a `Tool`; usable as `@tool`, `@tool(...)`
+    or `@tool("name", args_schema=Model)`."""
+    if isinstance(func, str):
+        name, func = func, None
     if func is not None:
-        return Tool(func, name=name, description=description)
-    return lambda f: Tool(f, name=name, description=description)
+        return Tool(func, name=name, description=description, args_schema=args_schema)
+    return lambda f: Tool(f, name=name, description=description, args_schema=args_schema)
+
+
+def _is_tool_call(input: Any) -> bool:
+    """Whether `input` is a model's tool call rather than arguments (LangChain's test, plus our
+    own calls, which carry both `args` and the raw `arguments`)."""
+    if not isinstance(input, dict):
+        return False
+    if input.get("type") == "tool_call":
+        return True
+    return {"id", "name", "args", "arguments"} <= input.keys()
+
+
+def tool_content(result: Any) -> str:
+    """A tool's value as the text of a tool message: text as it is, else JSON, else `str`."""
+    if isinstance(result, str):
+        return result
+    try:
+        return json.dumps(result, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(result)
+
+
+def _pydantic_parameters(model: type[Any]) -> JSONSchema:
+    schema = dict(model.model_json_schema())
+    schema.pop("title", None)
+    schema.pop("description", None)
+    schema.setdefault("type", "object")
+    schema.setdefault("properties", {})
+    return schema
+
+
+def _validate_with(model: type[Any], name: str, arguments: Any) -> dict[str, Any]:
+    import pydantic
+
+    try:
+        checked = model.model_validate(arguments)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ToolArgumentsError(f"bad arguments for {name}: {problems}") from exc
+    return {field: getattr(checked, field) for field in type(checked).model_fields}
 
 
 def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
