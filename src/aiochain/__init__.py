@@ -38,22 +38,32 @@ from ._sync import run
 from .chains import AgentChain, Chain, LLMChain, SequentialChain, SimpleSequentialChain
 from .chat_models import ChatOpenAI
 from .llms import OpenAI
-from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from .messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from .output_parsers import (
+    BaseOutputParser,
     CommaSeparatedListOutputParser,
     JsonOutputParser,
     PydanticOutputParser,
     StrOutputParser,
+    XMLOutputParser,
 )
 from .outputs import ChatGeneration, Generation, LLMResult, Usage
-from .prompts import ChatPromptTemplate, PromptTemplate, PromptValue
+from .prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate, PromptValue
 from .runnables import RunnableBranch, RunnablePassthrough
-from .tools import Tool, tool
+from .tools import StructuredTool, Tool, tool
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AIMessage",
+    "AIMessageChunk",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -64,6 +74,7 @@ __all__ = [
     "BadRequestError",
     "BadResponseError",
     "BaseMessage",
+    "BaseOutputParser",
     "Chain",
     "ChatGeneration",
     "ChatOpenAI",
@@ -78,6 +89,7 @@ __all__ = [
     "LLMChain",
     "LLMResult",
     "MaxStepsError",
+    "MessagesPlaceholder",
     "MissingVariablesError",
     "NotFoundError",
     "OpenAI",
@@ -103,6 +115,7 @@ __all__ = [
     "SimpleSequentialChain",
     "StrOutputParser",
     "StreamError",
+    "StructuredTool",
     "SyncInAsyncError",
     "SystemMessage",
     "TemplateError",
@@ -110,6 +123,7 @@ __all__ = [
     "ToolMessage",
     "Usage",
     "UsageError",
+    "XMLOutputParser",
     "__version__",
     "run",
     "tool",

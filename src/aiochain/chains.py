@@ -8,6 +8,7 @@ the event loop). Every sync method runs the async path.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar, get_origin
 
@@ -19,6 +20,8 @@ from .messages import BaseMessage
 from .output_parsers import BaseOutputParser
 from .prompts import BasePromptTemplate, PromptValue
 
+logger = logging.getLogger("aiochain")
+
 
 class Chain(Runnable[Any, dict[str, Any]]):
     """The base of every chain.
@@ -28,7 +31,12 @@ class Chain(Runnable[Any, dict[str, Any]]):
     `MyChain(llm=llm)`.
     """
 
+    verbose: bool = False
+    """Log each run under the `aiochain` logger at INFO, as LangChain's `verbose=True` prints."""
+
     def __init__(self, **fields: Any) -> None:
+        if "verbose" in fields:
+            self.verbose = bool(fields.pop("verbose"))
         declared = _declared_fields(type(self))
         unknown = [name for name in fields if name not in declared]
         if unknown:
@@ -113,8 +121,12 @@ class Chain(Runnable[Any, dict[str, Any]]):
     ) -> dict[str, Any]:
         """Run on a dict of inputs; return the inputs with the outputs added (or only outputs)."""
         inputs = self.prep_inputs(input)
+        if self.verbose:
+            logger.info("> Entering new %s chain...", type(self).__name__)
         outputs = await self._acall(inputs)
         self._check_outputs(outputs)
+        if self.verbose:
+            logger.info("> Finished chain.")
         if return_only_outputs:
             return outputs
         return {**inputs, **outputs}
@@ -227,6 +239,7 @@ class LLMChain(Chain):
         prompt: BasePromptTemplate,
         output_parser: BaseOutputParser[Any] | None = None,
         output_key: str = "text",
+        verbose: bool = False,
     ) -> None:
         if not isinstance(prompt, BasePromptTemplate):
             raise ConfigurationError(
@@ -239,6 +252,7 @@ class LLMChain(Chain):
         self.prompt = prompt
         self.output_parser = output_parser
         self.output_key = output_key
+        self.verbose = verbose
 
     @property
     def input_keys(self) -> list[str]:
@@ -253,7 +267,10 @@ class LLMChain(Chain):
         return self.prompt.format_prompt(**{k: inputs[k] for k in self.prompt.input_variables})
 
     async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        output = _text_of(await self.llm.ainvoke(self._prompt_for(inputs)))
+        prompt = self._prompt_for(inputs)
+        if self.verbose:
+            logger.info("Prompt after formatting:\n%s", prompt.to_string())
+        output = _text_of(await self.llm.ainvoke(prompt))
         if self.output_parser is not None:
             output = self.output_parser.parse(output)
         return {self.output_key: output}
@@ -314,7 +331,9 @@ class SequentialChain(Chain):
         input_variables: Sequence[str],
         output_variables: Sequence[str] | None = None,
         return_all: bool = False,
+        verbose: bool = False,
     ) -> None:
+        self.verbose = verbose
         if not chains:
             raise ConfigurationError("SequentialChain needs at least one chain")
         known = list(input_variables)
@@ -373,7 +392,10 @@ class SimpleSequentialChain(Chain):
     input_key: ClassVar[str] = "input"
     output_key: ClassVar[str] = "output"
 
-    def __init__(self, *, chains: Sequence[Chain], strip_outputs: bool = False) -> None:
+    def __init__(
+        self, *, chains: Sequence[Chain], strip_outputs: bool = False, verbose: bool = False
+    ) -> None:
+        self.verbose = verbose
         if not chains:
             raise ConfigurationError("SimpleSequentialChain needs at least one chain")
         for position, chain in enumerate(chains, 1):
