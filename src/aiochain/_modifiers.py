@@ -49,8 +49,8 @@ class RunnableBinding(Runnable[Any, Any]):
         self.bound = bound
         self.kwargs = dict(kwargs or {})
         self.config = config
-        if (self.kwargs or config) and not takes_config(bound):
-            raise UsageError(f"{type(bound).__name__}.ainvoke takes no config or arguments")
+        if self.kwargs and not takes_config(bound):
+            raise UsageError(f"{type(bound).__name__}.ainvoke takes no keyword arguments")
 
     def _args(self, config: Config, kwargs: Mapping[str, Any]) -> tuple[Config, dict[str, Any]]:
         merged = merge_configs(self.config, config) if config is not None else self.config

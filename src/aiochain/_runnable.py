@@ -71,7 +71,9 @@ def bound_call(
     if config is None and not kwargs:
         return step.ainvoke
     if not takes_config(step):
-        raise UsageError(f"{type(step).__name__}.ainvoke takes no config or keyword arguments")
+        if kwargs:
+            raise UsageError(f"{type(step).__name__}.ainvoke takes no keyword arguments")
+        return step.ainvoke  # written before configs: it runs without one
     return lambda value: step.ainvoke(value, config, **kwargs)
 
 
@@ -520,12 +522,12 @@ class RunnableLambda(Runnable[Any, Any]):
             config = current_config.get()
         token = None if config is None else current_config.set(child_config(config))
         try:
-            args = (input,) if config is None or not self._with_config else (input, config)
+            options = {"config": config or {}} if self._with_config else {}
             func = self.afunc or self.func
             if self._is_async:
-                result = await cast(Callable[..., Awaitable[Any]], func)(*args)
+                result = await cast(Callable[..., Awaitable[Any]], func)(input, **options)
             else:
-                result = func(*args)
+                result = func(input, **options)
             if isinstance(result, Runnable):
                 result = await bound_call(result, config, {})(input)
             return result
