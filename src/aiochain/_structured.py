@@ -61,7 +61,7 @@ def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
             raise ConfigurationError(
                 "a TypedDict schema needs pydantic (pip install 'aiochain[pydantic]')"
             ) from None
-        json_schema = pydantic.TypeAdapter(schema).json_schema()
+        json_schema = _typed_dict_model(schema).model_json_schema()
     elif isinstance(schema, Mapping):
         json_schema = copy.deepcopy(dict(schema))
         if json_schema.get("type") == "function" and "function" in json_schema:
@@ -78,6 +78,20 @@ def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
         json_schema.pop("description", None) or (getattr(schema, "__doc__", None) or "").strip()
     )
     return name, description, json_schema
+
+
+def _typed_dict_model(schema: type[Any]) -> Any:
+    """A pydantic model with a TypedDict's fields (pydantic refuses `typing.TypedDict` itself
+    before Python 3.12); its docstring is the description."""
+    import pydantic
+
+    hints = typing.get_type_hints(schema)
+    required = getattr(schema, "__required_keys__", frozenset(hints))
+    fields: dict[str, Any] = {
+        name: (hint, ... if name in required else None) for name, hint in hints.items()
+    }
+    model = pydantic.create_model(schema.__name__, __doc__=schema.__doc__, **fields)
+    return model
 
 
 def _strict_schema(schema: Any) -> Any:
@@ -175,7 +189,8 @@ class StructuredOutput(Runnable[LanguageModelInput, Any]):
             try:
                 if _is_pydantic_model(self.schema):
                     return self.schema.model_validate(data)
-                return pydantic.TypeAdapter(self.schema).validate_python(data)
+                checked = _typed_dict_model(self.schema).model_validate(data)
+                return checked.model_dump(exclude_unset=True)
             except pydantic.ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"]) or "(root)"
