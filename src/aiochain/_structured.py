@@ -56,7 +56,7 @@ def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
         json_schema = schema.model_json_schema()
     elif _is_typed_dict(schema):
         try:
-            import pydantic
+            import pydantic  # noqa: F401 - only to say clearly that it is needed
         except ImportError:
             raise ConfigurationError(
                 "a TypedDict schema needs pydantic (pip install 'aiochain[pydantic]')"
