@@ -162,6 +162,16 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     ) -> AIMessage:
         """The model's answer to one prompt or conversation; `kwargs` (`stop=`, ...) are
         request fields for this call."""
+        if kwargs or self.verbose or self.on_token is not None:
+            return await self._ainvoke_with_options(input, config, kwargs)
+        # The plain call, inline: one coroutine per call on the hot path.
+        data, usage = await self._apost(self._payload(input))
+        return self._message_of(self._choices_of(data)[0], data, usage)
+
+    async def _ainvoke_with_options(
+        self, input: LanguageModelInput, config: RunnableConfig | None, kwargs: dict[str, Any]
+    ) -> AIMessage:
+        """A call with per-call request fields, verbose logging or `on_token` streaming."""
         if kwargs:
             return await self.bind(**kwargs).ainvoke(input, config)
         if self.verbose:
