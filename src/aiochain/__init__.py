@@ -5,6 +5,7 @@ aiohttp core. The public names are re-exported here; the CLI and the simulation 
 imported only when used.
 """
 
+from ._composition import RunnableLambda, RunnableParallel, RunnableSequence
 from ._config import RunnableConfig
 from ._exceptions import (
     AiochainError,
@@ -33,7 +34,7 @@ from ._exceptions import (
 from ._limiter import RateLimiter
 from ._progress import RunStats
 from ._retry import RetryBudget, RetryPolicy
-from ._runnable import Runnable, RunnableLambda, RunnableParallel, RunnableSequence
+from ._runnable import Runnable
 from ._sync import run
 from .chains import AgentChain, Chain, LLMChain, SequentialChain, SimpleSequentialChain
 from .chat_models import ChatOpenAI

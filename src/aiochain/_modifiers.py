@@ -12,6 +12,7 @@ import random
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
+from ._composition import RunnableParallel, RunnableSequence, coerce_runnable
 from ._config import RunnableConfig, merge_configs
 from ._exceptions import ConfigurationError, UsageError
 from ._runnable import (
@@ -19,9 +20,7 @@ from ._runnable import (
     ModifierFactory,
     PureRunnable,
     Runnable,
-    RunnableParallel,
     bound_call,
-    coerce_runnable,
     register_modifiers,
     takes_config,
 )
@@ -291,6 +290,9 @@ class RunnablePick(PureRunnable[Any, Any]):
 
 
 class _Factory(ModifierFactory):
+    def sequence(self, *steps: Any) -> Runnable[Any, Any]:
+        return RunnableSequence(*steps)
+
     def binding(
         self,
         bound: Runnable[Any, Any],

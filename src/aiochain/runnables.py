@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from ._composition import RunnableLambda, RunnableParallel, RunnableSequence, coerce_runnable
 from ._config import RunnableConfig
 from ._exceptions import UsageError
 from ._modifiers import (
@@ -24,16 +25,7 @@ from ._modifiers import (
     RunnableRetry,
     RunnableWithFallbacks,
 )
-from ._runnable import (
-    Config,
-    PureRunnable,
-    Runnable,
-    RunnableLambda,
-    RunnableParallel,
-    RunnableSequence,
-    bound_call,
-    coerce_runnable,
-)
+from ._runnable import Config, PureRunnable, Runnable, bound_call
 
 
 class RunnablePassthrough(PureRunnable[Any, Any]):
@@ -52,7 +44,7 @@ class RunnablePassthrough(PureRunnable[Any, Any]):
         return input
 
     @classmethod
-    def assign(cls, **steps: Any) -> RunnableAssign:  # type: ignore[override]
+    def assign(cls, **steps: Any) -> RunnableAssign:
         """A step returning its input dict with the outputs of `steps` added."""
         return RunnableAssign(RunnableParallel(steps))
 
