@@ -370,3 +370,16 @@ async def test_no_config_costs_no_context_work() -> None:
     await chain.ainvoke(1, config={"tags": ["a"]})
     assert seen == [None, {"tags": ["a"]}]
     await asyncio.sleep(0)
+
+
+async def test_a_batch_inside_a_step_inherits_max_concurrency(start_sim: StartSim) -> None:
+    """abatch called inside a RunnableLambda, without a config, takes the caller's cap."""
+    server = await start_sim(latency=0.05)
+    async with OpenAI(base_url=server.base_url) as llm:
+
+        async def fan_out(text: str) -> list[str]:
+            return await llm.abatch([text] * 4)
+
+        out = await RunnableLambda(fan_out).ainvoke("Nested. Calls.", config={"max_concurrency": 1})
+    assert out == ["Nested."] * 4
+    assert server.stats()["max_in_flight"] == 1

@@ -37,6 +37,7 @@ from ._config import (
     batch_limit,
     check_config,
     config_list,
+    current_config,
 )
 from ._exceptions import UsageError
 from ._progress import ProgressCallback, RunStats
@@ -215,6 +216,8 @@ class Runnable(Generic[InputT, OutputT]):
             kwargs: passed to every call.
         """
         items = list(inputs)
+        if config is None:
+            config = current_config.get()  # a batch inside a step inherits its config
         limit = _pick_concurrency(concurrency, config, _runner.batch_concurrency(len(items)))
         if config is None or isinstance(config, dict):
             func = bound_call(self, config, kwargs)
