@@ -4,6 +4,7 @@ argument schemas, StructuredTool, and the round trip through a tool-calling chat
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import pydantic
 import pytest
@@ -124,3 +125,22 @@ def test_langchain_style_ai_message_tool_calls_serialize() -> None:
     message = AIMessage("", tool_calls=[{"name": "multiply", "args": {"a": 1}, "id": "c"}])
     sent = message.to_openai()["tool_calls"][0]
     assert sent["function"] == {"name": "multiply", "arguments": '{"a": 1}'}
+
+
+def test_annotated_parameters_and_langchain_options() -> None:
+    """Annotated[type, "text"] describes a parameter; parse_docstring / return_direct are
+    accepted as LangChain spells them."""
+    @tool(parse_docstring=True, return_direct=True)
+    def add(a: Annotated[int, "First integer"], b: int) -> int:
+        """Add two integers.
+
+        Args:
+            b: the second one.
+        """
+        return a + b
+
+    assert add.parameters["properties"] == {
+        "a": {"type": "integer", "description": "First integer"},
+        "b": {"type": "integer", "description": "the second one."},
+    }
+    assert add.return_direct and add.description == "Add two integers."

@@ -203,7 +203,13 @@ def tool(func: Callable[..., Any], /) -> Tool: ...
 
 @overload
 def tool(
-    name_or_func: str, /, *, description: str | None = None, args_schema: type[Any] | None = None
+    name_or_func: str,
+    /,
+    *,
+    description: str | None = None,
+    args_schema: type[Any] | None = None,
+    return_direct: bool = False,
+    parse_docstring: bool = True,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -213,6 +219,8 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     args_schema: type[Any] | None = None,
+    return_direct: bool = False,
+    parse_docstring: bool = True,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -223,14 +231,29 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     args_schema: type[Any] | None = None,
+    return_direct: bool = False,
+    parse_docstring: bool = True,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Turn a typed function (async or sync) into a `Tool`; usable as `@tool`, `@tool(...)`
-    or `@tool("name", args_schema=Model)`."""
+    or `@tool("name", args_schema=Model)`.
+
+    The docstring's `Args:` section always describes the parameters (`parse_docstring` is
+    accepted as LangChain spells it); `Annotated[int, "text"]` describes one too.
+    """
+    del parse_docstring
     if isinstance(func, str):
         name, func = func, None
-    if func is not None:
-        return Tool(func, name=name, description=description, args_schema=args_schema)
-    return lambda f: Tool(f, name=name, description=description, args_schema=args_schema)
+
+    def make(f: Callable[..., Any]) -> Tool:
+        return Tool(
+            f,
+            name=name,
+            description=description,
+            args_schema=args_schema,
+            return_direct=return_direct,
+        )
+
+    return make(func) if func is not None else make
 
 
 def _is_tool_call(input: Any) -> bool:
@@ -293,7 +316,7 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
 
 def _schema_of(func: Callable[..., Any], docs: dict[str, str]) -> JSONSchema:
     try:
-        hints = typing.get_type_hints(func)
+        hints = typing.get_type_hints(func, include_extras=True)
     except (NameError, TypeError) as exc:
         raise ConfigurationError(f"cannot read the type hints of {func.__name__}: {exc}") from None
     properties: dict[str, JSONSchema] = {}
@@ -305,9 +328,14 @@ def _schema_of(func: Callable[..., Any], docs: dict[str, str]) -> JSONSchema:
             raise ConfigurationError(
                 f"tool {func.__name__}: parameter {name!r} needs a type hint for its schema"
             )
-        schema = _type_schema(hints[name], func.__name__, name)
-        if name in docs:
-            schema["description"] = docs[name]
+        hint, notes = hints[name], []
+        if typing.get_origin(hint) is typing.Annotated:
+            # LangChain reads `Annotated[int, "what it is"]` as the parameter's description.
+            hint, *extras = typing.get_args(hint)
+            notes = [extra for extra in extras if isinstance(extra, str)]
+        schema = _type_schema(hint, func.__name__, name)
+        if name in docs or notes:
+            schema["description"] = docs.get(name) or notes[0]
         if parameter.default is parameter.empty:
             required.append(name)
         elif parameter.default is not None:
