@@ -130,6 +130,7 @@ def test_langchain_style_ai_message_tool_calls_serialize() -> None:
 def test_annotated_parameters_and_langchain_options() -> None:
     """Annotated[type, "text"] describes a parameter; parse_docstring / return_direct are
     accepted as LangChain spells them."""
+
     @tool(parse_docstring=True, return_direct=True)
     def add(a: Annotated[int, "First integer"], b: int) -> int:
         """Add two integers.
@@ -144,3 +145,22 @@ def test_annotated_parameters_and_langchain_options() -> None:
         "b": {"type": "integer", "description": "the second one."},
     }
     assert add.return_direct and add.description == "Add two integers."
+
+
+class Multiply(pydantic.BaseModel):
+    """Multiply two integers."""
+
+    a: int
+    b: int
+
+
+async def test_bind_tools_takes_schema_classes(start_sim: StartSim) -> None:
+    """bind_tools accepts a pydantic class (a described call, as in LangChain); the model's
+    call comes back with arguments that fit it."""
+    server = await start_sim()
+    async with ChatOpenAI(base_url=server.base_url) as chat:
+        reply = await chat.bind_tools([Multiply], tool_choice="Multiply").ainvoke("a=3 b=4")
+    call = reply.tool_calls[0]
+    assert call["name"] == "Multiply" and Multiply(**call["args"]) == Multiply(a=3, b=4)
+    with pytest.raises(ToolArgumentsError, match="no function"):
+        await chat.bind_tools([Multiply]).tools["Multiply"].ainvoke({"a": 1, "b": 2})

@@ -66,12 +66,13 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         The copy shares this one's connections, limits and usage totals.
 
         Args:
-            tools: `Tool`s, or functions to turn into tools.
+            tools: `Tool`s, functions to turn into tools, or pydantic classes, TypedDicts and
+                JSON-schema dicts that only describe a call.
             tool_choice: "auto", "none", "required", a tool's name, or OpenAI's dict form.
         """
-        from .tools import Tool
+        from .tools import as_tool
 
-        made = [t if isinstance(t, Tool) else Tool(t) for t in tools]
+        made = [as_tool(t) for t in tools]
         names = [t.name for t in made]
         if len(set(names)) != len(names):
             raise ConfigurationError(f"tool names must be unique, got {names}")

@@ -30,6 +30,7 @@ from typing import Any, overload
 from ._config import RunnableConfig
 from ._exceptions import ConfigurationError, UsageError
 from ._runnable import Runnable
+from ._structured import schema_of
 from .messages import ToolMessage
 
 JSONSchema = dict[str, Any]
@@ -161,6 +162,36 @@ class Tool(Runnable[Any, Any]):
 
     def __repr__(self) -> str:
         return f"Tool(name={self.name!r})"
+
+
+def _no_function() -> Any:
+    raise ToolArgumentsError("this tool only describes a schema; there is no function to run")
+
+
+class SchemaTool(Tool):
+    """A tool made from a pydantic class, a TypedDict or a JSON schema: it tells the model
+    what to call with, and has no function of its own (LangChain's `bind_tools([Model])`)."""
+
+    def __init__(self, schema: Any) -> None:
+        name, description, parameters = schema_of(schema)
+        super().__init__(_no_function, name=name, description=description or name)
+        self.parameters = parameters
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """Refuse: the schema describes a call, it does not run one."""
+        return _no_function()
+
+
+def as_tool(obj: Any) -> Tool:
+    """A `Tool` for a tool, a function, a pydantic class, a TypedDict or a JSON-schema dict."""
+    if isinstance(obj, Tool):
+        return obj
+    is_schema_class = isinstance(obj, type) and (
+        hasattr(obj, "model_json_schema") or typing.is_typeddict(obj)
+    )
+    if isinstance(obj, dict) or is_schema_class:
+        return SchemaTool(obj)
+    return Tool(obj)
 
 
 class StructuredTool(Tool):
