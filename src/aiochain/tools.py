@@ -18,11 +18,9 @@ thread, so a slow tool never blocks the event loop.
 from __future__ import annotations
 
 import asyncio
-import enum
 import inspect
 import json
 import re
-import types
 import typing
 from collections.abc import Callable
 from typing import Any, overload
@@ -31,9 +29,8 @@ from ._config import RunnableConfig
 from ._exceptions import ConfigurationError, UsageError
 from ._runnable import Runnable
 from ._structured import schema_of
+from ._tool_schema import JSONSchema, describe, fits, parse_docstring, schema_of_function
 from .messages import ToolMessage
-
-JSONSchema = dict[str, Any]
 
 
 class ToolArgumentsError(UsageError):
@@ -70,7 +67,7 @@ class Tool(Runnable[Any, Any]):
             raise ConfigurationError(
                 f"tool name {self.name!r} must be 1-64 letters, digits, _ or -"
             )
-        summary, arg_docs = _parse_docstring(inspect.getdoc(func) or "")
+        summary, arg_docs = parse_docstring(inspect.getdoc(func) or "")
         self.description = description or summary or self.name
         self.args_schema = args_schema
         if args_schema is not None:
@@ -80,7 +77,7 @@ class Tool(Runnable[Any, Any]):
                 )
             self.parameters = _pydantic_parameters(args_schema)
         else:
-            self.parameters = _schema_of(func, arg_docs)
+            self.parameters = schema_of_function(func, arg_docs)
         self.return_direct = return_direct
         self.is_async = inspect.iscoroutinefunction(func)
 
@@ -120,8 +117,8 @@ class Tool(Runnable[Any, Any]):
         if unknown:
             problems.append("unknown " + ", ".join(unknown))
         for name, value in arguments.items():
-            if name in properties and not _fits(value, properties[name]):
-                problems.append(f"{name} should be {_describe(properties[name])}, got {value!r}")
+            if name in properties and not fits(value, properties[name]):
+                problems.append(f"{name} should be {describe(properties[name])}, got {value!r}")
         if problems:
             raise ToolArgumentsError(f"bad arguments for {self.name}: {'; '.join(problems)}")
         return arguments
@@ -327,118 +324,3 @@ def _validate_with(model: type[Any], name: str, arguments: Any) -> dict[str, Any
         )
         raise ToolArgumentsError(f"bad arguments for {name}: {problems}") from exc
     return {field: getattr(checked, field) for field in type(checked).model_fields}
-
-
-def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
-    summary = doc.split("\n\n", 1)[0].strip().replace("\n", " ")
-    args: dict[str, str] = {}
-    match = re.search(r"^(?:Args|Arguments|Parameters):\s*\n((?:[ \t]+.*\n?)+)", doc, re.M)
-    if match:
-        current = None
-        for line in match.group(1).splitlines():
-            entry = re.match(r"\s+(\w+)(?:\s*\([^)]*\))?:\s*(.*)", line)
-            if entry and (current is None or len(line) - len(line.lstrip()) <= 8):
-                current = entry.group(1)
-                args[current] = entry.group(2).strip()
-            elif current is not None and line.strip():
-                args[current] += " " + line.strip()
-    return summary, args
-
-
-def _schema_of(func: Callable[..., Any], docs: dict[str, str]) -> JSONSchema:
-    try:
-        hints = typing.get_type_hints(func, include_extras=True)
-    except (NameError, TypeError) as exc:
-        raise ConfigurationError(f"cannot read the type hints of {func.__name__}: {exc}") from None
-    properties: dict[str, JSONSchema] = {}
-    required: list[str] = []
-    for name, parameter in inspect.signature(func).parameters.items():
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-            raise ConfigurationError(f"tool {func.__name__} cannot take *args or **kwargs")
-        if name not in hints:
-            raise ConfigurationError(
-                f"tool {func.__name__}: parameter {name!r} needs a type hint for its schema"
-            )
-        hint, notes = hints[name], []
-        if typing.get_origin(hint) is typing.Annotated:
-            # LangChain reads `Annotated[int, "what it is"]` as the parameter's description.
-            hint, *extras = typing.get_args(hint)
-            notes = [extra for extra in extras if isinstance(extra, str)]
-        schema = _type_schema(hint, func.__name__, name)
-        if name in docs or notes:
-            schema["description"] = docs.get(name) or notes[0]
-        if parameter.default is parameter.empty:
-            required.append(name)
-        elif parameter.default is not None:
-            default = parameter.default
-            schema["default"] = default.value if isinstance(default, enum.Enum) else default
-        properties[name] = schema
-    return {"type": "object", "properties": properties, "required": required}
-
-
-_SIMPLE: dict[Any, JSONSchema] = {
-    str: {"type": "string"},
-    int: {"type": "integer"},
-    float: {"type": "number"},
-    bool: {"type": "boolean"},
-    type(None): {"type": "null"},
-}
-
-
-def _type_schema(hint: Any, func_name: str, name: str) -> JSONSchema:
-    if hint in _SIMPLE:
-        return dict(_SIMPLE[hint])
-    origin = typing.get_origin(hint)
-    arguments = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in arguments if a is not type(None)]
-        if len(options) == 1:
-            return _type_schema(options[0], func_name, name)
-        return {"anyOf": [_type_schema(a, func_name, name) for a in arguments]}
-    if origin is typing.Literal:
-        return {"enum": list(arguments)}
-    if origin in (list, tuple, set, frozenset) or hint in (list, tuple, set):
-        schema: JSONSchema = {"type": "array"}
-        if arguments and arguments[0] is not Ellipsis:
-            schema["items"] = _type_schema(arguments[0], func_name, name)
-        return schema
-    if origin is dict or hint is dict:
-        return {"type": "object"}
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return {"enum": [member.value for member in hint]}
-    raise ConfigurationError(
-        f"tool {func_name}: the type of {name!r} ({hint!r}) has no JSON schema here; use str, "
-        "int, float, bool, list, dict, Literal, Enum or Optional"
-    )
-
-
-def _fits(value: Any, schema: JSONSchema) -> bool:
-    if "anyOf" in schema:
-        return any(_fits(value, option) for option in schema["anyOf"])
-    if "enum" in schema:
-        return value in schema["enum"]
-    kind = schema.get("type")
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind == "array":
-        items = schema.get("items")
-        return isinstance(value, list) and (items is None or all(_fits(v, items) for v in value))
-    if kind == "object":
-        return isinstance(value, dict)
-    if kind == "null":
-        return value is None
-    return True
-
-
-def _describe(schema: JSONSchema) -> str:
-    if "enum" in schema:
-        return "one of " + ", ".join(json.dumps(v) for v in schema["enum"])
-    if "anyOf" in schema:
-        return " or ".join(_describe(option) for option in schema["anyOf"])
-    return f"a JSON {schema.get('type', 'value')}"
