@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._chain_base import Chain
 from ._exceptions import ConfigurationError, MaxStepsError
-from .chains import Chain
 from .chat_models import ChatOpenAI
 from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from .outputs import Usage

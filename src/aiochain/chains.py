@@ -1,221 +1,20 @@
-"""Chains with LangChain's classic API: `run` / `arun`, `invoke` / `ainvoke`, `apply` / `aapply`.
-
-A custom chain is one small subclass of `Chain`: name its `input_keys` and `output_keys` and
-override `_acall` (or a sync `_call`, which then runs in a worker thread so that it never blocks
-the event loop). Every sync method runs the async path.
+"""Chains with LangChain's classic API: `LLMChain`, `SequentialChain`, `SimpleSequentialChain`,
+`AgentChain`, and `Chain` (in `_chain_base.py`) to subclass for chains of your own.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, ClassVar, get_origin
+from typing import Any, ClassVar
 
-from . import _runner
-from ._exceptions import ConfigurationError, MissingVariablesError, UsageError
+from ._agent import AgentChain
+from ._chain_base import Chain, logger
+from ._exceptions import ConfigurationError, UsageError
 from ._runnable import Config, Runnable
 from ._sync import run_sync
 from .messages import BaseMessage
 from .output_parsers import BaseOutputParser
 from .prompts import BasePromptTemplate, PromptValue
-
-logger = logging.getLogger("aiochain")
-
-
-class Chain(Runnable[Any, dict[str, Any]]):
-    """The base of every chain.
-
-    Subclasses provide `input_keys` and `output_keys` (a property or a class attribute) and
-    `_acall(inputs) -> outputs`. Fields declared as class annotations can be set by keyword:
-    `MyChain(llm=llm)`.
-    """
-
-    verbose: bool = False
-    """Log each run under the `aiochain` logger at INFO, as LangChain's `verbose=True` prints."""
-
-    def __init__(self, **fields: Any) -> None:
-        if "verbose" in fields:
-            self.verbose = bool(fields.pop("verbose"))
-        declared = _declared_fields(type(self))
-        unknown = [name for name in fields if name not in declared]
-        if unknown:
-            raise ConfigurationError(
-                f"{type(self).__name__} has no field {', '.join(map(repr, unknown))}; "
-                f"declare it as a class annotation (fields: {', '.join(declared) or 'none'})"
-            )
-        missing = [n for n in declared if n not in fields and not hasattr(type(self), n)]
-        if missing:
-            raise ConfigurationError(f"{type(self).__name__} needs {', '.join(map(repr, missing))}")
-        for name, value in fields.items():
-            setattr(self, name, value)
-
-    @property
-    def input_keys(self) -> list[str]:
-        """The names of the inputs this chain needs."""
-        raise NotImplementedError(f"{type(self).__name__} must define input_keys")
-
-    @property
-    def output_keys(self) -> list[str]:
-        """The names of the outputs this chain returns."""
-        raise NotImplementedError(f"{type(self).__name__} must define output_keys")
-
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        """Compute the outputs from the inputs; override this (or `_call`)."""
-        if type(self)._call is not Chain._call:
-            return await asyncio.to_thread(self._call, inputs)
-        raise NotImplementedError(f"{type(self).__name__} must override _acall or _call")
-
-    def _call(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        """A sync alternative to `_acall`; it runs in a worker thread."""
-        raise NotImplementedError
-
-    # --- inputs and outputs -----------------------------------------------------------------
-
-    def prep_inputs(self, input: Any) -> dict[str, Any]:
-        """The input dict for `input`: a dict as it is, or one value for a one-input chain.
-
-        Raises:
-            MissingVariablesError: naming the inputs that are missing.
-        """
-        keys = self.input_keys
-        if isinstance(input, Mapping):
-            inputs = input if type(input) is dict else dict(input)
-        elif len(keys) == 1:
-            return {keys[0]: input}
-        else:
-            raise MissingVariablesError(
-                f"{type(self).__name__} takes a dict with {', '.join(keys)}; "
-                f"got a single {type(input).__name__}",
-                missing=list(keys),
-            )
-        missing = [key for key in keys if key not in inputs]
-        if missing:
-            raise MissingVariablesError(
-                f"{type(self).__name__} is missing input(s) {', '.join(missing)} "
-                f"(it expects: {', '.join(keys)})",
-                missing=missing,
-            )
-        return inputs
-
-    def _check_outputs(self, outputs: Any) -> None:
-        if not isinstance(outputs, dict):
-            raise UsageError(
-                f"{type(self).__name__}._acall returned {type(outputs).__name__}, not a dict"
-            )
-        missing = [key for key in self.output_keys if key not in outputs]
-        if missing:
-            raise UsageError(
-                f"{type(self).__name__}._acall did not return output(s) {', '.join(missing)}"
-            )
-
-    # --- the API ----------------------------------------------------------------------------
-
-    async def ainvoke(
-        self,
-        input: Any,
-        config: Config = None,
-        *,
-        return_only_outputs: bool = False,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """Run on a dict of inputs; return the inputs with the outputs added (or only outputs)."""
-        inputs = self.prep_inputs(input)
-        if self.verbose:
-            logger.info("> Entering new %s chain...", type(self).__name__)
-        outputs = await self._acall(inputs)
-        self._check_outputs(outputs)
-        if self.verbose:
-            logger.info("> Finished chain.")
-        if return_only_outputs:
-            return outputs
-        return {**inputs, **outputs}
-
-    def invoke(
-        self,
-        input: Any,
-        config: Config = None,
-        *,
-        return_only_outputs: bool = False,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """`ainvoke`, blocking; do not call from inside an event loop."""
-        return run_sync(
-            lambda: self.ainvoke(input, config, return_only_outputs=return_only_outputs),
-            name=f"{type(self).__name__}.invoke",
-            async_name="ainvoke",
-        )
-
-    async def acall(self, inputs: Any, return_only_outputs: bool = False) -> dict[str, Any]:
-        """LangChain's older name for `ainvoke`."""
-        return await self.ainvoke(inputs, return_only_outputs=return_only_outputs)
-
-    def __call__(self, inputs: Any, return_only_outputs: bool = False) -> dict[str, Any]:
-        """LangChain's older name for `invoke`."""
-        return self.invoke(inputs, return_only_outputs=return_only_outputs)
-
-    def _run_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> Any:
-        if len(self.output_keys) != 1:
-            raise UsageError(
-                f"{name}() returns one output but {type(self).__name__} has "
-                f"{len(self.output_keys)} ({', '.join(self.output_keys)}); use invoke() instead"
-            )
-        if args and kwargs:
-            raise UsageError(f"{name}() takes one positional input or keyword inputs, not both")
-        if len(args) > 1:
-            raise UsageError(f"{name}() takes at most one positional input, got {len(args)}")
-        return args[0] if args else kwargs
-
-    async def arun(self, *args: Any, **kwargs: Any) -> Any:
-        """Run with one positional input or keyword inputs and return the single output."""
-        inputs = self._run_inputs(args, kwargs, "arun")
-        outputs = await self.ainvoke(inputs, return_only_outputs=True)
-        return outputs[self.output_keys[0]]
-
-    def run(self, *args: Any, **kwargs: Any) -> Any:
-        """`arun`, blocking; do not call from inside an event loop."""
-        inputs = self._run_inputs(args, kwargs, "run")
-        return run_sync(
-            lambda: self.ainvoke(inputs, return_only_outputs=True),
-            name=f"{type(self).__name__}.run",
-            async_name="arun",
-        )[self.output_keys[0]]
-
-    async def aapply(
-        self, input_list: Sequence[Any], *, concurrency: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Run on every input concurrently; return each one's outputs, in input order."""
-        return await _runner.amap(
-            self._outputs_only,
-            input_list,
-            concurrency=concurrency or _runner.batch_concurrency(len(input_list)),
-        )
-
-    async def _outputs_only(self, input: Any) -> dict[str, Any]:
-        return await self.ainvoke(input, return_only_outputs=True)
-
-    def apply(self, input_list: Sequence[Any]) -> list[dict[str, Any]]:
-        """`aapply`, blocking; do not call from inside an event loop."""
-        return run_sync(
-            lambda: self.aapply(input_list),
-            name=f"{type(self).__name__}.apply",
-            async_name="aapply",
-        )
-
-
-def _declared_fields(cls: type) -> list[str]:
-    names: list[str] = []
-    for klass in reversed(cls.__mro__):
-        if klass in (Chain, Runnable, object) or not issubclass(klass, Chain):
-            continue
-        for name, annotation in vars(klass).get("__annotations__", {}).items():
-            if name.startswith("_") or name in names:
-                continue
-            text = annotation if isinstance(annotation, str) else repr(annotation)
-            if get_origin(annotation) is ClassVar or "ClassVar" in text:
-                continue
-            names.append(name)
-    return names
 
 
 def _text_of(output: Any) -> Any:
@@ -426,6 +225,4 @@ class SimpleSequentialChain(Chain):
         return {self.output_key: value}
 
 
-# The agent builds on Chain and ChatOpenAI; it lives in its own module and is exported here,
-# where LangChain users look for chains.
-from ._agent import AgentChain as AgentChain  # noqa: E402
+__all__ = ["AgentChain", "Chain", "LLMChain", "SequentialChain", "SimpleSequentialChain"]
