@@ -86,15 +86,20 @@ async def test_config_flows_through_a_function_into_nested_runnables() -> None:
     assert recorder.configs == [{"configurable": {"user": "u1"}, "callbacks": []}]
     assert seen == [{"user": "u1"}]
     await chain.ainvoke(3)
-    assert recorder.configs[-1] is None and seen[-1] is None
+    assert recorder.configs[-1] is None and seen[-1] == {}
 
 
 async def test_config_is_checked() -> None:
-    """Unknown config keys and a bad max_concurrency are refused by name."""
+    """A misspelt config key and a bad max_concurrency are refused by name; other unknown keys
+    go into `configurable`, as LangChain moves them."""
     with pytest.raises(ConfigurationError, match="max_concurency"):
         await (RunnableLambda(str) | str).ainvoke(1, config={"max_concurency": 2})  # type: ignore[typeddict-unknown-key]
     with pytest.raises(ConfigurationError, match="max_concurrency"):
         await RunnableLambda(str).abatch([1], config={"max_concurrency": 0})
+    seen: list[Any] = []
+    wants = RunnableLambda(lambda x, config: seen.append(config) or x)
+    await (wants | str).ainvoke(1, config={"thread_id": "t1", "tags": ["a"]})  # type: ignore[typeddict-unknown-key]
+    assert seen[0]["configurable"] == {"thread_id": "t1"} and seen[0]["tags"] == ["a"]
 
 
 async def test_old_style_runnables_still_compose_with_a_config() -> None:

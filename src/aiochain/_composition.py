@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, cast
 
 from . import _runner
-from ._config import accepts_config, check_config, child_config, current_config
+from ._config import accepts_config, check_config, child_config, current_config, filled_config
 from ._exceptions import UsageError
 from ._runnable import Config, PureRunnable, Runnable, bound_call
 
@@ -110,7 +110,7 @@ class RunnableLambda(Runnable[Any, Any]):
             config = current_config.get()
         token = None if config is None else current_config.set(child_config(config))
         try:
-            options = {"config": config or {}} if self._with_config else {}
+            options = {"config": filled_config(config)} if self._with_config else {}
             func = self.afunc or self.func
             if self._is_async:
                 result = await cast(Callable[..., Awaitable[Any]], func)(input, **options)

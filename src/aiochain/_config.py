@@ -14,9 +14,10 @@ Nothing here runs when no config is given: the hot path of `prompt | llm | parse
 from __future__ import annotations
 
 import contextvars
+import difflib
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from ._exceptions import ConfigurationError
 
@@ -55,23 +56,41 @@ current_config: contextvars.ContextVar[RunnableConfig | None] = contextvars.Cont
 
 
 def check_config(config: Any) -> RunnableConfig:
-    """`config` checked to be a dict of known keys with a sane `max_concurrency`.
+    """`config` checked: a dict with a sane `max_concurrency`. Other keys go into
+    `configurable`, as LangChain moves them, unless they look like a misspelt known key.
 
     Raises:
-        ConfigurationError: for anything else.
+        ConfigurationError: for a config that is not a dict, a misspelt key, or a bad limit.
     """
     if not isinstance(config, dict):
         raise ConfigurationError(f"config must be a dict, got {type(config).__name__}")
     unknown = [key for key in config if key not in CONFIG_KEYS]
     if unknown:
-        raise ConfigurationError(
-            f"unknown config key(s) {', '.join(map(repr, unknown))}; "
-            f"known: {', '.join(sorted(CONFIG_KEYS))}"
-        )
+        for key in unknown:
+            close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1, cutoff=0.8)
+            if close:
+                raise ConfigurationError(f"unknown config key {key!r}; did you mean {close[0]!r}?")
+        moved = {k: config[k] for k in unknown if config[k] is not None}
+        config = {k: v for k, v in config.items() if k in CONFIG_KEYS}
+        config["configurable"] = {**config.get("configurable", {}), **moved}
     limit = config.get("max_concurrency")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
         raise ConfigurationError(f"max_concurrency must be an integer >= 1, got {limit!r}")
-    return config  # type: ignore[return-value]
+    return cast(RunnableConfig, config)
+
+
+def filled_config(config: RunnableConfig | None) -> RunnableConfig:
+    """`config` with every key a function may read present, as LangChain's `ensure_config`
+    gives it (`config["configurable"]` works even when no config was given)."""
+    filled: RunnableConfig = {
+        "tags": [],
+        "metadata": {},
+        "callbacks": None,
+        "recursion_limit": 25,
+        "configurable": {},
+    }
+    filled.update(config or {})
+    return filled
 
 
 def merge_configs(*configs: RunnableConfig | None) -> RunnableConfig:
