@@ -388,3 +388,18 @@ async def test_a_batch_inside_a_step_inherits_max_concurrency(start_sim: StartSi
         out = await RunnableLambda(fan_out).ainvoke("Nested. Calls.", config={"max_concurrency": 1})
     assert out == ["Nested."] * 4
     assert server.stats()["max_in_flight"] == 1
+
+
+async def test_old_style_streaming_step_gets_no_config() -> None:
+    """A custom runnable with `astream(self, input)` streams inside a configured sequence."""
+
+    class Counter(Runnable[Any, Any]):
+        async def ainvoke(self, input: Any) -> Any:  # type: ignore[override]
+            return input
+
+        async def astream(self, input: Any) -> Any:  # type: ignore[override]
+            for i in range(input):
+                yield str(i)
+
+    chain = RunnableLambda(lambda x: x + 1) | Counter() | StrOutputParser()
+    assert [p async for p in chain.astream(2, config={"tags": ["t"]})] == ["0", "1", "2"]

@@ -12,7 +12,7 @@ from typing import Any, cast
 from . import _runner
 from ._config import accepts_config, check_config, child_config, current_config, filled_config
 from ._exceptions import UsageError
-from ._runnable import Config, PureRunnable, Runnable, bound_call
+from ._runnable import Config, PureRunnable, Runnable, bound_call, takes_config
 
 
 class RunnableSequence(Runnable[Any, Any]):
@@ -70,9 +70,14 @@ class RunnableSequence(Runnable[Any, Any]):
         for _, step in self._plan[:split]:
             value = await bound_call(step, child, {})(value)
         head = self.steps[split]
-        chunks = head.astream(value) if child is None else head.astream(value, child)
+        # Steps written before configs (no `config` parameter) stream without one.
+        with_config = child is not None and takes_config(head)
+        chunks = head.astream(value, child) if with_config else head.astream(value)
         for step in self.steps[split + 1 :]:
-            chunks = step.atransform(chunks) if child is None else step.atransform(chunks, child)
+            if child is not None and takes_config(step):
+                chunks = step.atransform(chunks, child)
+            else:
+                chunks = step.atransform(chunks)
         async for chunk in chunks:
             yield chunk
 
