@@ -10,14 +10,22 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ._exceptions import ConfigurationError
-from ._openai import BaseOpenAI
+from ._types import JSONDict
 
 logger = logging.getLogger("aiochain")
 
-ModelT = TypeVar("ModelT", bound=BaseOpenAI[Any])
+
+class RequestModel(Protocol):
+    """What binding needs of a model: its request body and its stop list."""
+
+    _base_payload: JSONDict
+    stop: list[str] | None
+
+
+ModelT = TypeVar("ModelT", bound=RequestModel)
 
 # Arguments LangChain's models take per call that are not request fields.
 _NOT_REQUEST_FIELDS = frozenset({"callbacks", "run_manager", "tags", "metadata", "run_name"})
@@ -55,6 +63,6 @@ def bound_model(model: ModelT, kwargs: Mapping[str, Any]) -> ModelT:
     return bound
 
 
-def log_verbose(model: BaseOpenAI[Any], what: str, text: Any) -> None:
+def log_verbose(model: object, what: str, text: Any) -> None:
     """LangChain's `verbose=True` output, through our logger at INFO."""
     logger.info("%s %s: %s", type(model).__name__, what, text)

@@ -19,6 +19,7 @@ from ._exceptions import (
 )
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
+from ._model_options import request_fields
 from ._progress import RunStats, current_stats
 from ._retry import RetryPolicy, call_with_retry, is_retryable, take_from_budget
 from ._runnable import Runnable
@@ -370,7 +371,7 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             StreamError: the server sent an error in the middle of the stream.
         """
         payload = self._stream_request(input)
-        payload.update(kwargs)  # request fields given per call (`stop=`), as in LangChain
+        payload.update(request_fields(kwargs))  # per-call fields (`stop=`), as in LangChain
         async for text in self._astream_payload(payload):
             yield text
 
