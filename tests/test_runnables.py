@@ -150,6 +150,7 @@ def test_sync_batch_and_invoke_take_config() -> None:
     assert chain.batch([1, 2], config={"max_concurrency": 1}) == [10, 20]
     assert chain.invoke(3, config={"tags": ["s"]}) == 30
     assert list(chain.stream(4, config={"tags": ["s"]})) == [40]
+    assert sorted(chain.batch_as_completed([1, 2])) == [(0, 10), (1, 20)]
 
 
 async def test_as_completed_and_amap_use_config_max_concurrency(start_sim: StartSim) -> None:

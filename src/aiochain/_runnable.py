@@ -283,6 +283,23 @@ class Runnable(Generic[InputT, OutputT]):
         ):
             yield pair
 
+    def batch_as_completed(
+        self,
+        inputs: Sequence[InputT],
+        config: BatchConfig = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> Iterator[tuple[int, Any]]:
+        """`abatch_as_completed` from sync code; do not call from inside an event loop."""
+        return iterate_sync(
+            lambda: self.abatch_as_completed(
+                inputs, config, return_exceptions=return_exceptions, **kwargs
+            ),
+            name=f"{type(self).__name__}.batch_as_completed",
+            async_name="abatch_as_completed",
+        )
+
     # --- composition and modifiers ----------------------------------------------------------
 
     def __or__(self, other: Any) -> Runnable[Any, Any]:
