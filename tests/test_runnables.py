@@ -322,6 +322,26 @@ async def test_with_retry_waits_grow_and_honour_retry_after() -> None:
     assert waits == [1.5, 2.5, 5.0]
 
 
+async def test_with_retry_does_not_retry_programmer_mistakes() -> None:
+    """A UsageError (a missing prompt variable) fails at once unless UsageError is listed."""
+    calls = 0
+
+    def count(x: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return x
+
+    chain = RunnableLambda(count) | PromptTemplate.from_template("{a} {b}")
+    with pytest.raises(UsageError):
+        await chain.with_retry(wait_exponential_jitter=False).ainvoke({"a": 1})
+    assert calls == 1
+    with pytest.raises(UsageError):
+        await chain.with_retry(
+            retry_if_exception_type=(UsageError,), wait_exponential_jitter=False
+        ).ainvoke({"a": 1})
+    assert calls == 1 + 3
+
+
 async def test_with_fallbacks_moves_on_only_for_handled_errors(
     scripted: Scripted, start_sim: StartSim
 ) -> None:

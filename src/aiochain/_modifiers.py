@@ -82,6 +82,8 @@ class RunnableBinding(Runnable[Any, Any]):
             yield chunk
 
     def bind(self, **kwargs: Any) -> Runnable[Any, Any]:
+        if type(self) is not RunnableBinding:  # a retry keeps retrying what it binds
+            return RunnableBinding(self, kwargs=kwargs)
         return RunnableBinding(self.bound, kwargs={**self.kwargs, **kwargs}, config=self.config)
 
     def __getattr__(self, name: str) -> Any:
@@ -124,6 +126,8 @@ class RunnableRetry(RunnableBinding):
             raise ConfigurationError(f"unknown exponential_jitter_params {sorted(unknown)}")
         params.update(exponential_jitter_params or {})
         self.retry_if_exception_type = tuple(retry_if_exception_type)
+        # Programmer mistakes fail the same way every time: retried only when listed by name.
+        self._retries_usage_errors = any(issubclass(t, UsageError) for t in retry_if_exception_type)
         self.wait_exponential_jitter = wait_exponential_jitter
         self.params = params
         self.stop_after_attempt = stop_after_attempt
@@ -137,9 +141,12 @@ class RunnableRetry(RunnableBinding):
         p = self.params
         wait = min(p["initial"] * p["exp_base"] ** retry + p["jitter"] * self.rand(), p["max"])
         retry_after = getattr(error, "retry_after", None)
-        if isinstance(retry_after, int | float) and 0 < retry_after <= p["max"]:
-            wait = max(wait, float(retry_after))
+        if isinstance(retry_after, int | float) and retry_after > 0:
+            wait = max(wait, min(float(retry_after), p["max"]))
         return wait
+
+    def _gives_up_on(self, error: BaseException) -> bool:
+        return isinstance(error, UsageError) and not self._retries_usage_errors
 
     async def ainvoke(self, input: Any, config: Config = None, **kwargs: Any) -> Any:
         """Call the bound runnable until it succeeds or the attempts are used up."""
@@ -149,7 +156,7 @@ class RunnableRetry(RunnableBinding):
             try:
                 return await call(input)
             except self.retry_if_exception_type as exc:
-                if retry + 1 >= self.stop_after_attempt:
+                if retry + 1 >= self.stop_after_attempt or self._gives_up_on(exc):
                     raise
                 wait = self.wait_before(retry, exc)
                 logger.debug(
@@ -170,7 +177,7 @@ class RunnableRetry(RunnableBinding):
                     yield chunk
                 return
             except self.retry_if_exception_type as exc:
-                if started or retry + 1 >= self.stop_after_attempt:
+                if started or retry + 1 >= self.stop_after_attempt or self._gives_up_on(exc):
                     raise
                 wait = self.wait_before(retry, exc)
                 retry += 1
