@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import typing
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -73,7 +74,9 @@ def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
             "with_structured_output takes a pydantic model class, a TypedDict class or a JSON "
             f"schema dict, got {schema!r}"
         )
-    name = str(json_schema.pop("title", None) or getattr(schema, "__name__", "") or "output")
+    title = str(json_schema.pop("title", None) or getattr(schema, "__name__", "") or "output")
+    # OpenAI takes names of 1-64 letters, digits, _ and -.
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", title)[:64]
     description = str(
         json_schema.pop("description", None) or (getattr(schema, "__doc__", None) or "").strip()
     )
