@@ -151,6 +151,7 @@ async def test_bind_tools_sends_tools_and_choice(scripted: Scripted) -> None:
             "name": "get_weather",
             "arguments": '{"city": "Rome"}',
             "args": {"city": "Rome"},
+            "type": "tool_call",
         }
     ]
     sent = server.requests[0]

@@ -33,3 +33,13 @@ def test_batch_example() -> None:
     out = run_example("batch.py")
     assert out.splitlines()[0] == "Document 0 is about topic 0."
     assert "500 done" in out and " 0 x 429" in out
+
+
+def test_lcel_example() -> None:
+    """The LCEL example runs parallel, branch, structured and streamed-JSON steps offline."""
+    out = run_example("lcel.py").splitlines()
+    first = "Runnables compose with a pipe."
+    assert out[0] == f"short: {first} | again: {first}"
+    assert out[1] == f"routed: [{{'summary': '{first}'}}, '{first}']"
+    assert out[2] == f"structured: summary='{first}'"
+    assert out[3] == f"streamed JSON, last: {{'summary': '{first}'}}"

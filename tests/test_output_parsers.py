@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pydantic
 import pytest
 
@@ -78,3 +80,79 @@ def test_parser_rejects_other_inputs() -> None:
     """Parsing something that is neither text nor a message is a parse error."""
     with pytest.raises(OutputParserError):
         StrOutputParser().invoke(42)
+
+
+# --- issue 14 -----------------------------------------------------------------------------
+
+
+def test_json_parser_with_pydantic_object_puts_the_schema_in_its_instructions() -> None:
+    """JsonOutputParser(pydantic_object=...) shows the schema and still returns dicts."""
+    parser = JsonOutputParser(pydantic_object=Summary)
+    instructions = parser.get_format_instructions()
+    assert "JSON schema" in instructions and '"points"' in instructions
+    assert '"title"' in instructions
+    assert parser.parse('{"title": "T", "points": []}') == {"title": "T", "points": []}
+    assert "JSON" in JsonOutputParser().get_format_instructions()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"name": "Ad', {"name": "Ad"}),
+        ('{"a": 1, "b', {"a": 1}),
+        ('[{"x": [1, 2', [{"x": [1, 2]}]),
+        ('```json\n{"ok": tr', {}),
+        ('{"s": "line\nbreak', {"s": "line\nbreak"}),
+        ("plain words", None),
+        ('{"a": 1}}', None),
+    ],
+)
+def test_partial_json(text: str, expected: object) -> None:
+    """A prefix of a JSON document parses to what it would be if it ended there."""
+    from aiochain._partial_json import parse_partial_json
+
+    assert parse_partial_json(text) == expected
+
+
+async def test_json_parser_streams_growing_dicts() -> None:
+    """Fed a stream of text pieces, JsonOutputParser yields ever more complete dicts, and a
+    final answer that is not JSON raises OutputParserError."""
+    from aiochain import RunnableLambda
+
+    pieces = ['{"title', '": "Str', 'eams", "points": ["a"', ', "b"]', "}"]
+
+    async def stream() -> Any:
+        for piece in pieces:
+            yield piece
+
+    parser = JsonOutputParser()
+    out = [value async for value in parser.atransform(stream())]
+    assert out == [
+        {},
+        {"title": "Str"},
+        {"title": "Streams", "points": ["a"]},
+        {"title": "Streams", "points": ["a", "b"]},
+    ]
+
+    async def broken() -> Any:
+        yield "no json here"
+
+    with pytest.raises(OutputParserError):
+        _ = [value async for value in parser.atransform(broken())]
+    assert await (RunnableLambda(lambda x: '{"a": [1]}') | parser).ainvoke(0) == {"a": [1]}
+
+
+def test_xml_parser() -> None:
+    """XMLOutputParser gives LangChain's nested shape; DOCTYPEs and junk are refused."""
+    from aiochain import XMLOutputParser
+
+    parser = XMLOutputParser(tags=["movies", "movie"])
+    text = "Sure:\n```xml\n<movies><movie>Alien</movie><movie>Heat</movie></movies>\n```"
+    assert parser.parse(text) == {"movies": [{"movie": "Alien"}, {"movie": "Heat"}]}
+    assert "movies" in parser.get_format_instructions()
+    with pytest.raises(OutputParserError, match="DOCTYPE"):
+        parser.parse('<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
+    with pytest.raises(OutputParserError):
+        parser.parse("<open><never-closed></open>")
+    with pytest.raises(OutputParserError, match="no XML"):
+        parser.parse("none at all")

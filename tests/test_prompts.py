@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aiochain import (
+    AIMessage,
     ChatPromptTemplate,
     HumanMessage,
     MissingVariablesError,
@@ -151,3 +152,86 @@ def test_chat_prompt_partial() -> None:
     partial = prompt.partial(tone="brief")
     assert partial.input_variables == ["q"]
     assert partial.format_messages(q="hi")[0] == SystemMessage("Be brief.")
+
+
+# --- issue 14: LangChain's prompt API ------------------------------------------------------
+
+
+def test_adding_templates_keeps_partial_variables() -> None:
+    """`a + b` keeps the partial variables of both templates (they used to be dropped)."""
+    greeting = PromptTemplate.from_template("Hello {name}. ").partial(name="Ada")
+    question = PromptTemplate(template="Ask {q} in {lang}", partial_variables={"lang": "French"})
+    joined = greeting + question
+    assert joined.input_variables == ["q"]
+    assert joined.format(q="why") == "Hello Ada. Ask why in French"
+    assert (greeting + "and {x}").format(x="1") == "Hello Ada. and 1"
+
+
+def test_prompt_template_constructor_and_invoke_value() -> None:
+    """PromptTemplate(input_variables=, template=, partial_variables=) works as in LangChain;
+    invoke returns a prompt value with to_string / to_messages, ignoring keys it does not use."""
+    prompt = PromptTemplate(
+        input_variables=["topic"],
+        template="{tone} joke about {topic}",
+        partial_variables={"tone": "A dry"},
+    )
+    value = prompt.invoke({"topic": "cats", "unused": 1})
+    assert value.to_string() == "A dry joke about cats"
+    assert value.to_messages() == [HumanMessage("A dry joke about cats")]
+
+
+def test_messages_placeholder_and_placeholder_tuples() -> None:
+    """MessagesPlaceholder inserts a list of messages; ("placeholder", "{x}") is an optional one."""
+    from aiochain import MessagesPlaceholder
+
+    prompt = ChatPromptTemplate.from_messages(
+        [
+            ("system", "You are {role}."),
+            MessagesPlaceholder("history"),
+            ("placeholder", "{scratch}"),
+            ("human", "{question}"),
+        ]
+    )
+    assert prompt.input_variables == ["role", "history", "question"]
+    history = [HumanMessage("hi"), AIMessage("hello"), ("human", "again")]
+    messages = prompt.format_messages(role="a bot", history=history, question="q?")
+    assert messages == [
+        SystemMessage("You are a bot."),
+        HumanMessage("hi"),
+        AIMessage("hello"),
+        HumanMessage("again"),
+        HumanMessage("q?"),
+    ]
+    with_scratch = prompt.invoke(
+        {"role": "r", "history": [], "question": "q", "scratch": [AIMessage("thinking")]}
+    )
+    assert with_scratch.to_messages()[1] == AIMessage("thinking")
+    assert with_scratch.to_string() == "System: You are r.\nAI: thinking\nHuman: q"
+    with pytest.raises(MissingVariablesError, match="history"):
+        prompt.format_messages(role="r", question="q")
+    with pytest.raises(TemplateError, match="list of messages"):
+        prompt.format_messages(role="r", question="q", history="not a list")
+    optional = ChatPromptTemplate.from_messages(
+        [MessagesPlaceholder("h", optional=True), ("human", "{x}")]
+    )
+    assert optional.format_messages(x="1") == [HumanMessage("1")]
+
+
+def test_chat_from_template_and_format_messages() -> None:
+    """ChatPromptTemplate.from_template is one human message; partials work with placeholders."""
+    prompt = ChatPromptTemplate.from_template("Tell me about {x}")
+    assert prompt.format_messages(x="tides") == [HumanMessage("Tell me about tides")]
+    assert prompt.partial(x="moons").invoke({}).to_messages() == [
+        HumanMessage("Tell me about moons")
+    ]
+
+
+@pytest.mark.parametrize("template_format", ["jinja2", "mustache"])
+def test_jinja2_and_mustache_are_refused_with_the_reason(template_format: str) -> None:
+    """Other template formats are refused with a TemplateError that says why."""
+    with pytest.raises(TemplateError, match=r"f-string.*user"):
+        PromptTemplate(template="{{ x }}", template_format=template_format)
+    with pytest.raises(TemplateError, match=template_format):
+        PromptTemplate.from_template("{{ x }}", template_format=template_format)
+    with pytest.raises(TemplateError, match=template_format):
+        ChatPromptTemplate.from_messages([("human", "{{ x }}")], template_format=template_format)

@@ -211,7 +211,8 @@ async def test_as_completed_streams_interleave(start_sim: StartSim) -> None:
 
 
 async def test_chain_streams(start_sim: StartSim) -> None:
-    """LLMChain and prompt | llm | StrOutputParser stream pieces; a JSON parser yields once."""
+    """LLMChain and prompt | llm | StrOutputParser stream pieces; a JSON parser yields ever more
+    complete dicts (issue 14), the last the whole answer."""
     server = await start_sim()
     prompt = PromptTemplate.from_template("{text}")
     async with ChatOpenAI(base_url=server.base_url) as chat:
@@ -224,7 +225,9 @@ async def test_chain_streams(start_sim: StartSim) -> None:
             parsed = [p async for p in (prompt | json_chat | JsonOutputParser()).astream(TEXT)]
     assert "".join(from_chain) == "".join(from_pipe) == whole
     assert len(from_chain) > 1 and len(from_pipe) > 1
-    assert len(parsed) == 1 and parsed[0]["summary"] == whole
+    assert len(parsed) > 2 and parsed[-1]["summary"] == whole
+    summaries = [p.get("summary", "") for p in parsed]
+    assert all(whole.startswith(s) for s in summaries) and summaries == sorted(summaries, key=len)
 
 
 async def test_on_token_from_a_chain(start_sim: StartSim) -> None:

@@ -6,6 +6,8 @@ imported only when used.
 """
 
 from ._body import ResponseLimits
+from ._composition import RunnableLambda, RunnableParallel, RunnableSequence
+from ._config import RunnableConfig
 from ._exceptions import (
     AiochainError,
     APIConnectionError,
@@ -38,27 +40,38 @@ from ._exceptions import (
 from ._limiter import RateLimiter
 from ._progress import RunStats
 from ._retry import RetryBudget, RetryPolicy
-from ._runnable import Runnable, RunnableLambda, RunnableParallel, RunnableSequence
+from ._runnable import Runnable
 from ._sync import run
 from .agents import AgentChain
 from .chains import Chain, LLMChain, SequentialChain, SimpleSequentialChain
 from .chat_models import ChatOpenAI
 from .llms import OpenAI
-from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from .messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from .output_parsers import (
+    BaseOutputParser,
     CommaSeparatedListOutputParser,
     JsonOutputParser,
     PydanticOutputParser,
     StrOutputParser,
+    XMLOutputParser,
 )
 from .outputs import ChatGeneration, Generation, LLMResult, Usage
-from .prompts import ChatPromptTemplate, PromptTemplate, PromptValue
-from .tools import Tool, tool
+from .prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate, PromptValue
+from .runnables import RunnableBranch, RunnablePassthrough
+from .tools import StructuredTool, Tool, tool
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AIMessage",
+    "AIMessageChunk",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -69,6 +82,7 @@ __all__ = [
     "BadRequestError",
     "BadResponseError",
     "BaseMessage",
+    "BaseOutputParser",
     "Chain",
     "ChatGeneration",
     "ChatOpenAI",
@@ -86,6 +100,7 @@ __all__ = [
     "LLMChain",
     "LLMResult",
     "MaxStepsError",
+    "MessagesPlaceholder",
     "MissingVariablesError",
     "NotFoundError",
     "OpenAI",
@@ -100,8 +115,11 @@ __all__ = [
     "RetryPolicy",
     "RunStats",
     "Runnable",
+    "RunnableBranch",
+    "RunnableConfig",
     "RunnableLambda",
     "RunnableParallel",
+    "RunnablePassthrough",
     "RunnableSequence",
     "SequentialChain",
     "ServerError",
@@ -110,6 +128,7 @@ __all__ = [
     "SimpleSequentialChain",
     "StrOutputParser",
     "StreamError",
+    "StructuredTool",
     "SyncInAsyncError",
     "SystemMessage",
     "TemplateError",
@@ -118,6 +137,7 @@ __all__ = [
     "ToolMessage",
     "Usage",
     "UsageError",
+    "XMLOutputParser",
     "__version__",
     "run",
     "tool",

@@ -1,22 +1,24 @@
-"""`Chain`, the base of every chain: LangChain's classic `run` / `arun`, `invoke` / `ainvoke`,
-`apply` / `aapply` over a dict of named inputs and outputs.
+"""`Chain`, the base of every chain, with LangChain's classic API: `run` / `arun`, `invoke` /
+`ainvoke`, `apply` / `aapply`.
 
-A custom chain is one small subclass: name its `input_keys` and `output_keys` and override
-`_acall` (or a sync `_call`, which then runs in a worker thread so that it never blocks the event
-loop). Every sync method runs the async path. The chains built on it live in `chains` and in the
-modules it re-exports; this module imports none of them, so each can import it.
+A custom chain is one small subclass of `Chain`: name its `input_keys` and `output_keys` and
+override `_acall` (or a sync `_call`, which then runs in a worker thread so that it never blocks
+the event loop). Every sync method runs the async path.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, get_origin
 
 from . import _runner
 from ._exceptions import ConfigurationError, MissingVariablesError, UsageError
-from ._runnable import Runnable
+from ._runnable import Config, Runnable
 from ._sync import run_sync
+
+logger = logging.getLogger("aiochain")
 
 
 class Chain(Runnable[Any, dict[str, Any]]):
@@ -27,7 +29,12 @@ class Chain(Runnable[Any, dict[str, Any]]):
     `MyChain(llm=llm)`.
     """
 
+    verbose: bool = False
+    """Log each run under the `aiochain` logger at INFO, as LangChain's `verbose=True` prints."""
+
     def __init__(self, **fields: Any) -> None:
+        if "verbose" in fields:
+            self.verbose = bool(fields.pop("verbose"))
         declared = _declared_fields(type(self))
         unknown = [name for name in fields if name not in declared]
         if unknown:
@@ -102,19 +109,37 @@ class Chain(Runnable[Any, dict[str, Any]]):
 
     # --- the API ----------------------------------------------------------------------------
 
-    async def ainvoke(self, input: Any, *, return_only_outputs: bool = False) -> dict[str, Any]:
+    async def ainvoke(
+        self,
+        input: Any,
+        config: Config = None,
+        *,
+        return_only_outputs: bool = False,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """Run on a dict of inputs; return the inputs with the outputs added (or only outputs)."""
         inputs = self.prep_inputs(input)
+        if self.verbose:
+            logger.info("> Entering new %s chain...", type(self).__name__)
         outputs = await self._acall(inputs)
         self._check_outputs(outputs)
+        if self.verbose:
+            logger.info("> Finished chain.")
         if return_only_outputs:
             return outputs
         return {**inputs, **outputs}
 
-    def invoke(self, input: Any, *, return_only_outputs: bool = False) -> dict[str, Any]:
+    def invoke(
+        self,
+        input: Any,
+        config: Config = None,
+        *,
+        return_only_outputs: bool = False,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """`ainvoke`, blocking; do not call from inside an event loop."""
         return run_sync(
-            lambda: self.ainvoke(input, return_only_outputs=return_only_outputs),
+            lambda: self.ainvoke(input, config, return_only_outputs=return_only_outputs),
             name=f"{type(self).__name__}.invoke",
             async_name="ainvoke",
         )

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from ._body import ResponseLimits
 from ._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
+from ._model_options import bound_model, request_fields
 from ._openai_wire import read_openai_usage
 from ._pipeline import RequestPipeline, StreamOutcome
 from ._retry import RetryPolicy
@@ -66,6 +67,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         session: an aiohttp session to use instead of our own; it stays the caller's to close.
         response_limits: bounds on answers (`ResponseLimits`: body and event sizes, a stream's
             total time); generous by default.
+        streaming: accepted as LangChain spells it (`astream` streams either way).
+        verbose: log each prompt and answer under the `aiochain` logger at INFO.
 
     Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
     `aclose()` / `async with`, or at the latest when their event loop shuts down.
@@ -99,6 +102,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         model_kwargs: dict[str, Any] | None = None,
         session: aiohttp.ClientSession | None = None,
         response_limits: ResponseLimits | None = None,
+        streaming: bool = False,
+        verbose: bool = False,
         openai_api_key: str | None = None,
         openai_api_base: str | None = None,
         request_timeout: float | None = None,
@@ -145,6 +150,8 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         )
         self._price = price_of(self.model)
         self.on_token = on_token
+        self.streaming = streaming
+        self.verbose = verbose
         self.cache = cache
         # Only OpenAI itself insists on a key; local servers (ours, vLLM, Ollama) often need none.
         key_error = None
@@ -182,6 +189,11 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             payload["n"] = n
         payload.update(model_kwargs or {})
         self._base_payload = payload
+
+    def bind(self, **kwargs: Any) -> Self:
+        """A copy of this model whose requests carry `kwargs` as fields (`stop=[...]`); it
+        shares this one's connections, limits and usage totals."""
+        return bound_model(self, kwargs)
 
     @property
     def usage(self) -> Usage:
@@ -259,7 +271,9 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         payload["stream_options"] = {"include_usage": True}
         return payload
 
-    async def astream(self, input: LanguageModelInput) -> AsyncIterator[str]:
+    async def astream(
+        self, input: LanguageModelInput, config: Any = None, **kwargs: Any
+    ) -> AsyncIterator[str]:
         """Yield the answer's text piece by piece as the server sends it.
 
         Leaving the loop early closes the response and frees its connection (at once inside
@@ -269,7 +283,9 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             IncompleteStreamError: the stream was cut; `.partial` holds the text received.
             StreamError: the server sent an error in the middle of the stream.
         """
-        async for text in self._astream_payload(self._stream_request(input)):
+        payload = self._stream_request(input)
+        payload.update(request_fields(kwargs))  # per-call fields (`stop=`), as in LangChain
+        async for text in self._astream_payload(payload):
             yield text
 
     async def _collect_stream(

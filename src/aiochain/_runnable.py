@@ -1,281 +1,247 @@
-"""The Runnable protocol: `invoke` / `ainvoke` / `batch` / `abatch`, and `|` composition.
+"""The Runnable protocol: `invoke` / `ainvoke` / `batch` / `abatch` / `astream`, `|` composition,
+and the modifiers every runnable has (`bind`, `with_config`, `with_retry`, `with_fallbacks`,
+`assign`, `pick`).
 
 Prompts, LLMs, output parsers and chains are all runnables, so `prompt | llm | parser` builds a
 `RunnableSequence`. Steps that do no I/O (prompts, parsers, plain functions) are `PureRunnable`s:
 a sequence calls them directly instead of awaiting a coroutine per step, which keeps the per-call
 overhead of a composed chain to the work itself.
+
+Every method takes LangChain's `config=` (see `_config.py`). A runnable written before configs
+existed (`async def ainvoke(self, input)`) still works: it is called without one.
+
+What the methods return (sequences, bindings, retries, fallbacks) is built in
+`_composition.py` and `_modifiers.py`, which import this module; to keep imports one-way, the
+methods here build through a `ModifierFactory` that `_modifiers.py` registers when `aiochain`
+is imported (a dependency inversion, so that neither module has to hold the other).
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from collections.abc import (
-    AsyncIterable,
     AsyncIterator,
-    Awaitable,
-    Callable,
-    Iterable,
     Iterator,
     Mapping,
+    Sequence,
 )
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from . import _runner
+from ._batching import BatchConfig as BatchConfig
+from ._batching import Batching
+from ._batching import Config as Config
+from ._batching import bound_call as bound_call
+from ._batching import takes_config as takes_config
+from ._config import (
+    RunnableConfig,
+    check_config,
+)
 from ._exceptions import UsageError
-from ._progress import ProgressCallback, RunStats
 from ._sync import iterate_sync, run_sync
 
 InputT = TypeVar("InputT")
 OutputT = TypeVar("OutputT")
 
 
-class Runnable(Generic[InputT, OutputT]):
+class Runnable(Batching[InputT, OutputT]):
     """Something that turns one input into one output, asynchronously at heart."""
 
-    async def ainvoke(self, input: InputT) -> OutputT:
+    async def ainvoke(self, input: InputT, config: Config = None, **kwargs: Any) -> OutputT:
         """Run on one input."""
         raise NotImplementedError
 
-    def invoke(self, input: InputT) -> OutputT:
+    def invoke(self, input: InputT, config: Config = None, **kwargs: Any) -> OutputT:
         """Run on one input, blocking; do not call from inside an event loop."""
-        return run_sync(
-            lambda: self.ainvoke(input), name=f"{type(self).__name__}.invoke", async_name="ainvoke"
-        )
+        call = bound_call(self, config, kwargs)
 
-    async def astream(self, input: InputT) -> AsyncIterator[Any]:
+        async def run() -> OutputT:
+            return cast(OutputT, await call(input))
+
+        return run_sync(run, name=f"{type(self).__name__}.invoke", async_name="ainvoke")
+
+    async def astream(
+        self, input: InputT, config: Config = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
         """Yield the output in pieces as it is produced.
 
         Models stream text; a runnable that cannot stream yields its whole output once.
         """
-        yield await self.ainvoke(input)
+        yield await bound_call(self, config, kwargs)(input)
 
-    def stream(self, input: InputT) -> Iterator[Any]:
+    def stream(self, input: InputT, config: Config = None, **kwargs: Any) -> Iterator[Any]:
         """`astream` from sync code; do not call from inside an event loop."""
         return iterate_sync(
-            lambda: self.astream(input), name=f"{type(self).__name__}.stream", async_name="astream"
+            lambda: (
+                self.astream(input, config, **kwargs)
+                if config is not None or kwargs
+                else self.astream(input)
+            ),
+            name=f"{type(self).__name__}.stream",
+            async_name="astream",
         )
 
-    async def atransform(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def atransform(
+        self, chunks: AsyncIterator[Any], config: Config = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
         """Consume the stream of the step before this one in a sequence.
 
-        By default the pieces are gathered (text is joined) and this step runs once on the
-        whole; steps that can work piece by piece (`StrOutputParser`) override this.
+        By default the pieces are gathered (text, and message chunks, are joined) and this step
+        runs once on the whole; steps that can work piece by piece (`StrOutputParser`,
+        `JsonOutputParser`) override this.
         """
-        pieces = [chunk async for chunk in chunks]
-        if pieces and all(isinstance(piece, str) for piece in pieces):
-            yield await self.ainvoke("".join(pieces))  # type: ignore[arg-type]
-        else:
-            yield await self.ainvoke(pieces[-1] if pieces else None)  # type: ignore[arg-type]
+        call = bound_call(self, config, kwargs)
+        yield await call(join_chunks([chunk async for chunk in chunks]))
 
-    async def amap(
+    # --- composition and modifiers ----------------------------------------------------------
+
+    def __or__(self, other: Any) -> Runnable[Any, Any]:
+        return _modifiers().sequence(self, other)
+
+    def __ror__(self, other: Any) -> Runnable[Any, Any]:
+        return _modifiers().sequence(other, self)
+
+    def pipe(self, *others: Any) -> Runnable[Any, Any]:
+        """`self | others[0] | others[1] | ...`."""
+        return _modifiers().sequence(self, *others)
+
+    def bind(self, **kwargs: Any) -> Runnable[InputT, OutputT]:
+        """A runnable that calls this one with `kwargs` added to every call.
+
+        Models override this to put the arguments in the request (`llm.bind(stop=["\\n"])`).
+        """
+        return _modifiers().binding(self, kwargs=kwargs)
+
+    def with_config(
+        self, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Runnable[InputT, OutputT]:
+        """A runnable that calls this one with `config` (merged under each call's own)."""
+        merged = dict(config or {})
+        merged.update(kwargs)
+        return _modifiers().binding(self, config=check_config(merged))
+
+    def with_retry(
         self,
-        inputs: Iterable[Any] | AsyncIterable[Any],
         *,
-        concurrency: int = _runner.DEFAULT_CONCURRENCY,
-        return_exceptions: bool = False,
-        progress: RunStats | ProgressCallback | None = None,
-        deadline: float | None = None,
-    ) -> list[Any]:
-        """Run on every input, at most `concurrency` at once; results in input order.
-
-        Inputs are read lazily and no more than `concurrency` tasks exist at any time, so the
-        inputs may be a generator of millions.
+        retry_if_exception_type: tuple[type[BaseException], ...] = (Exception,),
+        wait_exponential_jitter: bool = True,
+        exponential_jitter_params: Mapping[str, float] | None = None,
+        stop_after_attempt: int = 3,
+    ) -> Runnable[InputT, OutputT]:
+        """A runnable that retries this one on the listed exceptions.
 
         Args:
-            inputs: an iterable or async iterable of inputs (dicts, or plain values for a
-                one-input chain).
-            concurrency: the number of workers.
-            return_exceptions: put each failure (after its retries) in its slot; otherwise the
-                first failure cancels the rest and is raised.
-            progress: a `RunStats` to update in place, or a callback called with it at most
-                every 0.1 s and at the end.
-            deadline: seconds for the whole run; unfinished inputs fail with
-                `DeadlineExceededError`.
+            retry_if_exception_type: the exceptions worth another attempt.
+            wait_exponential_jitter: wait `initial * 2**retry` seconds plus up to `jitter`
+                between attempts (a server's `retry_after` wins when longer); False: no wait.
+            exponential_jitter_params: `initial` (1), `max` (60), `exp_base` (2), `jitter` (1).
+            stop_after_attempt: the most attempts, the first included.
         """
-        return await _runner.amap(
-            self.ainvoke,
-            inputs,
-            concurrency=concurrency,
-            return_exceptions=return_exceptions,
-            progress=progress,
-            deadline=deadline,
+        return _modifiers().retry(
+            self,
+            retry_if_exception_type=retry_if_exception_type,
+            wait_exponential_jitter=wait_exponential_jitter,
+            exponential_jitter_params=exponential_jitter_params,
+            stop_after_attempt=stop_after_attempt,
         )
 
-    def as_completed(
+    def with_fallbacks(
         self,
-        inputs: Iterable[Any] | AsyncIterable[Any],
+        fallbacks: Sequence[Runnable[Any, Any]],
         *,
-        concurrency: int = _runner.DEFAULT_CONCURRENCY,
-        return_exceptions: bool = False,
-        progress: RunStats | ProgressCallback | None = None,
-        deadline: float | None = None,
-        stream: bool = False,
-    ) -> AsyncIterator[tuple[int, Any]]:
-        """Run on every input and yield `(index, output)` as each finishes.
-
-        `async for index, output in chain.as_completed(inputs):`. With `stream=True` it yields
-        `(index, chunk)` for every piece of every answer as it arrives, interleaved, and
-        `(index, None)` when input `index` is complete. Leaving the loop early cancels the
-        work in flight (at once inside `contextlib.aclosing`). See `amap` for the rest.
-        """
-        return _runner.as_completed(
-            self.astream if stream else self.ainvoke,
-            inputs,
-            streaming=stream,
-            concurrency=concurrency,
-            return_exceptions=return_exceptions,
-            progress=progress,
-            deadline=deadline,
-        )
-
-    async def abatch(
-        self,
-        inputs: Iterable[InputT],
-        *,
-        concurrency: int | None = None,
-        return_exceptions: bool = False,
-    ) -> list[OutputT]:
-        """Run on many inputs concurrently and return the outputs in input order.
+        exceptions_to_handle: tuple[type[BaseException], ...] = (Exception,),
+        exception_key: str | None = None,
+    ) -> Runnable[InputT, OutputT]:
+        """A runnable that tries `fallbacks` in order when this one fails.
 
         Args:
-            inputs: the inputs.
-            concurrency: at most this many at once (None: all at once).
-            return_exceptions: put each failure in its slot instead of raising the first.
+            fallbacks: the runnables to try next.
+            exceptions_to_handle: the failures that move on to the next runnable; any other
+                is raised at once.
+            exception_key: when set, a dict input is passed to each fallback with the
+                previous failure under this key.
         """
-        items = list(inputs)
-        results = await _runner.amap(
-            self.ainvoke,
-            items,
-            concurrency=concurrency or _runner.batch_concurrency(len(items)),
-            return_exceptions=return_exceptions,
+        return _modifiers().fallbacks(
+            self,
+            fallbacks,
+            exceptions_to_handle=exceptions_to_handle,
+            exception_key=exception_key,
         )
-        return cast(list[OutputT], results)
 
-    def batch(
+    def assign(self, **steps: Any) -> Runnable[Any, Any]:
+        """`self`, then its output dict with the outputs of `steps` (run concurrently) added."""
+        return _modifiers().sequence(self, _modifiers().assign(steps))
+
+    def pick(self, keys: str | Sequence[str]) -> Runnable[Any, Any]:
+        """`self`, then one key of its output dict (a str) or a dict of some keys (a list)."""
+        return _modifiers().sequence(self, _modifiers().pick(keys))
+
+
+class ModifierFactory:
+    """Builds the runnables the methods above return; `_modifiers.py` provides the one
+    instance (see the module docstring)."""
+
+    def sequence(self, *steps: Any) -> Runnable[Any, Any]:
+        raise NotImplementedError
+
+    def binding(
         self,
-        inputs: Iterable[InputT],
+        bound: Runnable[Any, Any],
         *,
-        concurrency: int | None = None,
-        return_exceptions: bool = False,
-    ) -> list[OutputT]:
-        """`abatch`, blocking; do not call from inside an event loop."""
-        return run_sync(
-            lambda: self.abatch(
-                inputs, concurrency=concurrency, return_exceptions=return_exceptions
-            ),
-            name=f"{type(self).__name__}.batch",
-            async_name="abatch",
-        )
+        kwargs: Mapping[str, Any] | None = None,
+        config: RunnableConfig | None = None,
+    ) -> Runnable[Any, Any]:
+        raise NotImplementedError
 
-    def __or__(self, other: Any) -> RunnableSequence:
-        return RunnableSequence(self, coerce_runnable(other))
+    def retry(self, bound: Runnable[Any, Any], **options: Any) -> Runnable[Any, Any]:
+        raise NotImplementedError
 
-    def __ror__(self, other: Any) -> RunnableSequence:
-        return RunnableSequence(coerce_runnable(other), self)
+    def fallbacks(
+        self, bound: Runnable[Any, Any], fallbacks: Sequence[Runnable[Any, Any]], **options: Any
+    ) -> Runnable[Any, Any]:
+        raise NotImplementedError
+
+    def assign(self, steps: Mapping[str, Any]) -> Runnable[Any, Any]:
+        raise NotImplementedError
+
+    def pick(self, keys: str | Sequence[str]) -> Runnable[Any, Any]:
+        raise NotImplementedError
+
+
+_factory: list[ModifierFactory] = []
+
+
+def register_modifiers(factory: ModifierFactory) -> None:
+    """Called once by `_modifiers.py`, which `aiochain/__init__` always imports."""
+    _factory[:] = [factory]
+
+
+def _modifiers() -> ModifierFactory:
+    if not _factory:
+        raise UsageError("import aiochain (not only aiochain._runnable) to use the modifiers")
+    return _factory[0]
 
 
 class PureRunnable(Runnable[InputT, OutputT]):
     """A runnable that does no I/O: `invoke` is the implementation and `ainvoke` wraps it."""
 
-    def invoke(self, input: InputT) -> OutputT:
+    def invoke(self, input: InputT, config: Config = None, **kwargs: Any) -> OutputT:
         """Run on one input."""
         raise NotImplementedError
 
-    async def ainvoke(self, input: InputT) -> OutputT:
+    async def ainvoke(self, input: InputT, config: Config = None, **kwargs: Any) -> OutputT:
         """Run on one input (no I/O: this returns without yielding to the loop)."""
-        return self.invoke(input)
+        return self.invoke(input, config, **kwargs)
 
 
-class RunnableSequence(Runnable[Any, Any]):
-    """Runnables applied one after another; what `a | b | c` builds."""
-
-    steps: list[Runnable[Any, Any]]
-
-    def __init__(self, *steps: Runnable[Any, Any]) -> None:
-        flat: list[Runnable[Any, Any]] = []
-        for step in steps:
-            flat.extend(step.steps if isinstance(step, RunnableSequence) else [step])
-        if len(flat) < 2:
-            raise UsageError("a sequence needs at least two steps")
-        self.steps = flat
-        # (is_pure, step) pairs, so the hot loop needs no isinstance calls.
-        self._plan = [(isinstance(s, PureRunnable), s) for s in flat]
-
-    async def ainvoke(self, input: Any) -> Any:
-        """Feed `input` through every step and return the last step's output."""
-        value = input
-        for pure, step in self._plan:
-            value = step.invoke(value) if pure else await step.ainvoke(value)
-        return value
-
-    async def astream(self, input: Any) -> AsyncIterator[Any]:
-        """Stream from the last step that can stream (a model); the steps before it run
-        whole and the steps after it transform its stream."""
-        streaming = [i for i, s in enumerate(self.steps) if streams(s)]
-        if not streaming:
-            yield await self.ainvoke(input)
-            return
-        split = streaming[-1]
-        value = input
-        for pure, step in self._plan[:split]:
-            value = step.invoke(value) if pure else await step.ainvoke(value)
-        chunks = self.steps[split].astream(value)
-        for step in self.steps[split + 1 :]:
-            chunks = step.atransform(chunks)
-        async for chunk in chunks:
-            yield chunk
-
-    def __repr__(self) -> str:
-        return " | ".join(type(s).__name__ for s in self.steps)
-
-
-class RunnableLambda(Runnable[Any, Any]):
-    """Wraps a plain function (sync or async) as a step of a sequence."""
-
-    def __init__(self, func: Callable[[Any], Any]) -> None:
-        self.func = func
-        self._is_async = inspect.iscoroutinefunction(func)
-
-    async def ainvoke(self, input: Any) -> Any:
-        """Call the function on `input`."""
-        if self._is_async:
-            return await cast(Callable[[Any], Awaitable[Any]], self.func)(input)
-        return self.func(input)
-
-
-class RunnableParallel(Runnable[Any, dict[str, Any]]):
-    """Runs several runnables on the same input concurrently; returns their outputs by key.
-
-    What `{"summary": chain_a, "keywords": chain_b} | next_step` builds.
-    """
-
-    def __init__(self, steps: Mapping[str, Any]) -> None:
-        if not steps:
-            raise UsageError("a parallel step needs at least one branch")
-        self.steps = {key: coerce_runnable(value) for key, value in steps.items()}
-
-    async def ainvoke(self, input: Any) -> dict[str, Any]:
-        """Run every branch on `input` at once."""
-        values = await asyncio.gather(*(step.ainvoke(input) for step in self.steps.values()))
-        return dict(zip(self.steps, values, strict=True))
-
-
-def streams(step: Runnable[Any, Any]) -> bool:
-    """Whether a runnable produces its output in pieces (it overrides `astream`)."""
-    return type(step).astream is not Runnable.astream
-
-
-def coerce_runnable(obj: Any) -> Runnable[Any, Any]:
-    """A runnable for `obj`: runnables as they are, dicts in parallel, functions wrapped.
-
-    Raises:
-        UsageError: for anything else.
-    """
-    if isinstance(obj, Runnable):
-        return obj
-    if isinstance(obj, Mapping):
-        return RunnableParallel(obj)
-    if callable(obj):
-        return RunnableLambda(obj)
-    raise UsageError(f"cannot compose {type(obj).__name__} with `|`; expected a runnable")
+def join_chunks(pieces: list[Any]) -> Any:
+    """The whole of a stream: text joined, message chunks added up, else the last piece."""
+    if not pieces:
+        return None
+    if all(isinstance(piece, str) for piece in pieces):
+        return "".join(pieces)
+    first = pieces[0]
+    if hasattr(first, "__add__") and all(type(piece) is type(first) for piece in pieces):
+        whole = first
+        for piece in pieces[1:]:
+            whole = whole + piece
+        return whole
+    return pieces[-1]

@@ -17,9 +17,10 @@ from ._combine_documents import (
     StuffDocumentsChain,
     format_document,
 )
+from ._composition import RunnableLambda
 from ._exceptions import ConfigurationError
 from ._map_reduce import MapReduceDocumentsChain, ReduceDocumentsChain
-from ._runnable import Runnable, RunnableLambda
+from ._runnable import Runnable
 from .output_parsers import BaseOutputParser, StrOutputParser
 from .prompts import BasePromptTemplate, PromptTemplate
 

@@ -124,7 +124,9 @@ class AgentChain(Chain):
         tool_timeout: float | None = 30.0,
         system: str | None = None,
         tool_choice: str | dict[str, Any] | None = None,
+        verbose: bool = False,
     ) -> None:
+        self.verbose = verbose
         if not isinstance(llm, ChatOpenAI):
             raise ConfigurationError("AgentChain needs a ChatOpenAI model (tool calling)")
         if not isinstance(max_steps, int) or max_steps < 1:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
-from ._chain import Chain
+from ._chain import Chain, logger
 from ._combine_documents import (
     BaseCombineDocumentsChain,
     RefineDocumentsChain,
@@ -21,7 +21,7 @@ from ._combine_documents import (
 )
 from ._exceptions import ConfigurationError, UsageError
 from ._map_reduce import MapReduceDocumentsChain, ReduceDocumentsChain
-from ._runnable import Runnable
+from ._runnable import Config, Runnable
 from ._summarize import create_stuff_documents_chain, load_summarize_chain
 from ._sync import run_sync
 from .agents import AgentChain
@@ -51,6 +51,7 @@ class LLMChain(Chain):
         prompt: BasePromptTemplate,
         output_parser: BaseOutputParser[Any] | None = None,
         output_key: str = "text",
+        verbose: bool = False,
     ) -> None:
         if not isinstance(prompt, BasePromptTemplate):
             raise ConfigurationError(
@@ -63,6 +64,7 @@ class LLMChain(Chain):
         self.prompt = prompt
         self.output_parser = output_parser
         self.output_key = output_key
+        self.verbose = verbose
 
     @property
     def input_keys(self) -> list[str]:
@@ -77,12 +79,15 @@ class LLMChain(Chain):
         return self.prompt.format_prompt(**{k: inputs[k] for k in self.prompt.input_variables})
 
     async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        output = _text_of(await self.llm.ainvoke(self._prompt_for(inputs)))
+        prompt = self._prompt_for(inputs)
+        if self.verbose:
+            logger.info("Prompt after formatting:\n%s", prompt.to_string())
+        output = _text_of(await self.llm.ainvoke(prompt))
         if self.output_parser is not None:
             output = self.output_parser.parse(output)
         return {self.output_key: output}
 
-    async def astream(self, input: Any) -> AsyncIterator[Any]:
+    async def astream(self, input: Any, config: Config = None, **kwargs: Any) -> AsyncIterator[Any]:
         """Yield the answer's text as it arrives; a parser that needs the whole text (JSON,
         pydantic) yields its result once at the end."""
         inputs = self.prep_inputs(input)
@@ -138,7 +143,9 @@ class SequentialChain(Chain):
         input_variables: Sequence[str],
         output_variables: Sequence[str] | None = None,
         return_all: bool = False,
+        verbose: bool = False,
     ) -> None:
+        self.verbose = verbose
         if not chains:
             raise ConfigurationError("SequentialChain needs at least one chain")
         known = list(input_variables)
@@ -197,7 +204,10 @@ class SimpleSequentialChain(Chain):
     input_key: ClassVar[str] = "input"
     output_key: ClassVar[str] = "output"
 
-    def __init__(self, *, chains: Sequence[Chain], strip_outputs: bool = False) -> None:
+    def __init__(
+        self, *, chains: Sequence[Chain], strip_outputs: bool = False, verbose: bool = False
+    ) -> None:
+        self.verbose = verbose
         if not chains:
             raise ConfigurationError("SimpleSequentialChain needs at least one chain")
         for position, chain in enumerate(chains, 1):

@@ -6,9 +6,13 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from ._config import RunnableConfig
 from ._exceptions import BadResponseError, ConfigurationError
+from ._model_options import log_verbose
 from ._openai import BaseOpenAI
 from ._pipeline import StreamOutcome
+from ._runnable import Runnable
+from ._structured import structured_output
 from ._types import JSONDict
 from .messages import AIMessage, HumanMessage, parse_tool_calls, to_messages
 from .outputs import ChatGeneration, Generation, Usage
@@ -19,12 +23,28 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     """A chat model (default `gpt-4o-mini`); `ainvoke` returns an `AIMessage`.
 
     Accepts a string (sent as one user message), a prompt value, or a list of messages. See
-    `BaseOpenAI` for every option.
+    `BaseOpenAI` for every option; `streaming` and `verbose` are accepted as LangChain spells
+    them (`verbose` logs prompts and answers under the `aiochain` logger at INFO).
     """
 
     _path = "/chat/completions"
     default_model = "gpt-4o-mini"
     tools: dict[str, Any] = {}  # noqa: RUF012 - replaced, never mutated, by bind_tools
+
+    def with_structured_output(
+        self,
+        schema: Any,
+        *,
+        method: str = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """A runnable answering with `schema`'s instances (pydantic) or dicts (TypedDict, JSON
+        schema); see `aiochain._structured.structured_output` for the methods."""
+        return structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict, **kwargs
+        )
 
     def bind_tools(
         self,
@@ -37,12 +57,13 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         The copy shares this one's connections, limits and usage totals.
 
         Args:
-            tools: `Tool`s, or functions to turn into tools.
+            tools: `Tool`s, functions to turn into tools, or pydantic classes, TypedDicts and
+                JSON-schema dicts that only describe a call.
             tool_choice: "auto", "none", "required", a tool's name, or OpenAI's dict form.
         """
-        from .tools import Tool
+        from .tools import as_tool
 
-        made = [t if isinstance(t, Tool) else Tool(t) for t in tools]
+        made = [as_tool(t) for t in tools]
         names = [t.name for t in made]
         if len(set(names)) != len(names):
             raise ConfigurationError(f"tool names must be unique, got {names}")
@@ -144,8 +165,31 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 return content
         return None
 
-    async def ainvoke(self, input: LanguageModelInput) -> AIMessage:
-        """The model's answer to one prompt or conversation."""
+    async def ainvoke(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AIMessage:
+        """The model's answer to one prompt or conversation; `kwargs` (`stop=`, ...) are
+        request fields for this call."""
+        if kwargs or self.verbose or self.on_token is not None:
+            return await self._ainvoke_with_options(input, config, kwargs)
+        # The plain call, inline: one coroutine per call on the hot path.
+        data, usage = await self._apost(self._payload(input))
+        return self._message_of(self._choices_of(data)[0], data, usage)
+
+    async def _ainvoke_with_options(
+        self, input: LanguageModelInput, config: RunnableConfig | None, kwargs: dict[str, Any]
+    ) -> AIMessage:
+        """A call with per-call request fields, verbose logging or `on_token` streaming."""
+        if kwargs:
+            return await self.bind(**kwargs).ainvoke(input, config)
+        if self.verbose:
+            log_verbose(self, "prompt", self._payload(input)["messages"])
+        message = await self._ainvoke_message(input)
+        if self.verbose:
+            log_verbose(self, "answer", message.content)
+        return message
+
+    async def _ainvoke_message(self, input: LanguageModelInput) -> AIMessage:
         if self.on_token is not None:
             outcome = StreamOutcome()
             text, usage = await self._collect_stream(input, outcome)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from ._config import RunnableConfig
 from ._exceptions import BadResponseError
+from ._model_options import log_verbose
 from ._openai import BaseOpenAI
 from ._pipeline import StreamOutcome
 from ._sync import run_sync
@@ -58,20 +61,29 @@ class OpenAI(BaseOpenAI[str]):
         text = choice.get("text")
         return text if isinstance(text, str) else None
 
-    async def ainvoke(self, input: LanguageModelInput) -> str:
-        """The generated text for one prompt."""
+    async def ainvoke(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> str:
+        """The generated text for one prompt; `kwargs` (`stop=`, ...) are request fields for
+        this call."""
+        if kwargs:
+            return await self.bind(**kwargs).ainvoke(input, config)
+        if self.verbose:
+            log_verbose(self, "prompt", self._payload(input)["prompt"])
         if self.on_token is not None:
             text, _ = await self._collect_stream(input, StreamOutcome())
-            return text
-        data, _ = await self._apost(self._payload(input))
-        return self._choice_text(self._choices_of(data)[0], data)
+        else:
+            data, _ = await self._apost(self._payload(input))
+            text = self._choice_text(self._choices_of(data)[0], data)
+        if self.verbose:
+            log_verbose(self, "answer", text)
+        return text
 
     def __call__(self, prompt: str, stop: Sequence[str] | None = None) -> str:
         """The old LangChain call style, `llm("prompt")`; blocking."""
-        del stop  # accepted for compatibility; set `stop` on the model instead
-        return run_sync(lambda: self.ainvoke(prompt), name="OpenAI.__call__", async_name="ainvoke")
+        return run_sync(
+            lambda: self.ainvoke(prompt, stop=stop), name="OpenAI.__call__", async_name="ainvoke"
+        )
 
 
-__all__ = [
-    "OpenAI",
-]
+__all__ = ["OpenAI"]

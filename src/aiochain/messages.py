@@ -88,6 +88,11 @@ class AIMessage(BaseMessage):
         self.response_metadata = response_metadata or {}
         self.tool_calls = tool_calls or []
 
+    @property
+    def usage_metadata(self) -> dict[str, int] | None:
+        """LangChain's view of `usage`: `input_tokens`, `output_tokens`, `total_tokens`."""
+        return usage_metadata_of(self.usage)
+
     def to_openai(self) -> dict[str, Any]:
         """The message as OpenAI's chat API expects it, tool calls included."""
         if not self.tool_calls:
@@ -99,11 +104,98 @@ class AIMessage(BaseMessage):
                 {
                     "id": call["id"],
                     "type": "function",
-                    "function": {"name": call["name"], "arguments": call["arguments"]},
+                    "function": {"name": call["name"], "arguments": _arguments_of(call)},
                 }
                 for call in self.tool_calls
             ],
         }
+
+
+def _arguments_of(call: Mapping[str, Any]) -> str:
+    """A tool call's arguments as JSON text (LangChain's calls carry only the decoded `args`)."""
+    arguments = call.get("arguments")
+    if isinstance(arguments, str):
+        return arguments
+    return json.dumps(call.get("args") or {})
+
+
+def usage_metadata_of(usage: Any) -> dict[str, int] | None:
+    """`{"input_tokens", "output_tokens", "total_tokens"}` from a `Usage`, or None."""
+    if usage is None:
+        return None
+    prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+    completion = int(getattr(usage, "completion_tokens", 0) or 0)
+    total = int(getattr(usage, "total_tokens", 0) or 0) or prompt + completion
+    return {"input_tokens": prompt, "output_tokens": completion, "total_tokens": total}
+
+
+class AIMessageChunk(AIMessage):
+    """A piece of a streamed answer; `chunk + chunk` joins pieces into a longer chunk.
+
+    Attributes:
+        tool_call_chunks: pieces of tool calls, each `{"name", "args", "id", "index"}` with
+            `args` a fragment of the JSON text; pieces with the same `index` are joined by `+`.
+        chunk_usage_metadata: usage as LangChain reports it, set on the final chunk of a stream.
+    """
+
+    __slots__ = ("chunk_usage_metadata", "tool_call_chunks")
+    type = "AIMessageChunk"
+
+    def __init__(
+        self,
+        content: str = "",
+        *,
+        usage_metadata: dict[str, int] | None = None,
+        response_metadata: dict[str, Any] | None = None,
+        tool_call_chunks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(content, response_metadata=response_metadata)
+        self.chunk_usage_metadata = usage_metadata
+        self.tool_call_chunks = list(tool_call_chunks or [])
+        self.tool_calls = parse_tool_calls(
+            [
+                {"id": c.get("id"), "function": {"name": c.get("name"), "arguments": c.get("args")}}
+                for c in self.tool_call_chunks
+            ]
+        )
+
+    @property
+    def usage_metadata(self) -> dict[str, int] | None:
+        """The usage of the stream, on its final chunk (and on the sum of all chunks)."""
+        return self.chunk_usage_metadata
+
+    def __add__(self, other: object) -> AIMessageChunk:
+        if not isinstance(other, AIMessageChunk):
+            return NotImplemented
+        calls: dict[Any, dict[str, Any]] = {}
+        for piece in (*self.tool_call_chunks, *other.tool_call_chunks):
+            key = piece.get("index", len(calls))
+            call = calls.setdefault(key, {"name": None, "args": "", "id": None, "index": key})
+            for field in ("name", "id"):
+                call[field] = call[field] or piece.get(field)
+            call["args"] += piece.get("args") or ""
+        return AIMessageChunk(
+            self.content + other.content,
+            usage_metadata=_add_usage(self.chunk_usage_metadata, other.chunk_usage_metadata),
+            response_metadata={**self.response_metadata, **other.response_metadata},
+            tool_call_chunks=list(calls.values()),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, AIMessageChunk)
+            and other.content == self.content
+            and other.tool_call_chunks == self.tool_call_chunks
+        )
+
+    def __hash__(self) -> int:
+        return hash(("AIMessageChunk", self.content))
+
+
+def _add_usage(a: dict[str, int] | None, b: dict[str, int] | None) -> dict[str, int] | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return {key: a.get(key, 0) + b.get(key, 0) for key in {**a, **b}}
 
 
 class ToolMessage(BaseMessage):
@@ -113,13 +205,17 @@ class ToolMessage(BaseMessage):
         tool_call_id: the id of the call this answers.
     """
 
-    __slots__ = ("tool_call_id",)
+    __slots__ = ("name", "tool_call_id")
     role = "tool"
     type = "tool"
 
-    def __init__(self, content: str, *, tool_call_id: str) -> None:
+    def __init__(self, content: str, *, tool_call_id: str, name: str | None = None) -> None:
         super().__init__(content)
         self.tool_call_id = tool_call_id
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"ToolMessage(content={self.content!r}, tool_call_id={self.tool_call_id!r})"
 
     def to_openai(self) -> dict[str, Any]:
         return {"role": "tool", "tool_call_id": self.tool_call_id, "content": self.content}
@@ -152,6 +248,7 @@ def parse_tool_calls(raw: Any) -> list[dict[str, Any]]:
             "name": str(function.get("name") or ""),
             "arguments": arguments,
             "args": None,
+            "type": "tool_call",
         }
         if isinstance(arguments, dict):
             call["args"] = arguments

@@ -6,6 +6,7 @@ returned. A failure raises `OutputParserError` holding the raw text.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import AsyncIterator
@@ -13,7 +14,8 @@ from typing import Any, Generic, TypeVar
 
 from . import _json
 from ._exceptions import ConfigurationError, OutputParserError
-from ._runnable import PureRunnable
+from ._partial_json import parse_partial_json
+from ._runnable import Config, PureRunnable
 from .messages import BaseMessage
 
 T = TypeVar("T")
@@ -34,7 +36,7 @@ class BaseOutputParser(PureRunnable[Any, T], Generic[T]):
         """Text to put in the prompt so the model answers in a form this parser reads."""
         return ""
 
-    def invoke(self, input: Any) -> T:
+    def invoke(self, input: Any, config: Config = None, **kwargs: Any) -> T:
         """Parse a model's output: a string or a message whose content is parsed."""
         if isinstance(input, BaseMessage):
             return self.parse(input.content)
@@ -52,7 +54,9 @@ class StrOutputParser(BaseOutputParser[str]):
     def parse(self, text: str) -> str:
         return text
 
-    async def atransform(self, chunks: AsyncIterator[Any]) -> AsyncIterator[str]:
+    async def atransform(
+        self, chunks: AsyncIterator[Any], config: Config = None, **kwargs: Any
+    ) -> AsyncIterator[str]:
         """Pass each piece through as text, as it arrives."""
         async for chunk in chunks:
             yield chunk.content if isinstance(chunk, BaseMessage) else chunk
@@ -87,14 +91,64 @@ def parse_json_text(text: str) -> Any:
     raise OutputParserError(f"the model's answer is not valid JSON ({error})", llm_output=text)
 
 
+_JSON_FORMAT_INSTRUCTIONS = """The output should be formatted as a JSON instance that \
+conforms to the JSON schema below.
+
+As an example, for the schema {"properties": {"foo": {"title": "Foo", "description": "a list \
+of strings", "type": "array", "items": {"type": "string"}}}, "required": ["foo"]}
+the object {"foo": ["bar", "baz"]} is a well-formatted instance of the schema. The object \
+{"properties": {"foo": ["bar", "baz"]}} is not well-formatted.
+
+Here is the output schema:
+```
+%s
+```"""
+
+
 class JsonOutputParser(BaseOutputParser[Any]):
-    """Decodes a JSON value; ```json fences and text around the value are tolerated."""
+    """Decodes a JSON value; ```json fences and text around the value are tolerated.
+
+    In a streamed chain it yields the value parsed so far each time it grows (`{"a": "He"}`,
+    `{"a": "Hello"}`, ...), as LangChain's does; the last value is the whole answer.
+
+    Args:
+        pydantic_object: a pydantic model class whose JSON schema goes into the format
+            instructions; answers are still plain dicts, as in LangChain.
+    """
+
+    def __init__(self, pydantic_object: type[Any] | None = None) -> None:
+        if pydantic_object is not None and not hasattr(pydantic_object, "model_json_schema"):
+            raise ConfigurationError(
+                f"pydantic_object must be a pydantic v2 model class, got {pydantic_object!r}"
+            )
+        self.pydantic_object = pydantic_object
 
     def parse(self, text: str) -> Any:
         return parse_json_text(text)
 
     def get_format_instructions(self) -> str:
-        return "Answer with a single JSON value and nothing else."
+        if self.pydantic_object is None:
+            return "Return a JSON object."
+        schema = dict(self.pydantic_object.model_json_schema())
+        schema.pop("title", None)
+        schema.pop("type", None)
+        return _JSON_FORMAT_INSTRUCTIONS % json.dumps(schema, ensure_ascii=False)
+
+    async def atransform(
+        self, chunks: AsyncIterator[Any], config: Config = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        """Yield the JSON parsed so far whenever it changes, then the whole answer's."""
+        parts: list[str] = []
+        last: Any = None
+        async for chunk in chunks:
+            parts.append(chunk.content if isinstance(chunk, BaseMessage) else str(chunk))
+            partial = parse_partial_json("".join(parts))
+            if partial is not None and partial != last:
+                last = partial
+                yield copy.deepcopy(partial)
+        whole = self.parse("".join(parts))
+        if whole != last:
+            yield whole
 
 
 class CommaSeparatedListOutputParser(BaseOutputParser[list[str]]):
@@ -145,11 +199,61 @@ class PydanticOutputParser(BaseOutputParser[T]):
         )
 
 
+class XMLOutputParser(BaseOutputParser[dict[str, Any]]):
+    """Decodes an XML answer into LangChain's shape: `{"tag": [children...]}` for an element
+    with children, `{"tag": "text"}` for a leaf.
+
+    Document type declarations are refused (no entity expansion from a model's text).
+
+    Args:
+        tags: tag names to mention in the format instructions.
+    """
+
+    def __init__(self, tags: list[str] | None = None) -> None:
+        self.tags = tags
+
+    def parse(self, text: str) -> dict[str, Any]:
+        import xml.etree.ElementTree as ElementTree
+
+        fenced = re.search(r"```(?:xml)?\s*(.*?)```", text, re.DOTALL)
+        body = (fenced.group(1) if fenced else text).strip()
+        start = body.find("<")
+        if start < 0:
+            raise OutputParserError("the model's answer holds no XML", llm_output=text)
+        body = body[start:]
+        if re.search(r"<!DOCTYPE|<!ENTITY", body, re.IGNORECASE):
+            raise OutputParserError("XML with a DOCTYPE or ENTITY is refused", llm_output=text)
+        if body.startswith("<?xml"):
+            body = body[body.find("?>") + 2 :].strip()
+        try:
+            root = ElementTree.fromstring(body)
+        except ElementTree.ParseError as exc:
+            raise OutputParserError(
+                f"the model's XML does not parse ({exc})", llm_output=text
+            ) from exc
+        return _element_dict(root)
+
+    def get_format_instructions(self) -> str:
+        tags = ", ".join(self.tags or []) or "any tags you need"
+        return (
+            "The output should be formatted as a XML file. Use these tags: "
+            f"{tags}. Answer with one root element and nothing else."
+        )
+
+
+def _element_dict(element: Any) -> dict[str, Any]:
+    children = list(element)
+    if not children:
+        return {element.tag: (element.text or "").strip() or None}
+    return {element.tag: [_element_dict(child) for child in children]}
+
+
 __all__ = [
     "BaseOutputParser",
     "CommaSeparatedListOutputParser",
     "JsonOutputParser",
     "PydanticOutputParser",
     "StrOutputParser",
+    "XMLOutputParser",
     "parse_json_text",
 ]

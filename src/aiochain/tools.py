@@ -18,27 +18,33 @@ thread, so a slow tool never blocks the event loop.
 from __future__ import annotations
 
 import asyncio
-import enum
 import inspect
 import json
 import re
-import types
 import typing
 from collections.abc import Callable
 from typing import Any, overload
 
+from ._config import RunnableConfig
 from ._exceptions import ConfigurationError, ToolArgumentsError
+from ._runnable import Runnable
+from ._structured import schema_of
+from ._tool_schema import JSONSchema, describe, fits, parse_docstring, schema_of_function
+from .messages import ToolMessage
 
-JSONSchema = dict[str, Any]
 
+class Tool(Runnable[Any, Any]):
+    """A function a model may call; a runnable, as LangChain's tools are.
 
-class Tool:
-    """A function a model may call.
+    `await tool.ainvoke({"city": "Oslo"})` returns the function's value;
+    `await tool.ainvoke(tool_call)` with one of `AIMessage.tool_calls` returns a `ToolMessage`
+    answering that call (its `tool_call_id` set), ready to append to the conversation.
 
     Attributes:
         name: the name the model uses.
         description: what the tool does, for the model.
         parameters: the JSON schema of its arguments.
+        args_schema: the pydantic model that checks the arguments, when one was given.
         func: the function.
     """
 
@@ -48,6 +54,8 @@ class Tool:
         *,
         name: str | None = None,
         description: str | None = None,
+        args_schema: type[Any] | None = None,
+        return_direct: bool = False,
     ) -> None:
         self.func = func
         self.name = name or func.__name__
@@ -55,10 +63,25 @@ class Tool:
             raise ConfigurationError(
                 f"tool name {self.name!r} must be 1-64 letters, digits, _ or -"
             )
-        summary, arg_docs = _parse_docstring(inspect.getdoc(func) or "")
+        summary, arg_docs = parse_docstring(inspect.getdoc(func) or "")
         self.description = description or summary or self.name
-        self.parameters = _schema_of(func, arg_docs)
+        self.args_schema = args_schema
+        if args_schema is not None:
+            if not hasattr(args_schema, "model_json_schema"):
+                raise ConfigurationError(
+                    f"args_schema must be a pydantic v2 model class, got {args_schema!r}"
+                )
+            self.parameters = _pydantic_parameters(args_schema)
+        else:
+            self.parameters = schema_of_function(func, arg_docs)
+        self.return_direct = return_direct
         self.is_async = inspect.iscoroutinefunction(func)
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The JSON schemas of the parameters, by name (LangChain's `tool.args`)."""
+        properties: dict[str, Any] = self.parameters.get("properties", {})
+        return properties
 
     def to_openai(self) -> JSONSchema:
         """The tool as OpenAI's `tools` request field lists it."""
@@ -77,6 +100,8 @@ class Tool:
         Raises:
             ToolArgumentsError: naming what is missing, unknown or of the wrong type.
         """
+        if self.args_schema is not None:
+            return _validate_with(self.args_schema, self.name, arguments)
         if not isinstance(arguments, dict):
             raise ToolArgumentsError(f"arguments must be a JSON object, got {arguments!r}")
         properties = self.parameters["properties"]
@@ -88,18 +113,41 @@ class Tool:
         if unknown:
             problems.append("unknown " + ", ".join(unknown))
         for name, value in arguments.items():
-            if name in properties and not _fits(value, properties[name]):
-                problems.append(f"{name} should be {_describe(properties[name])}, got {value!r}")
+            if name in properties and not fits(value, properties[name]):
+                problems.append(f"{name} should be {describe(properties[name])}, got {value!r}")
         if problems:
             raise ToolArgumentsError(f"bad arguments for {self.name}: {'; '.join(problems)}")
         return arguments
 
-    async def ainvoke(self, arguments: dict[str, Any]) -> Any:
-        """Call the tool (a sync one in a worker thread) with checked arguments."""
-        arguments = self.check_arguments(arguments)
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """Call the tool (a sync one in a worker thread) with checked arguments.
+
+        Args:
+            input: the arguments as a dict (or one plain value for a one-parameter tool), or
+                a model's tool call (`{"name", "args", "id", ...}`), which returns a
+                `ToolMessage` with the call's id.
+            config: accepted for compatibility.
+        """
+        call_id = None
+        if _is_tool_call(input):
+            call = input
+            call_id = str(call.get("id") or "")
+            input = call.get("args")
+            if input is None:
+                raise ToolArgumentsError(
+                    f"the call of {self.name} has arguments that did not decode: "
+                    f"{call.get('error', 'no arguments')}"
+                )
+        elif not isinstance(input, dict) and len(self.parameters.get("properties", {})) == 1:
+            input = {next(iter(self.parameters["properties"])): input}
+        arguments = self.check_arguments(input)
         if self.is_async:
-            return await self.func(**arguments)
-        return await asyncio.to_thread(self.func, **arguments)
+            result = await self.func(**arguments)
+        else:
+            result = await asyncio.to_thread(self.func, **arguments)
+        if call_id is None:
+            return result
+        return ToolMessage(tool_content(result), tool_call_id=call_id, name=self.name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the underlying function directly."""
@@ -109,140 +157,175 @@ class Tool:
         return f"Tool(name={self.name!r})"
 
 
+def _no_function() -> Any:
+    raise ToolArgumentsError("this tool only describes a schema; there is no function to run")
+
+
+class SchemaTool(Tool):
+    """A tool made from a pydantic class, a TypedDict or a JSON schema: it tells the model
+    what to call with, and has no function of its own (LangChain's `bind_tools([Model])`)."""
+
+    def __init__(self, schema: Any) -> None:
+        name, description, parameters = schema_of(schema)
+        super().__init__(_no_function, name=name, description=description or name)
+        self.parameters = parameters
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """Refuse: the schema describes a call, it does not run one."""
+        return _no_function()
+
+
+def as_tool(obj: Any) -> Tool:
+    """A `Tool` for a tool, a function, a pydantic class, a TypedDict or a JSON-schema dict."""
+    if isinstance(obj, Tool):
+        return obj
+    is_schema_class = isinstance(obj, type) and (
+        hasattr(obj, "model_json_schema") or typing.is_typeddict(obj)
+    )
+    if isinstance(obj, dict) or is_schema_class:
+        return SchemaTool(obj)
+    return Tool(obj)
+
+
+class StructuredTool(Tool):
+    """LangChain's name for a tool of several typed arguments; `from_function` builds one."""
+
+    @classmethod
+    def from_function(
+        cls,
+        func: Callable[..., Any] | None = None,
+        coroutine: Callable[..., Any] | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        return_direct: bool = False,
+        args_schema: type[Any] | None = None,
+        **kwargs: Any,
+    ) -> StructuredTool:
+        """A tool from a function (or an async `coroutine`, used in preference).
+
+        Raises:
+            ConfigurationError: when neither function is given, or for unknown options.
+        """
+        unknown = set(kwargs) - {"infer_schema", "parse_docstring", "handle_tool_error"}
+        if unknown:
+            raise ConfigurationError(f"unknown StructuredTool option(s) {sorted(unknown)}")
+        chosen = coroutine or func
+        if chosen is None:
+            raise ConfigurationError("StructuredTool.from_function needs func or coroutine")
+        return cls(
+            chosen,
+            name=name,
+            description=description,
+            args_schema=args_schema,
+            return_direct=return_direct,
+        )
+
+
 @overload
 def tool(func: Callable[..., Any], /) -> Tool: ...
 
 
 @overload
 def tool(
-    *, name: str | None = None, description: str | None = None
+    name_or_func: str,
+    /,
+    *,
+    description: str | None = None,
+    args_schema: type[Any] | None = None,
+    return_direct: bool = False,
+    parse_docstring: bool = True,
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    args_schema: type[Any] | None = None,
+    return_direct: bool = False,
+    parse_docstring: bool = True,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
 def tool(
-    func: Callable[..., Any] | None = None,
+    func: Callable[..., Any] | str | None = None,
     /,
     *,
     name: str | None = None,
     description: str | None = None,
+    args_schema: type[Any] | None = None,
+    return_direct: bool = False,
+    parse_docstring: bool = True,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
-    """Turn a typed function (async or sync) into a `Tool`; usable as `@tool` or `@tool(...)`."""
-    if func is not None:
-        return Tool(func, name=name, description=description)
-    return lambda f: Tool(f, name=name, description=description)
+    """Turn a typed function (async or sync) into a `Tool`; usable as `@tool`, `@tool(...)`
+    or `@tool("name", args_schema=Model)`.
+
+    The docstring's `Args:` section always describes the parameters (`parse_docstring` is
+    accepted as LangChain spells it); `Annotated[int, "text"]` describes one too.
+    """
+    del parse_docstring
+    if isinstance(func, str):
+        name, func = func, None
+
+    def make(f: Callable[..., Any]) -> Tool:
+        return Tool(
+            f,
+            name=name,
+            description=description,
+            args_schema=args_schema,
+            return_direct=return_direct,
+        )
+
+    return make(func) if func is not None else make
 
 
-def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
-    summary = doc.split("\n\n", 1)[0].strip().replace("\n", " ")
-    args: dict[str, str] = {}
-    match = re.search(r"^(?:Args|Arguments|Parameters):\s*\n((?:[ \t]+.*\n?)+)", doc, re.M)
-    if match:
-        current = None
-        for line in match.group(1).splitlines():
-            entry = re.match(r"\s+(\w+)(?:\s*\([^)]*\))?:\s*(.*)", line)
-            if entry and (current is None or len(line) - len(line.lstrip()) <= 8):
-                current = entry.group(1)
-                args[current] = entry.group(2).strip()
-            elif current is not None and line.strip():
-                args[current] += " " + line.strip()
-    return summary, args
+def _is_tool_call(input: Any) -> bool:
+    """Whether `input` is a model's tool call rather than arguments (LangChain's test, plus our
+    own calls, which carry both `args` and the raw `arguments`)."""
+    if not isinstance(input, dict):
+        return False
+    if input.get("type") == "tool_call":
+        return True
+    return {"id", "name", "args", "arguments"} <= input.keys()
 
 
-def _schema_of(func: Callable[..., Any], docs: dict[str, str]) -> JSONSchema:
+def tool_content(result: Any) -> str:
+    """A tool's value as the text of a tool message: text as it is, else JSON, else `str`."""
+    if isinstance(result, str):
+        return result
     try:
-        hints = typing.get_type_hints(func)
-    except (NameError, TypeError) as exc:
-        raise ConfigurationError(f"cannot read the type hints of {func.__name__}: {exc}") from exc
-    properties: dict[str, JSONSchema] = {}
-    required: list[str] = []
-    for name, parameter in inspect.signature(func).parameters.items():
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-            raise ConfigurationError(f"tool {func.__name__} cannot take *args or **kwargs")
-        if name not in hints:
-            raise ConfigurationError(
-                f"tool {func.__name__}: parameter {name!r} needs a type hint for its schema"
-            )
-        schema = _type_schema(hints[name], func.__name__, name)
-        if name in docs:
-            schema["description"] = docs[name]
-        if parameter.default is parameter.empty:
-            required.append(name)
-        elif parameter.default is not None:
-            default = parameter.default
-            schema["default"] = default.value if isinstance(default, enum.Enum) else default
-        properties[name] = schema
-    return {"type": "object", "properties": properties, "required": required}
+        return json.dumps(result, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(result)
 
 
-_SIMPLE: dict[Any, JSONSchema] = {
-    str: {"type": "string"},
-    int: {"type": "integer"},
-    float: {"type": "number"},
-    bool: {"type": "boolean"},
-    type(None): {"type": "null"},
-}
+def _pydantic_parameters(model: type[Any]) -> JSONSchema:
+    schema = dict(model.model_json_schema())
+    schema.pop("title", None)
+    schema.pop("description", None)
+    schema.setdefault("type", "object")
+    schema.setdefault("properties", {})
+    return schema
 
 
-def _type_schema(hint: Any, func_name: str, name: str) -> JSONSchema:
-    if hint in _SIMPLE:
-        return dict(_SIMPLE[hint])
-    origin = typing.get_origin(hint)
-    arguments = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in arguments if a is not type(None)]
-        if len(options) == 1:
-            return _type_schema(options[0], func_name, name)
-        return {"anyOf": [_type_schema(a, func_name, name) for a in arguments]}
-    if origin is typing.Literal:
-        return {"enum": list(arguments)}
-    if origin in (list, tuple, set, frozenset) or hint in (list, tuple, set):
-        schema: JSONSchema = {"type": "array"}
-        if arguments and arguments[0] is not Ellipsis:
-            schema["items"] = _type_schema(arguments[0], func_name, name)
-        return schema
-    if origin is dict or hint is dict:
-        return {"type": "object"}
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return {"enum": [member.value for member in hint]}
-    raise ConfigurationError(
-        f"tool {func_name}: the type of {name!r} ({hint!r}) has no JSON schema here; use str, "
-        "int, float, bool, list, dict, Literal, Enum or Optional"
-    )
+def _validate_with(model: type[Any], name: str, arguments: Any) -> dict[str, Any]:
+    import pydantic
 
-
-def _fits(value: Any, schema: JSONSchema) -> bool:
-    if "anyOf" in schema:
-        return any(_fits(value, option) for option in schema["anyOf"])
-    if "enum" in schema:
-        return value in schema["enum"]
-    kind = schema.get("type")
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind == "array":
-        items = schema.get("items")
-        return isinstance(value, list) and (items is None or all(_fits(v, items) for v in value))
-    if kind == "object":
-        return isinstance(value, dict)
-    if kind == "null":
-        return value is None
-    return True
-
-
-def _describe(schema: JSONSchema) -> str:
-    if "enum" in schema:
-        return "one of " + ", ".join(json.dumps(v) for v in schema["enum"])
-    if "anyOf" in schema:
-        return " or ".join(_describe(option) for option in schema["anyOf"])
-    return f"a JSON {schema.get('type', 'value')}"
+    try:
+        checked = model.model_validate(arguments)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ToolArgumentsError(f"bad arguments for {name}: {problems}") from exc
+    return {field: getattr(checked, field) for field in type(checked).model_fields}
 
 
 __all__ = [
+    "SchemaTool",
+    "StructuredTool",
     "Tool",
     "tool",
+    "tool_content",
 ]

@@ -1,0 +1,119 @@
+"""The runnable toolkit, where LangChain users look for it (`langchain_core.runnables`).
+
+    from aiochain.runnables import RunnableParallel, RunnablePassthrough, RunnableLambda
+
+    chain = (
+        {"context": itemgetter("question") | retriever, "question": itemgetter("question")}
+        | RunnablePassthrough.assign(answer=prompt | llm | StrOutputParser())
+    )
+
+`RunnablePassthrough` and `RunnableBranch` are defined here; the rest is re-exported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from ._composition import RunnableLambda, RunnableParallel, RunnableSequence, coerce_runnable
+from ._config import RunnableConfig
+from ._exceptions import UsageError
+from ._modifiers import (
+    RunnableAssign,
+    RunnableBinding,
+    RunnablePick,
+    RunnableRetry,
+    RunnableWithFallbacks,
+)
+from ._runnable import Config, PureRunnable, Runnable, bound_call
+
+
+class RunnablePassthrough(PureRunnable[Any, Any]):
+    """Returns its input unchanged (and calls `func` with it first, when given).
+
+    `RunnablePassthrough.assign(key=step, ...)` returns the input dict with the steps' outputs
+    added, the steps run concurrently.
+    """
+
+    def __init__(self, func: Callable[[Any], Any] | None = None) -> None:
+        self.func = func
+
+    def invoke(self, input: Any, config: Config = None, **kwargs: Any) -> Any:
+        if self.func is not None:
+            self.func(input)
+        return input
+
+    @classmethod
+    def assign(cls, **steps: Any) -> RunnableAssign:
+        """A step returning its input dict with the outputs of `steps` added."""
+        return RunnableAssign(RunnableParallel(steps))
+
+    def __repr__(self) -> str:
+        return "RunnablePassthrough()"
+
+
+class RunnableBranch(Runnable[Any, Any]):
+    """Runs the first branch whose condition is true for the input, else the default.
+
+    `RunnableBranch((condition, runnable), ..., default)`: conditions are functions or
+    runnables returning a truth value, tried in order (each awaited before the next).
+    """
+
+    def __init__(self, *branches: Any) -> None:
+        if len(branches) < 2:
+            raise UsageError(
+                "RunnableBranch needs at least one (condition, runnable) and a default"
+            )
+        *pairs, default = branches
+        self.branches: list[tuple[Runnable[Any, Any], Runnable[Any, Any]]] = []
+        for pair in pairs:
+            if not (isinstance(pair, tuple | list) and len(pair) == 2):
+                raise UsageError(
+                    f"a RunnableBranch branch must be (condition, runnable), got {pair!r}"
+                )
+            self.branches.append((coerce_runnable(pair[0]), coerce_runnable(pair[1])))
+        self.default = coerce_runnable(default)
+
+    async def _choose(self, input: Any, config: Config) -> Runnable[Any, Any]:
+        for condition, runnable in self.branches:
+            if await bound_call(condition, config, {})(input):
+                return runnable
+        return self.default
+
+    async def ainvoke(self, input: Any, config: Config = None, **kwargs: Any) -> Any:
+        """Run the chosen branch on `input`."""
+        chosen = await self._choose(input, config)
+        return await bound_call(chosen, config, kwargs)(input)
+
+    async def astream(self, input: Any, config: Config = None, **kwargs: Any) -> AsyncIterator[Any]:
+        """Stream the chosen branch."""
+        chosen = await self._choose(input, config)
+        stream = chosen.astream(input) if config is None else chosen.astream(input, config)
+        async for chunk in stream:
+            yield chunk
+
+
+def chain(func: Callable[..., Any]) -> RunnableLambda:
+    """LangChain's `@chain` decorator: a function as a runnable."""
+    return RunnableLambda(func)
+
+
+RunnableMap = RunnableParallel
+"""LangChain's older name for `RunnableParallel`."""
+
+__all__ = [
+    "Runnable",
+    "RunnableAssign",
+    "RunnableBinding",
+    "RunnableBranch",
+    "RunnableConfig",
+    "RunnableLambda",
+    "RunnableMap",
+    "RunnableParallel",
+    "RunnablePassthrough",
+    "RunnablePick",
+    "RunnableRetry",
+    "RunnableSequence",
+    "RunnableWithFallbacks",
+    "chain",
+]
