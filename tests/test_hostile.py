@@ -69,7 +69,7 @@ def client(server: HostileServer, **options: Any) -> ChatOpenAI:
 async def call(llm: ChatOpenAI, *, stream: bool) -> str:
     async with asyncio.timeout(BOUND):
         if stream:
-            return "".join([piece async for piece in llm.astream("hi")])
+            return "".join([piece.content async for piece in llm.astream("hi")])
         return (await llm.ainvoke("hi")).content
 
 

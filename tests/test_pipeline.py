@@ -39,7 +39,7 @@ class FrozenClock:
 
 
 async def collect(llm: ChatOpenAI, prompt: str = "hi") -> str:
-    return "".join([piece async for piece in llm.astream(prompt)])
+    return "".join([piece.content async for piece in llm.astream(prompt)])
 
 
 @pytest.mark.parametrize("streamed", [False, True])

@@ -258,7 +258,7 @@ async def test_bind_stop_cuts_the_simulated_answer(start_sim: StartSim) -> None:
         ChatOpenAI(base_url=server.base_url) as chat,
     ):
         assert await llm.bind(stop=["compose"]).ainvoke(TEXT) == "Runnables"
-        pieces = [p async for p in chat.astream(TEXT, stop=["compose"])]
+        pieces = [p.content async for p in chat.astream(TEXT, stop=["compose"])]
         assert "".join(pieces) == "Runnables"
         assert (await chat.ainvoke(TEXT)).content == "Runnables compose."
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from aiochain import (
+    AIMessageChunk,
     BadResponseError,
     ChatOpenAI,
     IncompleteStreamError,
@@ -40,13 +41,32 @@ FAST_RETRY = RetryPolicy(max_retries=2, initial_wait=0.001, max_wait=0.002)
 
 @pytest.mark.parametrize("model", [OpenAI, ChatOpenAI])
 async def test_joined_chunks_equal_the_answer(start_sim: StartSim, model: Any) -> None:
-    """Streamed pieces join to exactly the non-streamed answer; usage matches the server."""
+    """Streamed pieces join to exactly the non-streamed answer; usage matches the server. The
+    completion model streams strings; the chat model streams AIMessageChunks, the last one
+    carrying usage_metadata and the finish reason, as LangChain's do."""
     server = await start_sim()
     async with model(base_url=server.base_url) as llm:
         whole = await llm.ainvoke(TEXT)
         whole_text = whole if isinstance(whole, str) else whole.content
         pieces = [piece async for piece in llm.astream(TEXT)]
         usage = llm.usage
+    if model is ChatOpenAI:
+        assert all(isinstance(p, AIMessageChunk) for p in pieces)
+        last = pieces.pop()
+        assert last.content == ""
+        assert last.usage_metadata == {
+            "input_tokens": usage.prompt_tokens // 2,
+            "output_tokens": usage.completion_tokens // 2,
+            "total_tokens": (usage.prompt_tokens + usage.completion_tokens) // 2,
+        }
+        assert last.response_metadata["finish_reason"] == "stop"
+        joined = pieces[0]
+        for piece in pieces[1:]:
+            joined = joined + piece
+        assert joined.content == whole_text
+        pieces = [p.content for p in pieces]
+    else:
+        assert all(isinstance(p, str) for p in pieces)
     assert len(pieces) == count_tokens(whole_text) > 5
     assert "".join(pieces) == whole_text
     stats = server.stats()
@@ -91,8 +111,9 @@ SSE_HEADERS = {"Content-Type": "text/event-stream"}
 
 
 async def stream_from(server: ScriptedServer) -> list[str]:
+    """The text pieces of a chat stream (the last chunk, usage only, is left out)."""
     async with ChatOpenAI(base_url=server.base_url, retry=FAST_RETRY) as chat:
-        return [piece async for piece in chat.astream("x")]
+        return [piece.content async for piece in chat.astream("x") if piece.content]
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
@@ -204,7 +225,8 @@ async def test_as_completed_streams_interleave(start_sim: StartSim) -> None:
     joined: dict[int, str] = {i: "" for i in range(4)}
     for index, piece in events:
         if piece is not None:
-            joined[index] += piece
+            assert isinstance(piece, AIMessageChunk)
+            joined[index] += piece.content
     assert [joined[i] for i in range(4)] == expected
     first_done = next(n for n, (_, piece) in enumerate(events) if piece is None)
     assert len({index for index, _ in events[:first_done]}) > 1  # interleaved, not one by one

@@ -12,7 +12,7 @@ from ._body import ResponseLimits
 from ._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
-from ._model_options import bound_model, request_fields
+from ._model_options import bound_model
 from ._openai_wire import read_openai_usage
 from ._pipeline import RequestPipeline, StreamOutcome
 from ._retry import RetryPolicy
@@ -210,18 +210,18 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
 
     async def _astream_payload(
         self, payload: JSONDict, outcome: StreamOutcome | None = None
-    ) -> AsyncIterator[str]:
-        """Stream one request's text through the pipeline.
+    ) -> AsyncIterator[tuple[str | None, JSONDict]]:
+        """Stream one request through the pipeline: `(text or None, choice)` per choice event.
 
         A failure before the first piece of content is retried like any request; after it,
         the error is raised with the text received so far (`IncompleteStreamError.partial`).
-        `outcome`, when given, receives this stream's usage and tool calls.
+        `outcome`, when given, receives this stream's usage, tool calls, model and finish
+        reason.
         """
         if payload.get("n", 1) != 1:
             raise ConfigurationError("streaming supports n=1 only")
         parts: list[str] = []
         answered = False  # whether any event carried a choice
-        tool_calls = outcome.tool_calls if outcome is not None else None
         events = self._pipeline.stream(
             self._path, payload, started=self._event_started, outcome=outcome
         )
@@ -240,9 +240,13 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
                 text = self._chunk_text(choice)
                 if text:
                     parts.append(text)
-                    yield text
-                if tool_calls is not None:
-                    self._collect_tool_deltas(choice, tool_calls)
+                if outcome is not None:
+                    self._collect_tool_deltas(choice, outcome.tool_calls)
+                    if choice.get("finish_reason"):
+                        outcome.metadata["finish_reason"] = choice["finish_reason"]
+                    if isinstance(event.get("model"), str):
+                        outcome.metadata["model_name"] = event["model"]
+                yield text, choice
             if not answered:
                 raise BadResponseError(
                     f"{self.base_url}{self._path} streamed no choices at all: an empty answer"
@@ -271,23 +275,6 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         payload["stream_options"] = {"include_usage": True}
         return payload
 
-    async def astream(
-        self, input: LanguageModelInput, config: Any = None, **kwargs: Any
-    ) -> AsyncIterator[str]:
-        """Yield the answer's text piece by piece as the server sends it.
-
-        Leaving the loop early closes the response and frees its connection (at once inside
-        `contextlib.aclosing`, else as soon as the iterator is dropped).
-
-        Raises:
-            IncompleteStreamError: the stream was cut; `.partial` holds the text received.
-            StreamError: the server sent an error in the middle of the stream.
-        """
-        payload = self._stream_request(input)
-        payload.update(request_fields(kwargs))  # per-call fields (`stop=`), as in LangChain
-        async for text in self._astream_payload(payload):
-            yield text
-
     async def _collect_stream(
         self, input: LanguageModelInput, outcome: StreamOutcome
     ) -> tuple[str, Usage]:
@@ -295,9 +282,10 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         on_token = self.on_token
         assert on_token is not None
         parts = []
-        async for text in self._astream_payload(self._stream_request(input), outcome):
-            on_token(text)
-            parts.append(text)
+        async for text, _ in self._astream_payload(self._stream_request(input), outcome):
+            if text:
+                on_token(text)
+                parts.append(text)
         return "".join(parts), outcome.usage or Usage(requests=1)
 
     def _choices_of(self, data: JSONDict) -> list[JSONDict]:

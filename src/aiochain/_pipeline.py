@@ -47,10 +47,11 @@ UsageReader = Callable[[JSONDict], "Usage | None"]
 @dataclass(slots=True)
 class StreamOutcome:
     """What a stream reported besides its events: its own usage, and (filled in by the model)
-    its tool calls by index."""
+    its tool calls by index and its metadata (model, finish reason)."""
 
     usage: Usage | None = None
     tool_calls: dict[int, JSONDict] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 class RequestPipeline:

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from ._config import RunnableConfig
 from ._exceptions import BadResponseError, ConfigurationError
-from ._model_options import log_verbose
+from ._model_options import log_verbose, request_fields
 from ._openai import BaseOpenAI
 from ._pipeline import StreamOutcome
 from ._runnable import Runnable
 from ._structured import structured_output
 from ._types import JSONDict
-from .messages import AIMessage, HumanMessage, parse_tool_calls, to_messages
+from .messages import (
+    AIMessage,
+    AIMessageChunk,
+    HumanMessage,
+    parse_tool_calls,
+    to_messages,
+    usage_metadata_of,
+)
 from .outputs import ChatGeneration, Generation, Usage
 from .prompts import LanguageModelInput, PromptValue
 
@@ -131,31 +138,69 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         return out
 
     def _collect_tool_deltas(self, choice: JSONDict, sink: dict[int, JSONDict]) -> None:
+        for piece in self._tool_call_chunks(choice):
+            call = sink.setdefault(piece["index"], {"args": ""})
+            if piece["id"]:
+                call["id"] = piece["id"]
+            if piece["name"]:
+                call["name"] = piece["name"]
+            call["args"] += piece["args"]
+        if len(sink) > 128:
+            raise BadResponseError(f"{self.base_url}{self._path} streamed over 128 tool calls")
+
+    def _tool_call_chunks(self, choice: JSONDict) -> list[JSONDict]:
+        """The tool-call pieces of one streamed choice, checked: `{"name", "args", "id",
+        "index"}` each, as LangChain's `tool_call_chunks`."""
         delta = choice.get("delta")
         pieces = delta.get("tool_calls") if isinstance(delta, dict) else None
-        if not isinstance(pieces, list):
-            return
-        for piece in pieces:
+        if not pieces:
+            return []
+        chunks = []
+        for piece in pieces if isinstance(pieces, list) else [pieces]:
             index = piece.get("index", 0) if isinstance(piece, dict) else None
             function = piece.get("function") or {} if isinstance(piece, dict) else None
             arguments = function.get("arguments") or "" if isinstance(function, dict) else None
-            if (
-                type(index) is not int
-                or not 0 <= index < 128
-                or not isinstance(arguments, str)
-                or len(sink) >= 128
-            ):
+            if type(index) is not int or not 0 <= index < 128 or not isinstance(arguments, str):
                 raise BadResponseError(
                     f"{self.base_url}{self._path} streamed a malformed tool call: "
                     f"{str(piece)[:120]!r}"
                 )
-            assert isinstance(function, dict)
-            call = sink.setdefault(index, {"args": ""})
-            if piece.get("id"):
-                call["id"] = str(piece["id"])
-            if function.get("name"):
-                call["name"] = str(function["name"])
-            call["args"] += arguments
+            assert isinstance(function, dict) and isinstance(piece, dict)
+            name, call_id = function.get("name"), piece.get("id")
+            chunks.append(
+                {
+                    "name": str(name) if name else None,
+                    "args": arguments,
+                    "id": str(call_id) if call_id else None,
+                    "index": index,
+                }
+            )
+        return chunks
+
+    async def astream(
+        self, input: LanguageModelInput, config: Any = None, **kwargs: Any
+    ) -> AsyncIterator[AIMessageChunk]:
+        """Yield the answer as `AIMessageChunk`s as the server sends it, as LangChain's chat
+        models do: text pieces and tool-call pieces, then a last chunk carrying
+        `usage_metadata` and `response_metadata` (model, finish reason). `chunk + chunk` joins
+        them; `StrOutputParser` turns them back into text.
+
+        Raises:
+            IncompleteStreamError: the stream was cut; `.partial` holds the text received.
+            StreamError: the server sent an error in the middle of the stream.
+        """
+        payload = self._stream_request(input)
+        payload.update(request_fields(kwargs))
+        outcome = StreamOutcome()
+        async for text, choice in self._astream_payload(payload, outcome):
+            calls = self._tool_call_chunks(choice)
+            if text or calls:
+                yield AIMessageChunk(text or "", tool_call_chunks=calls)
+        yield AIMessageChunk(
+            "",
+            usage_metadata=usage_metadata_of(outcome.usage),
+            response_metadata={"model_name": self.model, **outcome.metadata},
+        )
 
     def _chunk_text(self, choice: JSONDict) -> str | None:
         delta = choice.get("delta")

@@ -108,4 +108,4 @@ class LLM(BaseLLM):
 BaseChatModel.register(ChatOpenAI)
 BaseLLM.register(OpenAI)
 
-__all__ = ["BaseChatModel", "BaseLLM", "BaseLanguageModel", "LLM"]
+__all__ = ["LLM", "BaseChatModel", "BaseLLM", "BaseLanguageModel"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from ._config import RunnableConfig
 from ._exceptions import BadResponseError
-from ._model_options import log_verbose
+from ._model_options import log_verbose, request_fields
 from ._openai import BaseOpenAI
 from ._pipeline import StreamOutcome
 from ._sync import run_sync
@@ -60,6 +60,24 @@ class OpenAI(BaseOpenAI[str]):
     def _chunk_text(self, choice: JSONDict) -> str | None:
         text = choice.get("text")
         return text if isinstance(text, str) else None
+
+    async def astream(
+        self, input: LanguageModelInput, config: Any = None, **kwargs: Any
+    ) -> AsyncIterator[str]:
+        """Yield the answer's text piece by piece as the server sends it.
+
+        Leaving the loop early closes the response and frees its connection (at once inside
+        `contextlib.aclosing`, else as soon as the iterator is dropped).
+
+        Raises:
+            IncompleteStreamError: the stream was cut; `.partial` holds the text received.
+            StreamError: the server sent an error in the middle of the stream.
+        """
+        payload = self._stream_request(input)
+        payload.update(request_fields(kwargs))  # per-call fields (`stop=`), as in LangChain
+        async for text, _ in self._astream_payload(payload):
+            if text:
+                yield text
 
     async def ainvoke(
         self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
