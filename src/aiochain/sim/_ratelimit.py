@@ -58,11 +58,6 @@ class Bucket:
         self._refill()
         self.level -= amount
 
-    def give_back(self, amount: float) -> None:
-        """Return units that were reserved but not used."""
-        self._refill()
-        self.level = min(self.capacity, self.level + amount)
-
     def remaining(self) -> int:
         """Whole units available now."""
         self._refill()
