@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -77,7 +78,6 @@ def main() -> None:
                         "map",
                         "--base-url",
                         url,
-                        "--quiet",
                         "--template",
                         TEMPLATE,
                         "--input",
@@ -90,6 +90,8 @@ def main() -> None:
                     ],
                     capture_output=True,
                     text=True,
+                    # No progress lines, only the summary (with its wall time) at the end.
+                    env={**os.environ, "AIOCHAIN_PROGRESS_SECONDS": "3600"},
                 )
                 if cli.returncode != 0:
                     sys.exit(f"aiochain map failed: {cli.stderr[-500:]}")
@@ -108,11 +110,13 @@ def main() -> None:
             "| | records | wall | records/s | vs amap |",
             "|---|---|---|---|---|",
             f"| `chain.amap` | {amap['n']:,} | {amap['wall']:.1f} s | {amap_rate:,.0f} | 1.00x |",
-            f"| `aiochain map` (journal on) | {written:,} | {wall:.1f} s | {cli_rate:,.0f} | "
+            f"| `aiochain map` (journal, group commit) | {written:,} | {wall:.1f} s | {cli_rate:,.0f} | "
             f"{cli_rate / amap_rate:.2f}x |",
             "",
             f"- best of {args.rounds} alternating runs each",
             "- target: the CLI with its journal keeps at least 80% of amap's throughput",
+            "- the CLI's wall time includes reading and indexing the input and its group commit "
+            "(each row committed on the journal's thread before its worker takes the next record)",
             "",
         ]
     )

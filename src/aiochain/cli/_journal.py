@@ -35,6 +35,7 @@ from ._records import Record
 
 T = TypeVar("T")
 _COLUMNS = "key, idx, id, ok, cached, line"
+_CHUNK = 4000  # rows per INSERT statement (7 parameters each, under SQLite's 32,766)
 
 
 @dataclass(slots=True)
@@ -99,6 +100,10 @@ class InputIndex:
 class Journal:
     """Finished records of one job, in a SQLite file; a context manager that closes it.
 
+    Rows are only ever appended (a retried record gets a new row; the latest row of a key
+    wins), so a commit writes the table's last page or two instead of one page per row at
+    random places in a key index: group commits stay cheap however often they happen.
+
     Args:
         path: the journal file (created when missing).
         job: what identifies the job (template, model, parameters), stored with the journal.
@@ -113,13 +118,13 @@ class Journal:
         self.path = Path(path)
         self.spent = 0.0
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="aiochain-journal")
+        self._indexed_up_to = 0  # rowid of the last row seen by index() or refresh()
         self._db = open_database(
             self.path,
             purpose="journal",
             schema=[
                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
-                "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, idx INTEGER, "
-                "id TEXT, ok INTEGER, cached INTEGER, line TEXT)",
+                f"CREATE TABLE IF NOT EXISTS rows (rowid INTEGER PRIMARY KEY, {_COLUMNS}, cost)",
             ],
         )
         try:
@@ -130,22 +135,37 @@ class Journal:
             raise
 
     def _start(self, job: dict[str, Any], resume: bool) -> None:
-        stored = self._db.execute("SELECT value FROM meta WHERE key = 'job'").fetchone()
-        wanted = json.dumps(job, sort_keys=True)
-        if stored is not None and stored[0] != wanted and resume:
-            changed = _changes(json.loads(stored[0]), job)
-            raise JournalMismatchError(
-                f"{self.path} was written by a job with a different {changed}; rerun with "
-                "--no-resume to start over, or --journal to pick another file"
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+            if "results" in tables:  # a journal from before rows were appended: move them
+                db.execute(f"INSERT INTO rows ({_COLUMNS}, cost) SELECT {_COLUMNS}, 0 FROM results")
+                db.execute("DROP TABLE results")
+            db.execute(
+                "CREATE TRIGGER IF NOT EXISTS spend AFTER INSERT ON rows BEGIN UPDATE meta "
+                "SET value = CAST(value AS REAL) + NEW.cost WHERE key = 'spent'; END"
             )
-        if stored is None or not resume:
-            self._db.execute("BEGIN")
-            self._db.execute("DELETE FROM results")
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('job', ?)", (wanted,))
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('spent', '0')")
-            self._db.execute("COMMIT")
-        spent = self._db.execute("SELECT value FROM meta WHERE key = 'spent'").fetchone()
-        self.spent = float(spent[0]) if spent else 0.0
+            stored = db.execute("SELECT value FROM meta WHERE key = 'job'").fetchone()
+            wanted = json.dumps(job, sort_keys=True)
+            if stored is not None and stored[0] != wanted and resume:
+                changed = _changes(json.loads(stored[0]), job)
+                raise JournalMismatchError(
+                    f"{self.path} was written by a job with a different {changed}; rerun with "
+                    "--no-resume to start over, or --journal to pick another file"
+                )
+            if stored is None or not resume:
+                db.execute("DELETE FROM rows")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('job', ?)", (wanted,))
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('spent', '0')")
+            elif db.execute("SELECT 1 FROM meta WHERE key = 'spent'").fetchone() is None:
+                db.execute("INSERT INTO meta VALUES ('spent', '0')")  # an older journal
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        spent = db.execute("SELECT value FROM meta WHERE key = 'spent'").fetchone()
+        self.spent = float(spent[0])
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         """Run `function(*args)` on the journal's thread, off the event loop."""
@@ -164,7 +184,8 @@ class Journal:
             db = self._db
             db.execute("DROP TABLE IF EXISTS temp.current")
             db.execute(
-                "CREATE TEMP TABLE current (idx INTEGER PRIMARY KEY, id TEXT UNIQUE, key TEXT)"
+                "CREATE TEMP TABLE current "
+                "(idx INTEGER PRIMARY KEY, id TEXT UNIQUE, key TEXT, latest INTEGER)"
             )
             total = 0
             db.execute("BEGIN")
@@ -172,7 +193,7 @@ class Journal:
                 for record in records:
                     try:
                         db.execute(
-                            "INSERT INTO current VALUES (?, ?, ?)",
+                            "INSERT INTO current (idx, id, key) VALUES (?, ?, ?)",
                             (record.index, record.id, record.digest),
                         )
                     except sqlite3.IntegrityError:
@@ -186,44 +207,67 @@ class Journal:
                     total += 1
             finally:
                 db.execute("COMMIT")
+            db.execute("CREATE INDEX temp.current_key ON current (key)")
+            self._indexed_up_to = 0
+            self.refresh()
             todo = bytearray(b"\x01") * total
             done = 0
             for (idx,) in db.execute(
-                "SELECT c.idx FROM current c JOIN results r ON r.key = c.key WHERE r.ok"
+                "SELECT c.idx FROM current c JOIN rows r ON r.rowid = c.latest WHERE r.ok"
             ):
                 todo[idx] = 0
                 done += 1
             return InputIndex(total, done, todo)
 
+    def refresh(self) -> None:
+        """Point each current record at its latest row, taking in rows appended since."""
+        with self._errors():
+            db = self._db
+            last = db.execute("SELECT coalesce(max(rowid), 0) FROM rows").fetchone()[0]
+            fresh = db.execute(
+                "SELECT max(rowid), key FROM rows WHERE rowid > ? AND rowid <= ? GROUP BY key",
+                (self._indexed_up_to, last),
+            )
+            db.execute("BEGIN")
+            try:
+                while batch := fresh.fetchmany(10_000):
+                    db.executemany("UPDATE current SET latest = ? WHERE key = ?", batch)
+            finally:
+                db.execute("COMMIT")
+            self._indexed_up_to = last
+
     def lines(self, *, only_ok: bool = False) -> Iterator[str]:
-        """Output lines of the current input's finished records, in input order."""
+        """Output lines of the current input's finished records (latest row of each), in
+        input order."""
+        self.refresh()
         where = " WHERE r.ok" if only_ok else ""
         with self._errors():
             cursor = self._db.execute(
-                f"SELECT r.line FROM current c JOIN results r ON r.key = c.key{where} "
+                f"SELECT r.line FROM current c JOIN rows r ON r.rowid = c.latest{where} "
                 "ORDER BY c.idx"
             )
             for (line,) in cursor:
                 yield line
 
     def commit(self, rows: Iterable[JournalRow]) -> None:
-        """Write finished records and their cost in one transaction; they count as done once
-        this returns."""
+        """Append finished records in one transaction (a trigger adds their cost to the job's
+        spend in it); they count as done once this returns."""
         rows = list(rows)
-        spent = self.spent + sum(row.cost for row in rows)
         with self._errors():
-            self._db.execute("BEGIN")
-            try:
-                self._db.executemany(
-                    f"INSERT OR REPLACE INTO results ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(r.key, r.index, r.id, r.ok, r.cached, r.line) for r in rows],
+            # One statement per `_CHUNK` rows: each statement releases the GIL, and taking it
+            # back from a busy event loop is much of what a commit on this thread costs.
+            for start in range(0, len(rows), _CHUNK):
+                chunk = rows[start : start + _CHUNK]
+                self._db.execute(
+                    f"INSERT INTO rows ({_COLUMNS}, cost) VALUES "
+                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                    [
+                        v
+                        for r in chunk
+                        for v in (r.key, r.index, r.id, r.ok, r.cached, r.line, r.cost)
+                    ],
                 )
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('spent', ?)", (repr(spent),))
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-        self.spent = spent
+        self.spent += sum(row.cost for row in rows)
 
     def close(self) -> None:
         """Close the file (what was committed stays) and the journal's thread."""

@@ -36,6 +36,7 @@ from ..output_parsers import parse_json_text
 from ..pricing import price_of
 from ..prompts import PromptTemplate
 from ._budget import Budget
+from ._group_commit import GroupCommit
 from ._journal import InputIndex, Journal, JournalRow
 from ._outputs import Output, check_paths
 from ._records import Record, Source
@@ -128,7 +129,6 @@ async def run_map(
     on_start: Callable[[MapSummary, RunStats, Any], None] | None = None,
 ) -> MapSummary:
     """Run the job; returns its summary. Raises `UsageError` for bad input before any request."""
-    started = time.monotonic()
     source = Source(
         options.input, options.input_format, include=options.include, exclude=options.exclude
     )
@@ -183,6 +183,7 @@ async def run_map(
         runner.summary.journal = str(journal.path)
         if on_start is not None:
             on_start(runner.summary, runner.stats, llm.rate_limiter)
+        started = time.monotonic()  # the wall time is the run's, after checking the input
         try:
             await runner.run()
         finally:
@@ -214,14 +215,12 @@ class _Job:
         self.summary = MapSummary(items=index.total, stats=self.stats)
         self.summary.output = options.output or "<stdout>"
         self.system = SystemMessage(options.system) if options.system else None
-        self.pending: list[tuple[JournalRow, asyncio.Future[None]]] = []
-        self.wake = asyncio.Event()
 
     async def run(self) -> None:
         self.summary.resumed = self.summary.ok = self.index.done
         if self.index.done and not self.options.ordered:
             await self.journal.call(lambda: self.output.write(self.journal.lines(only_ok=True)))
-        writer = asyncio.create_task(self._write_rows())
+        self.writer = GroupCommit(self.journal, self._committed)
         try:
             await amap(
                 self._process,
@@ -230,8 +229,7 @@ class _Job:
                 progress=self.stats,
             )
         finally:
-            writer.cancel()
-            await asyncio.gather(writer, return_exceptions=True)
+            await self.writer.aclose()
             self._finish_summary()
         if self.options.ordered:
             await self.journal.call(lambda: self.output.write_all(self.journal.lines()))
@@ -253,41 +251,20 @@ class _Job:
             await self._commit(row)
 
     async def _commit(self, row: JournalRow) -> None:
-        """Hand `row` to the writer; return once it is committed (the worker's slot is held
-        until then, so at most `concurrency` answers are ever uncommitted)."""
-        done = asyncio.get_running_loop().create_future()
-        self.pending.append((row, done))
-        self.wake.set()
-        await done
+        """Hand `row` to the group commit; return once it is committed. The worker's slot is
+        held until then, so answers not yet committed and requests in flight together never
+        pass `concurrency`: a kill loses at most that many."""
+        await self.writer.commit(row)
 
-    async def _write_rows(self) -> None:
-        """Group commit: every row waiting goes in one transaction, as soon as the previous
-        one is done; nothing waits for a timer or for another result."""
-        while True:
-            await self.wake.wait()
-            self.wake.clear()
-            batch, self.pending = self.pending, []
-            rows = [row for row, _ in batch]
-            try:
-                await self.journal.call(self._write_batch, rows)
-            except BaseException as exc:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc if isinstance(exc, Exception) else RuntimeError())
-                raise
-            for row in rows:
-                if row.ok:
-                    self.summary.ok += 1
-                    self.summary.cached += row.cached
-                else:
-                    self.summary.failed += 1
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
-
-    def _write_batch(self, rows: list[JournalRow]) -> None:
-        self.journal.commit(rows)  # committed first: only then do they count as done
+    def _committed(self, rows: list[JournalRow]) -> None:
+        """After each group commit, on the event loop: write the rows out and count them."""
         self.output.write(row.line for row in rows)
+        for row in rows:
+            if row.ok:
+                self.summary.ok += 1
+                self.summary.cached += row.cached
+            else:
+                self.summary.failed += 1
 
     async def _answer(self, record: Record) -> JournalRow | None:
         missing = [n for n in self.template.input_variables if n not in record.fields]
