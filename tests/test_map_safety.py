@@ -138,7 +138,7 @@ def test_unwritable_output_is_one_line(
     start_threaded_sim: StartThreaded, tmp_path: Path, where: str
 ) -> None:
     """An output in a missing folder, a directory, or an unwritable place: one line, status 2,
-    nothing sent."""
+    nothing sent, no folder created."""
     server = start_threaded_sim()
     source = write_jsonl(tmp_path / "in.jsonl", 3)
     output = {
@@ -146,10 +146,13 @@ def test_unwritable_output_is_one_line(
         "directory": str(tmp_path),
         "unwritable": "/sys/aiochain-out.jsonl",
     }[where]
+    # A journal next to an output in /sys could not be created either: name one elsewhere.
+    journal = ("--journal", str(tmp_path / "j.sqlite")) if where == "unwritable" else ()
     done = map_cli(server.base_url, "--template", "{text}", "--input", str(source),
-                   "--output", output, "--journal", str(tmp_path / "j.sqlite"))  # fmt: skip
+                   "--output", output, *journal)  # fmt: skip
     assert "cannot write the output" in one_line_error(done)
     assert server.stats()["requests_total"] == 0
+    assert not (tmp_path / "no").exists()
 
 
 @pytest.mark.parametrize("flags", [(), ("--no-resume",)])

@@ -89,6 +89,7 @@ class MapSummary:
     cost: float | None = None
     job_cost: float | None = None
     wall: float = 0.0
+    indexing: float = 0.0
     p50: float | None = None
     p95: float | None = None
     rate_limited: int = 0
@@ -173,7 +174,9 @@ async def run_map(
         check_paths(options.input, options.output, journal_path)
         journal = await asyncio.to_thread(Journal, journal_path, job, resume=options.resume)
         stack.callback(journal.close)
+        indexing = time.monotonic()
         index = await journal.call(journal.index, source.records())
+        indexing = time.monotonic() - indexing
         if index.total == 0:
             raise InputError(f"{options.input}: no records to run (the input is empty)")
         output = Output(options.output, ordered=options.ordered)
@@ -181,6 +184,7 @@ async def run_map(
         budget = Budget(options.max_cost, price, spent=journal.spent, max_tokens=options.max_tokens)
         runner = _Job(options, source, index, template, llm, journal, output, budget)
         runner.summary.journal = str(journal.path)
+        runner.summary.indexing = indexing
         if on_start is not None:
             on_start(runner.summary, runner.stats, llm.rate_limiter)
         started = time.monotonic()  # the wall time is the run's, after checking the input

@@ -145,6 +145,7 @@ def print_summary(summary: MapSummary, *, fancy: bool) -> None:
         ("estimated cost", "-" if summary.cost is None else f"${summary.cost:.4f}"),
         ("job cost (all runs)", "-" if summary.job_cost is None else f"${summary.job_cost:.4f}"),
         ("429s", f"{summary.rate_limited:,}"),
+        ("input check", seconds(summary.indexing)),
         ("wall time", seconds(summary.wall)),
         ("latency p50 / p95", f"{seconds(summary.p50)} / {seconds(summary.p95)}"),
         ("output", summary.output),

@@ -22,16 +22,21 @@ from .._exceptions import OutputError
 
 
 def check_paths(input_path: str, output: str | None, journal: str) -> None:
-    """Refuse an output or journal that would overwrite the input, or each other.
+    """Refuse an output or journal that would overwrite the input, or each other, and an
+    output in a folder that does not exist or that is a folder itself.
 
     Raises:
-        OutputError: naming the two paths that collide.
+        OutputError: naming the paths.
     """
     source = None if input_path == "-" else Path(input_path).resolve()
     journal_path = Path(journal).resolve()
     targets = [("--journal", journal_path)]
     if output is not None:
         output_path = Path(output).resolve()
+        if output_path.is_dir():
+            raise OutputError(f"{output}: cannot write the output: it is a directory")
+        if not output_path.parent.is_dir():
+            raise OutputError(f"{output}: cannot write the output: no folder {Path(output).parent}")
         if output_path == journal_path:
             raise OutputError(f"--output and --journal are the same file ({output})")
         targets.append(("--output", output_path))
