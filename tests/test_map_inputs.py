@@ -187,3 +187,35 @@ def test_help_version_and_exit_codes_are_documented() -> None:
         [PYTHON, "-m", "aiochain", "--version"], capture_output=True, text=True, timeout=30
     )
     assert version.returncode == 0 and version.stdout.startswith("aiochain 0.")
+
+
+def _peak_memory_kib(source: Path, tmp_path: Path) -> int:
+    """Peak RSS of a map job that checks and indexes all of `source` and sends nothing."""
+    script = (
+        "import resource, runpy, sys\n"
+        "sys.argv = ['aiochain'] + sys.argv[1:]\n"
+        "try:\n"
+        "    runpy.run_module('aiochain', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    )
+    # A budget too small for one request: every record is read, checked and indexed, and
+    # nothing is sent (no server needed).
+    done = subprocess.run(
+        [PYTHON, "-c", script, "map", "--quiet", "--base-url", "http://127.0.0.1:9/v1",
+         "--template", "{text}", "--input", str(source), "--max-cost", "1e-9",
+         "--output", str(tmp_path / f"{source.stem}.out.jsonl")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert "stopped at the --max-cost budget" in done.stderr, done.stderr
+    return int(done.stderr.rsplit("peak ", 1)[1].split()[0])
+
+
+def test_inputs_are_read_lazily(tmp_path: Path) -> None:
+    """Ten times the records costs about the same memory: the input is streamed, never held
+    (a held record costs hundreds of bytes, so 180,000 more would show as tens of MB)."""
+    small = write_jsonl(tmp_path / "small.jsonl", 20_000)
+    large = write_jsonl(tmp_path / "large.jsonl", 200_000)
+    grown = _peak_memory_kib(large, tmp_path) - _peak_memory_kib(small, tmp_path)
+    assert grown < 12_000, f"{grown} KiB more for 180,000 more records"

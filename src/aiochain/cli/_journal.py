@@ -44,7 +44,7 @@ class JournalRow:
 
     The same line is stored in the journal and written to the output, so each result is
     encoded once however often it is written. `cost` (dollars spent on it in this run) is
-    added to the job's spend when the row is committed; it is not stored per row.
+    stored with the row and added to the job's spend in the same transaction.
     """
 
     key: str
