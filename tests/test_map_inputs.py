@@ -4,6 +4,7 @@ include/exclude, journals per job, help and exit codes (issue 12). Subprocess ru
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -219,3 +220,36 @@ def test_inputs_are_read_lazily(tmp_path: Path) -> None:
     large = write_jsonl(tmp_path / "large.jsonl", 200_000)
     grown = _peak_memory_kib(large, tmp_path) - _peak_memory_kib(small, tmp_path)
     assert grown < 12_000, f"{grown} KiB more for 180,000 more records"
+
+
+def test_progress_bar_keeps_done_and_total_at_80_columns(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """On an 80-column terminal with a long detail (failures, spend, rpm and tpm shares), the
+    bar's done/total is never cut: the detail is."""
+    import pty
+    import re
+
+    server = start_threaded_sim(latency=0.01, fail_rate=0.1, seed=1)
+    source = write_jsonl(tmp_path / "in.jsonl", 2000)
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the CLI on a terminal of 80 columns
+        os.environ.update(COLUMNS="80", LINES="24")
+        os.execv(PYTHON, [PYTHON, "-m", "aiochain", "map", "--base-url", server.base_url,
+                          "--template", "{text}", "--input", str(source), "--output",
+                          str(tmp_path / "out.jsonl"), "--rpm", "100000", "--tpm", "9000000",
+                          "--retries", "0", "--concurrency", "64"])  # fmt: skip
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.waitpid(pid, 0)
+    os.close(terminal)
+    text = re.sub(rb"\x1b\[[0-9;?]*[a-zA-Z]", b"", screen).decode(errors="replace")
+    assert "failed" in text and "tpm" in text
+    assert re.search(r"\b2000/2000\b", text), text[-2000:]

@@ -84,13 +84,17 @@ async def watch(summary: MapSummary, stats: RunStats, limiter: Any, *, fancy: bo
             print(line, file=sys.stderr, flush=True)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Column
 
     console = Console(stderr=True)
     progress = Progress(
         TextColumn("[bold]map"),
-        MofNCompleteColumn(),
-        BarColumn(bar_width=16),
-        TextColumn("{task.fields[detail]}"),
+        # done/total never shrinks; on a narrow terminal the detail is cut instead.
+        MofNCompleteColumn(
+            table_column=Column(no_wrap=True, min_width=2 * len(f"{summary.items}") + 1)
+        ),
+        BarColumn(bar_width=12),
+        TextColumn("{task.fields[detail]}", table_column=Column(no_wrap=True, overflow="ellipsis")),
         console=console,
         transient=False,
     )
