@@ -1,4 +1,4 @@
-"""The `aiochain` command: `demo` and `serve`.
+"""The `aiochain` command: `demo`, `map` and `serve`, and `--version`.
 
 Thin by design: parse, call the library, and turn an `AiochainError` into one line on stderr
 with exit status 1 (2 for usage errors). `--debug` shows the traceback. Each command imports

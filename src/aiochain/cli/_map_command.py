@@ -228,7 +228,13 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         return 130
     except OSError as exc:
         if exc.errno != errno.EPIPE:
-            raise
+            if args.debug:
+                raise
+            # A full disk or a vanished folder while writing the output: what was committed
+            # is in the journal, and the rerun rebuilds the output from it.
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"aiochain map: error: {where}{exc.strerror or exc}", file=sys.stderr)
+            return 1
         # The reader of standard output went away (`| head`): stop quietly, as `cat` does;
         # what finished is in the journal. Point stdout at /dev/null so that the interpreter's
         # last flush does not complain.
