@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -175,7 +176,7 @@ async def run_map(
         journal = await asyncio.to_thread(Journal, journal_path, job, resume=options.resume)
         stack.callback(journal.close)
         indexing = time.monotonic()
-        index = await journal.call(journal.index, source.records())
+        index = await _index(journal, source)
         indexing = time.monotonic() - indexing
         if index.total == 0:
             raise InputError(f"{options.input}: no records to run (the input is empty)")
@@ -193,6 +194,24 @@ async def run_map(
         finally:
             runner.summary.wall = time.monotonic() - started
         return runner.summary
+
+
+async def _index(journal: Journal, source: Source) -> InputIndex:
+    """Check and index the input on the journal's thread; Ctrl-C stops it at the next record
+    (the thread cannot be cancelled, and closing the journal waits for it)."""
+    stop = threading.Event()
+
+    def records() -> Iterator[Record]:
+        for record in source.records():
+            if stop.is_set():
+                raise InputError("interrupted while checking the input")
+            yield record
+
+    try:
+        return await journal.call(journal.index, records())
+    except asyncio.CancelledError:
+        stop.set()
+        raise
 
 
 class _Job:
