@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -77,7 +78,6 @@ def main() -> None:
                         "map",
                         "--base-url",
                         url,
-                        "--quiet",
                         "--template",
                         TEMPLATE,
                         "--input",
@@ -90,12 +90,17 @@ def main() -> None:
                     ],
                     capture_output=True,
                     text=True,
+                    # No progress lines, only the summary (with its wall time) at the end.
+                    env={**os.environ, "AIOCHAIN_PROGRESS_SECONDS": "3600"},
                 )
                 if cli.returncode != 0:
                     sys.exit(f"aiochain map failed: {cli.stderr[-500:]}")
                 match = re.search(r"wall time: ([\d.]+) s", cli.stderr)
                 assert match is not None
                 cli_walls.append(float(match.group(1)))
+                checked = re.search(r"input check: ([\d.]+) s", cli.stderr)
+                assert checked is not None
+                indexing = float(checked.group(1))
                 written = len((Path(folder) / "out.jsonl").read_text().splitlines())
             amap["wall"], wall = min(amap_walls), min(cli_walls)
     amap_rate = amap["n"] / amap["wall"]
@@ -108,11 +113,14 @@ def main() -> None:
             "| | records | wall | records/s | vs amap |",
             "|---|---|---|---|---|",
             f"| `chain.amap` | {amap['n']:,} | {amap['wall']:.1f} s | {amap_rate:,.0f} | 1.00x |",
-            f"| `aiochain map` (journal on) | {written:,} | {wall:.1f} s | {cli_rate:,.0f} | "
-            f"{cli_rate / amap_rate:.2f}x |",
+            f"| `aiochain map` (journal, group commit) | {written:,} | {wall:.1f} s | "
+            f"{cli_rate:,.0f} | {cli_rate / amap_rate:.2f}x |",
             "",
             f"- best of {args.rounds} alternating runs each",
             "- target: the CLI with its journal keeps at least 80% of amap's throughput",
+            "- the CLI's wall time is its run after the input check (as amap's excludes loading "
+            "its records) and includes group commit: each row committed on the journal's thread "
+            f"before its worker takes the next record; the input check took {indexing:.1f} s",
             "",
         ]
     )

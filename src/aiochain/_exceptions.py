@@ -7,7 +7,9 @@
     │   ├── ConfigurationError      a bad option value, or no API key where one is needed
     │   ├── SyncInAsyncError        a sync method called inside a running event loop
     │   ├── DocumentLoadError       a file to load is missing, unreadable or malformed
-    │   ├── InputError              a `map` input file is unreadable or malformed
+    │   ├── InputError              a `map` input file is unreadable, malformed or empty
+    │   ├── OutputError             a `map` output cannot be written, or would overwrite an input
+    │   ├── JournalError            a `map` journal cannot be used (damaged, unreadable)
     │   └── JournalMismatchError    a `map` journal belongs to another job
     ├── APIError                    the remote service failed us
     │   ├── APIConnectionError      no connection, or it broke mid-request
@@ -80,6 +82,16 @@ class SyncInAsyncError(UsageError):
 
 class InputError(UsageError):
     """Raised when an input file cannot be read or is malformed; says which file and line."""
+
+
+class OutputError(UsageError):
+    """Raised when a `map` output cannot be written (a missing folder, a directory, no
+    permission) or would overwrite the input or the journal."""
+
+
+class JournalError(UsageError):
+    """Raised when a `map` journal cannot be opened, read or written (a damaged or foreign file,
+    a full disk); says which file and how to start over."""
 
 
 class JournalMismatchError(UsageError):

@@ -1,4 +1,4 @@
-"""The `aiochain` command: `demo` and `serve`.
+"""The `aiochain` command: `demo`, `map` and `serve`, and `--version`.
 
 Thin by design: parse, call the library, and turn an `AiochainError` into one line on stderr
 with exit status 1 (2 for usage errors). `--debug` shows the traceback. Each command imports
@@ -8,6 +8,7 @@ what it needs (rich, the simulation server) only when it runs.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -44,10 +45,17 @@ _PORT = _number(int, 0, 65535, "a port from 0 to 65535")
 _STATUS = _number(int, 400, 599, "an HTTP error status from 400 to 599")
 
 
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `aiochain` command."""
     parser = _Parser(prog="aiochain", description="Run LLM chains concurrently with asyncio.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument("--version", action="version", version=f"aiochain {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -191,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_map_command(args, argv)
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
         print("interrupted", file=sys.stderr)
         return 130
     except AiochainError as exc:

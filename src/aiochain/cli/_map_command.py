@@ -1,11 +1,15 @@
-"""`aiochain map`: the command line around `_mapjob.run_map`."""
+"""`aiochain map`: the command line around `_map_job.run_map`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import errno
 import os
+import re
 import shlex
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +19,28 @@ from .._exceptions import UsageError
 from .._progress import RunStats
 from ._map_job import MapOptions, MapSummary
 from ._records import FORMATS
+
+EPILOG = """\
+the API key comes from $OPENAI_API_KEY (the base URL from --base-url or $OPENAI_BASE_URL).
+
+--template and --system turn the escapes \\n, \\t and \\\\ into a newline, a tab and a backslash,
+so --template "Summarize:\\n\\n{text}" works in any shell; --template-file is read as it is.
+Values that are not strings (numbers, lists, objects, null) go into the prompt as JSON.
+
+ids: a record's own "id" field (JSON Lines, CSV); else, for a file, <resolved path>:<line>
+(the line where the record starts: the same whatever the path's spelling); for a directory,
+the file's path inside it; for standard input, <stdin>:<line>.
+
+exit status: 0 every record done; 1 some records failed or were not sent (budget), or the job
+stopped (an unknown model, a refused key); 2 a usage error (a bad option, input or path), sent
+nothing; 130 interrupted (rerun the same command to resume); 141 the output was closed (a pipe).
+"""
+_ESCAPE = re.compile(r"\\([nt\\])")
+
+
+def unescape(text: str) -> str:
+    r"""Turn `\n`, `\t` and `\\` typed on a command line into a newline, a tab, a backslash."""
+    return _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), "\\"), text)
 
 
 def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -> None:
@@ -28,15 +54,37 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         help="run a prompt over every record of a file, resumably",
         description="Run a prompt over every record of an input, with progress, a crash-safe "
         "journal (rerun the same command to resume), an optional cache and a budget.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--template", help="the prompt, with {field} placeholders")
-    source.add_argument("--template-file", help="a file holding the prompt")
+    source.add_argument(
+        "--template", help="the prompt, with {field} placeholders (\\\\n: a newline)"
+    )
+    source.add_argument("--template-file", help="a file holding the prompt, read as it is")
     parser.add_argument("--system", help="a system message sent before each prompt")
     parser.add_argument("--input", required=True, help="a file, a directory, or - for stdin")
     parser.add_argument("--input-format", choices=FORMATS, help="default: from the name")
+    parser.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="for a directory: only files matching this (repeatable), e.g. '*.md'",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="for a directory: leave out files matching this (repeatable)",
+    )
     parser.add_argument("--output", help="JSON Lines output file (default: standard output)")
-    parser.add_argument("--ordered", action="store_true", help="write the output in input order")
+    parser.add_argument(
+        "--ordered",
+        action="store_true",
+        help="write the whole output in input order at the end (to a file or standard output)",
+    )
     parser.add_argument("--model", default="gpt-4o-mini", help="default gpt-4o-mini")
     parser.add_argument("--base-url", help="API root (default $OPENAI_BASE_URL or OpenAI's)")
     parser.add_argument("--concurrency", type=positive_int, default=64, help="default 64")
@@ -45,8 +93,14 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
     parser.add_argument("--max-tokens", type=positive_int, help="most tokens per answer")
     parser.add_argument("--temperature", type=temperature)
     parser.add_argument("--json", action="store_true", help="ask for and check JSON answers")
-    parser.add_argument("--journal", help="journal file (default: next to the output)")
-    parser.add_argument("--no-resume", action="store_true", help="start over, ignoring the journal")
+    parser.add_argument(
+        "--journal",
+        help="journal file (default: next to the output; for standard output, "
+        "aiochain-map-<job hash>.journal.sqlite here)",
+    )
+    parser.add_argument(
+        "--no-resume", action="store_true", help="start this job over, emptying its journal"
+    )
     parser.add_argument(
         "--cache",
         action="store_true",
@@ -56,7 +110,7 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         "--max-cost",
         type=positive,
         metavar="USD",
-        help="stop sending once the estimated spend would pass this",
+        help="a budget for the whole job, across reruns: stop sending once the spend would pass it",
     )
     parser.add_argument("--retries", type=not_negative_int, default=4, help="default 4")
     parser.add_argument("--timeout", type=positive, default=120.0, help="seconds per request")
@@ -69,31 +123,57 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         help="run against an in-process simulated API (default latency 0.5 s)",
     )
     parser.add_argument(
-        "--quiet", action="store_true", help="plain progress lines instead of a progress bar"
+        "--quiet", action="store_true", help="no progress and no summary; errors only"
     )
 
 
-def execute(options: MapOptions, *, fancy: bool) -> MapSummary:
-    """Run a map job on a fresh event loop with its progress display; return its summary."""
+def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSummary:
+    """Run a map job on a fresh event loop with its progress display; return its summary.
+
+    The first Ctrl-C cancels the job (which commits what finished and closes its files); more
+    Ctrl-Cs while it stops are ignored, so cleanup is never cut short by a traceback.
+
+    Raises:
+        KeyboardInterrupt: after the job stopped because of Ctrl-C.
+    """
     from .._sync import run
     from ._map_job import run_map
     from ._map_progress import watch
 
-    async def main() -> MapSummary:
+    async def main() -> MapSummary | None:
         watcher: asyncio.Task[None] | None = None
+        loop = asyncio.get_running_loop()
+        job = asyncio.current_task()
+        interrupted = False
+
+        def on_interrupt() -> None:
+            nonlocal interrupted
+            if not interrupted and job is not None:
+                interrupted = True
+                job.cancel()
 
         def on_start(summary: MapSummary, stats: RunStats, limiter: Any) -> None:
             nonlocal watcher
-            watcher = asyncio.create_task(watch(summary, stats, limiter, fancy=fancy))
+            if not quiet:
+                watcher = asyncio.create_task(watch(summary, stats, limiter, fancy=fancy))
 
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGINT, on_interrupt)
         try:
             return await run_map(options, on_start=on_start)
+        except asyncio.CancelledError:
+            if interrupted:
+                return None
+            raise
         finally:
             if watcher is not None:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
 
-    return run(main())
+    summary = run(main())
+    if summary is None:
+        raise KeyboardInterrupt
+    return summary
 
 
 def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
@@ -103,15 +183,18 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     if args.template_file:
         try:
             template = Path(args.template_file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"{args.template_file}: cannot read: {exc.strerror}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UsageError(f"{args.template_file}: cannot read: {reason}") from None
     else:
-        template = args.template
+        template = unescape(args.template)
     options = MapOptions(
         template=template,
         input=args.input,
         input_format=args.input_format,
-        system=args.system,
+        include=tuple(args.include),
+        exclude=tuple(args.exclude),
+        system=unescape(args.system) if args.system else None,
         output=args.output,
         model=args.model,
         base_url=args.base_url,
@@ -129,24 +212,42 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         retries=args.retries,
         timeout=args.timeout,
         simulate=args.simulate,
-        quiet=args.quiet,
         ordered=args.ordered,
     )
-    fancy = sys.stderr.isatty() and not args.quiet
+    quiet = bool(args.quiet)
+    fancy = sys.stderr.isatty() and not quiet
     resume = shlex.join(["aiochain", *(argv if argv is not None else sys.argv[1:])])
     try:
-        summary = execute(options, fancy=fancy)
+        summary = execute(options, fancy=fancy, quiet=quiet)
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C must not cut this short
         print(
             f"interrupted; what finished is in the journal. Resume with:\n  {resume}",
             file=sys.stderr,
         )
         return 130
-    print_summary(summary, fancy=fancy)
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            if args.debug:
+                raise
+            # A full disk or a vanished folder while writing the output: what was committed
+            # is in the journal, and the rerun rebuilds the output from it.
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"aiochain map: error: {where}{exc.strerror or exc}", file=sys.stderr)
+            return 1
+        # The reader of standard output went away (`| head`): stop quietly, as `cat` does;
+        # what finished is in the journal. Point stdout at /dev/null so that the interpreter's
+        # last flush does not complain.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    if not quiet:
+        print_summary(summary, fancy=fancy)
     if summary.skipped_for_budget:
+        spent = f" (${summary.job_cost:.4f} spent by this job)" if summary.job_cost else ""
         print(
-            f"stopped at the --max-cost budget with {summary.skipped_for_budget} record(s) not "
-            "sent; rerun the same command with a higher --max-cost to continue",
+            f"stopped at the --max-cost budget{spent} with {summary.skipped_for_budget} "
+            "record(s) not sent; rerun the same command with a higher --max-cost to continue",
             file=sys.stderr,
         )
     elif summary.failed:

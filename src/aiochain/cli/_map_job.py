@@ -1,43 +1,46 @@
 """The `aiochain map` job: a prompt over every record, resumable, cached, within a budget.
 
-Flow: read and check every record -> open the journal (refusing one from another job) -> write
-what earlier runs finished to the output -> run the rest through `amap` -> flush finished rows
-in small batches: journal commit first, then the output line, then the count. Records missing a
-template variable fail alone, without a request; an unknown model, a refused key or a bad option
-stops the whole job at once instead of failing every record.
+Flow: check the paths -> open the journal (refusing one from another job) -> read the whole
+input once, checking it and noting its records in the journal -> write what earlier runs
+finished to the output -> read the input again, sending what is not done through `amap` ->
+group commit: each finished row goes to a writer that commits every row waiting in one
+transaction on the journal's thread, then writes them to the output; a worker's slot is held
+until its row is committed, so a kill (SIGKILL included) loses at most the requests in flight.
+Records missing a template variable fail alone, without a request; an unknown model, a refused
+key or a bad option stops the whole job at once instead of failing every record.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import os
-import sys
+import hashlib
+import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .._exceptions import (
     AiochainError,
     AuthenticationError,
     ConfigurationError,
-    MissingVariablesError,
+    InputError,
     NotFoundError,
-    UsageError,
 )
 from .._progress import RunStats
 from .._runner import amap
 from ..chat_models import ChatOpenAI
 from ..messages import HumanMessage, SystemMessage
 from ..output_parsers import parse_json_text
-from ..pricing import cost_for, price_of
+from ..pricing import price_of
 from ..prompts import PromptTemplate
-from ._journal import Journal, JournalRow
-from ._records import Record, read_records
-
-FLUSH_ROWS = 256
-FLUSH_SECONDS = 0.05
+from ._budget import Budget
+from ._group_commit import GroupCommit
+from ._journal import InputIndex, Journal, JournalRow
+from ._outputs import Output, check_paths
+from ._records import Record, Source
 
 
 @dataclass
@@ -47,6 +50,8 @@ class MapOptions:
     template: str
     input: str
     input_format: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
     system: str | None = None
     output: str | None = None
     model: str = "gpt-4o-mini"
@@ -66,24 +71,26 @@ class MapOptions:
     retries: int = 4
     timeout: float = 120.0
     simulate: float | None = None
-    quiet: bool = False
     ordered: bool = False
 
 
 @dataclass
 class MapSummary:
-    """What a run did, for the summary table and the exit status."""
+    """What a run did, for the progress display, the summary table and the exit status."""
 
     items: int = 0
     ok: int = 0
     failed: int = 0
     resumed: int = 0
     cached: int = 0
+    in_flight: int = 0
     skipped_for_budget: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float | None = None
+    job_cost: float | None = None
     wall: float = 0.0
+    indexing: float = 0.0
     p50: float | None = None
     p95: float | None = None
     rate_limited: int = 0
@@ -94,27 +101,6 @@ class MapSummary:
     @property
     def exit_status(self) -> int:
         return 0 if self.failed == 0 and self.skipped_for_budget == 0 else 1
-
-
-class BudgetReached(Exception):
-    """Internal: the next request would pass --max-cost."""
-
-
-class _Output:
-    """The JSON Lines output: a file, or standard output."""
-
-    def __init__(self, path: str | None) -> None:
-        self.path = path
-        self.stream: IO[str] = open(path, "w", encoding="utf-8") if path else sys.stdout  # noqa: SIM115
-
-    def write(self, rows: list[JournalRow]) -> None:
-        if rows:
-            self.stream.write("\n".join(r.line for r in rows) + "\n")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.path:
-            self.stream.close()
 
 
 def job_description(options: MapOptions, endpoint: str) -> dict[str, Any]:
@@ -130,11 +116,13 @@ def job_description(options: MapOptions, endpoint: str) -> dict[str, Any]:
     }
 
 
-def default_journal(options: MapOptions) -> str:
-    """Next to the output file; in the working directory when writing to standard output."""
+def default_journal(options: MapOptions, job: dict[str, Any], source: Source) -> str:
+    """Next to the output file; for standard output, a file in the working directory named
+    after the job and the input, so two jobs never share (or wipe) one journal."""
     if options.output:
         return options.output + ".journal.sqlite"
-    return "aiochain-map.journal.sqlite"
+    key = json.dumps([job, source.identity()], sort_keys=True)
+    return f"aiochain-map-{hashlib.sha256(key.encode()).hexdigest()[:12]}.journal.sqlite"
 
 
 async def run_map(
@@ -143,13 +131,17 @@ async def run_map(
     on_start: Callable[[MapSummary, RunStats, Any], None] | None = None,
 ) -> MapSummary:
     """Run the job; returns its summary. Raises `UsageError` for bad input before any request."""
-    records = read_records(options.input, options.input_format)
+    source = Source(
+        options.input, options.input_format, include=options.include, exclude=options.exclude
+    )
     template = PromptTemplate.from_template(options.template)
-    if options.max_cost is not None and price_of(options.model) is None:
+    price = price_of(options.model)
+    if options.max_cost is not None and price is None:
         raise ConfigurationError(
             f"--max-cost needs a known price, and {options.model!r} has none (see aiochain.pricing)"
         )
     async with contextlib.AsyncExitStack() as stack:
+        stack.callback(source.close)
         base_url = options.base_url
         if options.simulate is not None:
             from ..sim import SimServer
@@ -178,141 +170,118 @@ async def run_map(
         )
         await stack.enter_async_context(llm)
         endpoint = "simulated" if options.simulate is not None else llm.base_url
-        journal = Journal(
-            options.journal or default_journal(options),
-            job_description(options, endpoint),
-            resume=options.resume,
-        )
+        job = job_description(options, endpoint)
+        journal_path = options.journal or default_journal(options, job, source)
+        check_paths(options.input, options.output, journal_path)
+        journal = await asyncio.to_thread(Journal, journal_path, job, resume=options.resume)
         stack.callback(journal.close)
-        job = _Job(options, records, template, llm, journal)
-        stack.callback(job.output.close)
+        indexing = time.monotonic()
+        index = await _index(journal, source)
+        indexing = time.monotonic() - indexing
+        if index.total == 0:
+            raise InputError(f"{options.input}: no records to run (the input is empty)")
+        output = Output(options.output, ordered=options.ordered)
+        stack.callback(output.close)
+        budget = Budget(options.max_cost, price, spent=journal.spent, max_tokens=options.max_tokens)
+        runner = _Job(options, source, index, template, llm, journal, output, budget)
+        runner.summary.journal = str(journal.path)
+        runner.summary.indexing = indexing
         if on_start is not None:
-            on_start(job.summary, job.stats, llm.rate_limiter)
-        await job.run()
-        return job.summary
+            on_start(runner.summary, runner.stats, llm.rate_limiter)
+        started = time.monotonic()  # the wall time is the run's, after checking the input
+        try:
+            await runner.run()
+        finally:
+            runner.summary.wall = time.monotonic() - started
+        return runner.summary
+
+
+async def _index(journal: Journal, source: Source) -> InputIndex:
+    """Check and index the input on the journal's thread; Ctrl-C stops it at the next record
+    (the thread cannot be cancelled, and closing the journal waits for it)."""
+    stop = threading.Event()
+
+    def records() -> Iterator[Record]:
+        for record in source.records():
+            if stop.is_set():
+                raise InputError("interrupted while checking the input")
+            yield record
+
+    try:
+        return await journal.call(journal.index, records())
+    except asyncio.CancelledError:
+        stop.set()
+        raise
 
 
 class _Job:
     def __init__(
         self,
         options: MapOptions,
-        records: list[Record],
+        source: Source,
+        index: InputIndex,
         template: PromptTemplate,
         llm: ChatOpenAI,
         journal: Journal,
+        output: Output,
+        budget: Budget,
     ) -> None:
         self.options = options
-        self.records = records
+        self.source = source
+        self.index = index
         self.template = template
         self.llm = llm
         self.journal = journal
-        self.stats = RunStats(total=len(records))
-        self.summary = MapSummary(items=len(records), stats=self.stats, journal=str(journal.path))
-        self.output = _Output(options.output)
+        self.output = output
+        self.budget = budget
+        self.stats = RunStats(total=index.total - index.done)
+        self.summary = MapSummary(items=index.total, stats=self.stats)
         self.summary.output = options.output or "<stdout>"
-        self.pending: list[JournalRow] = []
-        self.last_flush = time.monotonic()
-        self.budget_reached = False
-        self.in_flight_cost = 0.0
-        self.price = price_of(options.model)
         self.system = SystemMessage(options.system) if options.system else None
 
     async def run(self) -> None:
-        finished = self.journal.finished()
-        earlier = [finished[r.digest] for r in self.records if r.digest in finished]
-        done_before = [row for row in earlier if row.ok]
-        self.output.write(done_before)
-        self.summary.resumed = len(done_before)
-        self.summary.ok = len(done_before)
-        skip = {row.key for row in done_before}
-        todo = [r for r in self.records if r.digest not in skip]
-        self.stats.total = len(todo)
-        started = time.monotonic()
+        self.summary.resumed = self.summary.ok = self.index.done
+        if self.index.done and not self.options.ordered:
+            await self.journal.call(lambda: self.output.write(self.journal.lines(only_ok=True)))
+        self.writer = GroupCommit(self.journal, self._committed)
         try:
             await amap(
                 self._process,
-                self._feed(todo),
+                self._feed(),
                 concurrency=self.options.concurrency,
                 progress=self.stats,
             )
         finally:
-            self._flush()
-            self.summary.wall = time.monotonic() - started
+            await self.writer.aclose()
             self._finish_summary()
-            if self.options.ordered and self.options.output:
-                self._rewrite_ordered()
+        if self.options.ordered:
+            await self.journal.call(lambda: self.output.write_all(self.journal.lines()))
 
-    def _feed(self, todo: list[Record]) -> Iterator[Record]:
-        for record in todo:
-            if self.budget_reached:
+    def _feed(self) -> Iterator[Record]:
+        for record in self.source.records():
+            if self.budget.reached:
                 return
-            yield record
+            if self.index.pending(record):
+                yield record
 
     async def _process(self, record: Record) -> None:
-        row = await self._answer(record)
-        if row is not None:
-            self.pending.append(row)
-        if len(self.pending) >= FLUSH_ROWS or time.monotonic() - self.last_flush >= FLUSH_SECONDS:
-            self._flush()
-
-    async def _answer(self, record: Record) -> JournalRow | None:
+        self.summary.in_flight += 1
         try:
-            values = {name: record.fields[name] for name in self.template.input_variables}
-        except KeyError:
-            missing = [n for n in self.template.input_variables if n not in record.fields]
-            return self._failed(
-                record, f"record {record.id}: missing template variable(s) {', '.join(missing)}"
-            )
-        try:
-            prompt = self.template.format(**values)
-        except MissingVariablesError as exc:
-            return self._failed(record, f"record {record.id}: {exc}")
-        # Without a system message the prompt goes as a plain string: the cheapest path.
-        messages: Any = [self.system, HumanMessage(prompt)] if self.system else prompt
-        estimate = 0.0
-        if self.options.max_cost is not None:
-            estimate = self._estimate_cost(prompt)
-            if self.stats.cost + self.in_flight_cost + estimate > self.options.max_cost:
-                self.budget_reached = True  # _finish_summary counts what was not sent
-                return None
-            self.in_flight_cost += estimate
-        try:
-            message = await self.llm.ainvoke(messages)
-        except (AuthenticationError, NotFoundError, ConfigurationError):
-            raise  # the whole job would fail the same way: stop now
-        except AiochainError as exc:
-            return self._failed(record, f"{type(exc).__name__}: {exc}")
+            row = await self._answer(record)
         finally:
-            if self.options.max_cost is not None:
-                self.in_flight_cost -= estimate
-        output: Any = message.content
-        if self.options.json_mode:
-            try:
-                output = parse_json_text(message.content)
-            except AiochainError as exc:
-                return self._failed(record, f"the answer is not valid JSON: {exc}")
-        usage = message.usage.to_dict() if message.usage is not None else None
-        cached = bool(message.usage is not None and message.usage.requests == 0)
-        return JournalRow.finished(
-            record.digest, record.index, record.id, output=output, usage=usage, cached=cached
-        )
+            self.summary.in_flight -= 1
+        if row is not None:
+            await self._commit(row)
 
-    def _estimate_cost(self, prompt: str) -> float:
-        """Before a call: about four characters a prompt token, plus max_tokens (or 256)."""
-        if self.price is None:
-            return 0.0
-        return cost_for(self.price, len(prompt) / 4, self.options.max_tokens or 256)
+    async def _commit(self, row: JournalRow) -> None:
+        """Hand `row` to the group commit; return once it is committed. The worker's slot is
+        held until then, so answers not yet committed and requests in flight together never
+        pass `concurrency`: a kill loses at most that many."""
+        await self.writer.commit(row)
 
-    def _failed(self, record: Record, error: str) -> JournalRow:
-        return JournalRow.finished(record.digest, record.index, record.id, error=error)
-
-    def _flush(self) -> None:
-        self.last_flush = time.monotonic()
-        if not self.pending:
-            return
-        rows, self.pending = self.pending, []
-        self.journal.commit(rows)  # committed first: only then do they count as done
-        self.output.write(rows)
+    def _committed(self, rows: list[JournalRow]) -> None:
+        """After each group commit, on the event loop: write the rows out and count them."""
+        self.output.write(row.line for row in rows)
         for row in rows:
             if row.ok:
                 self.summary.ok += 1
@@ -320,24 +289,70 @@ class _Job:
             else:
                 self.summary.failed += 1
 
+    async def _answer(self, record: Record) -> JournalRow | None:
+        missing = [n for n in self.template.input_variables if n not in record.fields]
+        if missing:
+            return self._failed(
+                record, f"record {record.id}: missing template variable(s) {', '.join(missing)}"
+            )
+        values = {name: _text(record.fields[name]) for name in self.template.input_variables}
+        prompt = self.template.format(**values)
+        # Without a system message the prompt goes as a plain string: the cheapest path.
+        messages: Any = [self.system, HumanMessage(prompt)] if self.system else prompt
+        estimate = await self.budget.reserve(prompt)
+        if estimate is None:
+            return None  # over budget: _finish_summary counts what was not sent
+        cost = 0.0
+        try:
+            message = await self.llm.ainvoke(messages)
+            usage = message.usage
+            cached = usage is not None and usage.requests == 0
+            if usage is not None and not cached:
+                cost = self.budget.actual(usage.prompt_tokens, usage.completion_tokens)
+        except (AuthenticationError, NotFoundError, ConfigurationError):
+            raise  # the whole job would fail the same way: stop now
+        except AiochainError as exc:
+            return self._failed(record, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.budget.settle(estimate, cost)
+        output: Any = message.content
+        if self.options.json_mode:
+            try:
+                output = parse_json_text(message.content)
+            except AiochainError as exc:
+                return self._failed(record, f"the answer is not valid JSON: {exc}", cost)
+        return JournalRow.finished(
+            record.digest,
+            record.index,
+            record.id,
+            output=output,
+            usage=usage.to_dict() if usage is not None else None,
+            cached=cached,
+            cost=cost,
+        )
+
+    def _failed(self, record: Record, error: str, cost: float = 0.0) -> JournalRow:
+        return JournalRow.finished(record.digest, record.index, record.id, error=error, cost=cost)
+
     def _finish_summary(self) -> None:
         s = self.summary
         s.prompt_tokens = self.stats.prompt_tokens
         s.completion_tokens = self.stats.completion_tokens
-        s.cost = self.stats.cost if self.price is not None else None
+        if self.budget.price is not None:
+            s.cost = self.budget.spent
+            s.job_cost = self.budget.spent_before + self.budget.spent
         s.p50 = self.stats.percentile(0.5)
         s.p95 = self.stats.percentile(0.95)
         s.rate_limited = self.stats.rate_limited
-        if self.budget_reached:
+        if self.budget.reached:
             s.skipped_for_budget = s.items - s.ok - s.failed
 
-    def _rewrite_ordered(self) -> None:
-        path = Path(self.options.output or "")
-        self.output.close()
-        temporary = path.with_name(path.name + ".tmp")
-        with open(temporary, "w", encoding="utf-8") as out:
-            out.writelines(row.line + "\n" for row in self.journal.rows_in_order())
-        os.replace(temporary, path)
+
+def _text(value: Any) -> str:
+    """A field as it goes into the prompt: strings as they are, anything else as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
-__all__ = ["MapOptions", "MapSummary", "UsageError", "run_map"]
+__all__ = ["MapOptions", "MapSummary", "run_map"]

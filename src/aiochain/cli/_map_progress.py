@@ -1,7 +1,7 @@
 """What `aiochain map` shows while it runs and when it ends, on standard error.
 
 On a terminal: a rich progress bar (done, failed, retrying, requests and tokens per second,
-ETA, share of the rpm / tpm limit in use, 429s, spend). Otherwise, or with `--quiet`: a plain
+ETA, in flight, share of the rpm / tpm limits in use, 429s, spend). Otherwise: a plain
 line every few seconds, which logs and CI read well. At the end: a summary table.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
+from collections import deque
 from typing import Any
 
 from .._progress import RunStats
@@ -19,16 +21,34 @@ from ._map_job import MapSummary
 PLAIN_EVERY = float(os.environ.get("AIOCHAIN_PROGRESS_SECONDS") or 2.0)
 
 
-def _limits(limiter: Any) -> str:
-    if limiter is None:
-        return ""
-    usage = limiter.usage()
-    parts = []
-    if usage["rpm"]:
-        parts.append(f"rpm {100 * max(0.0, usage['rpm_in_use'] or 0):.0f}%")
-    if usage["tpm"]:
-        parts.append(f"tpm {100 * max(0.0, usage['tpm_in_use'] or 0):.0f}%")
-    return " ".join(parts)
+class _Pace:
+    """Requests and tokens per minute over the last `WINDOW` seconds, from the run's counters,
+    as a share of the limits: what the server sees, not how full the limiter's bucket is."""
+
+    WINDOW = 10.0
+
+    def __init__(self) -> None:
+        self._samples: deque[tuple[float, int, int]] = deque()
+
+    def shares(self, stats: RunStats, limiter: Any) -> str:
+        now = time.monotonic()
+        tokens = stats.prompt_tokens + stats.completion_tokens
+        self._samples.append((now, stats.requests, tokens))
+        while len(self._samples) > 2 and now - self._samples[1][0] >= self.WINDOW:
+            self._samples.popleft()
+        if limiter is None:
+            return ""
+        limits = limiter.usage()
+        then, requests, used = self._samples[0]
+        minutes = (now - then) / 60
+        if minutes <= 0:
+            return ""
+        parts = []
+        if limits["rpm"]:
+            parts.append(f"rpm {100 * (stats.requests - requests) / minutes / limits['rpm']:.0f}%")
+        if limits["tpm"]:
+            parts.append(f"tpm {100 * (tokens - used) / minutes / limits['tpm']:.0f}%")
+        return " ".join(parts)
 
 
 def _eta(summary: MapSummary, stats: RunStats) -> str:
@@ -40,14 +60,13 @@ def _eta(summary: MapSummary, stats: RunStats) -> str:
     return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.1f}m"
 
 
-def status_line(summary: MapSummary, stats: RunStats, limiter: Any) -> str:
-    """One line of progress."""
-    total = summary.items
+def status_line(summary: MapSummary, stats: RunStats, limits: str = "") -> str:
+    """One line of progress; done/total come first, so a narrow terminal never cuts them."""
     done = summary.ok + summary.failed
-    cost = f" ${stats.cost:.4f}" if stats.cost else ""
-    limits = _limits(limiter)
+    cost = f", ${stats.cost:.4f}" if stats.cost else ""
     return (
-        f"map: {done}/{total} done, {summary.failed} failed, {stats.retrying} retrying, "
+        f"map: {done}/{summary.items} done, {summary.failed} failed, "
+        f"{summary.in_flight} in flight, {stats.retrying} retrying, "
         f"{stats.rate:.0f} req/s, {stats.tokens_per_second:.0f} tok/s, "
         f"{stats.rate_limited} x 429{cost}"
         + (f", {limits}" if limits else "")
@@ -57,19 +76,25 @@ def status_line(summary: MapSummary, stats: RunStats, limiter: Any) -> str:
 
 async def watch(summary: MapSummary, stats: RunStats, limiter: Any, *, fancy: bool) -> None:
     """Show progress until cancelled."""
+    pace = _Pace()
     if not fancy:
         while True:
             await asyncio.sleep(PLAIN_EVERY)
-            print(status_line(summary, stats, limiter), file=sys.stderr, flush=True)
+            line = status_line(summary, stats, pace.shares(stats, limiter))
+            print(line, file=sys.stderr, flush=True)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Column
 
     console = Console(stderr=True)
     progress = Progress(
         TextColumn("[bold]map"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[detail]}"),
+        # done/total never shrinks; on a narrow terminal the detail is cut instead.
+        MofNCompleteColumn(
+            table_column=Column(no_wrap=True, min_width=2 * len(f"{summary.items}") + 1)
+        ),
+        BarColumn(bar_width=12),
+        TextColumn("{task.fields[detail]}", table_column=Column(no_wrap=True, overflow="ellipsis")),
         console=console,
         transient=False,
     )
@@ -78,7 +103,8 @@ async def watch(summary: MapSummary, stats: RunStats, limiter: Any, *, fancy: bo
         try:
             while True:
                 done = summary.ok + summary.failed
-                progress.update(task, completed=done, detail=_compact(summary, stats, limiter))
+                detail = _compact(summary, stats, pace.shares(stats, limiter))
+                progress.update(task, completed=done, detail=detail)
                 await asyncio.sleep(0.1)
         finally:
             progress.update(task, completed=summary.ok + summary.failed)
@@ -88,9 +114,9 @@ def _short(number: float) -> str:
     return f"{number / 1000:.1f}k" if number >= 10_000 else f"{number:.0f}"
 
 
-def _compact(summary: MapSummary, stats: RunStats, limiter: Any) -> str:
-    """The bar's detail, fitting 80 columns: counts that are zero are left out."""
-    parts = []
+def _compact(summary: MapSummary, stats: RunStats, limits: str) -> str:
+    """The bar's detail, after the counts: counts that are zero are left out."""
+    parts = [f"{summary.in_flight} in flight"]
     if summary.failed:
         parts.append(f"[red]{summary.failed} failed[/red]")
     if stats.retrying:
@@ -100,7 +126,6 @@ def _compact(summary: MapSummary, stats: RunStats, limiter: Any) -> str:
         parts.append(f"[yellow]{stats.rate_limited}x429[/yellow]")
     if stats.cost:
         parts.append(f"${stats.cost:.4f}")
-    limits = _limits(limiter)
     if limits:
         parts.append(limits)
     parts.append(f"ETA {_eta(summary, stats)}")
@@ -122,7 +147,9 @@ def print_summary(summary: MapSummary, *, fancy: bool) -> None:
         ("not sent (budget)", f"{summary.skipped_for_budget:,}"),
         ("tokens in / out", f"{summary.prompt_tokens:,} / {summary.completion_tokens:,}"),
         ("estimated cost", "-" if summary.cost is None else f"${summary.cost:.4f}"),
+        ("job cost (all runs)", "-" if summary.job_cost is None else f"${summary.job_cost:.4f}"),
         ("429s", f"{summary.rate_limited:,}"),
+        ("input check", seconds(summary.indexing)),
         ("wall time", seconds(summary.wall)),
         ("latency p50 / p95", f"{seconds(summary.p50)} / {seconds(summary.p95)}"),
         ("output", summary.output),

@@ -1,8 +1,13 @@
 """Input records for `aiochain map`: JSON Lines, CSV, text lines, a directory, standard input.
 
-Every input is read and checked in full before any request is sent, so a malformed file stops
-the job with one line naming the file and line, having spent nothing. Every record gets a stable
-id: its own `id` field, else its place (`file:line`, or the file's path for a directory).
+Records are read lazily, one at a time, so memory stays flat however long the input is; the
+job reads the input twice (once to check and index it before any request, once to send), and
+standard input is first copied to a temporary file so that it can be read twice too.
+
+Every record gets a stable id: its own `id` field (JSON Lines, CSV), else its place. For a
+file that is `<resolved path>:<line>` (the line where the record starts), so `docs.jsonl`,
+`./docs.jsonl` and `$PWD/docs.jsonl` name the same records; in a directory it is the file's
+path relative to the directory; on standard input `<stdin>:<line>`.
 """
 
 from __future__ import annotations
@@ -11,15 +16,19 @@ import csv
 import hashlib
 import io
 import json
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
 
 from .._exceptions import InputError
 
 FORMATS = ("jsonl", "csv", "txt", "dir")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "txt"}
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(slots=True)
@@ -52,108 +61,173 @@ def guess_format(path: str) -> str:
     return fmt
 
 
-def read_records(path: str, fmt: str | None = None) -> list[Record]:
-    """Read and check every record of an input.
+class Source:
+    """An input that can be read (lazily) as many times as needed.
+
+    Args:
+        path: a file, a directory, or `-` for standard input.
+        fmt: one of `FORMATS`, or None to guess it from the name.
+        include: for a directory, glob patterns a file's relative path must match (any of).
+        exclude: for a directory, glob patterns of files to leave out.
 
     Raises:
-        InputError: naming the file (and line) that cannot be read or parsed.
+        InputError: for an unknown format or an input that does not exist.
     """
-    fmt = fmt or guess_format(path)
-    if fmt not in FORMATS:
-        raise InputError(f"unknown input format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if fmt == "dir":
-        return _read_dir(path)
-    name = "<stdin>" if path == "-" else path
-    text = _read_text(path)
-    if fmt == "jsonl":
-        raw = _parse_jsonl(text, name)
-    elif fmt == "csv":
-        raw = _parse_csv(text, name)
-    else:
-        raw = [
-            (f"{name}:{number}", {"text": line, "line": number, "path": name})
-            for number, line in enumerate(text.splitlines(), 1)
-            if line.strip()
-        ]
-    return _records(raw, name)
 
-
-def _read_text(path: str) -> str:
-    try:
+    def __init__(
+        self,
+        path: str,
+        fmt: str | None = None,
+        *,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> None:
+        self.fmt = fmt or guess_format(path)
+        if self.fmt not in FORMATS:
+            raise InputError(f"unknown input format {self.fmt!r}; use one of {', '.join(FORMATS)}")
+        self.path = path
+        self.include = tuple(include)
+        self.exclude = tuple(exclude)
+        self._spool: Path | None = None  # standard input, copied to a file
         if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+            self.name = "<stdin>"
+        else:
+            resolved = Path(path).resolve()
+            if self.fmt == "dir" and not resolved.is_dir():
+                raise InputError(f"{path}: not a directory")
+            if self.fmt != "dir" and not resolved.is_file():
+                raise InputError(f"{path}: cannot read: no such file")
+            self.name = str(resolved)
+
+    def identity(self) -> str:
+        """What names this input in a default journal's name: its resolved path, or `<stdin>`."""
+        return self.name
+
+    def records(self) -> Iterator[Record]:
+        """Every record, in order, read lazily.
+
+        Raises:
+            InputError: naming the file (and line) that cannot be read or parsed.
+        """
+        if self.fmt == "dir":
+            yield from _numbered(self._dir_fields())
+            return
+        with self._open() as raw:
+            if self.fmt == "jsonl":
+                fields = _jsonl_fields(raw, self.name)
+            elif self.fmt == "csv":
+                fields = _csv_fields(raw, self.name)
+            else:
+                fields = _txt_fields(raw, self.name)
+            yield from _numbered(fields)
+
+    def close(self) -> None:
+        """Drop the copy of standard input, if one was made."""
+        if self._spool is not None:
+            self._spool.unlink(missing_ok=True)
+            self._spool = None
+
+    def _open(self) -> IO[bytes]:
+        if self.path == "-" and self._spool is None:
+            descriptor, spool = tempfile.mkstemp(prefix="aiochain-stdin-", suffix=".jsonl")
+            with open(descriptor, "wb") as copy:
+                shutil.copyfileobj(sys.stdin.buffer, copy)
+            self._spool = Path(spool)
+        path = self._spool if self._spool is not None else Path(self.path)
+        try:
+            return open(path, "rb")
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+
+    def _dir_fields(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        root = Path(self.path)
+        files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+        for file in files:
+            relative = file.relative_to(root).as_posix()
+            if not self._wanted(relative):
+                continue
+            try:
+                data = file.read_bytes()
+            except OSError as exc:
+                raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from None
+            try:
+                text = data.removeprefix(_BOM).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{file}: not UTF-8 text (byte {exc.start}); leave it out with "
+                    f"--exclude '{relative}'"
+                ) from None
+            yield relative, {"text": text, "path": relative}
+
+    def _wanted(self, relative: str) -> bool:
+        name = PurePosixPath(relative)
+        if self.include and not any(name.match(p) for p in self.include):
+            return False
+        return not any(name.match(p) for p in self.exclude)
 
 
-def _parse_jsonl(text: str, name: str) -> list[tuple[str, dict[str, Any]]]:
-    out = []
-    lines = text.split("\n")
-    for number, line in enumerate(lines, 1):
+def _lines(raw: IO[bytes], name: str) -> Iterator[tuple[int, str, bool]]:
+    """(line number, text without its newline, whether it ended with one) for each line."""
+    for number, data in enumerate(raw, 1):
+        if number == 1:
+            data = data.removeprefix(_BOM)
+        ended = data.endswith(b"\n")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}:{number}: not UTF-8 text (byte {exc.start})") from None
+        yield number, text.rstrip("\r\n"), ended
+
+
+def _jsonl_fields(raw: IO[bytes], name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for number, line, ended in _lines(raw, name):
         if not line.strip():
             continue
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            truncated = number == len(lines) and not text.endswith("\n")
-            hint = " (the file looks truncated)" if truncated else ""
+            hint = "" if ended else " (the file looks truncated)"
             raise InputError(f"{name}:{number}: not valid JSON: {exc.msg}{hint}") from None
         if not isinstance(value, dict):
             raise InputError(f"{name}:{number}: expected a JSON object, got {type(value).__name__}")
         record_id = value.get("id")
-        out.append((str(record_id) if record_id is not None else f"{name}:{number}", value))
-    return out
+        yield (str(record_id) if record_id is not None else f"{name}:{number}"), value
 
 
-def _parse_csv(text: str, name: str) -> list[tuple[str, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    out = []
+def _txt_fields(raw: IO[bytes], name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for number, line, _ in _lines(raw, name):
+        if line.strip():
+            yield f"{name}:{number}", {"text": line, "line": number, "path": name}
+
+
+def _csv_fields(raw: IO[bytes], name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    # utf-8-sig: a file saved by Excel starts with a byte order mark that must not end up in
+    # the first column's name (it would hide the `id` column).
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
     try:
+        header = next(reader, None)
+        if header is None:
+            raise InputError(f"{name}: empty CSV file (no header line)")
+        ended = reader.line_num
         for row in reader:
-            if None in row:
-                raise InputError(f"{name}:{reader.line_num}: more fields than the header has")
-            if any(value is None for value in row.values()):
-                raise InputError(f"{name}:{reader.line_num}: fewer fields than the header has")
-            record_id = row.get("id")
-            out.append((record_id or f"{name}:{reader.line_num}", dict(row)))
+            start, ended = ended + 1, reader.line_num
+            if not row:
+                continue
+            if len(row) > len(header):
+                raise InputError(f"{name}:{start}: more fields than the header has")
+            if len(row) < len(header):
+                raise InputError(f"{name}:{start}: fewer fields than the header has")
+            fields = dict(zip(header, row, strict=True))
+            yield fields.get("id") or f"{name}:{start}", fields
     except csv.Error as exc:
         raise InputError(f"{name}:{reader.line_num}: malformed CSV: {exc}") from None
-    if reader.fieldnames is None:
-        raise InputError(f"{name}: empty CSV file (no header line)")
-    return out
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (near line {reader.line_num + 1})") from exc
 
 
-def _read_dir(path: str) -> list[Record]:
-    root = Path(path)
-    if not root.is_dir():
-        raise InputError(f"{path}: not a directory")
-    raw = []
-    for file in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        relative = file.relative_to(root).as_posix()
-        try:
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{file}: not UTF-8 text (byte {exc.start})") from None
-        except OSError as exc:
-            raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from None
-        raw.append((relative, {"text": text, "path": relative}))
-    return _records(raw, path)
-
-
-def _records(raw: list[tuple[str, dict[str, Any]]], name: str) -> list[Record]:
-    seen: dict[str, int] = {}
-    records = []
+def _numbered(raw: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[Record]:
     for index, (record_id, fields) in enumerate(raw):
-        if record_id in seen:
-            raise InputError(
-                f"{name}: id {record_id!r} appears twice (records {seen[record_id] + 1} and "
-                f"{index + 1}); ids must be unique"
-            )
-        seen[record_id] = index
         content = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
         digest = hashlib.sha256(f"{record_id}\0{content}".encode()).hexdigest()
-        records.append(Record(index, record_id, fields, digest))
-    return records
+        yield Record(index, record_id, fields, digest)
