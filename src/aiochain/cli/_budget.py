@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import asyncio
 
+from .._tokens import CHARS_PER_TOKEN, DEFAULT_COMPLETION_TOKENS
 from ..pricing import cost_for
-
-# The map job's own estimate of a request before it is sent. The client keeps its own copy for
-# its tokens-per-minute reservation (`_openai.py`); both say "about four characters a token".
-CHARS_PER_TOKEN = 4.0
-EXPECTED_COMPLETION_TOKENS = 256
 
 
 class Budget:
@@ -43,7 +39,7 @@ class Budget:
         self.spent_before = spent
         self.spent = 0.0  # by this run, actual costs of answers received
         self.reached = False
-        self._max_tokens = max_tokens or EXPECTED_COMPLETION_TOKENS
+        self._max_tokens = max_tokens or DEFAULT_COMPLETION_TOKENS
         self._reserved = 0.0
         self._in_flight = 0
         self._settled = asyncio.Event()

@@ -112,7 +112,20 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         metavar="USD",
         help="a budget for the whole job, across reruns: stop sending once the spend would pass it",
     )
-    parser.add_argument("--retries", type=not_negative_int, default=4, help="default 4")
+    parser.add_argument(
+        "--retries",
+        type=not_negative_int,
+        default=4,
+        help="retries of a failed request (default 4); 429s and outages do not count",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=positive,
+        default=120.0,
+        metavar="SECONDS",
+        help="while the server refuses (429) or cannot be reached, wait for it up to this "
+        "long without an answer, then stop the job, resumable (default 120)",
+    )
     parser.add_argument("--timeout", type=positive, default=120.0, help="seconds per request")
     parser.add_argument(
         "--simulate",
@@ -210,6 +223,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         cache=args.cache,
         max_cost=args.max_cost,
         retries=args.retries,
+        max_wait=args.max_wait,
         timeout=args.timeout,
         simulate=args.simulate,
         ordered=args.ordered,

@@ -28,8 +28,11 @@ from .._exceptions import (
     ConfigurationError,
     InputError,
     NotFoundError,
+    ServerUnreachableError,
 )
+from .._limiter import RateLimiter
 from .._progress import RunStats
+from .._retry import RetryPolicy
 from .._runner import amap
 from ..chat_models import ChatOpenAI
 from ..messages import HumanMessage, SystemMessage
@@ -69,6 +72,7 @@ class MapOptions:
     cache_path: str | None = None
     max_cost: float | None = None
     retries: int = 4
+    max_wait: float = 120.0
     timeout: float = 120.0
     simulate: float | None = None
     ordered: bool = False
@@ -159,10 +163,13 @@ async def run_map(
             api_key=options.api_key or ("sim" if options.simulate is not None else None),
             temperature=options.temperature,
             max_tokens=options.max_tokens,
-            max_retries=options.retries,
+            # A batch job waits out 429s and outages (up to --max-wait without an answer)
+            # instead of failing records; other failures get --retries.
+            retry=RetryPolicy(max_retries=options.retries, max_service_wait=options.max_wait),
             timeout=options.timeout,
-            rpm=options.rpm,
-            tpm=options.tpm,
+            # The first request goes alone, so the server's limits are known before the
+            # first wave (the library does not do this by default: it costs one latency).
+            rate_limiter=RateLimiter(rpm=options.rpm, tpm=options.tpm, slow_start=True),
             cache=cache,
             model_kwargs={"response_format": {"type": "json_object"}}
             if options.json_mode
@@ -309,8 +316,10 @@ class _Job:
             cached = usage is not None and usage.requests == 0
             if usage is not None and not cached:
                 cost = self.budget.actual(usage.prompt_tokens, usage.completion_tokens)
-        except (AuthenticationError, NotFoundError, ConfigurationError):
-            raise  # the whole job would fail the same way: stop now
+        except (AuthenticationError, NotFoundError, ConfigurationError, ServerUnreachableError):
+            # The whole job would fail the same way (a refused key, an unknown model, a server
+            # down for longer than --max-wait): stop now; the rerun resumes.
+            raise
         except AiochainError as exc:
             return self._failed(record, f"{type(exc).__name__}: {exc}")
         finally:

@@ -39,6 +39,8 @@ class _Pace:
         if limiter is None:
             return ""
         limits = limiter.usage()
+        if limits.get("unreachable_for"):
+            return f"server unreachable for {limits['unreachable_for']:.0f}s, waiting"
         then, requests, used = self._samples[0]
         minutes = (now - then) / 60
         if minutes <= 0:
