@@ -406,3 +406,30 @@ def test_learned_limit_starts_from_what_the_server_has_left() -> None:
 
     asyncio.run(go())
     assert times == [0.0, 0.0, 0.1, 0.2]  # two left, then one every 0.1 s
+
+
+async def test_request_latencies_leave_out_time_queued_behind_the_limiter(
+    start_sim: StartSim,
+) -> None:
+    """With one request at a time, inputs wait their turn; the request latencies (what the
+    server took) leave that wait out, the input latencies include it."""
+    server = await start_sim(latency=0.05)
+    stats = RunStats()
+    async with ChatOpenAI(base_url=server.base_url, max_concurrency=1) as chat:
+        await chat.amap([f"x{i}" for i in range(6)], concurrency=6, progress=stats)
+    assert len(stats.request_latencies) == len(stats.latencies) == 6
+    by_request, by_input = stats.percentile(0.95, requests=True), stats.percentile(0.95)
+    assert by_request is not None and by_input is not None
+    assert by_request < by_input
+
+
+def test_run_stats_stay_small_and_print_short() -> None:
+    """Latencies are a bounded sample however long the run, and repr leaves them out."""
+    from aiochain._progress import LATENCY_SAMPLES
+
+    stats = RunStats()
+    for i in range(LATENCY_SAMPLES * 3):
+        stats.record_latency(float(i))
+    assert len(stats.latencies) == LATENCY_SAMPLES
+    assert max(stats.latencies) >= LATENCY_SAMPLES  # later values do get in
+    assert "latencies" not in repr(stats) and len(repr(stats)) < 600

@@ -18,6 +18,7 @@ budget, limiter accounting, header learning and statistics as a plain call:
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -152,6 +153,7 @@ class RequestPipeline:
         limiter = self.limiter
         if not limiter.try_acquire_now():
             await limiter.acquire(tokens)
+        sent = time.monotonic() if stats is not None else 0.0
         try:
             data, headers = await self.transport.post_json(path, payload)
             used = self._read_usage(data)
@@ -168,7 +170,7 @@ class RequestPipeline:
             raise
         if limiter.learn and headers:
             limiter.note_headers(headers)
-        return data, self._finished(used, tokens, stats)
+        return data, self._finished(used, tokens, stats, sent)
 
     # --- streams ----------------------------------------------------------------------------
 
@@ -204,6 +206,7 @@ class RequestPipeline:
         )
         usage = opened.usage
         read_usage = self._read_usage
+        sent = opened.sent
         finished = False
         try:
             for event in opened.head:
@@ -217,7 +220,7 @@ class RequestPipeline:
         finally:
             await opened.events.aclose()
             if finished:
-                counted = self._finished(usage, tokens, stats)
+                counted = self._finished(usage, tokens, stats, sent)
                 if outcome is not None:
                     outcome.usage = counted
             else:
@@ -236,6 +239,7 @@ class RequestPipeline:
         """Take a slot, open the stream and read it up to its first content event."""
         limiter = self.limiter
         await limiter.acquire(tokens)
+        sent = time.monotonic()
         events: EventStream | None = None
         try:
             events = await self.transport.open_stream(path, payload)
@@ -250,7 +254,7 @@ class RequestPipeline:
                     usage = _latest(usage, seen)
                 if started(event):
                     break
-            return _OpenedStream(events, head, usage)
+            return _OpenedStream(events, head, usage, sent)
         except BaseException as exc:
             if events is not None:
                 await events.aclose()
@@ -263,7 +267,9 @@ class RequestPipeline:
 
     # --- accounting -------------------------------------------------------------------------
 
-    def _finished(self, usage: Usage | None, tokens: float, stats: RunStats | None) -> Usage:
+    def _finished(
+        self, usage: Usage | None, tokens: float, stats: RunStats | None, sent: float = 0.0
+    ) -> Usage:
         """Account a complete answer: give back its slot with the tokens it used (keeping the
         estimate when the server said none), add to the totals and the run's stats."""
         if self.limiter.unreachable_for:
@@ -282,7 +288,7 @@ class RequestPipeline:
         if stats is not None:
             price = self.price
             cost = cost_for(price, usage.prompt_tokens, usage.completion_tokens) if price else 0.0
-            stats.answered(usage, cost)
+            stats.answered(usage, cost, time.monotonic() - sent if sent else None)
         return usage
 
     def _refused(self, exc: APIStatusError, stats: RunStats | None) -> None:
@@ -318,6 +324,7 @@ class _OpenedStream:
     events: EventStream
     head: list[JSONDict]
     usage: Usage | None
+    sent: float
 
 
 def _latest(usage: Usage | None, seen: Usage) -> Usage:

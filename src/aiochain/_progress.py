@@ -48,6 +48,8 @@ class RunStats:
         finished: when it ended, or None while it runs.
         latencies: seconds successful inputs took, for percentiles: every one up to
             `LATENCY_SAMPLES`, then a uniform sample of that many (memory stays bounded).
+        request_latencies: seconds answered requests took from being sent (time queued
+            behind the rate limiter left out), sampled the same way.
     """
 
     total: int | None = None
@@ -65,22 +67,23 @@ class RunStats:
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     latencies: list[float] = field(default_factory=list, repr=False)
+    request_latencies: list[float] = field(default_factory=list, repr=False)
     _latency_count: int = field(default=0, repr=False)
+    _request_count: int = field(default=0, repr=False)
 
     # --- hooks: what the runner and the request pipeline report --------------------------
 
     def record_latency(self, seconds: float) -> None:
         """Count one successful input's latency (reservoir sampling past the cap)."""
         self._latency_count += 1
-        if len(self.latencies) < LATENCY_SAMPLES:
-            self.latencies.append(seconds)
-        else:
-            slot = random.randrange(self._latency_count)
-            if slot < LATENCY_SAMPLES:
-                self.latencies[slot] = seconds
+        _sample(self.latencies, self._latency_count, seconds)
 
-    def answered(self, usage: Usage, cost: float) -> None:
-        """A request got a complete answer that used `usage` and cost `cost` dollars."""
+    def answered(self, usage: Usage, cost: float, seconds: float | None = None) -> None:
+        """A request got a complete answer that used `usage`, cost `cost` dollars and took
+        `seconds` from being sent."""
+        if seconds is not None:
+            self._request_count += 1
+            _sample(self.request_latencies, self._request_count, seconds)
         self.requests += 1
         self.prompt_tokens += usage.prompt_tokens
         self.completion_tokens += usage.completion_tokens
@@ -123,11 +126,13 @@ class RunStats:
         total = self.prompt_tokens + self.completion_tokens
         return total / elapsed if elapsed > 0 else 0.0
 
-    def percentile(self, share: float) -> float | None:
-        """The latency below which `share` (0 to 1) of successful inputs finished."""
-        if not self.latencies:
+    def percentile(self, share: float, *, requests: bool = False) -> float | None:
+        """The latency below which `share` (0 to 1) of successful inputs finished; of
+        answered requests, from being sent, with `requests`."""
+        samples = self.request_latencies if requests else self.latencies
+        if not samples:
             return None
-        ordered = sorted(self.latencies)
+        ordered = sorted(samples)
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
     def snapshot(self) -> dict[str, Any]:
@@ -151,3 +156,13 @@ class RunStats:
 
 
 ProgressCallback = Callable[[RunStats], None]
+
+
+def _sample(samples: list[float], seen: int, value: float) -> None:
+    """Keep a uniform sample of at most `LATENCY_SAMPLES` of the `seen` values so far."""
+    if len(samples) < LATENCY_SAMPLES:
+        samples.append(value)
+    else:
+        slot = random.randrange(seen)
+        if slot < LATENCY_SAMPLES:
+            samples[slot] = value

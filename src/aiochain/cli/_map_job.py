@@ -350,8 +350,9 @@ class _Job:
         if self.budget.price is not None:
             s.cost = self.budget.spent
             s.job_cost = self.budget.spent_before + self.budget.spent
-        s.p50 = self.stats.percentile(0.5)
-        s.p95 = self.stats.percentile(0.95)
+        # Request latency, from being sent: time queued behind the limiter is not the server's.
+        s.p50 = self.stats.percentile(0.5, requests=True)
+        s.p95 = self.stats.percentile(0.95, requests=True)
         s.rate_limited = self.stats.rate_limited
         if self.budget.reached:
             s.skipped_for_budget = s.items - s.ok - s.failed
