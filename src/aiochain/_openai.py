@@ -4,6 +4,7 @@ request pipeline (`_pipeline.py`); this module only builds requests and reads an
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
@@ -194,6 +195,14 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         """A copy of this model whose requests carry `kwargs` as fields (`stop=[...]`); it
         shares this one's connections, limits and usage totals."""
         return bound_model(self, kwargs)
+
+    def with_cache(self, cache: SQLiteCache | None) -> Self:
+        """A copy of this model that answers from `cache`; it shares this one's connections,
+        limits, retry budget and usage totals."""
+        model = copy.copy(self)
+        model._pipeline = copy.copy(self._pipeline)
+        model._pipeline.cache = model.cache = cache
+        return model
 
     @property
     def usage(self) -> Usage:

@@ -118,6 +118,30 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         default=4,
         help="retries of a failed request (default 4); 429s and outages do not count",
     )
+    long = parser.add_argument_group("long documents")
+    long.add_argument(
+        "--split",
+        type=positive_int,
+        metavar="TOKENS",
+        help="split records longer than this many tokens into chunks, map each chunk, then "
+        "reduce the answers to one line per record",
+    )
+    long.add_argument(
+        "--overlap",
+        type=not_negative_int,
+        default=0,
+        metavar="TOKENS",
+        help="tokens neighbouring chunks share (default 0)",
+    )
+    long.add_argument(
+        "--split-field",
+        metavar="FIELD",
+        help="the field to split (default: the template's only field, else text)",
+    )
+    long.add_argument(
+        "--reduce-template",
+        help="combines the chunk answers, with {text}; default a concise summary of them",
+    )
     parser.add_argument(
         "--max-wait",
         type=positive,
@@ -224,6 +248,10 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         max_cost=args.max_cost,
         retries=args.retries,
         max_wait=args.max_wait,
+        split=args.split,
+        overlap=args.overlap,
+        split_field=args.split_field,
+        reduce_template=unescape(args.reduce_template) if args.reduce_template else None,
         timeout=args.timeout,
         simulate=args.simulate,
         ordered=args.ordered,

@@ -44,6 +44,7 @@ from ._group_commit import GroupCommit
 from ._journal import InputIndex, Journal, JournalRow
 from ._outputs import Output, check_paths
 from ._records import Record, Source
+from ._split import RecordSplitter
 
 
 @dataclass
@@ -73,6 +74,10 @@ class MapOptions:
     max_cost: float | None = None
     retries: int = 4
     max_wait: float = 120.0
+    split: int | None = None
+    overlap: int = 0
+    split_field: str | None = None
+    reduce_template: str | None = None
     timeout: float = 120.0
     simulate: float | None = None
     ordered: bool = False
@@ -98,6 +103,7 @@ class MapSummary:
     p50: float | None = None
     p95: float | None = None
     rate_limited: int = 0
+    chunks: int = 0
     output: str = ""
     journal: str = ""
     stats: RunStats = field(default_factory=RunStats)
@@ -117,6 +123,16 @@ def job_description(options: MapOptions, endpoint: str) -> dict[str, Any]:
         "temperature": options.temperature,
         "json": options.json_mode,
         "endpoint": endpoint,
+        **(
+            {
+                "split": options.split,
+                "overlap": options.overlap,
+                "split_field": options.split_field,
+                "reduce_template": options.reduce_template,
+            }
+            if options.split
+            else {}
+        ),
     }
 
 
@@ -190,7 +206,23 @@ async def run_map(
         output = Output(options.output, ordered=options.ordered)
         stack.callback(output.close)
         budget = Budget(options.max_cost, price, spent=journal.spent, max_tokens=options.max_tokens)
+        splitter = None
+        if options.split:
+            # Chunk answers live in the journal's own file: a rerun resends no finished chunk.
+            chunks = SQLiteCache(journal.path)
+            stack.callback(chunks.close)
+            splitter = RecordSplitter(
+                llm,
+                chunks,
+                template,
+                tokens=options.split,
+                overlap=options.overlap,
+                field=options.split_field,
+                reduce_template=options.reduce_template,
+                system=options.system,
+            )
         runner = _Job(options, source, index, template, llm, journal, output, budget)
+        runner.splitter = splitter
         runner.summary.journal = str(journal.path)
         runner.summary.indexing = indexing
         if on_start is not None:
@@ -245,6 +277,7 @@ class _Job:
         self.summary = MapSummary(items=index.total, stats=self.stats)
         self.summary.output = options.output or "<stdout>"
         self.system = SystemMessage(options.system) if options.system else None
+        self.splitter: RecordSplitter | None = None
 
     async def run(self) -> None:
         self.summary.resumed = self.summary.ok = self.index.done
@@ -304,15 +337,22 @@ class _Job:
             )
         values = {name: _text(record.fields[name]) for name in self.template.input_variables}
         prompt = self.template.format(**values)
-        # Without a system message the prompt goes as a plain string: the cheapest path.
-        messages: Any = [self.system, HumanMessage(prompt)] if self.system else prompt
+        chunks = self.splitter.chunks_of(values) if self.splitter is not None else None
         estimate = await self.budget.reserve(prompt)
         if estimate is None:
             return None  # over budget: _finish_summary counts what was not sent
         cost = 0.0
         try:
-            message = await self.llm.ainvoke(messages)
-            usage = message.usage
+            if chunks is None:
+                # Without a system message the prompt goes as a plain string: the cheapest.
+                messages: Any = [self.system, HumanMessage(prompt)] if self.system else prompt
+                message = await self.llm.ainvoke(messages)
+                text, usage = message.content, message.usage
+            else:
+                assert self.splitter is not None
+                split = await self.splitter.answer(values, chunks)
+                text, usage = split.text, split.usage
+                self.summary.chunks += split.chunks
             cached = usage is not None and usage.requests == 0
             if usage is not None and not cached:
                 cost = self.budget.actual(usage.prompt_tokens, usage.completion_tokens)
@@ -324,10 +364,10 @@ class _Job:
             return self._failed(record, f"{type(exc).__name__}: {exc}")
         finally:
             self.budget.settle(estimate, cost)
-        output: Any = message.content
+        output: Any = text
         if self.options.json_mode:
             try:
-                output = parse_json_text(message.content)
+                output = parse_json_text(text)
             except AiochainError as exc:
                 return self._failed(record, f"the answer is not valid JSON: {exc}", cost)
         return JournalRow.finished(

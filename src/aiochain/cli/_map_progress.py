@@ -146,6 +146,7 @@ def print_summary(summary: MapSummary, *, fancy: bool) -> None:
         ("failed", f"{summary.failed:,}"),
         ("resumed (done before)", f"{summary.resumed:,}"),
         ("cached", f"{summary.cached:,}"),
+        *([("chunks (split records)", f"{summary.chunks:,}")] if summary.chunks else []),
         ("not sent (budget)", f"{summary.skipped_for_budget:,}"),
         ("tokens in / out", f"{summary.prompt_tokens:,} / {summary.completion_tokens:,}"),
         ("estimated cost", "-" if summary.cost is None else f"${summary.cost:.4f}"),
