@@ -44,7 +44,7 @@ from ._runnable import Runnable
 from ._sync import run
 from .agents import AgentChain
 from .chains import Chain, LLMChain, SequentialChain, SimpleSequentialChain
-from .chat_models import ChatOpenAI
+from .chat_models import ChatAnthropic, ChatOpenAI
 from .llms import OpenAI
 from .messages import (
     AIMessage,
@@ -84,6 +84,7 @@ __all__ = [
     "BaseMessage",
     "BaseOutputParser",
     "Chain",
+    "ChatAnthropic",
     "ChatGeneration",
     "ChatOpenAI",
     "ChatPromptTemplate",

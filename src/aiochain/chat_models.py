@@ -1,4 +1,6 @@
-"""`ChatOpenAI`: a chat model on the `/chat/completions` endpoint."""
+"""Chat models: `ChatOpenAI` on the `/chat/completions` endpoint, here; `ChatAnthropic` on
+Anthropic's Messages API (`_anthropic.py`) and `AzureChatOpenAI` on Azure OpenAI
+(`_azure.py`), re-exported."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from ._anthropic import ChatAnthropic
 from ._config import RunnableConfig
 from ._exceptions import BadResponseError, ConfigurationError
 from ._model_options import log_verbose
@@ -206,4 +209,4 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         return self._message_of(self._choices_of(data)[0], data, usage)
 
 
-__all__ = ["AIMessage", "ChatOpenAI", "HumanMessage"]
+__all__ = ["AIMessage", "ChatAnthropic", "ChatOpenAI", "HumanMessage"]
