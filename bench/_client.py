@@ -145,6 +145,83 @@ async def litellm_client(
     return await timed(gathered(call, items, limit))
 
 
+# --- Anthropic's Messages API (the simulator's /v1/messages; its root URL, without /v1) -----
+
+CLAUDE = "claude-haiku-4-5"
+
+
+async def baseline_anthropic(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
+    import aiohttp
+
+    root = url.removesuffix("/v1")
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0),
+        headers={"x-api-key": KEY, "anthropic-version": "2023-06-01"},
+    ) as session:
+
+        async def call(text: str) -> str:
+            payload = {
+                "model": CLAUDE,
+                "max_tokens": 1024,
+                "messages": [{"role": "user", "content": text}],
+            }
+            async with session.post(f"{root}/v1/messages", json=payload) as response:
+                data = await response.json()
+                return str(data["content"][0]["text"])
+
+        await gathered(call, warm, limit)
+        return await timed(gathered(call, items, limit))
+
+
+async def aiochain_anthropic(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
+    from aiochain import ChatAnthropic
+
+    root = url.removesuffix("/v1")
+    async with ChatAnthropic(base_url=root, api_key=KEY, model=CLAUDE) as chat:
+        if warm:
+            await chat.amap(warm, concurrency=limit)
+        messages, cpu, wall = await timed(chat.amap(items, concurrency=limit))
+        return [m.content for m in messages], cpu, wall
+
+
+async def anthropic_sdk(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
+    import anthropic
+
+    root = url.removesuffix("/v1")
+    async with anthropic.AsyncAnthropic(base_url=root, api_key=KEY, max_retries=0) as client:
+
+        async def call(text: str) -> str:
+            reply = await client.messages.create(
+                model=CLAUDE, max_tokens=1024, messages=[{"role": "user", "content": text}]
+            )
+            block = reply.content[0]
+            return block.text if block.type == "text" else ""
+
+        await gathered(call, warm, limit)
+        return await timed(gathered(call, items, limit))
+
+
+async def langchain_anthropic(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
+    from langchain_anthropic import ChatAnthropic
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+
+    root = url.removesuffix("/v1")
+    llm = ChatAnthropic(model=CLAUDE, base_url=root, api_key=KEY, max_retries=0)  # type: ignore[call-arg]
+    chain = ChatPromptTemplate.from_messages([("human", "{text}")]) | llm | StrOutputParser()
+    config = {"max_concurrency": limit}
+    await chain.abatch([{"text": t} for t in warm], config=config)  # type: ignore[arg-type]
+    return await timed(chain.abatch([{"text": t} for t in items], config=config))  # type: ignore[arg-type]
+
+
 async def timed(work: Awaitable[Any]) -> tuple[Any, float, float]:
     cpu = time.process_time()
     wall = time.perf_counter()
@@ -160,6 +237,10 @@ CLIENTS: dict[str, Callable[..., Awaitable[tuple[list[str], float, float]]]] = {
     "openai-aiohttp": openai_aiohttp,
     "langchain": langchain,
     "litellm": litellm_client,
+    "baseline-anthropic": baseline_anthropic,
+    "aiochain-anthropic": aiochain_anthropic,
+    "anthropic": anthropic_sdk,
+    "langchain-anthropic": langchain_anthropic,
 }
 
 

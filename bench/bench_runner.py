@@ -38,6 +38,7 @@ from _common import BENCH, PYTHON, machine, server_process, write_section
 PLAIN = {"AIOCHAIN_NO_UVLOOP": "1", "AIOCHAIN_PURE_JSON": "1"}
 FAST = {"BENCH_LOOP": "uvloop"}
 PEERS = ["openai", "openai-aiohttp", "langchain", "litellm"]
+ANTHROPIC_PEERS = ["anthropic", "langchain-anthropic"]
 LABELS = {
     "baseline": "hand-written aiohttp (baseline)",
     "aiochain": "aiochain ChatOpenAI.amap",
@@ -46,6 +47,10 @@ LABELS = {
     "openai-aiohttp": "openai SDK (aiohttp transport)",
     "langchain": "LangChain abatch (prompt \\| ChatOpenAI \\| parser)",
     "litellm": "LiteLLM acompletion",
+    "baseline-anthropic": "hand-written aiohttp, Messages API (baseline)",
+    "aiochain-anthropic": "aiochain ChatAnthropic.amap",
+    "anthropic": "anthropic SDK (httpx)",
+    "langchain-anthropic": "LangChain abatch (prompt \\| ChatAnthropic \\| parser)",
 }
 
 
@@ -118,6 +123,9 @@ def overhead(args: argparse.Namespace) -> str:
         old = {**PLAIN, "PYTHONPATH": str(source_at(args.before))}
         plan += [("aiochain", old, f" @{args.before}"), ("aiochain-chain", old, f" @{args.before}")]
     plan += [(peer, {}, "") for peer in PEERS if peer in args.peers]
+    # Anthropic's Messages API on the same simulator, against its own baseline.
+    plan += [("baseline-anthropic", PLAIN, ""), ("aiochain-anthropic", PLAIN, "")]
+    plan += [(peer, {}, "") for peer in ANTHROPIC_PEERS if peer in args.peers]
     rows: Table = []
     base = None
     runs: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(plan))}
@@ -133,8 +141,8 @@ def overhead(args: argparse.Namespace) -> str:
                 rows.append([LABELS[name] + suffix, "failed: " + r["error"], "", ""])
                 continue
             per_call = r["cpu"] / r["n"] * 1e6
-            if name == "baseline" and not suffix:
-                base = per_call
+            if name.startswith("baseline") and not suffix:
+                base = per_call  # the rows after a baseline compare with it
             ratio = f"{per_call / base:.2f}x" if base else ""
             rows.append(
                 [LABELS[name] + suffix, f"{per_call:.0f}", ratio, "yes" if r["ok"] else "NO"]
@@ -161,6 +169,9 @@ def latency_hiding(args: argparse.Namespace) -> str:
         old = {**PLAIN, "PYTHONPATH": str(source_at(args.before))}
         plan += [("aiochain", old, f" @{args.before}"), ("aiochain-chain", old, f" @{args.before}")]
     plan += [(peer, {}, "") for peer in PEERS if peer in args.peers]
+    # Anthropic's Messages API on the same simulator, against its own baseline.
+    plan += [("baseline-anthropic", PLAIN, ""), ("aiochain-anthropic", PLAIN, "")]
+    plan += [(peer, {}, "") for peer in ANTHROPIC_PEERS if peer in args.peers]
     rows: Table = []
     base = None
     with serve("--latency", str(latency)) as (url, _):
@@ -338,7 +349,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a quick look")
     parser.add_argument(
         "--peers",
-        default=",".join(PEERS),
+        default=",".join(PEERS + ANTHROPIC_PEERS),
         help="peer clients to include (comma-separated; empty for none)",
     )
     parser.add_argument(

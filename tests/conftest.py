@@ -116,6 +116,7 @@ class ScriptedServer:
     replies: list[Reply]
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
 
 
 def completion_json(text: str = "ok", *, chat: bool = False) -> dict[str, Any]:
@@ -148,6 +149,7 @@ async def scripted() -> AsyncIterator[Callable[[list[Reply]], Awaitable[Scripted
             except ValueError:
                 state.requests.append({})
             state.headers.append(dict(request.headers))
+            state.paths.append(request.path_qs)
             index = min(len(state.requests), len(state.replies)) - 1
             reply = state.replies[index]
             if reply.delay:

@@ -46,8 +46,8 @@ from ._runnable import Runnable
 from ._sync import run
 from .agents import AgentChain
 from .chains import Chain, LLMChain, SequentialChain, SimpleSequentialChain
-from .chat_models import ChatOpenAI
-from .llms import OpenAI
+from .chat_models import AzureChatOpenAI, ChatAnthropic, ChatOpenAI
+from .llms import AzureOpenAI, OpenAI
 from .messages import (
     AIMessage,
     AIMessageChunk,
@@ -81,11 +81,14 @@ __all__ = [
     "AgentChain",
     "AiochainError",
     "AuthenticationError",
+    "AzureChatOpenAI",
+    "AzureOpenAI",
     "BadRequestError",
     "BadResponseError",
     "BaseMessage",
     "BaseOutputParser",
     "Chain",
+    "ChatAnthropic",
     "ChatGeneration",
     "ChatOpenAI",
     "ChatPromptTemplate",

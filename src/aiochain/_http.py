@@ -1,4 +1,5 @@
-"""JSON over HTTP to one OpenAI-compatible server, on one aiohttp session per event loop.
+"""JSON over HTTP to one model server (OpenAI-compatible, Anthropic, Azure), on one aiohttp
+session per event loop.
 
 aiohttp sessions are bound to the loop they were created on, and programs call `asyncio.run`
 more than once (every sync method does), so a transport keeps one session per running loop
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 import zlib
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, NoReturn
 
 from . import _json
@@ -60,6 +61,7 @@ class HTTPTransport:
         session: aiohttp.ClientSession | None = None,
         limits: ResponseLimits | None = None,
         secrets: tuple[str, ...] = (),
+        header_provider: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
     ) -> None:
         import_aiohttp()
         self.base_url = base_url.rstrip("/")
@@ -68,6 +70,9 @@ class HTTPTransport:
         self._headers = {"Accept-Encoding": ACCEPT_ENCODING, **headers}
         # Our keys, removed from anything of the server's that goes into an error.
         self.redactor = Redactor(secrets)
+        # Headers made afresh for every request (a bearer token that expires, as Azure's
+        # Entra ID tokens do); None on the common path, which then costs nothing.
+        self._header_provider = header_provider
         import aiohttp
 
         # A stream may run for minutes: bound each read, not the whole answer.
@@ -131,9 +136,11 @@ class HTTPTransport:
         if loop is not self._loop or session is None or session.closed:
             session = await self._session_for(loop)
         url = self.base_url + path
+        provider = self._header_provider
+        extra = await provider() if provider is not None else None
         failure: BaseException | None = None
         try:
-            async with session.post(url, data=_json.dumps(payload)) as resp:
+            async with session.post(url, data=_json.dumps(payload), headers=extra) as resp:
                 status = resp.status
                 headers = resp.headers
                 if status >= 400:
@@ -183,10 +190,12 @@ class HTTPTransport:
         """
         session = await self._current_session()
         url = self.base_url + path
+        provider = self._header_provider
+        extra = await provider() if provider is not None else None
         failure: BaseException | None = None
         try:
             response = await session.post(
-                url, data=_json.dumps(payload), timeout=self._stream_timeout
+                url, data=_json.dumps(payload), headers=extra, timeout=self._stream_timeout
             )
         except _TRANSPORT_ERRORS as exc:
             failure = exc

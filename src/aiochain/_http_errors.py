@@ -158,7 +158,8 @@ def status_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIStat
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from `retry-after-ms` (OpenAI sends it) or `retry-after`, else None.
+    """Seconds to wait from `retry-after-ms` (OpenAI sends it) or `retry-after`, else from
+    Anthropic's reset time of an exhausted limit, else None.
 
     `retry-after` may be a number of seconds or an HTTP date (RFC 9110). Values that are not
     finite numbers, or are negative, or further away than a year, are ignored.
@@ -170,7 +171,7 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
             return seconds
     value = headers.get("retry-after")
     if not value:
-        return None
+        return _anthropic_reset(headers)
     seconds = _seconds(value, 1.0)
     if seconds is not None or _is_number(value):
         return seconds
@@ -182,6 +183,28 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
         return None
     seconds = max(0.0, when.timestamp() - time.time())
     return seconds if seconds <= MAX_RETRY_AFTER else None
+
+
+def _anthropic_reset(headers: Mapping[str, str]) -> float | None:
+    """Without `retry-after`: seconds until the latest RFC 3339 reset time of an
+    `anthropic-ratelimit-*` family with nothing remaining, else None."""
+    import datetime
+
+    latest: float | None = None
+    for family in ("requests", "tokens", "input-tokens", "output-tokens"):
+        if headers.get(f"anthropic-ratelimit-{family}-remaining") != "0":
+            continue
+        reset = headers.get(f"anthropic-ratelimit-{family}-reset", "")[:40]
+        try:
+            when = datetime.datetime.fromisoformat(reset)
+        except ValueError:
+            continue
+        if when.tzinfo is None:
+            continue
+        seconds = when.timestamp() - time.time()
+        if 0.0 <= seconds <= MAX_RETRY_AFTER and (latest is None or seconds > latest):
+            latest = seconds
+    return latest
 
 
 def _seconds(text: str, per_second: float) -> float | None:

@@ -16,8 +16,9 @@ answer's `x-ratelimit-*` headers set the pace before the rest of the pool is let
 server's limit is known before the first wave rather than learned from its 429s (`aiochain map`
 does this; the library does not by default, since it costs one request's latency). After a
 429 the limiter pauses every caller until the server's retry-after has passed (one shared
-pause instead of each request retrying on its own), and `x-ratelimit-limit-*` headers give it
-the server's limits when none were set, or tighter ones than were set.
+pause instead of each request retrying on its own), and `x-ratelimit-limit-*` headers (or
+Anthropic's `anthropic-ratelimit-*`) give it the server's limits when none were set, or tighter
+ones than were set.
 
 Outages. A server that cannot be reached pauses every caller too, with a backoff that grows
 while it stays down (a shared circuit breaker): the requests waiting then find it up again
@@ -277,7 +278,8 @@ class RateLimiter:
         return 0.0 if since is None else self._clock() - since
 
     def note_headers(self, headers: Mapping[str, str]) -> None:
-        """Adopt the server's `x-ratelimit-limit-*` when it is tighter than what is set.
+        """Adopt the server's stated limit (`x-ratelimit-limit-*`, or Anthropic's
+        `anthropic-ratelimit-*-limit`: see `stated_limit`) when it is tighter than what is set.
 
         The adopted bucket starts at what `x-ratelimit-remaining-*` says is left, less the
         requests still in flight (empty when it says nothing): the requests sent before the
@@ -290,10 +292,9 @@ class RateLimiter:
         if self._probing:
             self._end_probe()  # the pace is known (or the server says none): let all go
         for kind in ("requests", "tokens"):
-            limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
+            limit, left = stated_limit(headers, kind)
             if limit is None or not _SANE_LIMITS[kind][0] <= limit <= _SANE_LIMITS[kind][1]:
                 continue  # absent, or absurd (1e-9 requests a minute would stall forever)
-            left = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
             if left is not None:
                 left = min(max(left, 0.0), limit)
             bucket = self._requests if kind == "requests" else self._tokens
@@ -343,6 +344,25 @@ class RateLimiter:
 # is one request (OpenAI's free tier allows three a minute); the ceilings are far above any
 # real account.
 _SANE_LIMITS = {"requests": (1.0, 1e8), "tokens": (100.0, 1e11)}
+
+
+def stated_limit(headers: Mapping[str, str], kind: str) -> tuple[float | None, float | None]:
+    """(limit, remaining) per minute a server's headers state for "requests" or "tokens".
+
+    OpenAI's `x-ratelimit-{limit,remaining}-{kind}` first, else Anthropic's
+    `anthropic-ratelimit-{family}-{limit,remaining}`. Anthropic's `tokens` family is the
+    tightest of its input and output token limits, which is the one budget we keep for
+    prompt plus completion; without it, its `input-tokens` family (separate input and output
+    budgets are not kept).
+    """
+    limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
+    if limit is not None:
+        return limit, _number(headers.get(f"x-ratelimit-remaining-{kind}"))
+    for family in ("requests",) if kind == "requests" else ("tokens", "input-tokens"):
+        limit = _number(headers.get(f"anthropic-ratelimit-{family}-limit"))
+        if limit is not None:
+            return limit, _number(headers.get(f"anthropic-ratelimit-{family}-remaining"))
+    return None, None
 
 
 def _number(text: str | None) -> float | None:

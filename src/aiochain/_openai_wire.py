@@ -26,13 +26,18 @@ def read_openai_usage(data: JSONDict) -> Usage | None:
         raise BadResponseError(
             f"the answer's usage is not an object: {str(raw)[:80]!r}", body=str(data)[:2000]
         )
-    prompt = _count(raw.get("prompt_tokens"), data)
-    completion = _count(raw.get("completion_tokens"), data)
-    total = _count(raw.get("total_tokens"), data) or prompt + completion
+    prompt = token_count(raw.get("prompt_tokens"), data)
+    completion = token_count(raw.get("completion_tokens"), data)
+    total = token_count(raw.get("total_tokens"), data) or prompt + completion
     return Usage(prompt, completion, total)
 
 
-def _count(raw: Any, data: JSONDict) -> int:
+def token_count(raw: Any, data: JSONDict) -> int:
+    """A token count of an answer's usage (0 when absent).
+
+    Raises:
+        BadResponseError: a count that is not a sane non-negative integer.
+    """
     if raw is None:
         return 0
     if type(raw) is int and 0 <= raw <= MAX_TOKEN_COUNT:

@@ -329,14 +329,14 @@ class _OpenedStream:
 
 def _latest(usage: Usage | None, seen: Usage) -> Usage:
     """Usage reported in pieces over a stream (Anthropic sends input tokens first, output
-    tokens last; OpenAI sends one total at the end): each count is the largest seen."""
+    tokens last; OpenAI sends one total at the end): each count is the largest seen, and the
+    total at least their sum (no single piece of Anthropic's states the total)."""
     if usage is None:
         return seen
-    return Usage(
-        max(usage.prompt_tokens, seen.prompt_tokens),
-        max(usage.completion_tokens, seen.completion_tokens),
-        max(usage.total_tokens, seen.total_tokens),
-    )
+    prompt = max(usage.prompt_tokens, seen.prompt_tokens)
+    completion = max(usage.completion_tokens, seen.completion_tokens)
+    total = max(usage.total_tokens, seen.total_tokens, prompt + completion)
+    return Usage(prompt, completion, total)
 
 
 def _duration(seconds: float) -> str:

@@ -6,7 +6,8 @@ Handled as the SSE spec and OpenAI's streams need: `\\n`, `\\r\\n` and `\\r` lin
 when a piece ends between `\\r` and `\\n`), several `data:` lines joined by newlines, `:` comment
 and keep-alive lines, `event:` names, the `[DONE]` terminator, an error object in the middle of
 a stream (raised as `StreamError`), and a body that ends before `[DONE]` (raised as
-`IncompleteStreamError`, never a silently short answer).
+`IncompleteStreamError`, never a silently short answer). Anthropic's streams name every event
+and end with `event: message_stop` instead of `[DONE]`.
 
 What a server controls is bounded: an event larger than `max_event_bytes` is refused with
 `BadResponseError`, and the work done per byte is constant (each byte is scanned once), so a
@@ -23,6 +24,8 @@ from . import _json
 from ._exceptions import BadResponseError, IncompleteStreamError, StreamError
 
 _DONE = b"[DONE]"
+# Anthropic's streams end with this event instead of `[DONE]` (it is yielded, then the end).
+_LAST_EVENT = b"message_stop"
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 """The largest event accepted by default (16 MiB): far above any real chunk."""
@@ -125,7 +128,8 @@ async def iter_sse_json(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     redact: Callable[[bytes], bytes] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Yield each `data:` payload of an SSE body as a decoded JSON object, until `[DONE]`.
+    """Yield each `data:` payload of an SSE body as a decoded JSON object, until `[DONE]` (or
+    an `event: message_stop`, Anthropic's last event).
 
     `redact`, when given, removes secrets from each event's data before it is decoded.
 
@@ -140,11 +144,15 @@ async def iter_sse_json(
             if data == _DONE:
                 return
             yield _decoded(event, redact(data) if redact else data, url)
+            if event == _LAST_EVENT:
+                return
     for event, data in parser.finish():
         if data == _DONE:
             return
         yield _decoded(event, redact(data) if redact else data, url)
-    raise IncompleteStreamError(f"the stream from {url} ended before [DONE]")
+        if event == _LAST_EVENT:
+            return
+    raise IncompleteStreamError(f"the stream from {url} ended before its last event")
 
 
 def _decoded(event: bytes | None, data: bytes, url: str) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from typing import Any
 
 from ._chain import Chain
 from ._exceptions import ConfigurationError, MaxStepsError, ToolArgumentsError
-from .chat_models import ChatOpenAI
 from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from .outputs import Usage
 from .tools import Tool
@@ -100,7 +99,8 @@ class AgentChain(Chain):
     """A chat model that calls tools until it can answer.
 
     Args:
-        llm: the chat model; its limits (concurrency, rpm, tpm) count every model call.
+        llm: a chat model with `bind_tools` (`ChatOpenAI`, `ChatAnthropic`, `AzureChatOpenAI`);
+            its limits (concurrency, rpm, tpm) count every model call.
         tools: `Tool`s or typed functions (turned into tools with `aiochain.tools.tool`).
         max_steps: the most model calls in one run.
         tool_timeout: seconds one tool call may take (None: no limit). A sync tool's thread
@@ -118,7 +118,7 @@ class AgentChain(Chain):
     def __init__(
         self,
         *,
-        llm: ChatOpenAI,
+        llm: Any,
         tools: Sequence[Tool | Callable[..., Any]],
         max_steps: int = 10,
         tool_timeout: float | None = 30.0,
@@ -127,8 +127,10 @@ class AgentChain(Chain):
         verbose: bool = False,
     ) -> None:
         self.verbose = verbose
-        if not isinstance(llm, ChatOpenAI):
-            raise ConfigurationError("AgentChain needs a ChatOpenAI model (tool calling)")
+        if not callable(getattr(llm, "bind_tools", None)):
+            raise ConfigurationError(
+                "AgentChain needs a chat model with bind_tools (ChatOpenAI, ChatAnthropic, ...)"
+            )
         if not isinstance(max_steps, int) or max_steps < 1:
             raise ConfigurationError(f"max_steps must be an integer >= 1, got {max_steps!r}")
         if tool_timeout is not None and tool_timeout <= 0:

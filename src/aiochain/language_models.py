@@ -1,8 +1,9 @@
 """The model base classes, where LangChain users import them from
 (`langchain_core.language_models`): for type hints, `isinstance` checks and subclassing.
 
-`ChatOpenAI` is a `BaseChatModel` and `OpenAI` a `BaseLLM` (registered as virtual subclasses:
-our clients share one request pipeline, `_openai.BaseOpenAI`, rather than these classes). A
+`ChatOpenAI` and `ChatAnthropic` are `BaseChatModel`s and `OpenAI` a `BaseLLM` (registered as
+virtual subclasses: our clients share one base, `_model_client.ModelClient`, and one request
+pipeline, rather than these classes). A
 model of your own subclasses `BaseChatModel` and implements `_agenerate` (or a sync
 `_generate`, run in a worker thread), or subclasses `LLM` and implements `_acall` / `_call`, as
 in LangChain; it is then a runnable like ours (`prompt | my_model | parser`).
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 from ._config import RunnableConfig
 from ._runnable import Runnable
 from ._string_prompt import LanguageModelInput
-from .chat_models import ChatOpenAI
+from .chat_models import ChatAnthropic, ChatOpenAI
 from .llms import OpenAI
 from .messages import AIMessage, BaseMessage, HumanMessage, to_messages
 from .outputs import ChatGeneration
@@ -106,6 +107,7 @@ class LLM(BaseLLM):
 
 
 BaseChatModel.register(ChatOpenAI)
+BaseChatModel.register(ChatAnthropic)
 BaseLLM.register(OpenAI)
 
 __all__ = ["LLM", "BaseChatModel", "BaseLLM", "BaseLanguageModel"]

@@ -1,8 +1,12 @@
-"""Estimated cost of calls to known OpenAI models.
+"""Estimated cost of calls to known OpenAI and Anthropic models.
 
-Prices are US dollars per million tokens (input, output) as OpenAI listed them in 2025; they
-change, so treat the result as an estimate and override `PRICES` for your contract. Model names
-with a date suffix (`gpt-4o-mini-2024-07-18`) use their base model's price.
+Prices are US dollars per million tokens (input, output): OpenAI's as it listed them in 2025,
+Anthropic's as its pricing page (platform.claude.com/docs/about-claude/pricing) listed them when
+read for issue 17 (the table then ending at Claude Opus 4.6 / Sonnet 4.6). They change, so treat
+the result as an estimate and override `PRICES` for your contract. Model names with a date or
+version suffix (`gpt-4o-mini-2024-07-18`, `claude-sonnet-4-5-20250929`) use their base model's
+price. Anthropic's prompt cache is not priced apart: cache reads (0.1x input) and writes (1.25x)
+count as input tokens at the input price.
 """
 
 from __future__ import annotations
@@ -18,6 +22,20 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-3.5-turbo-instruct": (1.50, 2.00),
     "o3-mini": (1.10, 4.40),
     "o4-mini": (1.10, 4.40),
+    # Anthropic
+    "claude-opus-4-6": (5.00, 25.00),
+    "claude-opus-4-5": (5.00, 25.00),
+    "claude-opus-4-1": (15.00, 75.00),
+    "claude-opus-4-0": (15.00, 75.00),
+    "claude-opus-4": (15.00, 75.00),
+    "claude-sonnet-4-6": (3.00, 15.00),
+    "claude-sonnet-4-5": (3.00, 15.00),
+    "claude-sonnet-4-0": (3.00, 15.00),
+    "claude-sonnet-4": (3.00, 15.00),
+    "claude-3-7-sonnet": (3.00, 15.00),
+    "claude-haiku-4-5": (1.00, 5.00),
+    "claude-3-5-haiku": (0.80, 4.00),
+    "claude-3-haiku": (0.25, 1.25),
 }
 
 

@@ -1,0 +1,229 @@
+"""`ChatOpenAI`: a chat model on the `/chat/completions` endpoint (public in `chat_models`)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from ._config import RunnableConfig
+from ._exceptions import BadResponseError, ConfigurationError
+from ._model_options import log_verbose
+from ._openai import BaseOpenAI
+from ._pipeline import StreamOutcome
+from ._runnable import Runnable
+from ._structured import structured_output
+from ._types import JSONDict
+from .messages import AIMessage, AIMessageChunk, parse_tool_calls, to_messages
+from .outputs import ChatGeneration, Generation, Usage
+from .prompts import LanguageModelInput, PromptValue
+
+
+class ChatOpenAI(BaseOpenAI[AIMessage]):
+    """A chat model (default `gpt-4o-mini`); `ainvoke` returns an `AIMessage`.
+
+    Accepts a string (sent as one user message), a prompt value, or a list of messages. See
+    `BaseOpenAI` for every option; `streaming` and `verbose` are accepted as LangChain spells
+    them (`verbose` logs prompts and answers under the `aiochain` logger at INFO).
+    """
+
+    _path = "/chat/completions"
+    default_model = "gpt-4o-mini"
+    tools: dict[str, Any] = {}  # noqa: RUF012 - replaced, never mutated, by bind_tools
+
+    def with_structured_output(
+        self,
+        schema: Any,
+        *,
+        method: str = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """A runnable answering with `schema`'s instances (pydantic) or dicts (TypedDict, JSON
+        schema); see `aiochain._structured.structured_output` for the methods."""
+        return structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict, **kwargs
+        )
+
+    def bind_tools(
+        self,
+        tools: Sequence[Any],
+        *,
+        tool_choice: str | dict[str, Any] | None = None,
+    ) -> ChatOpenAI:
+        """A copy of this model that offers `tools` with every request.
+
+        The copy shares this one's connections, limits and usage totals.
+
+        Args:
+            tools: `Tool`s, functions to turn into tools, or pydantic classes, TypedDicts and
+                JSON-schema dicts that only describe a call.
+            tool_choice: "auto", "none", "required", a tool's name, or OpenAI's dict form.
+        """
+        from .tools import as_tool
+
+        made = [as_tool(t) for t in tools]
+        names = [t.name for t in made]
+        if len(set(names)) != len(names):
+            raise ConfigurationError(f"tool names must be unique, got {names}")
+        bound = copy.copy(self)
+        bound.tools = {t.name: t for t in made}
+        payload = dict(self._base_payload)
+        payload["tools"] = [t.to_openai() for t in made]
+        if tool_choice is not None:
+            if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required"):
+                if tool_choice not in bound.tools:
+                    raise ConfigurationError(f"tool_choice {tool_choice!r} is not among {names}")
+                tool_choice = {"type": "function", "function": {"name": tool_choice}}
+            payload["tool_choice"] = tool_choice
+        bound._base_payload = payload
+        return bound
+
+    def _payload(self, input: LanguageModelInput) -> JSONDict:
+        if isinstance(input, str):
+            messages: list[dict[str, Any]] = [{"role": "user", "content": input}]
+        elif isinstance(input, PromptValue):
+            messages = [m.to_openai() for m in input.to_messages()]
+        else:
+            messages = [m.to_openai() for m in to_messages(input)]
+        payload = self._base_payload.copy()
+        payload["messages"] = messages
+        return payload
+
+    def _message_of(self, choice: JSONDict, data: JSONDict, usage: Usage) -> AIMessage:
+        message = choice.get("message")
+        if not isinstance(message, dict):
+            raise BadResponseError(
+                f"{self.base_url}{self._path} answered a choice without a message",
+                body=str(data)[:2000],
+            )
+        content = message.get("content")
+        if content is None:
+            content = ""  # a message of tool calls only
+        elif not isinstance(content, str):
+            raise BadResponseError(
+                f"{self.base_url}{self._path} answered content that is not text: "
+                f"{str(content)[:80]!r}",
+                body=str(data)[:2000],
+            )
+        return AIMessage(
+            content,
+            usage=usage,
+            response_metadata={
+                "finish_reason": choice.get("finish_reason"),
+                "model_name": data.get("model"),
+            },
+            tool_calls=parse_tool_calls(message.get("tool_calls")),
+        )
+
+    def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
+        out: list[Generation] = []
+        for choice in self._choices_of(data):
+            message = self._message_of(choice, data, usage)
+            out.append(
+                ChatGeneration(
+                    text=message.content,
+                    generation_info=dict(message.response_metadata),
+                    message=message,
+                )
+            )
+        return out
+
+    def _collect_tool_deltas(self, choice: JSONDict, sink: dict[int, JSONDict]) -> None:
+        delta = choice.get("delta")
+        pieces = delta.get("tool_calls") if isinstance(delta, dict) else None
+        if not isinstance(pieces, list):
+            return
+        for piece in pieces:
+            index = piece.get("index", 0) if isinstance(piece, dict) else None
+            function = piece.get("function") or {} if isinstance(piece, dict) else None
+            arguments = function.get("arguments") or "" if isinstance(function, dict) else None
+            if (
+                type(index) is not int
+                or not 0 <= index < 128
+                or not isinstance(arguments, str)
+                or len(sink) >= 128
+            ):
+                raise BadResponseError(
+                    f"{self.base_url}{self._path} streamed a malformed tool call: "
+                    f"{str(piece)[:120]!r}"
+                )
+            assert isinstance(function, dict)
+            call = sink.setdefault(index, {"args": ""})
+            if piece.get("id"):
+                call["id"] = str(piece["id"])
+            if function.get("name"):
+                call["name"] = str(function["name"])
+            call["args"] += arguments
+
+    def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
+        choices = event.get("choices")
+        if choices and isinstance(choices[0], dict) and choices[0].get("finish_reason"):
+            metadata["finish_reason"] = str(choices[0]["finish_reason"])
+        if isinstance(event.get("model"), str):
+            metadata["model_name"] = event["model"]
+
+    def astream(
+        self, input: LanguageModelInput, config: Any = None, **kwargs: Any
+    ) -> AsyncIterator[AIMessageChunk]:
+        """Yield the answer as `AIMessageChunk`s as the server sends it, as LangChain's chat
+        models do: text and tool-call pieces, then a last chunk with `usage_metadata` and
+        `response_metadata` (model, finish reason).
+
+        Raises:
+            IncompleteStreamError: the stream was cut; `.partial` holds the text received.
+            StreamError: the server sent an error in the middle of the stream.
+        """
+        return self._astream_chunks(input, kwargs)
+
+    def _chunk_text(self, choice: JSONDict) -> str | None:
+        delta = choice.get("delta")
+        if isinstance(delta, dict):
+            content = delta.get("content")
+            if isinstance(content, str):
+                return content
+        return None
+
+    async def ainvoke(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AIMessage:
+        """The model's answer to one prompt or conversation; `kwargs` (`stop=`, ...) are
+        request fields for this call."""
+        if kwargs or self.verbose or self.on_token is not None:
+            return await self._ainvoke_with_options(input, config, kwargs)
+        # The plain call, inline: one coroutine per call on the hot path.
+        data, usage = await self._apost(self._payload(input))
+        return self._message_of(self._choices_of(data)[0], data, usage)
+
+    async def _ainvoke_with_options(
+        self, input: LanguageModelInput, config: RunnableConfig | None, kwargs: dict[str, Any]
+    ) -> AIMessage:
+        """A call with per-call request fields, verbose logging or `on_token` streaming."""
+        if kwargs:
+            return await self.bind(**kwargs).ainvoke(input, config)
+        if self.verbose:
+            log_verbose(self, "prompt", self._payload(input)["messages"])
+        message = await self._ainvoke_message(input)
+        if self.verbose:
+            log_verbose(self, "answer", message.content)
+        return message
+
+    async def _ainvoke_message(self, input: LanguageModelInput) -> AIMessage:
+        if self.on_token is not None:
+            outcome = StreamOutcome()
+            text, usage = await self._collect_stream(input, outcome)
+            calls = parse_tool_calls(
+                [
+                    {"id": c.get("id"), "function": {"name": c.get("name"), "arguments": c["args"]}}
+                    for _, c in sorted(outcome.tool_calls.items())
+                ]
+            )
+            return AIMessage(
+                text, usage=usage, response_metadata={"model_name": self.model}, tool_calls=calls
+            )
+        data, usage = await self._apost(self._payload(input))
+        return self._message_of(self._choices_of(data)[0], data, usage)
+
+
+__all__ = ["ChatOpenAI"]
