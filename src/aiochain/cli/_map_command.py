@@ -18,6 +18,7 @@ from typing import Any
 from .._exceptions import UsageError
 from .._progress import RunStats
 from ._map_job import MapOptions, MapSummary
+from ._providers import KEY_VARIABLES, PROVIDERS
 from ._records import FORMATS
 
 EPILOG = """\
@@ -85,7 +86,19 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         action="store_true",
         help="write the whole output in input order at the end (to a file or standard output)",
     )
-    parser.add_argument("--model", default="gpt-4o-mini", help="default gpt-4o-mini")
+    parser.add_argument(
+        "--provider",
+        choices=PROVIDERS,
+        default="openai",
+        help="the API: openai (or any compatible server), anthropic, azure (default openai); "
+        "keys from OPENAI_API_KEY, ANTHROPIC_API_KEY or AZURE_OPENAI_API_KEY",
+    )
+    parser.add_argument(
+        "--model",
+        default="gpt-4o-mini",
+        help="the model (default gpt-4o-mini); with --provider azure, the deployment name",
+    )
+    parser.add_argument("--api-version", help="Azure's api-version (default $OPENAI_API_VERSION)")
     parser.add_argument("--base-url", help="API root (default $OPENAI_BASE_URL or OpenAI's)")
     parser.add_argument("--concurrency", type=positive_int, default=64, help="default 64")
     parser.add_argument("--rpm", type=positive, help="requests per minute to stay under")
@@ -235,7 +248,9 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         output=args.output,
         model=args.model,
         base_url=args.base_url,
-        api_key=os.environ.get("OPENAI_API_KEY"),
+        api_key=os.environ.get(KEY_VARIABLES[args.provider]),
+        provider=args.provider,
+        api_version=args.api_version,
         concurrency=args.concurrency,
         rpm=args.rpm,
         tpm=args.tpm,

@@ -30,11 +30,10 @@ from .._exceptions import (
     NotFoundError,
     ServerUnreachableError,
 )
-from .._limiter import RateLimiter
+from .._model_client import ModelClient
 from .._progress import RunStats
-from .._retry import RetryPolicy
 from .._runner import amap
-from ..chat_models import ChatOpenAI
+from ..cache import SQLiteCache
 from ..messages import HumanMessage, SystemMessage
 from ..output_parsers import parse_json_text
 from ..pricing import price_of
@@ -43,6 +42,7 @@ from ._budget import Budget
 from ._group_commit import GroupCommit
 from ._journal import InputIndex, Journal, JournalRow
 from ._outputs import Output, check_paths
+from ._providers import make_model
 from ._records import Record, Source
 from ._split import RecordSplitter
 
@@ -74,6 +74,8 @@ class MapOptions:
     max_cost: float | None = None
     retries: int = 4
     max_wait: float = 120.0
+    provider: str = "openai"
+    api_version: str | None = None
     split: int | None = None
     overlap: int = 0
     split_field: str | None = None
@@ -119,6 +121,7 @@ def job_description(options: MapOptions, endpoint: str) -> dict[str, Any]:
         "template": options.template,
         "system": options.system,
         "model": options.model,
+        **({"provider": options.provider} if options.provider != "openai" else {}),
         "max_tokens": options.max_tokens,
         "temperature": options.temperature,
         "json": options.json_mode,
@@ -169,28 +172,9 @@ async def run_map(
             base_url = await stack.enter_async_context(SimServer(latency=options.simulate))
         cache = None
         if options.cache:
-            from ..cache import SQLiteCache
-
             cache = SQLiteCache(options.cache_path)
             stack.callback(cache.close)
-        llm = ChatOpenAI(
-            model=options.model,
-            base_url=base_url,
-            api_key=options.api_key or ("sim" if options.simulate is not None else None),
-            temperature=options.temperature,
-            max_tokens=options.max_tokens,
-            # A batch job waits out 429s and outages (up to --max-wait without an answer)
-            # instead of failing records; other failures get --retries.
-            retry=RetryPolicy(max_retries=options.retries, max_service_wait=options.max_wait),
-            timeout=options.timeout,
-            # The first request goes alone, so the server's limits are known before the
-            # first wave (the library does not do this by default: it costs one latency).
-            rate_limiter=RateLimiter(rpm=options.rpm, tpm=options.tpm, slow_start=True),
-            cache=cache,
-            model_kwargs={"response_format": {"type": "json_object"}}
-            if options.json_mode
-            else None,
-        )
+        llm = make_model(options, base_url, cache)
         await stack.enter_async_context(llm)
         endpoint = "simulated" if options.simulate is not None else llm.base_url
         job = job_description(options, endpoint)
@@ -260,7 +244,7 @@ class _Job:
         source: Source,
         index: InputIndex,
         template: PromptTemplate,
-        llm: ChatOpenAI,
+        llm: ModelClient[Any],
         journal: Journal,
         output: Output,
         budget: Budget,

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._exceptions import ConfigurationError
+from .._model_client import ModelClient
 from .._tokens import CHARS_PER_TOKEN
 from .._usage import Usage
 from ..cache import SQLiteCache
-from ..chat_models import ChatOpenAI
 from ..messages import HumanMessage, SystemMessage
 from ..prompts import PromptTemplate
 from ..text_splitter import RecursiveCharacterTextSplitter
@@ -62,7 +62,7 @@ class RecordSplitter:
 
     def __init__(
         self,
-        llm: ChatOpenAI,
+        llm: ModelClient[Any],
         cache: SQLiteCache,
         template: PromptTemplate,
         *,
@@ -149,4 +149,4 @@ class RecordSplitter:
         if message.usage is not None:
             result.usage.add(message.usage)
             result.cached = result.cached and message.usage.requests == 0
-        return message.content
+        return str(message.content)

@@ -1,0 +1,87 @@
+"""`aiochain map --provider openai | anthropic | azure`: the model a job talks to.
+
+Each provider takes its key from its own environment variable (`OPENAI_API_KEY`,
+`ANTHROPIC_API_KEY`, `AZURE_OPENAI_API_KEY`) and its address from `--base-url` or its own
+variable (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`, `AZURE_OPENAI_ENDPOINT`). Every provider gets
+the same journal, cache, limits and retries: they differ only in payloads and answers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._exceptions import ConfigurationError
+from .._limiter import RateLimiter
+from .._model_client import ModelClient
+from .._retry import RetryPolicy
+from ..chat_models import AzureChatOpenAI, ChatAnthropic, ChatOpenAI
+
+if TYPE_CHECKING:
+    from ..cache import SQLiteCache
+    from ._map_job import MapOptions
+
+PROVIDERS = ("openai", "anthropic", "azure")
+KEY_VARIABLES = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "azure": "AZURE_OPENAI_API_KEY",
+}
+SIMULATED_AZURE_VERSION = "2024-10-21"
+
+
+def make_model(
+    options: MapOptions, base_url: str | None, cache: SQLiteCache | None
+) -> ModelClient[Any]:
+    """The chat model of a job, set up for a batch job: it waits out 429s and outages (up to
+    --max-wait without an answer) instead of failing records, and its first request goes
+    alone so the server's limits are known before the first wave."""
+    simulated = options.simulate is not None
+    common: dict[str, Any] = {
+        "api_key": options.api_key or ("sim" if simulated else None),
+        "temperature": options.temperature,
+        "retry": RetryPolicy(max_retries=options.retries, max_service_wait=options.max_wait),
+        "timeout": options.timeout,
+        "rate_limiter": RateLimiter(
+            rpm=options.rpm,
+            tpm=options.tpm,
+            # The job's workers cap requests in flight, except the chunks of a split record,
+            # which go at once: then the limiter holds the cap.
+            max_concurrency=options.concurrency if options.split else None,
+            slow_start=True,
+        ),
+        "cache": cache,
+    }
+    json_format = {"response_format": {"type": "json_object"}} if options.json_mode else None
+    if options.provider == "anthropic":
+        if options.json_mode:
+            raise ConfigurationError(
+                "--json asks for OpenAI's JSON mode, which Anthropic has not: ask for JSON in "
+                "the template instead (the answers are still checked with --json on OpenAI)"
+            )
+        return ChatAnthropic(
+            model=options.model,
+            base_url=_root(base_url),
+            max_tokens=options.max_tokens or 1024,
+            **common,
+        )
+    if options.provider == "azure":
+        return AzureChatOpenAI(
+            azure_endpoint=_root(base_url),
+            azure_deployment=options.model,
+            api_version=options.api_version or (SIMULATED_AZURE_VERSION if simulated else None),
+            max_tokens=options.max_tokens,
+            model_kwargs=json_format,
+            **common,
+        )
+    return ChatOpenAI(
+        model=options.model,
+        base_url=base_url,
+        max_tokens=options.max_tokens,
+        model_kwargs=json_format,
+        **common,
+    )
+
+
+def _root(base_url: str | None) -> str | None:
+    """Anthropic's and Azure's addresses are the server's root, without OpenAI's `/v1`."""
+    return base_url.removesuffix("/").removesuffix("/v1") if base_url else None
