@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,33 +48,51 @@ class BatchRequest:
 
 @dataclass(frozen=True, slots=True)
 class Shard:
-    """The requests of one batch input file, as the file's bytes.
+    """The requests of one batch, as encoded lines.
 
     Attributes:
         custom_ids: the ids of its requests, in input order.
-        content: the JSON Lines file.
-        key: a digest of its ids, stored in the batch's metadata to recognise it on resume.
+        lines: each request as the provider wants it (a JSON line, a JSON object).
+        key: a digest of its ids, stored in a batch's metadata to recognise it on resume.
     """
 
     custom_ids: tuple[str, ...]
-    content: bytes
+    lines: tuple[bytes, ...]
     key: str
+
+    @property
+    def content(self) -> bytes:
+        """The lines as a JSON Lines file."""
+        return b"\n".join(self.lines) + b"\n"
+
+
+def openai_line(url: str) -> Callable[[BatchRequest], bytes]:
+    """The encoder of OpenAI's request lines for the endpoint `url`."""
+
+    def encode(request: BatchRequest) -> bytes:
+        return _json.dumps(
+            {"custom_id": request.custom_id, "method": "POST", "url": url, "body": request.body}
+        )
+
+    return encode
 
 
 def shard_requests(
     requests: Sequence[BatchRequest],
     *,
-    url: str,
+    encode: Callable[[BatchRequest], bytes],
     max_requests: int = MAX_REQUESTS,
     max_bytes: int = MAX_FILE_BYTES,
 ) -> list[Shard]:
-    """Cut `requests` into input files of at most `max_requests` lines and `max_bytes` bytes.
+    """Cut `requests` into batches of at most `max_requests` lines and `max_bytes` bytes
+    (a byte a line for its separator; a little room is kept for the body around the lines).
 
     Raises:
         ConfigurationError: repeated `custom_id`s, or one request larger than `max_bytes`.
     """
     if max_requests < 1 or max_bytes < 1:
         raise ConfigurationError("max_requests and max_bytes must be >= 1")
+    room = max_bytes - 64 if max_bytes > 1024 else max_bytes
     seen: set[str] = set()
     shards: list[Shard] = []
     ids: list[str] = []
@@ -84,14 +102,12 @@ def shard_requests(
         if request.custom_id in seen:
             raise ConfigurationError(f"custom_id {request.custom_id!r} is repeated")
         seen.add(request.custom_id)
-        line = _json.dumps(
-            {"custom_id": request.custom_id, "method": "POST", "url": url, "body": request.body}
-        )
-        if len(line) + 1 > max_bytes:
+        line = encode(request)
+        if len(line) + 1 > room:
             raise ConfigurationError(
-                f"request {request.custom_id} is {len(line):,} bytes, over the file limit"
+                f"request {request.custom_id} is {len(line):,} bytes, over the batch limit"
             )
-        if ids and (len(ids) >= max_requests or size + len(line) + 1 > max_bytes):
+        if ids and (len(ids) >= max_requests or size + len(line) + 1 > room):
             shards.append(_shard(ids, lines))
             ids, lines, size = [], [], 0
         ids.append(request.custom_id)
@@ -104,7 +120,7 @@ def shard_requests(
 
 def _shard(ids: list[str], lines: list[bytes]) -> Shard:
     key = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:32]
-    return Shard(tuple(ids), b"\n".join(lines) + b"\n", key)
+    return Shard(tuple(ids), tuple(lines), key)
 
 
 def read_result_file(

@@ -28,26 +28,26 @@ The flow, for any number of requests:
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import inspect
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._batch_client import BaseBatchClient, OnProgress, Record, check_ident, maybe_await
 from ._batch_files import (
     MAX_FILE_BYTES,
     MAX_REQUESTS,
     BatchRequest,
     Shard,
+    openai_line,
     read_result_file,
     shard_requests,
 )
-from ._batch_status import TERMINAL, BatchOutcome, BatchStatus, unanswered_errors
+from ._batch_status import TERMINAL, BatchOutcome, BatchStatus
 from ._exceptions import APIStatusError, BadResponseError, BatchRequestError, ConfigurationError
 from ._http import HTTPTransport, Multipart
 from ._openai import DEFAULT_BASE_URL
-from ._retry import RetryPolicy, call_with_retry
+from ._retry import RetryPolicy
 from ._types import Clock, JSONDict, Sleep
 
 if TYPE_CHECKING:
@@ -59,14 +59,8 @@ T = TypeVar("T")
 
 CHAT_ENDPOINT = "/v1/chat/completions"
 
-Record = Callable[[str, str], Any]
-"""`record(kind, id)`, told of each file (`"file"`) and batch (`"batch"`) as soon as it
-exists; it may be a coroutine function. Store the batch ids and pass them back as `resume=`."""
-OnProgress = Callable[[BatchStatus], Any]
-"""Called with every state a poll returns."""
 
-
-class OpenAIBatchClient:
+class OpenAIBatchClient(BaseBatchClient):
     """Runs requests through OpenAI's Batch API (or a compatible server, such as ours).
 
     Args:
@@ -88,6 +82,8 @@ class OpenAIBatchClient:
     passed in (a model's) is left open.
     """
 
+    endpoint: str
+
     def __init__(
         self,
         base_url: str | None = None,
@@ -107,9 +103,7 @@ class OpenAIBatchClient:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if poll_interval <= 0 or max_poll_interval < poll_interval or stuck_after <= 0:
-            raise ConfigurationError("poll intervals and stuck_after must be > 0")
-        self._owns_transport = transport is None
+        owns = transport is None
         if transport is None:
             url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
             key = api_key or os.environ.get("OPENAI_API_KEY") or None
@@ -122,14 +116,19 @@ class OpenAIBatchClient:
             transport = HTTPTransport(
                 url, headers=headers, timeout=timeout, session=session, secrets=secrets
             )
-        self.transport = transport
+        super().__init__(
+            transport,
+            owns_transport=owns,
+            retry=retry,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            stuck_after=stuck_after,
+            clock=clock,
+            sleep=sleep,
+        )
         self.endpoint = endpoint
-        self.retry = retry or RetryPolicy(max_retries=5, max_wait=30.0)
         self.max_requests, self.max_file_bytes = max_requests, max_file_bytes
         self.max_download_bytes = max_download_bytes
-        self.poll_interval, self.max_poll_interval = poll_interval, max_poll_interval
-        self.stuck_after = stuck_after
-        self._clock, self._sleep = clock, sleep
 
     @classmethod
     def for_model(cls, llm: BaseOpenAI[Any], **options: Any) -> OpenAIBatchClient:
@@ -139,29 +138,7 @@ class OpenAIBatchClient:
         options.setdefault("retry", pipeline.retry)
         return cls(transport=pipeline.transport, endpoint="/v1" + llm._path, **options)
 
-    async def aclose(self) -> None:
-        """Close the transport's session of the running loop, if this client made it."""
-        if self._owns_transport:
-            await self.transport.aclose()
-
-    async def __aenter__(self) -> OpenAIBatchClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
     # --- single calls ----------------------------------------------------------------------
-
-    async def _call(self, attempt: Callable[[], Any], what: str) -> Any:
-        return await call_with_retry(
-            attempt, self.retry, what=self.transport.base_url + what, sleep=self._sleep
-        )
-
-    async def _json(self, method: str, path: str, **kwargs: Any) -> JSONDict:
-        data: JSONDict = await self._call(
-            lambda: self.transport.request_json(method, path, **kwargs), path
-        )
-        return data
 
     async def upload(self, content: bytes, *, filename: str = "batch.jsonl") -> str:
         """Upload a batch input file; returns its file id."""
@@ -204,12 +181,12 @@ class OpenAIBatchClient:
 
     async def retrieve(self, batch_id: str) -> BatchStatus:
         """The batch's state now."""
-        return BatchStatus.from_json(await self._json("GET", f"/batches/{_ident(batch_id)}"))
+        return BatchStatus.from_json(await self._json("GET", f"/batches/{check_ident(batch_id)}"))
 
     async def cancel(self, batch_id: str) -> BatchStatus:
         """Ask the server to cancel a batch (it goes through `cancelling`; what it finished
         stays in its output file)."""
-        path = f"/batches/{_ident(batch_id)}/cancel"
+        path = f"/batches/{check_ident(batch_id)}/cancel"
 
         async def attempt() -> JSONDict | APIStatusError:
             try:
@@ -228,7 +205,7 @@ class OpenAIBatchClient:
         """One page of batches, newest first; `after` is the last id of the previous page."""
         if not 1 <= limit <= 100:
             raise ConfigurationError(f"limit must be from 1 to 100, got {limit}")
-        query = f"?limit={int(limit)}" + (f"&after={_ident(after)}" if after else "")
+        query = f"?limit={int(limit)}" + (f"&after={check_ident(after)}" if after else "")
         data = await self._json("GET", "/batches" + query)
         rows = data.get("data")
         if not isinstance(rows, list):
@@ -237,41 +214,11 @@ class OpenAIBatchClient:
 
     async def file_content(self, file_id: str) -> bytes:
         """The content of a file (at most `max_download_bytes`)."""
-        path = f"/files/{_ident(file_id)}/content"
+        path = f"/files/{check_ident(file_id)}/content"
         raw: bytes = await self._call(
             lambda: self.transport.request("GET", path, max_bytes=self.max_download_bytes), path
         )
         return raw
-
-    # --- polling and collecting ------------------------------------------------------------
-
-    async def watch(self, batch_id: str) -> AsyncIterator[BatchStatus]:
-        """Poll a batch with backoff, yielding each state, until it ends or is stuck in
-        `finalizing` for `stuck_after` seconds (the last state then has `stuck=True`)."""
-        wait = self.poll_interval
-        finalizing_since: float | None = None
-        while True:
-            status = await self.retrieve(batch_id)
-            if status.status == "finalizing":
-                now = self._clock()
-                finalizing_since = now if finalizing_since is None else finalizing_since
-                if now - finalizing_since >= self.stuck_after:
-                    yield dataclasses.replace(status, stuck=True)
-                    return
-            yield status
-            if status.terminal:
-                return
-            await self._sleep(wait)
-            wait = min(self.max_poll_interval, wait * 1.5)
-
-    async def wait(self, batch_id: str, *, on_progress: OnProgress | None = None) -> BatchStatus:
-        """Poll until the batch ends (or is stuck); returns its last state."""
-        last: BatchStatus | None = None
-        async for last in self.watch(batch_id):
-            if on_progress is not None:
-                await _maybe_await(on_progress(last))
-        assert last is not None
-        return last
 
     async def collect(self, batch: BatchStatus | str) -> BatchOutcome:
         """Merge the output and error files of an ended batch by `custom_id`."""
@@ -285,92 +232,30 @@ class OpenAIBatchClient:
                 )
         return outcome
 
-    # --- the whole flow --------------------------------------------------------------------
+    # --- the provider's part of the flow ---------------------------------------------------
 
-    async def submit(
-        self,
-        requests: Sequence[BatchRequest],
-        *,
-        record: Record | None = None,
-        resume: Iterable[str] = (),
-    ) -> list[tuple[Shard, BatchStatus]]:
-        """Upload and create a batch for each input file the requests need, except those
-        already covered by a batch in `resume` (recognised by the `aiochain_shard` metadata);
-        each file and batch id goes to `record` as soon as it exists."""
-        shards = shard_requests(
+    def shards(self, requests: Sequence[BatchRequest]) -> list[Shard]:
+        """`requests` cut into input files of at most `max_requests` lines and
+        `max_file_bytes` bytes."""
+        return shard_requests(
             requests,
-            url=self.endpoint,
+            encode=openai_line(self.endpoint),
             max_requests=self.max_requests,
             max_bytes=self.max_file_bytes,
         )
-        known: dict[str, BatchStatus] = {}
-        for batch_id in resume:
-            status = await self.retrieve(batch_id)
-            known.setdefault(status.metadata.get("aiochain_shard", ""), status)
-        made: list[tuple[Shard, BatchStatus]] = []
-        for shard in shards:
-            status_or_none = known.get(shard.key)
-            if status_or_none is None:
-                file_id = await self.upload(shard.content, filename=f"batch-{shard.key}.jsonl")
-                if record is not None:
-                    await _maybe_await(record("file", file_id))
-                status_or_none = await self.create(file_id, metadata={"aiochain_shard": shard.key})
-                if record is not None:
-                    await _maybe_await(record("batch", status_or_none.id))
-            made.append((shard, status_or_none))
-        return made
 
-    async def run(
-        self,
-        requests: Sequence[BatchRequest],
-        *,
-        record: Record | None = None,
-        resume: Iterable[str] = (),
-        on_progress: OnProgress | None = None,
-    ) -> BatchOutcome:
-        """Submit (or resume), poll every batch at once, and merge each as it ends.
+    async def _start(self, shard: Shard, record: Record | None) -> BatchStatus:
+        file_id = await self.upload(shard.content, filename=f"batch-{shard.key}.jsonl")
+        if record is not None:
+            await maybe_await(record("file", file_id))
+        status = await self.create(file_id, metadata={"aiochain_shard": shard.key})
+        if record is not None:
+            await maybe_await(record("batch", status.id))
+        return status
 
-        Every request ends up in `results` or in `errors`: a failed batch's requests are
-        `batch_failed` (retryable when the server refused it for its token limit), a stuck
-        batch's `batch_stuck`, rows in no result file `missing`.
-        """
-        submitted = await self.submit(requests, record=record, resume=resume)
-        outcome = BatchOutcome()
-
-        async def finish(shard: Shard, status: BatchStatus) -> None:
-            if not status.terminal:
-                status = await self.wait(status.id, on_progress=on_progress)
-            part = await self.collect(status) if status.terminal else BatchOutcome(batches=[status])
-            outcome.batches.append(status)
-            outcome.results.update(part.results)
-            outcome.errors.update(part.errors)
-            unanswered = [
-                c for c in shard.custom_ids if c not in part.results and c not in part.errors
-            ]
-            outcome.errors.update(unanswered_errors(status, unanswered))
-
-        # gather, not a TaskGroup: the first failure is raised as it is (not in an
-        # ExceptionGroup), and the other polls are cancelled.
-        tasks = [asyncio.ensure_future(finish(shard, status)) for shard, status in submitted]
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        return outcome
-
-
-def _ident(value: str) -> str:
-    """An id put in a URL path: refused unless it is a plain token."""
-    if not value or len(value) > 200 or not value.replace("-", "").replace("_", "").isalnum():
-        raise ConfigurationError(f"not a batch or file id: {value[:80]!r}")
-    return value
-
-
-async def _maybe_await(value: Any) -> None:
-    if inspect.isawaitable(value):
-        await value
+    def _covered(self, shards: list[Shard], resumed: list[BatchStatus]) -> dict[str, BatchStatus]:
+        # Recognised by the shard key in their metadata, whatever order they were given in.
+        return {s.metadata.get("aiochain_shard", ""): s for s in reversed(resumed)}
 
 
 async def run_model_batch(
