@@ -25,7 +25,8 @@ class BatchStatus:
         input_file_id, output_file_id, error_file_id: its files (the last two once it ended).
         errors: validation errors of a failed batch (`code`, `message`, `line` each).
         metadata: the metadata it was created with.
-        created_at: when it was created (epoch seconds).
+        created_at: when it was created (epoch seconds; 0 when the server did not say).
+        results_url: where an ended Message Batch's results are (Anthropic).
         stuck: set by us when it stayed in `finalizing` past `stuck_after`.
     """
 
@@ -41,6 +42,7 @@ class BatchStatus:
     metadata: dict[str, str] = field(default_factory=dict)
     created_at: int = 0
     stuck: bool = False
+    results_url: str | None = None
 
     @property
     def terminal(self) -> bool:

@@ -211,10 +211,12 @@ class HTTPTransport:
         *,
         payload: JSONDict | None = None,
         form: Multipart | None = None,
+        content: bytes | None = None,
         max_bytes: int | None = None,
     ) -> bytes:
-        """Send one request of any method (GET, DELETE, POST with a JSON `payload` or a
-        multipart `form`) and return the body, inflated and without our secrets.
+        """Send one request of any method (GET, DELETE, POST with a JSON `payload`, a
+        multipart `form`, or JSON already encoded as `content`) and return the body, inflated
+        and without our secrets.
 
         One attempt: callers retry with `call_with_retry`. The body is bounded by
         `max_bytes` (default: `limits.max_bytes`).
@@ -230,6 +232,8 @@ class HTTPTransport:
         headers: dict[str, str] = {}
         if payload is not None:
             data = _json.dumps(payload)
+        elif content is not None:
+            data = content
         elif form is not None:
             data, headers["Content-Type"] = form.body, form.content_type
         failure: BaseException | None = None
@@ -254,9 +258,10 @@ class HTTPTransport:
         *,
         payload: JSONDict | None = None,
         form: Multipart | None = None,
+        content: bytes | None = None,
     ) -> JSONDict:
         """`request`, for an answer that must be a JSON object (`BadResponseError` if not)."""
-        raw = await self.request(method, path, payload=payload, form=form)
+        raw = await self.request(method, path, payload=payload, form=form, content=content)
         return self._json_object(raw, self.base_url + path, 200)
 
     def _raise_transport_error(self, exc: BaseException, url: str) -> NoReturn:
