@@ -15,7 +15,7 @@ import openai
 import pytest
 
 from aiochain import APIError, BadResponseError, BatchRequestError, ChatOpenAI, NotFoundError
-from aiochain.batches import BatchRequest, BatchStatus, OpenAIBatchClient
+from aiochain.batches import AnthropicBatchClient, BatchRequest, BatchStatus, OpenAIBatchClient
 from aiochain.messages import AIMessage
 from aiochain.pricing import cost_of, price_of
 from aiochain.sim import SimServer
@@ -272,6 +272,75 @@ async def test_official_clients_page_batches_and_files(start_sim: StartSim) -> N
         assert cancelled.processing_status == "canceling"
         listed = [b.id async for b in claude.messages.batches.list()]
     assert listed == [made.id]
+
+
+# --- Anthropic's Message Batches -----------------------------------------------------------
+
+
+def claude_request(i: int, model: str = "claude-haiku-4-5") -> BatchRequest:
+    params = {
+        "model": model,
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": f"Doc {i}."}],
+    }
+    return BatchRequest.make(str(i), params)
+
+
+def claude_client(server: SimServer, clock: SimClock, **options: Any) -> AnthropicBatchClient:
+    return AnthropicBatchClient(
+        server.root_url, "sk-ant-test-key-123", clock=clock, sleep=clock.sleep, **options
+    )
+
+
+async def test_message_batches_run_shard_and_resume(start_sim: StartSim) -> None:
+    """Message Batches: requests past max_requests go to several batches, each id is
+    recorded before polling, answers are Messages by custom_id; resuming with the recorded
+    ids (in order) polls them and creates no batch."""
+    clock = SimClock()
+    server = await start_sim(clock=clock)
+    requests = [claude_request(i) for i in range(25)]
+    recorded: list[tuple[str, str]] = []
+    seen: list[str] = []
+    async with claude_client(server, clock, max_requests=10) as client:
+        outcome = await client.run(
+            requests,
+            record=lambda kind, ident: recorded.append((kind, ident)),
+            on_progress=lambda s: seen.append(s.status),
+        )
+        again = await client.run(requests, resume=[ident for _, ident in recorded])
+        listed = await client.list_batches(limit=100)
+    assert [kind for kind, _ in recorded] == ["batch"] * 3 and len(listed) == 3
+    assert seen[0] == "in_progress" and seen[-1] == "completed"
+    for result in (outcome, again):
+        assert len(result.results) == 25 and not result.errors
+    message = outcome.results[requests[7].custom_id]
+    assert message["type"] == "message" and message["content"][0]["text"] == "Doc 7."
+
+
+async def test_message_batches_expiry_errors_and_stuck(start_sim: StartSim) -> None:
+    """An expired Message Batch keeps its succeeded half, the rest batch_expired (retryable);
+    an invalid request is errored and not retryable; a batch that never ends is stuck."""
+    clock = SimClock()
+    server = await start_sim(clock=clock, batch_expire_rate=1.0)
+    requests = [claude_request(i) for i in range(10)]
+    async with claude_client(server, clock) as client:
+        outcome = await client.run(requests)
+    assert outcome.batches[0].status == "expired"
+    assert len(outcome.results) == 5
+    assert {(e.code, e.retryable) for e in outcome.errors.values()} == {("batch_expired", True)}
+
+    server = await start_sim(clock=clock)
+    bad = claude_request(0, model="no-such-model")
+    async with claude_client(server, clock) as client:
+        outcome = await client.run([bad, *requests[:2]])
+    error = outcome.errors[bad.custom_id]
+    assert error.code == "not_found_error" and not error.retryable and len(outcome.results) == 2
+
+    server = await start_sim(clock=clock, batch_stuck_rate=1.0)
+    async with claude_client(server, clock, stuck_after=600) as client:
+        outcome = await client.run(requests[:3])
+    assert outcome.batches[0].stuck
+    assert {e.code for e in outcome.errors.values()} == {"batch_stuck"}
 
 
 # --- the command line ---------------------------------------------------------------------

@@ -22,7 +22,8 @@ The flow, for any number of requests:
     outcome.results[request.custom_id]     # the answer body, or
     outcome.errors[request.custom_id]      # why there is none
 
-`ChatOpenAI.abatch_api(inputs)` runs the same flow for a chat model's inputs.
+`ChatOpenAI.abatch_api(inputs)` runs the same flow for a chat model's inputs;
+`AnthropicBatchClient` runs it on Anthropic's Message Batches (no upload; results JSONL).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from ._batch_files import (
 from ._batch_status import TERMINAL, BatchOutcome, BatchStatus
 from ._exceptions import APIStatusError, BadResponseError, BatchRequestError, ConfigurationError
 from ._http import HTTPTransport, Multipart
+from ._message_batches import AnthropicBatchClient
 from ._openai import DEFAULT_BASE_URL
 from ._retry import RetryPolicy
 from ._types import Clock, JSONDict, Sleep
@@ -291,6 +293,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_REQUESTS",
     "TERMINAL",
+    "AnthropicBatchClient",
     "BatchOutcome",
     "BatchRequest",
     "BatchStatus",
