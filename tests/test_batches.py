@@ -346,10 +346,12 @@ async def test_message_batches_expiry_errors_and_stuck(start_sim: StartSim) -> N
 # --- the command line ---------------------------------------------------------------------
 
 
-async def cli(base_url: str, *args: str) -> tuple[int, str, str]:
+async def cli(base_url: str, *args: str, provider: str = "openai") -> tuple[int, str, str]:
     env = {**os.environ, "OPENAI_API_KEY": "sk-cli-key-0123456789"}
+    env["ANTHROPIC_API_KEY"] = "sk-ant-cli-key-0123456789"
     process = await asyncio.create_subprocess_exec(
-        PYTHON, "-m", "aiochain", "batches", "--base-url", base_url, *args,
+        PYTHON, "-m", "aiochain", "batches", "--provider", provider, "--base-url", base_url,
+        *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip
     out, err = await process.communicate()
@@ -392,6 +394,21 @@ async def test_collect_refuses_a_running_batch(start_threaded_sim: Any) -> None:
     assert code == 1 and "validating" in err and "--wait" in err
     code, out, _ = await cli(server.base_url, "cancel", status.id)
     assert code == 0 and "cancelling" in out
+
+
+async def test_batches_commands_on_message_batches(start_threaded_sim: Any, tmp_path: Path) -> None:
+    """`--provider anthropic` lists, shows and collects Message Batches."""
+    server = start_threaded_sim(batch_speed=1e6)
+    async with AnthropicBatchClient(server.root_url, "k") as client:
+        ((_, status),) = await client.submit([claude_request(i) for i in range(4)])
+    code, out, _ = await cli(server.root_url, "list", provider="anthropic")
+    assert code == 0 and out.strip() == f"{status.id} completed 4/4"
+    target = tmp_path / "rows.jsonl"
+    args = ("collect", status.id, "-o", str(target))
+    code, _, err = await cli(server.root_url, *args, provider="anthropic")
+    rows = [json.loads(t) for t in target.read_text().splitlines()]
+    assert code == 0 and "4 answered, 0 without an answer" in err
+    assert {r["response"]["content"][0]["text"] for r in rows} == {f"Doc {i}." for i in range(4)}
 
 
 def test_batch_request_error_is_an_api_error() -> None:

@@ -1,8 +1,9 @@
-"""`aiochain batches list | status ID | cancel ID | collect ID [-o FILE]`: OpenAI batches made
-anywhere (by `aiochain map --batch`, `abatch_api`, or another tool), from the command line.
+"""`aiochain batches list | status ID | cancel ID | collect ID [-o FILE]`: batches of OpenAI's
+Batch API (or, with `--provider anthropic`, Anthropic's Message Batches) made anywhere (by
+`aiochain map --batch`, `abatch_api`, or another tool), from the command line.
 
-The key comes from `$OPENAI_API_KEY` only (never an argument, which `ps` would show); the server
-from `--base-url` or `$OPENAI_BASE_URL`.
+The key comes from the environment only (never an argument, which `ps` would show); the server
+from `--base-url` or the environment.
 """
 
 from __future__ import annotations
@@ -24,7 +25,17 @@ def add_batches_parser(commands: Any, positive_int: Any) -> None:
         description="Batches of OpenAI's Batch API (or a compatible server), made by aiochain "
         "or elsewhere. The key is read from $OPENAI_API_KEY.",
     )
-    parser.add_argument("--base-url", help="API root (default $OPENAI_BASE_URL or OpenAI's)")
+    parser.add_argument(
+        "--provider",
+        choices=("openai", "anthropic"),
+        default="openai",
+        help="OpenAI's Batch API (default; key $OPENAI_API_KEY) or Anthropic's Message "
+        "Batches (key $ANTHROPIC_API_KEY)",
+    )
+    parser.add_argument(
+        "--base-url",
+        help="API root (default $OPENAI_BASE_URL / $ANTHROPIC_BASE_URL, or the provider's)",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
     listing = actions.add_parser("list", help="one line per batch, newest first")
@@ -49,11 +60,12 @@ def run_batches_command(args: argparse.Namespace) -> int:
 
 
 async def _main(args: argparse.Namespace) -> int:
-    from ..batches import OpenAIBatchClient
+    from ..batches import AnthropicBatchClient, OpenAIBatchClient
 
     if args.action == "list" and args.limit > 100:
         raise UsageError(f"--limit is at most 100, got {args.limit}")
-    async with OpenAIBatchClient(args.base_url) as client:
+    kind = AnthropicBatchClient if args.provider == "anthropic" else OpenAIBatchClient
+    async with kind(args.base_url) as client:
         if args.action == "list":
             for status in await client.list_batches(limit=args.limit, after=args.after):
                 print(status.describe())
