@@ -116,8 +116,14 @@ async def test_forced_expiry_keeps_the_finished_half(start_sim: StartSim) -> Non
     requests = [BatchRequest.make(str(i), body(f"Doc {i}.")) for i in range(30)]
     async with client_for(server, clock) as client:
         outcome = await client.run(requests)
+        await client.delete_file(outcome.batches[0].input_file_id or "")
+    assert await counts(server) == (0, 1)
     assert outcome.batches[0].status == "expired"
     assert len(outcome.results) == 15 and len(outcome.errors) == 15
+    usage = outcome.usage()
+    assert usage.requests == 15 and usage.prompt_tokens > 0
+    live = cost_of("gpt-4o-mini", usage.prompt_tokens, usage.completion_tokens)
+    assert live is not None and outcome.cost("gpt-4o-mini") == pytest.approx(live / 2)
     assert {e.code for e in outcome.errors.values()} == {"batch_expired"}
     assert sorted(outcome.retryable()) == sorted(outcome.errors)
     assert set(outcome.results) | set(outcome.errors) == {r.custom_id for r in requests}

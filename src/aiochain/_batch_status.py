@@ -9,6 +9,8 @@ from typing import Any
 from ._batch_files import missing_errors
 from ._exceptions import BadResponseError, BatchRequestError
 from ._types import JSONDict
+from ._usage import Usage
+from .pricing import cost_of
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 
@@ -114,6 +116,25 @@ class BatchOutcome:
     results: dict[str, JSONDict] = field(default_factory=dict)
     errors: dict[str, BatchRequestError] = field(default_factory=dict)
     batches: list[BatchStatus] = field(default_factory=list)
+
+    def usage(self) -> Usage:
+        """The tokens of every answer (OpenAI's `prompt_tokens` / `completion_tokens` or
+        Anthropic's `input_tokens` / `output_tokens`); counts that are not sane are skipped."""
+        total = Usage()
+        for body in self.results.values():
+            raw = body.get("usage")
+            if not isinstance(raw, dict):
+                continue
+            prompt: Any = raw.get("prompt_tokens", raw.get("input_tokens", 0))
+            completion: Any = raw.get("completion_tokens", raw.get("output_tokens", 0))
+            if all(type(n) is int and 0 <= n <= 10**9 for n in (prompt, completion)):
+                total.add(Usage(prompt, completion, prompt + completion, 1))
+        return total
+
+    def cost(self, model: str) -> float | None:
+        """Estimated dollars of the answers at `model`'s batch price, or None when unknown."""
+        usage = self.usage()
+        return cost_of(model, usage.prompt_tokens, usage.completion_tokens, batch=True)
 
     def retryable(self) -> list[str]:
         """The custom_ids worth sending again (live, or in a new batch)."""

@@ -214,6 +214,10 @@ class OpenAIBatchClient(BaseBatchClient):
             raise BadResponseError(f"a batch list without data: {str(data)[:200]}")
         return [BatchStatus.from_json(row) for row in rows if isinstance(row, dict)]
 
+    async def delete_file(self, file_id: str) -> None:
+        """Delete a file (an input file once its batch has ended, say)."""
+        await self._json("DELETE", f"/files/{check_ident(file_id)}")
+
     async def file_content(self, file_id: str) -> bytes:
         """The content of a file (at most `max_download_bytes`)."""
         path = f"/files/{check_ident(file_id)}/content"
