@@ -23,6 +23,8 @@
     │   │   ├── RateLimitError      429 (carries retry_after)
     │   │   └── ServerError         5xx
     │   ├── BadResponseError        a 2xx answer that is not JSON or not shaped as expected
+    │   ├── BatchRequestError       a Batch API request without an answer (failed, expired,
+    │   │                           cancelled, never run); carries custom_id, code, retryable
     │   └── StreamError             an error object arrived in the middle of a stream
     ├── OutputParserError           the model's text does not parse (carries llm_output)
     ├── ToolArgumentsError          a model called a tool with arguments that do not fit it
@@ -186,6 +188,41 @@ class BadResponseError(APIError):
     def __init__(self, message: str, *, body: str = "") -> None:
         super().__init__(message)
         self.body = body
+
+
+class BatchRequestError(APIError):
+    """Raised (or put in the request's slot) when a request sent through a Batch API has no
+    answer: its line failed, its batch expired, was cancelled, failed or is stuck.
+
+    Attributes:
+        custom_id: the request's id in the batch.
+        code: why: the server's error code (`batch_expired`, `batch_cancelled`,
+            `server_error`, ...), or ours (`batch_failed`, `batch_stuck`, `missing`).
+        status_code: the HTTP status the request had, when it ran and failed; else None.
+        body: the server's error body or object, as it was sent.
+        batch_id: the batch it was in.
+        retryable: whether sending the request again (live or in a new batch) may succeed;
+            False for a request the server refused as malformed (a 4xx).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        custom_id: str,
+        code: str,
+        status_code: int | None = None,
+        body: Any = None,
+        batch_id: str | None = None,
+        retryable: bool = True,
+    ) -> None:
+        super().__init__(message)
+        self.custom_id = custom_id
+        self.code = code
+        self.status_code = status_code
+        self.body = body
+        self.batch_id = batch_id
+        self.retryable = retryable
 
 
 class DeadlineExceededError(AiochainError, TimeoutError):

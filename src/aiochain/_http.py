@@ -14,6 +14,8 @@ way importing on the first request would.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import secrets
 import time
 import zlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
@@ -34,6 +36,38 @@ if TYPE_CHECKING:
 _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (TimeoutError,)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Multipart:
+    """A `multipart/form-data` body: text fields and one file (OpenAI's file uploads).
+
+    Built in memory, so its size is the file's (at most 200 MB for a batch input file).
+    """
+
+    body: bytes
+    content_type: str
+
+    @classmethod
+    def encode(
+        cls, fields: Mapping[str, str], *, name: str, filename: str, content: bytes
+    ) -> Multipart:
+        """The form of `fields` and the file `content` under the field `name`."""
+        boundary = secrets.token_hex(16)
+        while boundary.encode() in content:  # pragma: no cover - 2**-128
+            boundary = secrets.token_hex(16)
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
+            for key, value in fields.items()
+        ]
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        )
+        body = (
+            "".join(parts).encode() + head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return cls(body, f"multipart/form-data; boundary={boundary}")
+
+
 def import_aiohttp() -> None:
     """Import aiohttp (once) and register its base error as a transport failure."""
     global _TRANSPORT_ERRORS
@@ -43,7 +77,8 @@ def import_aiohttp() -> None:
 
 
 class HTTPTransport:
-    """POSTs JSON to paths under one base URL and returns decoded JSON objects.
+    """POSTs JSON to paths under one base URL and returns decoded JSON objects (and, for
+    file and batch APIs, sends GET / DELETE / multipart requests with `request`).
 
     Ownership: sessions this transport creates are its own. `aclose()` closes the one of the
     running loop; any other is closed when its loop shuts down (`asyncio.run` and
@@ -153,6 +188,10 @@ class HTTPTransport:
             raise
         if failure is not None:
             self._raise_transport_error(failure, url)
+        return self._json_object(raw, url, status), headers
+
+    def _json_object(self, raw: bytes, url: str, status: int) -> JSONDict:
+        """A success body decoded as a JSON object, without our secrets, or `BadResponseError`."""
         if self.redactor.active:
             raw = self.redactor.raw(raw)
         try:
@@ -170,7 +209,67 @@ class HTTPTransport:
             )
             self.redactor.error(error)
             raise error
-        return data, headers
+        return data
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        payload: JSONDict | None = None,
+        form: Multipart | None = None,
+        content: bytes | None = None,
+        max_bytes: int | None = None,
+    ) -> bytes:
+        """Send one request of any method (GET, DELETE, POST with a JSON `payload`, a
+        multipart `form`, or JSON already encoded as `content`) and return the body, inflated
+        and without our secrets.
+
+        One attempt: callers retry with `call_with_retry`. The body is bounded by
+        `max_bytes` (default: `limits.max_bytes`).
+
+        Raises what `post_json` raises, except that any success body is accepted.
+        """
+        session = await self._current_session()
+        url = self.base_url + path
+        limits = self.limits
+        if max_bytes is not None:
+            limits = dataclasses.replace(limits, max_bytes=max_bytes)
+        data: bytes | None = None
+        headers: dict[str, str] = {}
+        if payload is not None:
+            data = _json.dumps(payload)
+        elif content is not None:
+            data = content
+        elif form is not None:
+            data, headers["Content-Type"] = form.body, form.content_type
+        failure: BaseException | None = None
+        try:
+            async with session.request(method, url, data=data, headers=headers) as resp:
+                if resp.status >= 400:
+                    raise status_error(resp.status, await _error_body(resp), resp.headers)
+                raw = await read_body(resp, url, limits)
+        except _TRANSPORT_ERRORS as exc:
+            failure = exc
+        except AiochainError as exc:
+            self.redactor.error(exc)
+            raise
+        if failure is not None:
+            self._raise_transport_error(failure, url)
+        return self.redactor.raw(raw) if self.redactor.active else raw
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        payload: JSONDict | None = None,
+        form: Multipart | None = None,
+        content: bytes | None = None,
+    ) -> JSONDict:
+        """`request`, for an answer that must be a JSON object (`BadResponseError` if not)."""
+        raw = await self.request(method, path, payload=payload, form=form, content=content)
+        return self._json_object(raw, self.base_url + path, 200)
 
     def _raise_transport_error(self, exc: BaseException, url: str) -> NoReturn:
         """Raise the aiochain error for a transport failure, outside the `except` block that

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from ._config import RunnableConfig
-from ._exceptions import BadResponseError, ConfigurationError
+from ._exceptions import APIError, BadResponseError, ConfigurationError
 from ._model_options import log_verbose
 from ._openai import BaseOpenAI
+from ._openai_wire import read_openai_usage
 from ._pipeline import StreamOutcome
 from ._runnable import Runnable
 from ._structured import structured_output
@@ -184,6 +185,23 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
             if isinstance(content, str):
                 return content
         return None
+
+    async def abatch_api(
+        self, inputs: Sequence[LanguageModelInput], **options: Any
+    ) -> list[AIMessage | APIError]:
+        """Answer `inputs` through OpenAI's Batch API (half price, within 24 hours); one
+        result per input, in input order: an `AIMessage`, or the `BatchRequestError` of a
+        request without an answer (`.retryable` says whether to send it again live).
+        `options`: `record=`, `resume=`, `on_progress=` and `OpenAIBatchClient`'s options
+        (see `aiochain.batches`)."""
+        from .batches import run_model_batch
+
+        def message(data: JSONDict) -> AIMessage:
+            return self._message_of(
+                self._choices_of(data)[0], data, read_openai_usage(data) or Usage()
+            )
+
+        return [*await run_model_batch(self, inputs, message, **options)]
 
     async def ainvoke(
         self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any

@@ -7,6 +7,9 @@ the result as an estimate and override `PRICES` for your contract. Model names w
 version suffix (`gpt-4o-mini-2024-07-18`, `claude-sonnet-4-5-20250929`) use their base model's
 price. Anthropic's prompt cache is not priced apart: cache reads (0.1x input) and writes (1.25x)
 count as input tokens at the input price.
+
+Requests sent through a Batch API (OpenAI's Batch API, Anthropic's Message Batches) cost
+`BATCH_DISCOUNT` of the live price: pass `batch=True`.
 """
 
 from __future__ import annotations
@@ -37,16 +40,21 @@ PRICES: dict[str, tuple[float, float]] = {
     "claude-3-5-haiku": (0.80, 4.00),
     "claude-3-haiku": (0.25, 1.25),
 }
+BATCH_DISCOUNT = 0.5
+"""The share of the live price a Batch API request costs (half, at OpenAI and Anthropic)."""
 
 
-def price_of(model: str) -> tuple[float, float] | None:
-    """(input, output) dollars per million tokens for `model`, or None when unknown."""
+def price_of(model: str, *, batch: bool = False) -> tuple[float, float] | None:
+    """(input, output) dollars per million tokens for `model`, or None when unknown; with
+    `batch=True`, the Batch API's price."""
     price = PRICES.get(model)
     if price is None:
         base = model.rpartition("-")[0]
         while base and price is None:
             price = PRICES.get(base)
             base = base.rpartition("-")[0]
+    if price is not None and batch:
+        return (price[0] * BATCH_DISCOUNT, price[1] * BATCH_DISCOUNT)
     return price
 
 
@@ -55,15 +63,19 @@ def cost_for(price: tuple[float, float], prompt_tokens: float, completion_tokens
     return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
 
 
-def cost_of(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """Estimated dollars for a call, or None for a model without a known price."""
-    price = price_of(model)
+def cost_of(
+    model: str, prompt_tokens: int, completion_tokens: int, *, batch: bool = False
+) -> float | None:
+    """Estimated dollars for a call (through a Batch API with `batch=True`), or None for a
+    model without a known price."""
+    price = price_of(model, batch=batch)
     if price is None:
         return None
     return cost_for(price, prompt_tokens, completion_tokens)
 
 
 __all__ = [
+    "BATCH_DISCOUNT",
     "cost_for",
     "cost_of",
     "price_of",

@@ -8,7 +8,7 @@ the same journal, cache, limits and retries: they differ only in payloads and an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._exceptions import ConfigurationError
 from .._limiter import RateLimiter
@@ -18,7 +18,26 @@ from ..chat_models import AzureChatOpenAI, ChatAnthropic, ChatOpenAI
 
 if TYPE_CHECKING:
     from ..cache import SQLiteCache
-    from ._map_job import MapOptions
+
+
+class ModelOptions(Protocol):
+    """What of a job's options choosing and setting up its model reads (`MapOptions`)."""
+
+    provider: str
+    model: str
+    api_key: str | None
+    api_version: str | None
+    temperature: float | None
+    max_tokens: int | None
+    retries: int
+    max_wait: float
+    timeout: float
+    rpm: float | None
+    tpm: float | None
+    concurrency: int
+    split: int | None
+    json_mode: bool
+    simulate: float | None
 
 PROVIDERS = ("openai", "anthropic", "azure")
 KEY_VARIABLES = {
@@ -30,7 +49,7 @@ SIMULATED_AZURE_VERSION = "2024-10-21"
 
 
 def make_model(
-    options: MapOptions, base_url: str | None, cache: SQLiteCache | None
+    options: ModelOptions, base_url: str | None, cache: SQLiteCache | None
 ) -> ModelClient[Any]:
     """The chat model of a job, set up for a batch job: it waits out 429s and outages (up to
     --max-wait without an answer) instead of failing records, and its first request goes

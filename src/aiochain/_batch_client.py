@@ -1,0 +1,210 @@
+"""What every Batch API client does the same way, whatever the provider: submit the shards a
+resumed run does not already have, record each id before polling, poll with backoff, report a
+batch stuck before its end, and merge each batch's results as soon as it ends.
+
+A provider's client (`aiochain.batches.OpenAIBatchClient`, `AnthropicBatchClient`) says how
+requests are cut into shards, how one shard becomes a batch, how a batch is read, which
+recorded batches cover which shards, and how an ended batch's results are read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from typing import Any, Self
+
+from ._batch_files import BatchRequest, Shard
+from ._batch_status import BatchOutcome, BatchStatus, unanswered_errors
+from ._exceptions import ConfigurationError
+from ._http import HTTPTransport
+from ._retry import RetryPolicy, call_with_retry
+from ._types import Clock, JSONDict, Sleep
+
+Record = Callable[[str, str], Any]
+"""`record(kind, id)`, told of each file (`"file"`) and batch (`"batch"`) as soon as it
+exists; it may be a coroutine function. Store the batch ids and pass them back as `resume=`."""
+OnProgress = Callable[[BatchStatus], Any]
+"""Called with every state a poll returns."""
+
+
+class BaseBatchClient:
+    """The provider-independent flow; see the module docstring.
+
+    Ownership: a transport the subclass makes is its own, closed by `aclose()` / `async with`;
+    one passed in (a model's) is left open.
+    """
+
+    def __init__(
+        self,
+        transport: HTTPTransport,
+        *,
+        owns_transport: bool,
+        retry: RetryPolicy | None,
+        poll_interval: float,
+        max_poll_interval: float,
+        stuck_after: float,
+        clock: Clock,
+        sleep: Sleep,
+    ) -> None:
+        if poll_interval <= 0 or max_poll_interval < poll_interval or stuck_after <= 0:
+            raise ConfigurationError("poll intervals and stuck_after must be > 0")
+        self.transport = transport
+        self._owns_transport = owns_transport
+        self.retry = retry or RetryPolicy(max_retries=5, max_wait=30.0)
+        self.poll_interval, self.max_poll_interval = poll_interval, max_poll_interval
+        self.stuck_after = stuck_after
+        self._clock, self._sleep = clock, sleep
+
+    async def aclose(self) -> None:
+        """Close the transport's session of the running loop, if this client made it."""
+        if self._owns_transport:
+            await self.transport.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # --- what a provider supplies ----------------------------------------------------------
+
+    def shards(self, requests: Sequence[BatchRequest]) -> list[Shard]:
+        """`requests` cut into batches within the provider's limits."""
+        raise NotImplementedError
+
+    async def retrieve(self, batch_id: str) -> BatchStatus:
+        """The batch's state now."""
+        raise NotImplementedError
+
+    async def collect(self, batch: BatchStatus | str) -> BatchOutcome:
+        """An ended batch's results, merged by `custom_id`."""
+        raise NotImplementedError
+
+    async def _start(self, shard: Shard, record: Record | None) -> BatchStatus:
+        """Make a batch of `shard`, telling `record` of each id as it exists."""
+        raise NotImplementedError
+
+    def _covered(self, shards: list[Shard], resumed: list[BatchStatus]) -> dict[str, BatchStatus]:
+        """Which shards (by key) the recorded batches already cover."""
+        raise NotImplementedError
+
+    # --- single calls ----------------------------------------------------------------------
+
+    async def _call(self, attempt: Callable[[], Any], what: str) -> Any:
+        return await call_with_retry(
+            attempt, self.retry, what=self.transport.base_url + what, sleep=self._sleep
+        )
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> JSONDict:
+        data: JSONDict = await self._call(
+            lambda: self.transport.request_json(method, path, **kwargs), path
+        )
+        return data
+
+    # --- polling ---------------------------------------------------------------------------
+
+    async def watch(self, batch_id: str) -> AsyncIterator[BatchStatus]:
+        """Poll a batch with backoff, yielding each state, until it ends or stays in
+        `finalizing` (every request done, no results yet) for `stuck_after` seconds (the last
+        state then has `stuck=True`)."""
+        wait = self.poll_interval
+        finalizing_since: float | None = None
+        while True:
+            status = await self.retrieve(batch_id)
+            if status.status == "finalizing":
+                now = self._clock()
+                finalizing_since = now if finalizing_since is None else finalizing_since
+                if now - finalizing_since >= self.stuck_after:
+                    yield dataclasses.replace(status, stuck=True)
+                    return
+            yield status
+            if status.terminal:
+                return
+            await self._sleep(wait)
+            wait = min(self.max_poll_interval, wait * 1.5)
+
+    async def wait(self, batch_id: str, *, on_progress: OnProgress | None = None) -> BatchStatus:
+        """Poll until the batch ends (or is stuck); returns its last state."""
+        last: BatchStatus | None = None
+        async for last in self.watch(batch_id):
+            if on_progress is not None:
+                await maybe_await(on_progress(last))
+        assert last is not None
+        return last
+
+    # --- the whole flow --------------------------------------------------------------------
+
+    async def submit(
+        self,
+        requests: Sequence[BatchRequest],
+        *,
+        record: Record | None = None,
+        resume: Iterable[str] = (),
+    ) -> list[tuple[Shard, BatchStatus]]:
+        """Make a batch for each shard the requests need, except those a batch in `resume`
+        already covers; each id goes to `record` as soon as it exists, before any polling."""
+        shards = self.shards(requests)
+        resumed = [await self.retrieve(batch_id) for batch_id in resume]
+        covered = self._covered(shards, resumed)
+        made: list[tuple[Shard, BatchStatus]] = []
+        for shard in shards:
+            status = covered.get(shard.key)
+            if status is None:
+                status = await self._start(shard, record)
+            made.append((shard, status))
+        return made
+
+    async def run(
+        self,
+        requests: Sequence[BatchRequest],
+        *,
+        record: Record | None = None,
+        resume: Iterable[str] = (),
+        on_progress: OnProgress | None = None,
+    ) -> BatchOutcome:
+        """Submit (or resume), poll every batch at once, and merge each as it ends.
+
+        Every request ends up in `results` or in `errors`: a failed batch's requests are
+        `batch_failed` (retryable when the server refused it for its token limit), a stuck
+        batch's `batch_stuck`, rows in no result file `missing`.
+        """
+        submitted = await self.submit(requests, record=record, resume=resume)
+        outcome = BatchOutcome()
+
+        async def finish(shard: Shard, status: BatchStatus) -> None:
+            if not status.terminal:
+                status = await self.wait(status.id, on_progress=on_progress)
+            part = await self.collect(status) if status.terminal else BatchOutcome()
+            outcome.batches.append(status)
+            outcome.results.update(part.results)
+            outcome.errors.update(part.errors)
+            unanswered = [
+                c for c in shard.custom_ids if c not in part.results and c not in part.errors
+            ]
+            outcome.errors.update(unanswered_errors(status, unanswered))
+
+        # gather, not a TaskGroup: the first failure is raised as it is (not in an
+        # ExceptionGroup), and the other polls are cancelled.
+        tasks = [asyncio.ensure_future(finish(shard, status)) for shard, status in submitted]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return outcome
+
+
+def check_ident(value: str) -> str:
+    """An id put in a URL path: refused unless it is a plain token."""
+    if not value or len(value) > 200 or not value.replace("-", "").replace("_", "").isalnum():
+        raise ConfigurationError(f"not a batch or file id: {value[:80]!r}")
+    return value
+
+
+async def maybe_await(value: Any) -> None:
+    """Await `value` when a callback returned an awaitable."""
+    if inspect.isawaitable(value):
+        await value
