@@ -67,6 +67,7 @@ class JournalRow:
         error: str | None = None,
         cached: bool = False,
         cost: float = 0.0,
+        via: str | None = None,
     ) -> JournalRow:
         """A row for a record that ended with `output` (and `usage`), or with `error`.
 
@@ -80,6 +81,8 @@ class JournalRow:
             value["cached"] = True
         if error is not None:
             value["error"] = error
+        if via is not None:
+            value["via"] = via  # "batch" or "live", for jobs run with --batch
         line = _json.dumps(value).decode()
         return cls(key, index, record_id, error is None, cached, line, cost)
 
@@ -268,6 +271,27 @@ class Journal:
                     ],
                 )
         self.spent += sum(row.cost for row in rows)
+
+    def remember(self, kind: str, ident: str) -> None:
+        """Keep an id the job must not lose (a Batch API file or batch), committed at once."""
+        with self._errors():
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS remembered (seq INTEGER PRIMARY KEY, kind, ident)"
+            )
+            self._db.execute("INSERT INTO remembered (kind, ident) VALUES (?, ?)", (kind, ident))
+
+    def remembered(self, kind: str) -> list[str]:
+        """The ids of `kind` remembered so far, in the order they were."""
+        with self._errors():
+            exists = self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'remembered'"
+            ).fetchone()
+            if exists is None:
+                return []
+            rows = self._db.execute(
+                "SELECT ident FROM remembered WHERE kind = ? ORDER BY seq", (kind,)
+            )
+            return [ident for (ident,) in rows]
 
     def close(self) -> None:
         """Close the file (what was committed stays) and the journal's thread."""

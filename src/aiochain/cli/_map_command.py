@@ -131,6 +131,20 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         default=4,
         help="retries of a failed request (default 4); 429s and outages do not count",
     )
+    batch = parser.add_argument_group("half price: the Batch API")
+    batch.add_argument(
+        "--batch",
+        action="store_true",
+        help="send the requests through the provider's Batch API (OpenAI, Anthropic): half "
+        "the price, answers within 24 hours; rerun the same command to resume polling",
+    )
+    batch.add_argument(
+        "--batch-poll",
+        type=positive,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often batches are checked at first (default 5; backs off to 60)",
+    )
     long = parser.add_argument_group("long documents")
     long.add_argument(
         "--split",
@@ -263,6 +277,9 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         max_cost=args.max_cost,
         retries=args.retries,
         max_wait=args.max_wait,
+        batch=args.batch,
+        batch_poll=args.batch_poll,
+        batch_progress=not args.quiet,
         split=args.split,
         overlap=args.overlap,
         split_field=args.split_field,

@@ -41,6 +41,7 @@ from ..prompts import PromptTemplate
 from ._budget import Budget
 from ._group_commit import GroupCommit
 from ._journal import InputIndex, Journal, JournalRow
+from ._map_batch import run_batch
 from ._outputs import Output, check_paths
 from ._providers import make_model
 from ._records import Record, Source
@@ -76,6 +77,9 @@ class MapOptions:
     max_wait: float = 120.0
     provider: str = "openai"
     api_version: str | None = None
+    batch: bool = False
+    batch_poll: float = 5.0
+    batch_progress: bool = True
     split: int | None = None
     overlap: int = 0
     split_field: str | None = None
@@ -106,6 +110,8 @@ class MapSummary:
     p95: float | None = None
     rate_limited: int = 0
     chunks: int = 0
+    via_batch: int = 0
+    via_live: int = 0
     output: str = ""
     journal: str = ""
     stats: RunStats = field(default_factory=RunStats)
@@ -262,19 +268,30 @@ class _Job:
         self.summary.output = options.output or "<stdout>"
         self.system = SystemMessage(options.system) if options.system else None
         self.splitter: RecordSplitter | None = None
+        self.via: str | None = None  # with --batch, rows say how they were answered
 
     async def run(self) -> None:
         self.summary.resumed = self.summary.ok = self.index.done
         if self.index.done and not self.options.ordered:
             await self.journal.call(lambda: self.output.write(self.journal.lines(only_ok=True)))
+        answered, live = await run_batch(self) if self.options.batch else ([], [])
         self.writer = GroupCommit(self.journal, self._committed)
         try:
-            await amap(
-                self._process,
-                self._feed(),
-                concurrency=self.options.concurrency,
-                progress=self.stats,
-            )
+            if self.options.batch:
+                await asyncio.gather(*(self._commit(row) for row in answered))
+                self.via = "live"  # what the batch left unanswered, sent live
+                before = self.summary.ok
+                await amap(
+                    self._process, live, concurrency=self.options.concurrency, progress=self.stats
+                )
+                self.summary.via_live += self.summary.ok - before
+            else:
+                await amap(
+                    self._process,
+                    self._feed(),
+                    concurrency=self.options.concurrency,
+                    progress=self.stats,
+                )
         finally:
             await self.writer.aclose()
             self._finish_summary()
@@ -287,6 +304,10 @@ class _Job:
                 return
             if self.index.pending(record):
                 yield record
+
+    def pending_records(self) -> list[Record]:
+        """Every record still to do, read at once (a batch is built whole)."""
+        return list(self._feed())
 
     async def _process(self, record: Record) -> None:
         self.summary.in_flight += 1
@@ -362,6 +383,7 @@ class _Job:
             usage=usage.to_dict() if usage is not None else None,
             cached=cached,
             cost=cost,
+            via=self.via,
         )
 
     def _failed(self, record: Record, error: str, cost: float = 0.0) -> JournalRow:

@@ -147,6 +147,11 @@ def print_summary(summary: MapSummary, *, fancy: bool) -> None:
         ("resumed (done before)", f"{summary.resumed:,}"),
         ("cached", f"{summary.cached:,}"),
         *([("chunks (split records)", f"{summary.chunks:,}")] if summary.chunks else []),
+        *(
+            [("answered by batch / live", f"{summary.via_batch:,} / {summary.via_live:,}")]
+            if summary.via_batch or summary.via_live
+            else []
+        ),
         ("not sent (budget)", f"{summary.skipped_for_budget:,}"),
         ("tokens in / out", f"{summary.prompt_tokens:,} / {summary.completion_tokens:,}"),
         ("estimated cost", "-" if summary.cost is None else f"${summary.cost:.4f}"),

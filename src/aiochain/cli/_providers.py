@@ -39,6 +39,7 @@ class ModelOptions(Protocol):
     json_mode: bool
     simulate: float | None
 
+
 PROVIDERS = ("openai", "anthropic", "azure")
 KEY_VARIABLES = {
     "openai": "OPENAI_API_KEY",

@@ -1,0 +1,146 @@
+"""`aiochain map --batch`: the job's requests through the provider's Batch API, at half price.
+
+Flow: build every pending record's request (the same body a live call sends) -> check
+`--max-cost` at batch prices before anything is uploaded -> upload and create the batches,
+writing each file and batch id into the journal before polling (a killed run resumes polling
+the same batches instead of paying again) -> poll, one progress line per batch -> merge each
+batch's answers as it ends, partial results of expired and cancelled batches included -> the
+requests left without an answer that may be retried are sent live (by the job, with the usual
+limits); the others are failed rows. Every output row says `"via": "batch"` or `"via": "live"`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Protocol
+
+from .._exceptions import AiochainError, ConfigurationError
+from .._tokens import CHARS_PER_TOKEN, DEFAULT_COMPLETION_TOKENS
+from .._usage import Usage
+from ..batches import AnthropicBatchClient, BatchRequest, OpenAIBatchClient
+from ..chat_models import ChatAnthropic
+from ..messages import HumanMessage
+from ..pricing import cost_for, price_of
+from ._journal import JournalRow
+from ._records import Record
+
+
+class BatchableJob(Protocol):
+    """What of the map job a batch run uses (`_map_job._Job`)."""
+
+    options: Any
+    llm: Any
+    journal: Any
+    budget: Any
+    summary: Any
+    stats: Any
+    template: Any
+    system: Any
+    via: str | None
+
+    def pending_records(self) -> list[Record]: ...
+
+
+async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], list[Record]]:
+    """Run the job's pending records through the Batch API; return the rows to commit and
+    the records to send live. Runs before the job's group commit starts: the journal's
+    thread is free to record the batch ids as they are made."""
+    options = job.options
+    records = job.pending_records()
+    if not records:
+        return [], []
+    requests: list[BatchRequest] = []
+    by_id: dict[str, Record] = {}
+    estimate = 0.0
+    price = price_of(options.model, batch=True)
+    for record in records:
+        values = {n: _text(record.fields.get(n)) for n in job.template.input_variables}
+        prompt = job.template.format(**values)
+        messages: Any = [job.system, HumanMessage(prompt)] if job.system else prompt
+        request = BatchRequest.make(record.digest, job.llm._payload(messages))
+        requests.append(request)
+        by_id[request.custom_id] = record
+        if price is not None:
+            answer = options.max_tokens or DEFAULT_COMPLETION_TOKENS
+            estimate += cost_for(price, len(prompt) / CHARS_PER_TOKEN, answer)
+    if options.max_cost is not None and job.journal.spent + estimate > options.max_cost:
+        raise ConfigurationError(
+            f"the batch would cost about ${estimate:.4f} at batch prices, and with "
+            f"${job.journal.spent:.4f} spent the job would pass --max-cost ${options.max_cost}; "
+            "raise --max-cost or run fewer records"
+        )
+    resume = await job.journal.call(job.journal.remembered, "batch")
+
+    async def record_id(kind: str, ident: str) -> None:
+        await job.journal.call(job.journal.remember, kind, ident)
+
+    async with _client(job) as client:
+        outcome = await client.run(
+            requests,
+            record=record_id,
+            resume=resume,
+            on_progress=_progress_line if options.batch_progress else None,
+        )
+    rows, retry = [], []
+    for request in requests:
+        record = by_id[request.custom_id]
+        body = outcome.results.get(request.custom_id)
+        if body is not None:
+            rows.append(_answer_row(job, record, body, price))
+            continue
+        error = outcome.errors[request.custom_id]
+        if error.retryable:
+            retry.append(record)
+        else:
+            rows.append(_failed_row(record, f"{type(error).__name__}: {error}"))
+    job.summary.via_batch += sum(1 for row in rows if row.ok)
+    return rows, retry
+
+
+def _answer_row(
+    job: BatchableJob, record: Record, body: dict[str, Any], price: tuple[float, float] | None
+) -> JournalRow:
+    """The row of a record the batch answered, at batch price."""
+    try:
+        usage = job.llm._pipeline._read_usage(body) or Usage()
+        generation = job.llm._generations(body, usage)[0]
+    except AiochainError as exc:
+        return _failed_row(record, f"{type(exc).__name__}: {exc}")
+    cost = cost_for(price, usage.prompt_tokens, usage.completion_tokens) if price else 0.0
+    job.stats.answered(usage, cost)  # the summary's tokens and cost count the batch too
+    job.budget.spent += cost
+    return JournalRow.finished(
+        record.digest,
+        record.index,
+        record.id,
+        output=generation.text,
+        usage=usage.to_dict(),
+        cost=cost,
+        via="batch",
+    )
+
+
+def _failed_row(record: Record, error: str) -> JournalRow:
+    return JournalRow.finished(record.digest, record.index, record.id, error=error, via="batch")
+
+
+def _client(job: BatchableJob) -> OpenAIBatchClient | AnthropicBatchClient:
+    every = job.options.batch_poll
+    poll = {"poll_interval": every, "max_poll_interval": max(60.0, every)}
+    if isinstance(job.llm, ChatAnthropic):
+        return AnthropicBatchClient(job.llm.base_url, job.options.api_key, **poll)
+    if job.options.provider != "openai":
+        raise ConfigurationError("--batch works with --provider openai or anthropic")
+    return OpenAIBatchClient.for_model(job.llm, **poll)
+
+
+def _progress_line(status: Any) -> None:
+    print(f"aiochain map: {status.describe()}", file=sys.stderr, flush=True)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
