@@ -1,4 +1,4 @@
-"""The `aiochain` command: `demo`, `map` and `serve`, and `--version`.
+"""The `aiochain` command: `demo`, `map`, `report` and `serve`, and `--version`.
 
 Thin by design: parse, call the library, and turn an `AiochainError` into one line on stderr
 with exit status 1 (2 for usage errors). `--debug` shows the traceback. Each command imports
@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     from ._map_command import add_map_parser
 
     add_map_parser(commands, _number)
+
+    from ._report_command import add_report_parser
+
+    add_report_parser(commands)
 
     serve = commands.add_parser(
         "serve",
@@ -198,6 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._map_command import run_map_command
 
             return run_map_command(args, argv)
+        elif args.command == "report":
+            from ._report_command import run_report_command
+
+            return run_report_command(args)
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
         print("interrupted", file=sys.stderr)
