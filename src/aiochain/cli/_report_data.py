@@ -97,7 +97,7 @@ def _report(path: Path, meta: dict[str, str], found: list[tuple[Any, ...]]) -> d
     for r in rows:
         del r["end"]
         r["start"] = r["start"] - first if first is not None and r["start"] is not None else None
-    latencies = sorted(r["seconds"] for r in timed if r["attempts"])
+    latencies = sorted(r["seconds"] for r in timed if r["attempts"] and r["status"] == "ok")
     job = json.loads(meta["job"])
     job["endpoint"] = _safe_url(job.get("endpoint"))
     settings = json.loads(meta.get("settings", "{}"))

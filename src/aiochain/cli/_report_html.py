@@ -229,7 +229,7 @@ def _charts(report: dict[str, Any]) -> str:
             _svg.line_chart("rows in flight", t, [("s4", line.get("in_flight", []))]),
         ),
         _figure(
-            "Latency (answered by the server)",
+            "Latency of answered records (retries included)",
             [("s3", "p50"), ("s2", "p95"), ("s1", "p99")],
             _svg.histogram(
                 "latency histogram",
