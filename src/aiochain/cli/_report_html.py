@@ -59,6 +59,7 @@ td.err{max-width:480px;overflow-wrap:anywhere}.failed{color:var(--s1)}
 .controls{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:8px;align-items:center}
 input,select{font:inherit;padding:5px 8px;border:1px solid var(--line);border-radius:6px}
 input{flex:1 1 220px}.note{color:var(--muted);font-size:13px}
+@media (max-width:600px){.tick,.mark{font-size:19px}main{padding:10px}}
 """
 
 _SCRIPT = """
