@@ -22,7 +22,7 @@ def number(value: float) -> str:
     size = abs(value)
     if size >= 1e6:
         return f"{value / 1e6:.3g}M"
-    if size >= 1e4:
+    if size >= 1e3:
         return f"{value / 1e3:.3g}k"
     return f"{value:.3g}"
 
