@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT
+from .test_map import rows
 from .test_map_service import StartThreaded
 from .test_report import run_faulty_jobs
 
@@ -53,6 +54,16 @@ def run_browser(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def table_rows(dom: str) -> list[list[str]]:
+    """The cells of the table of rows, as the browser rendered it."""
+    body = re.search(r'<tbody id="rows-body">(.*?)</tbody>', dom, re.S)
+    assert body is not None
+    return [
+        re.findall(r"<td[^>]*>([^<]*)</td>", row)
+        for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+    ]
+
+
 def test_the_report_renders_in_chromium_without_errors(
     start_threaded_sim: StartThreaded, tmp_path: Path
 ) -> None:
@@ -66,8 +77,21 @@ def test_the_report_renders_in_chromium_without_errors(
     assert console == []
     status = re.search(r'id="report-status"[^>]*>([^<]*)<', shown.stdout)
     assert status is not None and status.group(1) == "ok"
-    body = re.search(r'<tbody id="rows-body">(.*?)</tbody>', shown.stdout, re.S)
-    assert body is not None and body.group(1).count("<tr>") == 60
+    assert len(table_rows(shown.stdout)) == 60
+
+    # The view in the address: only failed rows, most attempts first; then a text filter.
+    expected = sum("error" in row for row in rows(tmp_path / "out0.jsonl"))
+    shown = run_browser(tmp_path, "--dump-dom", page + "#status=failed&sort=attempts:desc")
+    assert [line for line in shown.stderr.splitlines() if ":CONSOLE" in line] == []
+    failed = table_rows(shown.stdout)
+    assert len(failed) == expected and {row[1] for row in failed} <= {"failed"}
+    attempts = [int(row[4]) for row in failed]
+    assert attempts == sorted(attempts, reverse=True)
+    shown = run_browser(tmp_path, "--dump-dom", page + "#q=doc1")
+    assert sorted(row[0] for row in table_rows(shown.stdout)) == sorted(
+        f"doc{i}" for i in range(60) if str(i).startswith("1")
+    )
+
     ARTIFACTS.mkdir(exist_ok=True)
     for name, size in (("report-1280.png", "1280,2200"), ("report-phone.png", "390,2400")):
         shot = ARTIFACTS / name

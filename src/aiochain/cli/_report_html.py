@@ -3,7 +3,9 @@
 Plots are inline SVG (`_svg`), the style and the small script that sorts and filters the table
 of rows are inline too, so the file can be attached to a ticket and opened anywhere. When the
 script has run without an error it writes `ok` into `#report-status` (the browser test reads
-it); an error writes `error: ...` there instead.
+it); an error writes `error: ...` there instead. The table's view (filter, status, sort) is
+kept in the address's fragment, e.g. `report.html#status=failed&sort=seconds:desc`, so a link
+can point at it.
 """
 
 from __future__ import annotations
@@ -96,12 +98,25 @@ if(x===y)return 0;if(x===null)return 1;if(y===null)return -1;
 return (x<y?-1:1)*sortDir;});}
 for(var i=0;i<list.length;i++){var r=list[i],h='<tr>';
 for(var j=0;j<r.length;j++)h+=cell(r[j],fields[j]);out.push(h+'</tr>');n++;}
-body.innerHTML=out.join('');count.textContent=n+' of '+rows.length+' rows';}
+body.innerHTML=out.join('');count.textContent=n+' of '+rows.length+' rows';
+var view=[];if(filter.value)view.push('q='+encodeURIComponent(filter.value));
+if(want)view.push('status='+want);
+if(sortCol>=0)view.push('sort='+fields[sortCol]+(sortDir>0?':asc':':desc'));
+try{history.replaceState(null,'',view.length?'#'+view.join('&'):location.pathname);}catch(e){}}
 var heads=document.querySelectorAll('#rows th[data-col]');
+function mark(){Array.prototype.forEach.call(heads,function(o){
+if(+o.getAttribute('data-col')===sortCol)
+o.setAttribute('aria-sort',sortDir>0?'ascending':'descending');
+else o.removeAttribute('aria-sort');});}
+location.hash.slice(1).split('&').forEach(function(part){
+var kv=part.split('='),v=decodeURIComponent(kv[1]||'');
+if(kv[0]==='q')filter.value=v;
+if(kv[0]==='status')only.value=v;
+if(kv[0]==='sort'){var f=v.split(':');sortCol=fields.indexOf(f[0]);sortDir=f[1]==='desc'?-1:1;}});
+mark();
 Array.prototype.forEach.call(heads,function(th){th.addEventListener('click',function(){
 var col=+th.getAttribute('data-col');sortDir=(col===sortCol)?-sortDir:1;sortCol=col;
-Array.prototype.forEach.call(heads,function(o){o.removeAttribute('aria-sort');});
-th.setAttribute('aria-sort',sortDir>0?'ascending':'descending');render();});});
+mark();render();});});
 filter.addEventListener('input',render);only.addEventListener('change',render);
 render();
 status.textContent='ok';
