@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from aiochain._progress import CallCounts, RunStats, current_call
 from aiochain.cli._journal import TRACE_COLUMNS, Journal, JournalRow
 from aiochain.cli._report_data import bucket_width, load_report
 from aiochain.cli._report_html import render_report
@@ -205,3 +206,21 @@ def test_chart_helpers() -> None:
     assert bucket_width(60.0) == 0.5 and bucket_width(0.03) == 0.0005
     assert "&lt;b&gt;" in line_chart("<b>", [0.0, 1.0], [("s0", [1.0, 2.0])])
     assert "no timed rows" in line_chart("x", [], [])
+
+
+def test_call_counts_follow_the_run_hooks() -> None:
+    """With a CallCounts set for the call, the run's hooks also count its 429s, retries and
+    cache hit there; without one they count only the run."""
+    stats = RunStats()
+    stats.refused(rate_limited=True)
+    call = CallCounts()
+    reset = current_call.set(call)
+    try:
+        stats.refused(rate_limited=True)
+        stats.refused(rate_limited=False)
+        stats.retry_scheduled()
+        stats.cache_hit()
+    finally:
+        current_call.reset(reset)
+    assert (call.rate_limited, call.retries, call.cached) == (1, 1, True)
+    assert (stats.rate_limited, stats.retries, stats.requests) == (2, 1, 3)
