@@ -28,6 +28,23 @@ current_stats: contextvars.ContextVar[RunStats | None] = contextvars.ContextVar(
 
 
 @dataclass(slots=True)
+class CallCounts:
+    """What happened to one call (`aiochain map`'s journal keeps it per record): retries
+    scheduled, 429s seen, and whether a cache answered. Counted by the hooks below only when
+    a run listens (stats set) and a caller set `current_call`."""
+
+    retries: int = 0
+    rate_limited: int = 0
+    cached: bool = False
+
+
+current_call: contextvars.ContextVar[CallCounts | None] = contextvars.ContextVar(
+    "aiochain_call_counts", default=None
+)
+"""The counts of the call the current task is making, when its caller wants them."""
+
+
+@dataclass(slots=True)
 class RunStats:
     """Live counters of one `amap` / `as_completed` run.
 
@@ -94,11 +111,15 @@ class RunStats:
         self.requests += 1
         if rate_limited:
             self.rate_limited += 1
+            if (call := current_call.get()) is not None:
+                call.rate_limited += 1
 
     def retry_scheduled(self) -> None:
         """A failed request will be retried after a wait."""
         self.retries += 1
         self.retrying += 1
+        if (call := current_call.get()) is not None:
+            call.retries += 1
 
     def retry_started(self) -> None:
         """The wait before a retry is over (or was cancelled)."""
@@ -107,6 +128,8 @@ class RunStats:
     def cache_hit(self) -> None:
         """A request was answered from a cache."""
         self.cached += 1
+        if (call := current_call.get()) is not None:
+            call.cached = True
 
     @property
     def elapsed(self) -> float:

@@ -8,7 +8,9 @@ crash without an fsync per commit (only a power cut could lose the last ones).
 The journal belongs to one job: the template, system prompt, model and parameters, hashed into
 the job key. A rerun with another job key is refused with one line saying what changed, so a
 changed prompt never silently reuses old answers. Rows are keyed by each record's id and content.
-It also keeps what the job has spent so far, across runs, for `--max-cost`.
+It also keeps what the job has spent so far, across runs, for `--max-cost`, and what each row
+took (start and end times, attempts, 429s, tokens, cost, error class) for `aiochain report`;
+journals from before those columns get them added, empty, when opened.
 
 Every statement runs on the journal's own thread (`await journal.call(...)`): with a busy
 timeout of 30 s, a file held by another process must never freeze the event loop and the
@@ -35,7 +37,18 @@ from ._records import Record
 
 T = TypeVar("T")
 _COLUMNS = "key, idx, id, ok, cached, line"
-_CHUNK = 4000  # rows per INSERT statement (7 parameters each, under SQLite's 32,766)
+TRACE_COLUMNS = (
+    "started",
+    "ended",
+    "attempts",
+    "rate_limited",
+    "prompt_tokens",
+    "completion_tokens",
+    "error_class",
+)
+"""What each row took, for `aiochain report` (added in place to older journals)."""
+_INSERTED = f"{_COLUMNS}, cost, {', '.join(TRACE_COLUMNS)}"
+_CHUNK = 2000  # rows per INSERT statement (14 parameters each, under SQLite's 32,766)
 
 
 @dataclass(slots=True)
@@ -44,7 +57,9 @@ class JournalRow:
 
     The same line is stored in the journal and written to the output, so each result is
     encoded once however often it is written. `cost` (dollars spent on it in this run) is
-    stored with the row and added to the job's spend in the same transaction.
+    stored with the row and added to the job's spend in the same transaction. The rest is
+    for `aiochain report`: wall-clock start and end (Unix seconds), HTTP attempts, 429s seen,
+    tokens, and the class of the error that failed it.
     """
 
     key: str
@@ -54,6 +69,13 @@ class JournalRow:
     cached: bool = False
     line: str = field(default="", repr=False)
     cost: float = 0.0
+    started: float | None = None
+    ended: float | None = None
+    attempts: int = 0
+    rate_limited: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    error_class: str | None = None
 
     @classmethod
     def finished(
@@ -68,6 +90,7 @@ class JournalRow:
         cached: bool = False,
         cost: float = 0.0,
         via: str | None = None,
+        error_class: str | None = None,
     ) -> JournalRow:
         """A row for a record that ended with `output` (and `usage`), or with `error`.
 
@@ -84,7 +107,31 @@ class JournalRow:
         if via is not None:
             value["via"] = via  # "batch" or "live", for jobs run with --batch
         line = _json.dumps(value).decode()
-        return cls(key, index, record_id, error is None, cached, line, cost)
+        row = cls(key, index, record_id, error is None, cached, line, cost)
+        if usage:
+            row.prompt_tokens = usage.get("prompt_tokens", 0)
+            row.completion_tokens = usage.get("completion_tokens", 0)
+        row.error_class = error_class if error is not None else None
+        return row
+
+    def values(self) -> tuple[Any, ...]:
+        """The row's values in the journal's column order (`_INSERTED`)."""
+        return (
+            self.key,
+            self.index,
+            self.id,
+            self.ok,
+            self.cached,
+            self.line,
+            self.cost,
+            self.started,
+            self.ended,
+            self.attempts,
+            self.rate_limited,
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.error_class,
+        )
 
 
 @dataclass(slots=True)
@@ -111,13 +158,21 @@ class Journal:
         path: the journal file (created when missing).
         job: what identifies the job (template, model, parameters), stored with the journal.
         resume: keep what an earlier run of the same job finished; False starts over.
+        settings: how this run is run (limits, concurrency; never a key), kept for reports.
 
     Raises:
         JournalError: the file is damaged or not a journal.
         JournalMismatchError: it belongs to another job (and `resume` is true).
     """
 
-    def __init__(self, path: str | Path, job: dict[str, Any], *, resume: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        job: dict[str, Any],
+        *,
+        resume: bool = True,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.spent = 0.0
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="aiochain-journal")
@@ -127,17 +182,17 @@ class Journal:
             purpose="journal",
             schema=[
                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
-                f"CREATE TABLE IF NOT EXISTS rows (rowid INTEGER PRIMARY KEY, {_COLUMNS}, cost)",
+                f"CREATE TABLE IF NOT EXISTS rows (rowid INTEGER PRIMARY KEY, {_INSERTED})",
             ],
         )
         try:
             with self._errors():
-                self._start(job, resume)
+                self._start(job, resume, settings)
         except BaseException:
             self.close()
             raise
 
-    def _start(self, job: dict[str, Any], resume: bool) -> None:
+    def _start(self, job: dict[str, Any], resume: bool, settings: dict[str, Any] | None) -> None:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -145,6 +200,10 @@ class Journal:
             if "results" in tables:  # a journal from before rows were appended: move them
                 db.execute(f"INSERT INTO rows ({_COLUMNS}, cost) SELECT {_COLUMNS}, 0 FROM results")
                 db.execute("DROP TABLE results")
+            have = {column for (_, column, *_) in db.execute("PRAGMA table_info(rows)")}
+            for column in TRACE_COLUMNS:  # a journal from before rows kept their timings
+                if column not in have:
+                    db.execute(f"ALTER TABLE rows ADD COLUMN {column}")
             db.execute(
                 "CREATE TRIGGER IF NOT EXISTS spend AFTER INSERT ON rows BEGIN UPDATE meta "
                 "SET value = CAST(value AS REAL) + NEW.cost WHERE key = 'spent'; END"
@@ -163,6 +222,11 @@ class Journal:
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('spent', '0')")
             elif db.execute("SELECT 1 FROM meta WHERE key = 'spent'").fetchone() is None:
                 db.execute("INSERT INTO meta VALUES ('spent', '0')")  # an older journal
+            if settings is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('settings', ?)",
+                    (json.dumps(settings, sort_keys=True),),
+                )
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -262,13 +326,9 @@ class Journal:
             for start in range(0, len(rows), _CHUNK):
                 chunk = rows[start : start + _CHUNK]
                 self._db.execute(
-                    f"INSERT INTO rows ({_COLUMNS}, cost) VALUES "
-                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
-                    [
-                        v
-                        for r in chunk
-                        for v in (r.key, r.index, r.id, r.ok, r.cached, r.line, r.cost)
-                    ],
+                    f"INSERT INTO rows ({_INSERTED}) VALUES "
+                    + ", ".join([f"({', '.join('?' * 14)})"] * len(chunk)),
+                    [v for r in chunk for v in r.values()],
                 )
         self.spent += sum(row.cost for row in rows)
 

@@ -1,4 +1,4 @@
-"""The `aiochain` command: `demo`, `map`, `batches` and `serve`, and `--version`.
+"""The `aiochain` command: `demo`, `map`, `batches`, `report` and `serve`, and `--version`.
 
 Thin by design: parse, call the library, and turn an `AiochainError` into one line on stderr
 with exit status 1 (2 for usage errors). `--debug` shows the traceback. Each command imports
@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     from ._batches_command import add_batches_parser
 
     add_batches_parser(commands, _number(int, 1, None, "an integer >= 1"))
+
+    from ._report_command import add_report_parser
+
+    add_report_parser(commands)
 
     serve = commands.add_parser(
         "serve",
@@ -206,6 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._batches_command import run_batches_command
 
             return run_batches_command(args)
+        elif args.command == "report":
+            from ._report_command import run_report_command
+
+            return run_report_command(args)
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
         print("interrupted", file=sys.stderr)

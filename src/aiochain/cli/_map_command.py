@@ -189,6 +189,9 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
     parser.add_argument(
         "--quiet", action="store_true", help="no progress and no summary; errors only"
     )
+    parser.add_argument(
+        "--report", metavar="HTML", help="at the end, write the job's report (see aiochain report)"
+    )
 
 
 def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSummary:
@@ -317,6 +320,10 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         return 141
     if not quiet:
         print_summary(summary, fancy=fancy)
+    if args.report:
+        from ._report_command import write_report
+
+        write_report(summary.journal, args.report)
     if summary.skipped_for_budget:
         spent = f" (${summary.job_cost:.4f} spent by this job)" if summary.job_cost else ""
         print(

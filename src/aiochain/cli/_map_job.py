@@ -27,11 +27,12 @@ from .._exceptions import (
     AuthenticationError,
     ConfigurationError,
     InputError,
+    MissingVariablesError,
     NotFoundError,
     ServerUnreachableError,
 )
 from .._model_client import ModelClient
-from .._progress import RunStats
+from .._progress import CallCounts, RunStats, current_call
 from .._runner import amap
 from ..cache import SQLiteCache
 from ..messages import HumanMessage, SystemMessage
@@ -145,6 +146,16 @@ def job_description(options: MapOptions, endpoint: str) -> dict[str, Any]:
     }
 
 
+_SETTINGS = "input output concurrency rpm tpm max_cost retries max_wait timeout cache simulate"
+
+
+def run_settings(options: MapOptions) -> dict[str, Any]:
+    """How the run goes (limits and paths, never the key), kept in the journal for reports."""
+    return {name: getattr(options, name) for name in _SETTINGS.split()} | {
+        "run_started": time.time()
+    }
+
+
 def default_journal(options: MapOptions, job: dict[str, Any], source: Source) -> str:
     """Next to the output file; for standard output, a file in the working directory named
     after the job and the input, so two jobs never share (or wipe) one journal."""
@@ -186,7 +197,9 @@ async def run_map(
         job = job_description(options, endpoint)
         journal_path = options.journal or default_journal(options, job, source)
         check_paths(options.input, options.output, journal_path)
-        journal = await asyncio.to_thread(Journal, journal_path, job, resume=options.resume)
+        journal = await asyncio.to_thread(
+            Journal, journal_path, job, resume=options.resume, settings=run_settings(options)
+        )
         stack.callback(journal.close)
         indexing = time.monotonic()
         index = await _index(journal, source)
@@ -311,11 +324,18 @@ class _Job:
 
     async def _process(self, record: Record) -> None:
         self.summary.in_flight += 1
+        call = CallCounts()  # the request path counts this record's retries and 429s in it
+        reset = current_call.set(call)
+        started = time.time()
         try:
             row = await self._answer(record)
         finally:
+            current_call.reset(reset)
             self.summary.in_flight -= 1
         if row is not None:
+            row.started, row.ended, row.rate_limited = started, time.time(), call.rate_limited
+            if row.error_class != MissingVariablesError.__name__:  # else nothing was sent
+                row.attempts = 0 if call.cached else call.retries + 1
             await self._commit(row)
 
     async def _commit(self, row: JournalRow) -> None:
@@ -338,7 +358,9 @@ class _Job:
         missing = [n for n in self.template.input_variables if n not in record.fields]
         if missing:
             return self._failed(
-                record, f"record {record.id}: missing template variable(s) {', '.join(missing)}"
+                record,
+                f"record {record.id}: missing template variable(s) {', '.join(missing)}",
+                MissingVariablesError.__name__,
             )
         values = {name: _text(record.fields[name]) for name in self.template.input_variables}
         prompt = self.template.format(**values)
@@ -366,7 +388,7 @@ class _Job:
             # down for longer than --max-wait): stop now; the rerun resumes.
             raise
         except AiochainError as exc:
-            return self._failed(record, f"{type(exc).__name__}: {exc}")
+            return self._failed(record, f"{type(exc).__name__}: {exc}", type(exc).__name__)
         finally:
             self.budget.settle(estimate, cost)
         output: Any = text
@@ -374,7 +396,12 @@ class _Job:
             try:
                 output = parse_json_text(text)
             except AiochainError as exc:
-                return self._failed(record, f"the answer is not valid JSON: {exc}", cost)
+                error = f"the answer is not valid JSON: {exc}"
+                row = self._failed(record, error, type(exc).__name__, cost)
+                if usage is not None:  # spent all the same
+                    row.prompt_tokens = usage.prompt_tokens
+                    row.completion_tokens = usage.completion_tokens
+                return row
         return JournalRow.finished(
             record.digest,
             record.index,
@@ -386,8 +413,10 @@ class _Job:
             via=self.via,
         )
 
-    def _failed(self, record: Record, error: str, cost: float = 0.0) -> JournalRow:
-        return JournalRow.finished(record.digest, record.index, record.id, error=error, cost=cost)
+    def _failed(self, record: Record, error: str, kind: str, cost: float = 0.0) -> JournalRow:
+        return JournalRow.finished(
+            record.digest, record.index, record.id, error=error, error_class=kind, cost=cost
+        )
 
     def _finish_summary(self) -> None:
         s = self.summary

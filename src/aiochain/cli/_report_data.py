@@ -1,0 +1,245 @@
+"""The numbers of `aiochain report`: what a map journal says about its runs, as plain data.
+
+Every row the journal holds counts (a record failed in one run and answered in the next has
+two rows: both were paid for); "failed records" are those whose latest row failed. Times are
+the journal's wall-clock start and end of each row; rows written by versions that did not
+keep them count in the totals but not in the plots. 429s and retries are placed in time at
+the end of their row (the journal keeps counts per row, not a time per request).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import urllib.parse
+from bisect import bisect_right
+from pathlib import Path
+from typing import Any
+
+from .._exceptions import JournalError, UsageError
+from ._journal import TRACE_COLUMNS
+
+MAX_BUCKETS = 120
+"""Most points on the time axis."""
+HISTOGRAM_BINS = 30
+ROW_FIELDS = (
+    "id",
+    "status",
+    "start",
+    "seconds",
+    "attempts",
+    "rate_limited",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost",
+    "error_class",
+    "error",
+)
+"""What each row of `rows` holds (`start`: seconds after the first row started)."""
+
+
+def load_report(path: str | Path) -> dict[str, Any]:
+    """The report of the journal at `path`, as JSON-ready data (nothing in it is a key).
+
+    Raises:
+        UsageError: the file does not exist.
+        JournalError: it is not a map journal.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such journal")
+    try:
+        db = sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=rw", uri=True)
+        try:
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            have = {column for (_, column, *_) in db.execute("PRAGMA table_info(rows)")}
+            traced = ", ".join(c if c in have else f"NULL AS {c}" for c in TRACE_COLUMNS)
+            found = db.execute(
+                f"SELECT key, id, ok, cached, line, cost, {traced} FROM rows ORDER BY rowid"
+            ).fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise JournalError(f"{path}: not an aiochain map journal ({exc})") from exc
+    if "job" not in meta:
+        raise JournalError(f"{path}: not an aiochain map journal (no job in it)")
+    return _report(path, meta, found)
+
+
+def _report(path: Path, meta: dict[str, str], found: list[tuple[Any, ...]]) -> dict[str, Any]:
+    latest = {row[0]: n for n, row in enumerate(found)}
+    rows: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for n, (key, record_id, ok, cached, line, cost, *trace) in enumerate(found):
+        started, ended, attempts, rate_limited, prompt, completion, error_class = trace
+        error = None if ok else _error_of(line)
+        row = {
+            "id": record_id,
+            "status": "cached" if cached else "ok" if ok else "failed",
+            "start": started,
+            "end": ended,
+            "seconds": ended - started if started is not None and ended is not None else None,
+            "attempts": attempts,
+            "rate_limited": rate_limited,
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "cost": cost or 0.0,
+            "error_class": error_class,
+            "error": error,
+        }
+        rows.append(row)
+        if not ok and latest[key] == n:
+            failed.append({k: row[k] for k in ("id", "error_class", "error", "attempts")})
+    timed = [r for r in rows if r["seconds"] is not None]
+    first = min((r["start"] for r in timed), default=None)
+    last = max((r["end"] for r in timed), default=None)
+    for r in rows:
+        del r["end"]
+        r["start"] = r["start"] - first if first is not None and r["start"] is not None else None
+    latencies = sorted(r["seconds"] for r in timed if r["attempts"] and r["status"] == "ok")
+    job = json.loads(meta["job"])
+    job["endpoint"] = _safe_url(job.get("endpoint"))
+    settings = json.loads(meta.get("settings", "{}"))
+    summary = {
+        "rows": len(rows),
+        "records": len(latest),
+        "ok": sum(1 for n in latest.values() if found[n][2]),
+        "failed": len(failed),
+        "cached": sum(r["status"] == "cached" for r in rows),
+        "requests": sum(r["attempts"] or 0 for r in rows),
+        "rate_limited": sum(r["rate_limited"] or 0 for r in rows),
+        "retries": sum(max((r["attempts"] or 0) - 1, 0) for r in rows),
+        "prompt_tokens": sum(r["prompt_tokens"] or 0 for r in rows),
+        "completion_tokens": sum(r["completion_tokens"] or 0 for r in rows),
+        "cost": sum(r["cost"] for r in rows),
+        "job_spent": float(meta.get("spent", 0) or 0),
+        "untimed_rows": len(rows) - len(timed),
+        "started": first,
+        "wall_seconds": last - first if first is not None and last is not None else None,
+    }
+    wall = summary["wall_seconds"]
+    summary["records_per_second"] = len(timed) / wall if wall else None
+    return {
+        "journal": str(path),
+        "job": job,
+        "settings": settings,
+        "summary": summary,
+        "latency": _latency(latencies),
+        "timeline": _timeline(rows, wall),
+        "failed": failed,
+        "row_fields": list(ROW_FIELDS),
+        "rows": [[r[f] for f in ROW_FIELDS] for r in rows],
+    }
+
+
+def _error_of(line: str) -> str | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    error = value.get("error") if isinstance(value, dict) else None
+    return error if isinstance(error, str) else None
+
+
+def _safe_url(url: Any) -> Any:
+    """The endpoint without credentials or a query (where some services put keys)."""
+    if not isinstance(url, str) or "://" not in url:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def percentile(ordered: list[float], share: float) -> float | None:
+    """Nearest rank, as `RunStats.percentile` computes it."""
+    if not ordered:
+        return None
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _latency(ordered: list[float]) -> dict[str, Any]:
+    """Percentiles of the sent rows' seconds, and a histogram up to 1.5 x p99 (the last bin
+    holds everything past it, so one straggler does not squash the rest)."""
+    p99 = percentile(ordered, 0.99)
+    top = min(ordered[-1], 1.5 * p99) if ordered and p99 is not None else 0.0
+    width = top / HISTOGRAM_BINS if top > 0 else 1.0
+    counts = [0] * HISTOGRAM_BINS
+    for value in ordered:
+        counts[min(HISTOGRAM_BINS - 1, int(value / width))] += 1
+    return {
+        "count": len(ordered),
+        "p50": percentile(ordered, 0.5),
+        "p95": percentile(ordered, 0.95),
+        "p99": p99,
+        "max": ordered[-1] if ordered else None,
+        "bin_seconds": width,
+        "counts": counts if ordered else [],
+    }
+
+
+def bucket_width(span: float) -> float:
+    """A round width (1, 2 or 5 times a power of ten) giving at most `MAX_BUCKETS` buckets."""
+    raw = max(span, 1e-3) / MAX_BUCKETS
+    power = 10.0 ** math.floor(math.log10(raw))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * power >= raw:
+            return step * power
+    return 10 * power  # pragma: no cover
+
+
+def _timeline(rows: list[dict[str, Any]], wall: float | None) -> dict[str, Any]:
+    """Per bucket: rows finished per second (ok, failed), the mean number in flight, 429s and
+    retries (at their row's end), and cumulative tokens and cost."""
+    if wall is None:
+        return {"bucket_seconds": None, "t": []}
+    width = bucket_width(wall)
+    count = max(1, math.ceil(wall / width - 1e-9))
+    edges = [width * (i + 1) for i in range(count)]
+    done, failed, limited, retries, tokens, cost = ([0.0] * count for _ in range(6))
+    partial = [0.0] * count  # busy bucket-widths in the buckets where rows start or end
+    full = [0] * (count + 1)  # difference array: rows busy for a whole bucket
+    for r in rows:
+        start, seconds = r["start"], r["seconds"]
+        if start is None or seconds is None:
+            continue
+        end = start + seconds
+        i = min(count - 1, bisect_right(edges, end))
+        (failed if r["status"] == "failed" else done)[i] += 1 / width
+        limited[i] += r["rate_limited"] or 0
+        retries[i] += max((r["attempts"] or 0) - 1, 0)
+        tokens[i] += (r["prompt_tokens"] or 0) + (r["completion_tokens"] or 0)
+        cost[i] += r["cost"]
+        a, b = min(count - 1, int(start / width)), i
+        if a == b:
+            partial[a] += seconds / width
+        else:
+            partial[a] += (width * (a + 1) - start) / width
+            partial[b] += (end - width * b) / width
+            full[a + 1] += 1
+            full[b] -= 1
+    in_flight, level = [], 0
+    for i in range(count):
+        level += full[i]
+        in_flight.append(level + partial[i])
+    return {
+        "bucket_seconds": width,
+        "t": [width * i for i in range(count)],
+        "done_per_second": done,
+        "failed_per_second": failed,
+        "in_flight": in_flight,
+        "rate_limited": limited,
+        "retries": retries,
+        "tokens": _cumulative(tokens),
+        "cost": _cumulative(cost),
+    }
+
+
+def _cumulative(values: list[float]) -> list[float]:
+    out, total = [], 0.0
+    for value in values:
+        total += value
+        out.append(total)
+    return out
