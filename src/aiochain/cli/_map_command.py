@@ -138,6 +138,17 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
     parser.add_argument(
         "--quiet", action="store_true", help="no progress and no summary; errors only"
     )
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="answer on a Ray cluster (pip install 'aiochain[ray]'): a new local one without "
+        "ADDRESS, else ray://host:10001 or auto; --rpm/--tpm hold for the whole cluster",
+    )
+    parser.add_argument(
+        "--workers", type=positive_int, default=2, help="with --ray: worker actors (default 2)"
+    )
 
 
 def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSummary:
@@ -172,8 +183,11 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
 
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        backend = None
+        if options.ray is not None:  # imported only here: plain `map` never imports ray
+            from ._ray_backend import run_on_ray as backend
         try:
-            return await run_map(options, on_start=on_start)
+            return await run_map(options, on_start=on_start, backend=backend)
         except asyncio.CancelledError:
             if interrupted:
                 return None
@@ -227,6 +241,8 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         timeout=args.timeout,
         simulate=args.simulate,
         ordered=args.ordered,
+        ray=args.ray,
+        workers=args.workers,
     )
     quiet = bool(args.quiet)
     fancy = sys.stderr.isatty() and not quiet

@@ -18,7 +18,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +76,8 @@ class MapOptions:
     timeout: float = 120.0
     simulate: float | None = None
     ordered: bool = False
+    ray: str | None = None  # --ray: a cluster address, or "local"
+    workers: int = 2
 
 
 @dataclass
@@ -120,6 +122,26 @@ def job_description(options: MapOptions, endpoint: str) -> dict[str, Any]:
     }
 
 
+def job_model(
+    options: MapOptions, base_url: str | None, rate_limiter: RateLimiter, cache: Any
+) -> ChatOpenAI:
+    """The model a job sends its requests through (on the driver, or in a Ray worker)."""
+    return ChatOpenAI(
+        model=options.model,
+        base_url=base_url,
+        api_key=options.api_key or ("sim" if options.simulate is not None else None),
+        temperature=options.temperature,
+        max_tokens=options.max_tokens,
+        # A batch job waits out 429s and outages (up to --max-wait without an answer)
+        # instead of failing records; other failures get --retries.
+        retry=RetryPolicy(max_retries=options.retries, max_service_wait=options.max_wait),
+        timeout=options.timeout,
+        rate_limiter=rate_limiter,
+        cache=cache,
+        model_kwargs={"response_format": {"type": "json_object"}} if options.json_mode else None,
+    )
+
+
 def default_journal(options: MapOptions, job: dict[str, Any], source: Source) -> str:
     """Next to the output file; for standard output, a file in the working directory named
     after the job and the input, so two jobs never share (or wipe) one journal."""
@@ -129,10 +151,15 @@ def default_journal(options: MapOptions, job: dict[str, Any], source: Source) ->
     return f"aiochain-map-{hashlib.sha256(key.encode()).hexdigest()[:12]}.journal.sqlite"
 
 
+# Answers a job's to-do records instead of the local runner (the Ray backend).
+Backend = Callable[["_Job"], Awaitable[None]]
+
+
 async def run_map(
     options: MapOptions,
     *,
     on_start: Callable[[MapSummary, RunStats, Any], None] | None = None,
+    backend: Backend | None = None,
 ) -> MapSummary:
     """Run the job; returns its summary. Raises `UsageError` for bad input before any request."""
     source = Source(
@@ -157,24 +184,10 @@ async def run_map(
 
             cache = SQLiteCache(options.cache_path)
             stack.callback(cache.close)
-        llm = ChatOpenAI(
-            model=options.model,
-            base_url=base_url,
-            api_key=options.api_key or ("sim" if options.simulate is not None else None),
-            temperature=options.temperature,
-            max_tokens=options.max_tokens,
-            # A batch job waits out 429s and outages (up to --max-wait without an answer)
-            # instead of failing records; other failures get --retries.
-            retry=RetryPolicy(max_retries=options.retries, max_service_wait=options.max_wait),
-            timeout=options.timeout,
-            # The first request goes alone, so the server's limits are known before the
-            # first wave (the library does not do this by default: it costs one latency).
-            rate_limiter=RateLimiter(rpm=options.rpm, tpm=options.tpm, slow_start=True),
-            cache=cache,
-            model_kwargs={"response_format": {"type": "json_object"}}
-            if options.json_mode
-            else None,
-        )
+        # The first request goes alone, so the server's limits are known before the
+        # first wave (the library does not do this by default: it costs one latency).
+        limiter = RateLimiter(rpm=options.rpm, tpm=options.tpm, slow_start=True)
+        llm = job_model(options, base_url, limiter, cache)
         await stack.enter_async_context(llm)
         endpoint = "simulated" if options.simulate is not None else llm.base_url
         job = job_description(options, endpoint)
@@ -190,7 +203,7 @@ async def run_map(
         output = Output(options.output, ordered=options.ordered)
         stack.callback(output.close)
         budget = Budget(options.max_cost, price, spent=journal.spent, max_tokens=options.max_tokens)
-        runner = _Job(options, source, index, template, llm, journal, output, budget)
+        runner = _Job(options, source, index, template, llm, journal, output, budget, backend)
         runner.summary.journal = str(journal.path)
         runner.summary.indexing = indexing
         if on_start is not None:
@@ -232,8 +245,10 @@ class _Job:
         journal: Journal,
         output: Output,
         budget: Budget,
+        backend: Backend | None = None,
     ) -> None:
         self.options = options
+        self.backend = backend
         self.source = source
         self.index = index
         self.template = template
@@ -252,12 +267,15 @@ class _Job:
             await self.journal.call(lambda: self.output.write(self.journal.lines(only_ok=True)))
         self.writer = GroupCommit(self.journal, self._committed)
         try:
-            await amap(
-                self._process,
-                self._feed(),
-                concurrency=self.options.concurrency,
-                progress=self.stats,
-            )
+            if self.backend is not None:  # --ray: the cluster answers the records to do
+                await self.backend(self)
+            else:
+                await amap(
+                    self._process,
+                    self._feed(),
+                    concurrency=self.options.concurrency,
+                    progress=self.stats,
+                )
         finally:
             await self.writer.aclose()
             self._finish_summary()
@@ -365,4 +383,4 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-__all__ = ["MapOptions", "MapSummary", "run_map"]
+__all__ = ["Backend", "MapOptions", "MapSummary", "job_model", "run_map"]
