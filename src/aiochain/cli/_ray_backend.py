@@ -308,7 +308,6 @@ def _connect(address: str) -> None:
     for name in ("ray", "ray.data"):  # start-up notes and warnings are not the job's
         logging.getLogger(name).setLevel(logging.ERROR)
     if not ray.is_initialized():
-        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
         ray.init(
             address=address,
             include_dashboard=False if address == "local" else None,

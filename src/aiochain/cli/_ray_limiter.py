@@ -73,6 +73,10 @@ class ClusterBudget:
         pause = self._paused_until - now
         if pause > 0:
             return (0.0, 0.0, pause, self.rpm, self.tpm, False)
+        if self.rpm is not None:
+            # A worker that has not heard of the limit yet asks for a chunk as if unlimited:
+            # held to the chunk here, so no worker ever holds a burst of the cluster's budget.
+            requests = min(requests, max(1.0, round(self.rpm / 60 * CHUNK_SECONDS)))
         wait_requests = self._requests.reserve(requests) if self._requests else 0.0
         wait_tokens = self._tokens.reserve(tokens) if self._tokens and tokens else 0.0
         self.granted += requests
