@@ -29,7 +29,9 @@ StartThreaded = Callable[..., SimServer]
 def cluster() -> Iterator[str]:
     """A local cluster for the session (2 CPUs, no dashboard, a small object store); its
     address is what `--ray ADDRESS` joins."""
-    ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
+    ray = pytest.importorskip(
+        "ray", reason="the ray extra is not installed: pip install -e '.[ray]'"
+    )
     pytest.importorskip("ray.data", reason="Ray Data is not installed: pip install -e '.[ray]'")
     ray.init(
         num_cpus=2,

@@ -17,7 +17,7 @@ from typing import Any
 
 from .._exceptions import UsageError
 from .._progress import RunStats
-from ._map_job import MapOptions, MapSummary
+from ._map_job import Backend, MapOptions, MapSummary
 from ._records import FORMATS
 
 EPILOG = """\
@@ -183,7 +183,7 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
 
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGINT, on_interrupt)
-        backend = None
+        backend: Backend | None = None
         if options.ray is not None:  # imported only here: plain `map` never imports ray
             from ._ray_backend import run_on_ray as backend
         try:

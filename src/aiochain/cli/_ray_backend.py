@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import pickle
 import threading
 import uuid
@@ -51,9 +50,7 @@ try:
     import ray
     from ray.data import ActorPoolStrategy, DataContext
 except ImportError:  # pragma: no cover - depends on the extra
-    raise ConfigurationError(
-        "--ray needs Ray Data: pip install 'aiochain[ray]'"
-    ) from None
+    raise ConfigurationError("--ray needs Ray Data: pip install 'aiochain[ray]'") from None
 
 WINDOW = 100_000  # records per dataset: the driver holds one window's fields in memory
 BATCH = 16  # records per batch handed to an actor (answered concurrently)
