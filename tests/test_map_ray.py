@@ -1,6 +1,7 @@
 """`aiochain map --ray` (issue 20) on a local Ray cluster started once for the session, as
 users run it: the CLI in a subprocess, joining that cluster by its address. Marked `ray`: plain
-`pytest` leaves them out; `pip install -e '.[ray]' && pytest -m ray` runs them (CI does)."""
+`pytest` leaves them out; `pip install -e '.[ray]' && pytest -m ray` runs them (CI does). The
+last test, that plain `map` never imports ray, needs no cluster and runs with plain `pytest`."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from aiochain.sim import SimServer
 from .conftest import PYTHON
 from .test_map import TEMPLATE, map_cli, rows, write_jsonl
 
-pytestmark = pytest.mark.ray
 StartThreaded = Callable[..., SimServer]
 
 
@@ -49,6 +49,7 @@ def ids_of(path: Path) -> list[str]:
     return [r["id"] for r in rows(path)]
 
 
+@pytest.mark.ray
 def test_ray_output_equals_the_local_output(
     cluster: str, start_threaded_sim: StartThreaded, tmp_path: Path
 ) -> None:
@@ -68,6 +69,7 @@ def test_ray_output_equals_the_local_output(
     assert server.stats()["requests_total"] == 400
 
 
+@pytest.mark.ray
 def test_four_workers_hold_a_600_rpm_server(
     cluster: str, start_threaded_sim: StartThreaded, tmp_path: Path
 ) -> None:
@@ -108,6 +110,7 @@ def _worker_pids() -> list[int]:
     return pids
 
 
+@pytest.mark.ray
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds workers in /proc")
 def test_a_killed_worker_and_a_rerun_write_every_id_once(
     cluster: str, start_threaded_sim: StartThreaded, tmp_path: Path
