@@ -94,10 +94,11 @@ def main() -> None:
     lines += [
         "",
         "What a 2-core machine can and cannot show: the driver, the simulator, Ray's daemons "
-        "and the workers share two cores, so a second worker adds no CPU, only contention; "
-        "`--ray` cannot be faster here than one local process, which already keeps the server "
-        "busy. What it shows is the price of `--ray`: the start-up (a local cluster, then the "
-        "worker actors), the CPU of moving rows through Ray Data and back to the driver, and "
+        "and the workers share two cores. One worker is bound by its own process; a second uses "
+        "the other core; `--ray` cannot beat one local process here, which already keeps the "
+        "server busy. What it shows is the price of `--ray`: the start-up (a local cluster, "
+        "then the worker actors), the CPU of moving rows through Ray Data and back to the "
+        "driver, and "
         "that the output and the journal are the same. The gain of more workers (CPU-heavy "
         "steps, several machines) needs more cores than this machine has.",
     ]
