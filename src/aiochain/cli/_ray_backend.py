@@ -18,7 +18,6 @@ the records of a dead worker's unfinished batches are sent again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import pickle
@@ -156,8 +155,7 @@ async def run_on_ray(job: _Job) -> None:
         # Ctrl-C: stop feeding the cluster, let the thread leave Ray Data's iterator (which
         # stops the pool), and commit what came back; the rerun does the rest.
         driver.stop.set()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(asyncio.shield(work), 30)
+        await asyncio.wait({work}, timeout=30)
         await driver.drain()
         raise
     await driver.drain()
