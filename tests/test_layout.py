@@ -147,7 +147,11 @@ def test_every_public_name_is_exported() -> None:
         if path.name == "__main__.py":
             continue  # importing it runs the command line
         name = _module_name(path)
-        module = importlib.import_module(name)
+        try:
+            module = importlib.import_module(name)
+        except aiochain.ConfigurationError as exc:
+            assert "pip install" in str(exc), name  # an optional extra (ray) not installed
+            continue
         exported = getattr(module, "__all__", None)
         if exported is None:
             continue

@@ -17,7 +17,7 @@ from typing import Any
 
 from .._exceptions import UsageError
 from .._progress import RunStats
-from ._map_job import MapOptions, MapSummary
+from ._map_job import Backend, MapOptions, MapSummary
 from ._providers import KEY_VARIABLES, PROVIDERS
 from ._records import FORMATS
 
@@ -192,6 +192,17 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
     parser.add_argument(
         "--report", metavar="HTML", help="at the end, write the job's report (see aiochain report)"
     )
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="answer on a Ray cluster (pip install 'aiochain[ray]'): a new local one without "
+        "ADDRESS, else ray://host:10001 or auto; --rpm/--tpm hold for the whole cluster",
+    )
+    parser.add_argument(
+        "--workers", type=positive_int, default=2, help="with --ray: worker actors (default 2)"
+    )
 
 
 def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSummary:
@@ -226,8 +237,11 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
 
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        backend: Backend | None = None
+        if options.ray is not None:  # imported only here: plain `map` never imports ray
+            from ._ray_backend import run_on_ray as backend
         try:
-            return await run_map(options, on_start=on_start)
+            return await run_map(options, on_start=on_start, backend=backend)
         except asyncio.CancelledError:
             if interrupted:
                 return None
@@ -290,6 +304,8 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         timeout=args.timeout,
         simulate=args.simulate,
         ordered=args.ordered,
+        ray=args.ray,
+        workers=args.workers,
     )
     quiet = bool(args.quiet)
     fancy = sys.stderr.isatty() and not quiet

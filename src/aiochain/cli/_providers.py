@@ -50,18 +50,23 @@ SIMULATED_AZURE_VERSION = "2024-10-21"
 
 
 def make_model(
-    options: ModelOptions, base_url: str | None, cache: SQLiteCache | None
+    options: ModelOptions,
+    base_url: str | None,
+    cache: SQLiteCache | None,
+    rate_limiter: RateLimiter | None = None,
 ) -> ModelClient[Any]:
     """The chat model of a job, set up for a batch job: it waits out 429s and outages (up to
     --max-wait without an answer) instead of failing records, and its first request goes
-    alone so the server's limits are known before the first wave."""
+    alone so the server's limits are known before the first wave. `rate_limiter` replaces
+    the job's own (a Ray worker's draws from the whole cluster's budget)."""
     simulated = options.simulate is not None
     common: dict[str, Any] = {
         "api_key": options.api_key or ("sim" if simulated else None),
         "temperature": options.temperature,
         "retry": RetryPolicy(max_retries=options.retries, max_service_wait=options.max_wait),
         "timeout": options.timeout,
-        "rate_limiter": RateLimiter(
+        "rate_limiter": rate_limiter
+        or RateLimiter(
             rpm=options.rpm,
             tpm=options.tpm,
             # The job's workers cap requests in flight, except the chunks of a split record,

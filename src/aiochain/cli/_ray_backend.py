@@ -1,0 +1,316 @@
+"""`aiochain map --ray`: the records to do are answered by worker actors on a Ray cluster.
+
+The driver (the `aiochain map` process) keeps the job: it reads the input, skips what the
+journal holds, and sends the rest as Ray Data datasets of up to `WINDOW` records, mapped by
+`Answerer`, an async callable class in an actor pool of `--workers` actors. Each actor runs the
+job's own `ChatOpenAI` with `--concurrency` requests in flight and answers exactly as the
+local job does (the same `_Job._answer`), returning one row per record: it never raises, so a
+bad record fails alone. Its limiter draws from one `ClusterBudget` actor per run
+(`_ray_limiter`), so `--rpm` / `--tpm` and the 429 pauses hold for the whole cluster.
+
+Rows come back to the driver, the journal's single writer: it commits them through the job's
+group commit, which writes the output after each commit, and drops any row of a record it
+already took in this run (Ray retries the tasks of a worker that died, and a retried task
+answers its records again). Output is therefore exactly-once; requests are at-least-once:
+the records of a dead worker's unfinished batches are sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import pickle
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from .._exceptions import (
+    AiochainError,
+    AuthenticationError,
+    ConfigurationError,
+    NotFoundError,
+    ServerUnreachableError,
+    UsageError,
+)
+from .._progress import RunStats, current_stats
+from .._usage import Usage
+from ..messages import SystemMessage
+from ..pricing import price_of
+from ..prompts import PromptTemplate
+from ._budget import Budget
+from ._journal import JournalRow
+from ._map_job import MapOptions, _Job
+from ._providers import make_model
+from ._ray_limiter import ClusterBudget, ClusterRateLimiter
+from ._records import Record
+
+try:
+    import ray
+    from ray.data import ActorPoolStrategy, DataContext
+except ImportError:  # pragma: no cover - depends on the extra
+    raise ConfigurationError("--ray needs Ray Data: pip install 'aiochain[ray]'") from None
+
+WINDOW = 100_000  # records per dataset: the driver holds one window's fields in memory
+BATCH = 16  # records per batch handed to an actor (answered concurrently)
+BLOCK = 512  # records per input block (a Ray task)
+WORKER_CPUS = 0.25  # a worker waits on the network: several share a CPU
+_FATAL = (AuthenticationError, NotFoundError, ConfigurationError, ServerUnreachableError)
+_COLUMNS = ("index", "id", "key", "ok", "cached", "line", "cost", "fatal")
+_STATS = ("requests", "rate_limited", "retries", "cache_hits", "prompt", "completion", "sent")
+
+
+class Answerer(_Job):
+    """The Ray Data UDF: answers batches of records on one worker actor, as the local job.
+
+    It shares `_Job`'s answering code but none of its driver state (input, journal, output).
+    """
+
+    def __init__(self, options: MapOptions, base_url: str, budget_name: str) -> None:
+        # Not `_Job.__init__`: a worker has no input, journal or output of its own.
+        self.options = options
+        self.template = PromptTemplate.from_template(options.template)
+        self.system = SystemMessage(options.system) if options.system else None
+        self.budget = Budget(None, price_of(options.model), max_tokens=options.max_tokens)
+        self._base_url = base_url
+        self._budget_name = budget_name
+        self._model: Any = None
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        if self._model is None:  # on the actor's event loop, where its session lives
+            limiter = ClusterRateLimiter(ray.get_actor(self._budget_name))
+            cache = None
+            if self.options.cache:
+                from ..cache import SQLiteCache
+
+                cache = SQLiteCache(self.options.cache_path)
+            self.llm = self._model = make_model(self.options, self._base_url, cache, limiter)
+            self._slots = asyncio.Semaphore(self.options.concurrency)
+        records = [
+            Record(int(i), str(rid), json.loads(fields), str(key))
+            for i, rid, fields, key in zip(
+                batch["index"], batch["id"], batch["fields"], batch["digest"], strict=True
+            )
+        ]
+        answers = await asyncio.gather(*(self._one(record) for record in records))
+        return {name: [a[name] for a in answers] for name in (*_COLUMNS, *_STATS)}
+
+    async def _one(self, record: Record) -> dict[str, Any]:
+        assert self._slots is not None
+        stats = RunStats()
+        current_stats.set(stats)  # this task's own context: the counts are this record's
+        fatal = b""
+        async with self._slots:
+            try:
+                row = await self._answer(record)
+            except _FATAL as exc:
+                row = self._failed(record, str(exc), type(exc).__name__)
+                fatal = _pickled(exc)
+            except Exception as exc:  # a worker never raises: the record fails alone
+                row = self._failed(record, f"{type(exc).__name__}: {exc}", type(exc).__name__)
+        assert row is not None  # a worker's budget has no limit: it never declines
+        return {
+            "index": row.index,
+            "id": row.id,
+            "key": row.key,
+            "ok": row.ok,
+            "cached": row.cached,
+            "line": row.line,
+            "cost": row.cost,
+            "fatal": fatal,
+            "requests": stats.requests,
+            "rate_limited": stats.rate_limited,
+            "retries": stats.retries,
+            "cache_hits": stats.cached,
+            "prompt": stats.prompt_tokens,
+            "completion": stats.completion_tokens,
+            "sent": stats.request_latencies[-1] if stats.request_latencies else -1.0,
+        }
+
+
+def _pickled(exc: BaseException) -> bytes:
+    """The error, for the driver to raise; a plain `AiochainError` if it cannot travel."""
+    try:
+        data = pickle.dumps(exc)
+        pickle.loads(data)
+        return data
+    except Exception:
+        return pickle.dumps(AiochainError(f"{type(exc).__name__}: {exc}"))
+
+
+async def run_on_ray(job: _Job) -> None:
+    """The `--ray` backend of a map job: answer its records to do on the cluster.
+
+    Raises:
+        UsageError: for options that do not work with `--ray` yet.
+        AiochainError: what stops the whole job (a refused key, an unknown model).
+    """
+    if job.options.max_cost is not None:
+        raise UsageError("--max-cost does not work with --ray yet; run without --ray")
+    driver = _Driver(job, asyncio.get_running_loop())
+    work = asyncio.ensure_future(asyncio.to_thread(driver.run))
+    try:
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        # Ctrl-C: stop feeding the cluster, let the thread leave Ray Data's iterator (which
+        # stops the pool), and commit what came back; the rerun does the rest.
+        driver.stop.set()
+        await asyncio.wait({work}, timeout=30)
+        await driver.drain()
+        raise
+    await driver.drain()
+
+
+class _Driver:
+    """Runs the datasets on a thread (Ray Data's iterator blocks) and hands each batch of
+    rows to the event loop, where they are committed."""
+
+    def __init__(self, job: _Job, loop: asyncio.AbstractEventLoop) -> None:
+        self.job = job
+        self.loop = loop
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.sent = 0
+        self.received = 0
+        self.taken = bytearray(job.index.total)
+        self.pending: set[asyncio.Future[None]] = set()
+
+    def run(self) -> None:
+        options = self.job.options
+        _connect(options.ray or "local")
+        budget_name = f"aiochain-limiter-{uuid.uuid4().hex[:12]}"
+        budget = (
+            ray.remote(num_cpus=0)(ClusterBudget)
+            .options(name=budget_name)
+            .remote(options.rpm, options.tpm)
+        )
+        try:
+            for window in _windows(self.job._feed()):
+                if self.stop.is_set():
+                    return
+                self._run_window(window, budget_name)
+        finally:
+            ray.kill(budget)
+
+    def _run_window(self, items: list[dict[str, Any]], budget_name: str) -> None:
+        options = self.job.options
+        self.sent += len(items)
+        self.loop.call_soon_threadsafe(self._show_in_flight)
+        blocks = min(len(items), max(4 * options.workers, -(-len(items) // BLOCK)))
+        dataset = ray.data.from_items(items, override_num_blocks=blocks)
+        answered = dataset.map_batches(
+            Answerer,
+            batch_size=BATCH,
+            batch_format="numpy",
+            compute=ActorPoolStrategy(size=options.workers),
+            fn_constructor_kwargs={
+                "options": options,
+                "base_url": self.job.llm.base_url,
+                "budget_name": budget_name,
+            },
+            num_cpus=WORKER_CPUS,
+        )
+        for batch in answered.iter_batches(batch_size=None, batch_format="numpy"):
+            columns = {name: batch[name].tolist() for name in (*_COLUMNS, *_STATS)}
+            self.loop.call_soon_threadsafe(self._take, columns)
+            if self.stop.is_set():
+                return
+
+    def _take(self, columns: dict[str, list[Any]]) -> None:
+        """On the event loop: commit a batch's rows, once per record, and count them."""
+        job, stats = self.job, self.job.stats
+        for n, index in enumerate(columns["index"]):
+            self.received += 1
+            if self.taken[index]:
+                continue  # answered again by a retried task: the first row stands
+            self.taken[index] = 1
+            fatal = columns["fatal"][n]
+            if fatal:  # as the local job: what stops the job is not written as failed
+                if self.error is None:
+                    self.error = pickle.loads(fatal)
+                    self.stop.set()
+                continue
+            row = JournalRow(
+                columns["key"][n],
+                index,
+                columns["id"][n],
+                columns["ok"][n],
+                columns["cached"][n],
+                columns["line"][n],
+                columns["cost"][n],
+            )
+            self._count(stats, columns, n)
+            done = job.writer.commit(row)
+            self.pending.add(done)
+            done.add_done_callback(self._committed)
+        self._show_in_flight()
+
+    def _show_in_flight(self) -> None:
+        """Records sent and not back, at most what the workers can hold in flight."""
+        options = self.job.options
+        self.job.summary.in_flight = max(
+            0, min(self.sent - self.received, options.workers * options.concurrency)
+        )
+
+    def _count(self, stats: RunStats, columns: dict[str, list[Any]], n: int) -> None:
+        stats.done += 1
+        stats.retries += columns["retries"][n]
+        stats.cached += columns["cache_hits"][n]
+        refused = columns["requests"][n] - (1 if columns["sent"][n] >= 0 else 0)
+        for k in range(refused):
+            stats.refused(rate_limited=k < columns["rate_limited"][n])
+        if columns["sent"][n] >= 0:
+            usage = Usage(columns["prompt"][n], columns["completion"][n])
+            stats.answered(usage, columns["cost"][n], columns["sent"][n])
+
+    def _committed(self, done: asyncio.Future[None]) -> None:
+        self.pending.discard(done)
+        if not done.cancelled() and done.exception() is not None and self.error is None:
+            self.error = done.exception()
+            self.stop.set()
+
+    async def drain(self) -> None:
+        """Wait for the rows handed over to be committed; raise what stopped the job."""
+        await asyncio.sleep(0)  # let the thread's last call_soon_threadsafe callbacks run
+        if self.pending:
+            await asyncio.gather(*self.pending, return_exceptions=True)
+        self.job.summary.in_flight = 0
+        if self.error is not None:
+            raise self.error
+
+
+def _windows(records: Iterator[Record]) -> Iterator[list[dict[str, Any]]]:
+    """The records to do, as rows of up to `WINDOW` (fields as JSON: any shape travels)."""
+    window: list[dict[str, Any]] = []
+    for record in records:
+        window.append(
+            {
+                "index": record.index,
+                "id": record.id,
+                "digest": record.digest,
+                "fields": json.dumps(record.fields, ensure_ascii=False),
+            }
+        )
+        if len(window) >= WINDOW:
+            yield window
+            window = []
+    if window:
+        yield window
+
+
+def _connect(address: str) -> None:
+    """Join the cluster (or start a local one), quietly: the job's progress is the display."""
+    for name in ("ray", "ray.data"):  # start-up notes and warnings are not the job's
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if not ray.is_initialized():
+        ray.init(
+            address=address,
+            include_dashboard=False if address == "local" else None,
+            log_to_driver=False,
+            logging_level=logging.ERROR,
+        )
+    context = DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
