@@ -21,14 +21,13 @@ from aiochain.sim import SimServer
 from .conftest import free_port, until
 
 StartSim = Callable[..., Awaitable[SimServer]]
-BATCH_POLICY = RetryPolicy(max_retries=4, max_service_wait=30.0)
 
 
-def batch_client(server_url: str, **limits: object) -> ChatOpenAI:
+def batch_client(server_url: str, retries: int = 4, **limits: object) -> ChatOpenAI:
     """A client set up as `aiochain map` sets one up: slow start, waiting for the service."""
     return ChatOpenAI(
         base_url=server_url,
-        retry=BATCH_POLICY,
+        retry=RetryPolicy(max_retries=retries, max_service_wait=30.0),
         rate_limiter=RateLimiter(slow_start=True, **limits),  # type: ignore[arg-type]
     )
 
@@ -51,11 +50,14 @@ async def test_slow_start_learns_the_rpm_before_the_first_wave(start_sim: StartS
     assert refused <= 0.02 * server.stats()["requests_total"]
 
 
-async def test_a_tokens_per_minute_limit_fails_no_request(start_sim: StartSim) -> None:
+@pytest.mark.parametrize("retries", [4, 0])
+async def test_a_tokens_per_minute_limit_fails_no_request(
+    start_sim: StartSim, retries: int
+) -> None:
     """Against a server allowing 30,000 tokens a minute, with no client limits, every request
-    ends answered: 429s are waited out, not counted as failures."""
+    ends answered: 429s are waited out, not counted as failures (even with no retries)."""
     server = await start_sim(tpm=30_000)
-    async with batch_client(server.base_url) as llm:
+    async with batch_client(server.base_url, retries) as llm:
         results = await llm.amap(
             [f"Summarize document number {i} in a few words." for i in range(60)],
             concurrency=32,

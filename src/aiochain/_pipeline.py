@@ -135,7 +135,10 @@ class RequestPipeline:
         try:
             return await self._post_once(path, payload, tokens, stats)
         except Exception as exc:
-            if self.retry.max_retries == 0 or not is_retryable(exc):
+            retry = self.retry
+            if not is_retryable(exc) or (
+                retry.max_retries == 0 and not retry.waits_for_service(exc)
+            ):
                 raise
             first_error = exc
         return await call_with_retry(
