@@ -181,3 +181,72 @@ def test_parsers_raise_only_output_parser_errors(text: str) -> None:
     for parse in (parse_json_text, CommaSeparatedListOutputParser().parse):
         with contextlib.suppress(OutputParserError):
             parse(text)
+
+
+# --- the map job's input readers -------------------------------------------------------------
+
+field_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+record_lists = st.lists(
+    st.fixed_dictionaries({"text": field_text}, optional={"id": field_text.filter(bool)}),
+    max_size=8,
+)
+
+
+def _read(path: Any, fmt: str) -> list[Any]:
+    from aiochain.cli._records import Source
+
+    source = Source(str(path), fmt)
+    try:
+        return list(source.records())
+    finally:
+        source.close()
+
+
+@SETTINGS
+@given(record_lists, st.booleans())
+def test_jsonl_and_csv_readers_give_back_what_was_written(
+    records: list[dict[str, str]], with_bom: bool
+) -> None:
+    """Records written as JSON Lines or as CSV (with or without a UTF-8 BOM, any text in the
+    fields) read back with the same fields, in order; ids are kept when given, made unique
+    when not, and the same on every read."""
+    import csv
+    import io
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        jsonl = Path(folder) / "in.jsonl"
+        jsonl.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=["id", "text"], lineterminator="\n")
+        writer.writeheader()
+        for number, record in enumerate(records):
+            writer.writerow({"id": record.get("id") or f"row{number}", "text": record["text"]})
+        table = Path(folder) / "in.csv"
+        table.write_bytes((b"\xef\xbb\xbf" if with_bom else b"") + buffer.getvalue().encode())
+        for path, fmt in ((jsonl, "jsonl"), (table, "csv")):
+            read = _read(path, fmt)
+            assert [r.fields["text"] for r in read] == [r["text"] for r in records]
+            given = [r.get("id") or None for r in records]
+            if fmt == "csv":
+                given = [r.get("id") or f"row{n}" for n, r in enumerate(records)]
+            assert [r.id for r, g in zip(read, given, strict=True) if g] == [g for g in given if g]
+            made = [r.id for r, g in zip(read, given, strict=True) if not g]
+            assert len(set(made)) == len(made)
+            assert [r.id for r in read] == [r.id for r in _read(path, fmt)]
+
+
+@SETTINGS
+@given(st.binary(max_size=200), st.sampled_from(["jsonl", "csv", "txt"]))
+def test_any_bytes_read_as_records_or_one_input_error(data: bytes, fmt: str) -> None:
+    """Whatever a file holds, reading it gives records or an aiochain error naming the file;
+    never another exception."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"in.{fmt}"
+        path.write_bytes(data)
+        with contextlib.suppress(AiochainError):
+            _read(path, fmt)

@@ -221,9 +221,13 @@ def _csv_fields(raw: IO[bytes], name: str) -> Iterator[tuple[str, dict[str, Any]
             fields = dict(zip(header, row, strict=True))
             yield fields.get("id") or f"{name}:{start}", fields
     except csv.Error as exc:
-        raise InputError(f"{name}:{reader.line_num}: malformed CSV: {exc}") from None
+        raise InputError(f"{name}:{reader.line_num}: malformed CSV: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"{name}: not UTF-8 text (near line {reader.line_num + 1})") from exc
+    finally:
+        # The file is the caller's to close: unwrap it, so that the wrapper does not (or, when
+        # collected, warn that it was never closed).
+        text.detach()
 
 
 def _numbered(raw: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[Record]:
