@@ -239,7 +239,10 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
             loop.add_signal_handler(signal.SIGINT, on_interrupt)
         backend: Backend | None = None
         if options.ray is not None:  # imported only here: plain `map` never imports ray
+            from ._ray_backend import refuse_with_ray
             from ._ray_backend import run_on_ray as backend
+
+            refuse_with_ray(options)
         try:
             return await run_map(options, on_start=on_start, backend=backend)
         except asyncio.CancelledError:

@@ -77,6 +77,8 @@ class Answerer(_Job):
         self._budget_name = budget_name
         self._model: Any = None
         self._slots: asyncio.Semaphore | None = None
+        self.splitter = None  # --split is refused with --ray (see _map_command)
+        self.via = None
 
     async def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         if self._model is None:  # on the actor's event loop, where its session lives
@@ -140,6 +142,17 @@ def _pickled(exc: BaseException) -> bytes:
         return pickle.dumps(AiochainError(f"{type(exc).__name__}: {exc}"))
 
 
+def refuse_with_ray(options: MapOptions) -> None:
+    """Refuse the flags `--ray` does not support yet, before anything is sent."""
+    for flag, given in (
+        ("--max-cost", options.max_cost is not None),
+        ("--split", bool(options.split)),
+        ("--batch", options.batch),
+    ):
+        if given:
+            raise UsageError(f"{flag} does not work with --ray yet; run without --ray")
+
+
 async def run_on_ray(job: _Job) -> None:
     """The `--ray` backend of a map job: answer its records to do on the cluster.
 
@@ -147,8 +160,7 @@ async def run_on_ray(job: _Job) -> None:
         UsageError: for options that do not work with `--ray` yet.
         AiochainError: what stops the whole job (a refused key, an unknown model).
     """
-    if job.options.max_cost is not None:
-        raise UsageError("--max-cost does not work with --ray yet; run without --ray")
+    refuse_with_ray(job.options)
     driver = _Driver(job, asyncio.get_running_loop())
     work = asyncio.ensure_future(asyncio.to_thread(driver.run))
     try:
