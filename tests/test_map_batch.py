@@ -67,8 +67,8 @@ def test_a_batch_job_killed_while_polling_resumes_the_same_batch(
 ) -> None:
     """SIGKILL while polling: the rerun polls the batch it recorded (no second upload or
     create), and each record appears once."""
-    server = start_threaded_sim(batch_speed=20)
-    data = write_jsonl(tmp_path / "in.jsonl", 300)
+    server = start_threaded_sim(batch_speed=40)
+    data = write_jsonl(tmp_path / "in.jsonl", 2000)
     out = tmp_path / "out.jsonl"
     command = [
         PYTHON,
@@ -100,7 +100,7 @@ def test_a_batch_job_killed_while_polling_resumes_the_same_batch(
     # No second upload: the only other file request is reading the results.
     assert posts(server, "files") == 2
     lines = rows(out)
-    assert sorted(r["id"] for r in lines) == sorted(f"doc{i}" for i in range(300))
+    assert sorted(r["id"] for r in lines) == sorted(f"doc{i}" for i in range(2000))
     assert all(r["via"] == "batch" for r in lines)
 
 
