@@ -8,6 +8,8 @@ import signal
 import subprocess
 import urllib.request
 
+import pytest
+
 from .conftest import PYTHON
 
 
@@ -28,6 +30,16 @@ def test_demo_runs_offline_and_shows_both_timings() -> None:
     assert "asyncio.gather" in done.stdout
     assert "1,000 summaries in" in done.stdout
     assert "The story of the printing press" in done.stdout
+
+
+@pytest.mark.parametrize(("provider", "api"), [("anthropic", "Anthropic"), ("azure", "Azure")])
+def test_demo_runs_against_anthropic_and_azure(provider: str, api: str) -> None:
+    """`aiochain demo --provider` runs the same demo on the simulated Anthropic or Azure API."""
+    done = run_cli("demo", "--latency", "0.1", "--provider", provider)
+    assert done.returncode == 0, done.stderr
+    assert f"simulated {api}" in done.stdout
+    assert "Summary 1: This is a very long document" in done.stdout
+    assert "1,000 summaries in" in done.stdout
 
 
 def test_bad_flag_value_is_one_line_and_status_2() -> None:

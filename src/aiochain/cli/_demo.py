@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..chains import LLMChain
-from ..llms import OpenAI
+from ..chat_models import ChatAnthropic
+from ..llms import AzureOpenAI, OpenAI
 from ..prompts import PromptTemplate
 from ..sim import SimServer
 
@@ -25,16 +26,39 @@ DOCUMENTS = (
 )
 
 
-def run_demo(*, latency: float) -> None:
+def _model(provider: str, base_url: str) -> Any:
+    """The tutorial's model on the simulated API of `provider`."""
+    root = base_url.removesuffix("/v1")
+    if provider == "anthropic":
+        return ChatAnthropic(
+            model="claude-haiku-4-5", temperature=0.7, base_url=root, api_key="sim"
+        )
+    if provider == "azure":
+        return AzureOpenAI(
+            azure_endpoint=root,
+            azure_deployment="gpt-3.5-turbo-instruct",
+            api_version="2024-10-21",
+            api_key="sim",
+            temperature=0.7,
+        )
+    return OpenAI(temperature=0.7, base_url=base_url, api_key="sim")
+
+
+def run_demo(*, latency: float, provider: str = "openai") -> None:
     """Summarize the two documents with `run()` one after the other, then with `arun()` and
-    `asyncio.gather`, against an in-process simulation server; print both and the timings."""
+    `asyncio.gather`, against an in-process simulation server of `provider`'s API; print both
+    and the timings."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
+    names = {"openai": "OpenAI", "anthropic": "Anthropic Messages", "azure": "Azure OpenAI"}
     with SimServer(latency=latency).serve_in_thread() as base_url:
-        console.print(f"[dim]simulated OpenAI API at {base_url}, {latency:g} s per call[/dim]")
-        llm = OpenAI(temperature=0.7, base_url=base_url, api_key="sim")
+        console.print(
+            f"[dim]simulated {names[provider]} API at {base_url.removesuffix('/v1')}, "
+            f"{latency:g} s per call[/dim]"
+        )
+        llm = _model(provider, base_url)
         prompt = PromptTemplate.from_template("Summarize the following text:\n\n{text}")
         chain = LLMChain(llm=llm, prompt=prompt)
 
@@ -62,10 +86,10 @@ def run_demo(*, latency: float) -> None:
     console.print(table)
     if concurrent > 0:
         console.print(f"gather overlapped the waits: {sequential / concurrent:.1f}x faster.\n")
-    run_map_demo(latency=latency, console=console)
+    run_map_demo(latency=latency, console=console, provider=provider)
 
 
-def run_map_demo(*, latency: float, console: Any) -> None:
+def run_map_demo(*, latency: float, console: Any, provider: str = "openai") -> None:
     """`aiochain map` over the bundled documents, 250 calls in flight, on the simulated API."""
     from ._map_command import execute
     from ._map_job import MapOptions
@@ -85,6 +109,8 @@ def run_map_demo(*, latency: float, console: Any) -> None:
             simulate=latency,
             concurrency=250,
             ordered=True,
+            provider=provider,
+            model={"anthropic": "claude-haiku-4-5"}.get(provider, "gpt-4o-mini"),
         )
         summary = execute(options, fancy=sys.stderr.isatty())
         first = output.read_text().splitlines()[0]

@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--latency", type=_SECONDS, default=1.0, help="simulated seconds per call (default 1)"
     )
+    demo.add_argument(
+        "--provider",
+        choices=("openai", "anthropic", "azure"),
+        default="openai",
+        help="the simulated API the demo talks to (default openai)",
+    )
 
     from ._map_command import add_map_parser
 
@@ -197,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from ._demo import run_demo
 
-            run_demo(latency=args.latency)
+            run_demo(latency=args.latency, provider=args.provider)
         elif args.command == "serve":
             from ._serve import run_serve
 
