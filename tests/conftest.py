@@ -192,6 +192,18 @@ def free_port() -> int:
 PYTHON = sys.executable
 
 
+def poll_until(condition: Callable[[], bool], *, limit: float = 60.0) -> None:
+    """Poll `condition` from sync code until it holds (another process's progress, which can
+    only be polled); the test fails after `limit` seconds."""
+    import time
+
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the condition did not hold within {limit:g} s")
+        time.sleep(0.01)
+
+
 async def until(condition: Callable[[], bool], *, limit: float = 10.0) -> None:
     """Poll `condition` until it holds; the test fails after `limit` seconds.
 

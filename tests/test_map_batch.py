@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from aiochain.sim import SimServer
 
-from .conftest import PYTHON
+from .conftest import PYTHON, poll_until
 from .test_map import TEMPLATE, map_cli, rows, write_jsonl
 
 StartThreaded = Callable[..., SimServer]
@@ -89,9 +88,7 @@ def test_a_batch_job_killed_while_polling_resumes_the_same_batch(
         "--quiet",
     ]
     job = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while posts(server, "batches") < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)  # a create and a poll seen: the ids are in the journal
+    poll_until(lambda: posts(server, "batches") >= 2)  # created and polled: ids journaled
     job.send_signal(signal.SIGKILL)
     job.wait()
     assert posts(server, "files") == 1  # the upload; the results are not read yet

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiochain.sim import SimServer
 
-from .conftest import PYTHON, free_port
+from .conftest import PYTHON, free_port, poll_until
 from .test_map import TEMPLATE, map_cli, rows, write_jsonl
 
 StartThreaded = Callable[..., SimServer]
@@ -98,9 +98,7 @@ def test_a_server_stopped_for_5_seconds_fails_no_record(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 60
-        while first.stats()["requests_total"] < 50 and time.monotonic() < deadline:
-            time.sleep(0.01)  # the job runs in another process: its progress can only be polled
+        poll_until(lambda: first.stats()["requests_total"] >= 50)
     time.sleep(5.0)  # the outage itself
     second = SimServer(port=port, latency=0.05)
     with second.serve_in_thread():

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from aiochain.sim import SimServer
 
-from .conftest import PYTHON
+from .conftest import PYTHON, poll_until
 from .test_map import TEMPLATE, map_cli, rows
 
 StartThreaded = Callable[..., SimServer]
@@ -93,9 +92,7 @@ def test_a_split_job_killed_mid_document_resends_only_unfinished_chunks(
         "--quiet",
     ]
     job = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while server.stats()["requests_total"] < 12 and time.monotonic() < deadline:
-        time.sleep(0.01)  # another process: its progress can only be polled
+    poll_until(lambda: server.stats()["requests_total"] >= 12)
     job.send_signal(signal.SIGKILL)
     job.wait()
     before = server.stats()["requests_total"]

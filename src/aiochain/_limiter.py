@@ -277,6 +277,16 @@ class RateLimiter:
         since = self._unreachable_since
         return 0.0 if since is None else self._clock() - since
 
+    def heeds(self, headers: Mapping[str, str]) -> bool:
+        """Whether an answer's headers teach this limiter anything (checked per answer, so
+        cheaply: two lookups): a stated limit, or the end of slow start."""
+        return self.learn and (
+            self._probing
+            or "x-ratelimit-limit-requests" in headers
+            or "x-ratelimit-limit-tokens" in headers
+            or "anthropic-ratelimit-requests-limit" in headers
+        )
+
     def note_headers(self, headers: Mapping[str, str]) -> None:
         """Adopt the server's stated limit (`x-ratelimit-limit-*`, or Anthropic's
         `anthropic-ratelimit-*-limit`: see `stated_limit`) when it is tighter than what is set.

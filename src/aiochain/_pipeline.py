@@ -171,7 +171,7 @@ class RequestPipeline:
         except BaseException:
             limiter.release(tokens, 0)
             raise
-        if limiter.learn and headers:
+        if limiter.heeds(headers):
             limiter.note_headers(headers)
         return data, self._finished(used, tokens, stats, sent)
 
@@ -246,7 +246,7 @@ class RequestPipeline:
         events: EventStream | None = None
         try:
             events = await self.transport.open_stream(path, payload)
-            if limiter.learn and events.headers:
+            if limiter.heeds(events.headers):
                 limiter.note_headers(events.headers)
             head: list[JSONDict] = []
             usage: Usage | None = None
