@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from ._body import ResponseLimits
+from ._config import current_config
 from ._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
@@ -19,6 +20,7 @@ from ._retry import RetryPolicy
 from ._runnable import Runnable
 from ._runner import amap, batch_concurrency
 from ._sync import run_sync
+from ._traced import traced_generate
 from ._types import NOT_GIVEN, JSONDict, NotGiven
 from ._usage import Usage
 from .outputs import Generation, LLMResult
@@ -107,7 +109,11 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
         openai_api_key: str | None = None,
         openai_api_base: str | None = None,
         request_timeout: float | None = None,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
+        self.callbacks, self.tags, self.metadata = callbacks, tags, metadata  # callbacks
         self.model = model or model_name or self.default_model
         if isinstance(max_tokens, NotGiven):
             max_tokens = self.default_max_tokens
@@ -355,9 +361,32 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             async_name="agenerate",
         )
 
-    async def agenerate_prompt(self, prompts: Sequence[LanguageModelInput]) -> LLMResult:
-        """LangChain's name for `agenerate` over prompt values."""
-        return await self.agenerate(prompts)
+    async def agenerate_prompt(
+        self,
+        prompts: Sequence[LanguageModelInput],
+        stop: Sequence[str] | None = None,
+        callbacks: Any = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """LangChain's name for `agenerate` over prompt values (`stop=`, `callbacks=`)."""
+        model = self.bind(stop=stop, **kwargs) if stop or kwargs else self
+        if callbacks is not None or self.callbacks is not None or current_config.get():
+            return await traced_generate(model, list(prompts), callbacks, model._agenerate_one)
+        return await model.agenerate(prompts)
+
+    def generate_prompt(
+        self,
+        prompts: Sequence[LanguageModelInput],
+        stop: Sequence[str] | None = None,
+        callbacks: Any = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """`agenerate_prompt`, blocking; do not call from inside an event loop."""
+        return run_sync(
+            lambda: self.agenerate_prompt(prompts, stop, callbacks, **kwargs),
+            name=f"{type(self).__name__}.generate_prompt",
+            async_name="agenerate_prompt",
+        )
 
     async def apredict(self, text: str) -> str:
         """The text of the first generation for one prompt string."""

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._callback_manager import AsyncCallbackManagerForChainRun
 from ._chain import Chain
 from ._exceptions import ConfigurationError, MaxStepsError, ToolArgumentsError
 from .chat_models import ChatOpenAI
@@ -124,9 +125,9 @@ class AgentChain(Chain):
         tool_timeout: float | None = 30.0,
         system: str | None = None,
         tool_choice: str | dict[str, Any] | None = None,
-        verbose: bool = False,
+        **options: Any,
     ) -> None:
-        self.verbose = verbose
+        self.set_run_options(options)
         if not isinstance(llm, ChatOpenAI):
             raise ConfigurationError("AgentChain needs a ChatOpenAI model (tool calling)")
         if not isinstance(max_steps, int) or max_steps < 1:
@@ -140,7 +141,9 @@ class AgentChain(Chain):
         self.system = system
         self.last_transcript: Transcript | None = None
 
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    async def _acall(
+        self, inputs: dict[str, Any], run_manager: AsyncCallbackManagerForChainRun | None = None
+    ) -> dict[str, Any]:
         task = str(inputs["input"])
         transcript = Transcript(input=task)
         self.last_transcript = transcript

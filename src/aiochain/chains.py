@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
-from ._chain import Chain, logger
+from ._callback_manager import AsyncCallbackManagerForChainRun
+from ._chain import Chain
 from ._combine_documents import (
     BaseCombineDocumentsChain,
     RefineDocumentsChain,
@@ -28,6 +29,10 @@ from .agents import AgentChain
 from .messages import BaseMessage
 from .output_parsers import BaseOutputParser
 from .prompts import BasePromptTemplate, PromptValue
+
+
+def _green(text: str) -> str:
+    return f"\u001b[32;1m\033[1;3m{text}\u001b[0m"
 
 
 def _text_of(output: Any) -> Any:
@@ -51,8 +56,13 @@ class LLMChain(Chain):
         prompt: BasePromptTemplate,
         output_parser: BaseOutputParser[Any] | None = None,
         output_key: str = "text",
-        verbose: bool = False,
+        **options: Any,
     ) -> None:
+        """See the class docstring; `options`: `verbose`, `callbacks`, `tags`, `metadata`,
+        `memory`, as on every chain."""
+        self.set_run_options(options)
+        if options:
+            raise ConfigurationError(f"LLMChain has no option {', '.join(map(repr, options))}")
         if not isinstance(prompt, BasePromptTemplate):
             raise ConfigurationError(
                 f"LLMChain's prompt must be a PromptTemplate or ChatPromptTemplate, "
@@ -64,7 +74,6 @@ class LLMChain(Chain):
         self.prompt = prompt
         self.output_parser = output_parser
         self.output_key = output_key
-        self.verbose = verbose
 
     @property
     def input_keys(self) -> list[str]:
@@ -78,10 +87,15 @@ class LLMChain(Chain):
         """The prompt for these inputs (the chain's inputs may hold more than the prompt's)."""
         return self.prompt.format_prompt(**{k: inputs[k] for k in self.prompt.input_variables})
 
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    async def _acall(
+        self,
+        inputs: dict[str, Any],
+        run_manager: AsyncCallbackManagerForChainRun | None = None,
+    ) -> dict[str, Any]:
         prompt = self._prompt_for(inputs)
-        if self.verbose:
-            logger.info("Prompt after formatting:\n%s", prompt.to_string())
+        if self.verbose and run_manager is not None:
+            text = _green(prompt.to_string())
+            await run_manager.on_text(f"Prompt after formatting:\n{text}", end="\n")
         output = _text_of(await self.llm.ainvoke(prompt))
         if self.output_parser is not None:
             output = self.output_parser.parse(output)
@@ -143,9 +157,9 @@ class SequentialChain(Chain):
         input_variables: Sequence[str],
         output_variables: Sequence[str] | None = None,
         return_all: bool = False,
-        verbose: bool = False,
+        **options: Any,
     ) -> None:
-        self.verbose = verbose
+        self.set_run_options(options)
         if not chains:
             raise ConfigurationError("SequentialChain needs at least one chain")
         known = list(input_variables)
@@ -185,7 +199,9 @@ class SequentialChain(Chain):
     def output_keys(self) -> list[str]:
         return self.output_variables
 
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    async def _acall(
+        self, inputs: dict[str, Any], run_manager: AsyncCallbackManagerForChainRun | None = None
+    ) -> dict[str, Any]:
         known = dict(inputs)
         for chain in self.chains:
             step_inputs = {key: known[key] for key in chain.input_keys}
@@ -205,9 +221,9 @@ class SimpleSequentialChain(Chain):
     output_key: ClassVar[str] = "output"
 
     def __init__(
-        self, *, chains: Sequence[Chain], strip_outputs: bool = False, verbose: bool = False
+        self, *, chains: Sequence[Chain], strip_outputs: bool = False, **options: Any
     ) -> None:
-        self.verbose = verbose
+        self.set_run_options(options)
         if not chains:
             raise ConfigurationError("SimpleSequentialChain needs at least one chain")
         for position, chain in enumerate(chains, 1):
@@ -227,7 +243,9 @@ class SimpleSequentialChain(Chain):
     def output_keys(self) -> list[str]:
         return [self.output_key]
 
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    async def _acall(
+        self, inputs: dict[str, Any], run_manager: AsyncCallbackManagerForChainRun | None = None
+    ) -> dict[str, Any]:
         value = inputs[self.input_key]
         for chain in self.chains:
             value = (await chain.ainvoke({chain.input_keys[0]: value}, return_only_outputs=True))[

@@ -6,13 +6,14 @@ import copy
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from ._config import RunnableConfig
+from ._config import RunnableConfig, current_config
 from ._exceptions import BadResponseError, ConfigurationError
 from ._model_options import log_verbose, request_fields
 from ._openai import BaseOpenAI
 from ._pipeline import StreamOutcome
 from ._runnable import Runnable
 from ._structured import structured_output
+from ._traced import traced_invoke, traced_stream
 from ._types import JSONDict
 from .messages import (
     AIMessage,
@@ -189,6 +190,12 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
             IncompleteStreamError: the stream was cut; `.partial` holds the text received.
             StreamError: the server sent an error in the middle of the stream.
         """
+        if (
+            config is not None or self.callbacks is not None or current_config.get() is not None
+        ) and (traced := traced_stream(self, input, config, kwargs)) is not None:  # callbacks
+            async for piece in traced:
+                yield piece
+            return
         payload = self._stream_request(input)
         payload.update(request_fields(kwargs))
         outcome = StreamOutcome()
@@ -215,6 +222,10 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     ) -> AIMessage:
         """The model's answer to one prompt or conversation; `kwargs` (`stop=`, ...) are
         request fields for this call."""
+        if (
+            config is not None or self.callbacks is not None or current_config.get() is not None
+        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:  # callbacks
+            return await traced  # type: ignore[no-any-return]
         if kwargs or self.verbose or self.on_token is not None:
             return await self._ainvoke_with_options(input, config, kwargs)
         # The plain call, inline: one coroutine per call on the hot path.

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from ._config import RunnableConfig
+from ._config import RunnableConfig, current_config
 from ._exceptions import BadResponseError
 from ._model_options import log_verbose, request_fields
 from ._openai import BaseOpenAI
 from ._pipeline import StreamOutcome
 from ._sync import run_sync
+from ._traced import traced_invoke, traced_stream
 from ._types import JSONDict
 from .messages import to_messages
 from .outputs import Generation, Usage
@@ -73,6 +74,12 @@ class OpenAI(BaseOpenAI[str]):
             IncompleteStreamError: the stream was cut; `.partial` holds the text received.
             StreamError: the server sent an error in the middle of the stream.
         """
+        if (
+            config is not None or self.callbacks is not None or current_config.get() is not None
+        ) and (traced := traced_stream(self, input, config, kwargs)) is not None:  # callbacks
+            async for piece in traced:
+                yield piece
+            return
         payload = self._stream_request(input)
         payload.update(request_fields(kwargs))  # per-call fields (`stop=`), as in LangChain
         async for text, _ in self._astream_payload(payload):
@@ -84,6 +91,10 @@ class OpenAI(BaseOpenAI[str]):
     ) -> str:
         """The generated text for one prompt; `kwargs` (`stop=`, ...) are request fields for
         this call."""
+        if (
+            config is not None or self.callbacks is not None or current_config.get() is not None
+        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:  # callbacks
+            return await traced  # type: ignore[no-any-return]
         if kwargs:
             return await self.bind(**kwargs).ainvoke(input, config)
         if self.verbose:
