@@ -21,7 +21,7 @@ from ._config import (
 )
 from ._exceptions import UsageError
 from ._runnable import Config, PureRunnable, Runnable, bound_call, takes_config
-from ._traced import traced_runnable
+from ._traced_steps import traced_runnable
 
 
 class RunnableSequence(Runnable[Any, Any]):

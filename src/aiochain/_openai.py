@@ -9,18 +9,17 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from ._body import ResponseLimits
-from ._config import current_config
 from ._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
 from ._model_options import bound_model
 from ._openai_wire import read_openai_usage
 from ._pipeline import RequestPipeline, StreamOutcome
+from ._prompt_generation import PromptGeneration
 from ._retry import RetryPolicy
 from ._runnable import Runnable
 from ._runner import amap, batch_concurrency
 from ._sync import run_sync
-from ._traced import traced_generate
 from ._types import NOT_GIVEN, JSONDict, NotGiven
 from ._usage import Usage
 from .outputs import Generation, LLMResult
@@ -37,7 +36,7 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 OutputT = TypeVar("OutputT")
 
 
-class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
+class BaseOpenAI(PromptGeneration, Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
     """A client of one OpenAI-compatible endpoint.
 
     Args:
@@ -359,33 +358,6 @@ class BaseOpenAI(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             lambda: self.agenerate(prompts),
             name=f"{type(self).__name__}.generate",
             async_name="agenerate",
-        )
-
-    async def agenerate_prompt(
-        self,
-        prompts: Sequence[LanguageModelInput],
-        stop: Sequence[str] | None = None,
-        callbacks: Any = None,
-        **kwargs: Any,
-    ) -> LLMResult:
-        """LangChain's name for `agenerate` over prompt values (`stop=`, `callbacks=`)."""
-        model = self.bind(stop=stop, **kwargs) if stop or kwargs else self
-        if callbacks is not None or self.callbacks is not None or current_config.get():
-            return await traced_generate(model, list(prompts), callbacks, model._agenerate_one)
-        return await model.agenerate(prompts)
-
-    def generate_prompt(
-        self,
-        prompts: Sequence[LanguageModelInput],
-        stop: Sequence[str] | None = None,
-        callbacks: Any = None,
-        **kwargs: Any,
-    ) -> LLMResult:
-        """`agenerate_prompt`, blocking; do not call from inside an event loop."""
-        return run_sync(
-            lambda: self.agenerate_prompt(prompts, stop, callbacks, **kwargs),
-            name=f"{type(self).__name__}.generate_prompt",
-            async_name="agenerate_prompt",
         )
 
     async def apredict(self, text: str) -> str:

@@ -30,7 +30,7 @@ from ._exceptions import ConfigurationError, ToolArgumentsError
 from ._runnable import Runnable
 from ._structured import schema_of
 from ._tool_schema import JSONSchema, describe, fits, parse_docstring, schema_of_function
-from ._traced import traced_tool
+from ._traced_steps import traced_tool
 from .messages import ToolMessage
 
 
