@@ -158,7 +158,9 @@ async def test_openai_callback_totals_equal_the_server_stats(start_sim: StartSim
             return "".join([c.content async for c in chat.astream(f"stream {i} words here")])
 
         with get_openai_callback() as cb:
-            await asyncio.gather(*(chat.ainvoke(f"question {i} " * (i % 7 + 1)) for i in range(100)))
+            await asyncio.gather(
+                *(chat.ainvoke(f"question {i} " * (i % 7 + 1)) for i in range(100))
+            )
             await asyncio.gather(*(streamed(i) for i in range(100)))
     stats = server.stats()
     assert stats["requests_total"] == 200 == cb.successful_requests
@@ -175,11 +177,13 @@ async def test_openai_callback_async_and_cache_hits(start_sim: StartSim, tmp_pat
 
     server = await start_sim()
     cache = SQLiteCache(str(tmp_path / "c.db"))
-    async with ChatOpenAI(base_url=server.base_url, cache=cache) as chat:
-        async with get_openai_callback() as cb:
-            await chat.ainvoke("same question")
-            first = (cb.total_tokens, cb.total_cost, cb.successful_requests)
-            await chat.ainvoke("same question")
+    async with (
+        ChatOpenAI(base_url=server.base_url, cache=cache) as chat,
+        get_openai_callback() as cb,
+    ):
+        await chat.ainvoke("same question")
+        first = (cb.total_tokens, cb.total_cost, cb.successful_requests)
+        await chat.ainvoke("same question")
     assert first[0] > 0 and first[2] == 1
     assert (cb.total_tokens, cb.total_cost, cb.successful_requests) == first
     assert server.stats()["requests_total"] == 1
@@ -227,16 +231,18 @@ class MyCustomChain(Chain):
         return "my_custom_chain"
 
 
-async def test_langchains_documented_custom_chain_runs(
-    start_sim: StartSim, capsys: Any
-) -> None:
+async def test_langchains_documented_custom_chain_runs(start_sim: StartSim, capsys: Any) -> None:
     """The custom chain of LangChain's docs runs with its run-manager arguments: its text and
     its model call reach the handlers, the model call as its child."""
     server = await start_sim()
     handler = Recorder()
     async with ChatOpenAI(base_url=server.base_url) as chat:
-        chain = MyCustomChain(prompt=PromptTemplate.from_template("tell us a joke about {topic}"), llm=chat)
-        answer = await chain.arun({"topic": "callbacks"}, callbacks=[handler, StdOutCallbackHandler()])
+        chain = MyCustomChain(
+            prompt=PromptTemplate.from_template("tell us a joke about {topic}"), llm=chat
+        )
+        answer = await chain.arun(
+            {"topic": "callbacks"}, callbacks=[handler, StdOutCallbackHandler()]
+        )
         plain = await chain.arun({"topic": "callbacks"})
     assert answer == plain == "tell us a joke about callbacks"
     assert handler.texts == ["Log something about this run"]
@@ -258,7 +264,7 @@ def test_custom_chain_sync_call_with_run_manager(sim_in_thread: str) -> None:
     chain = SyncOnly(prompt=PromptTemplate.from_template("say {topic}"), llm=chat)
     assert chain.run(topic="hi", callbacks=[handler]) == "say hi"
     assert handler.texts == ["Log something about this run"]
-    assert [e[0] for e in handler.events][0] == "chain_start"
+    assert handler.events[0][0] == "chain_start"
 
 
 async def test_sync_handlers_and_no_handler_costs_nothing(start_sim: StartSim) -> None:
