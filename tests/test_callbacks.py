@@ -287,3 +287,73 @@ async def test_sync_handlers_and_no_handler_costs_nothing(start_sim: StartSim) -
         from aiochain._traced import traced_invoke
 
         assert traced_invoke(llm, "x", None, {}) is None
+
+
+async def test_retries_and_errors_reach_the_handlers(scripted: Any) -> None:
+    """A 500 then an answer gives on_retry then on_llm_end; a chain whose model fails for good
+    ends with on_llm_error and on_chain_error, the error raised as it was."""
+    from aiochain import APIStatusError, RetryPolicy
+
+    from .conftest import Reply, completion_json
+
+    events: list[str] = []
+
+    class Errors(AsyncCallbackHandler):
+        async def on_retry(self, retry_state: Any, **kw: Any) -> None:
+            events.append(f"retry {retry_state.attempt_number}")
+
+        async def on_llm_end(self, response: Any, **kw: Any) -> None:
+            events.append("llm_end")
+
+        async def on_llm_error(self, error: BaseException, **kw: Any) -> None:
+            events.append(f"llm_error {type(error).__name__}")
+
+        async def on_chain_error(self, error: BaseException, **kw: Any) -> None:
+            events.append(f"chain_error {type(error).__name__}")
+
+    server = await scripted(
+        [Reply(500, {"error": {"message": "x"}}), Reply(json=completion_json())]
+    )
+    retry = RetryPolicy(max_retries=1, initial_wait=0.001, max_wait=0.001)
+    async with OpenAI(base_url=server.base_url, retry=retry, callbacks=[Errors()]) as llm:
+        assert await llm.ainvoke("hi") == "ok"
+    assert events == ["retry 1", "llm_end"]
+    events.clear()
+    broken = await scripted([Reply(400, {"error": {"message": "bad"}})])
+    async with OpenAI(base_url=broken.base_url, max_retries=0) as llm:
+        chain = LLMChain(llm=llm, prompt=PromptTemplate.from_template("{x}"))
+        try:
+            await chain.ainvoke({"x": "y"}, config={"callbacks": [Errors()]})
+        except APIStatusError as exc:
+            assert exc.status_code == 400
+    assert events == ["llm_error BadRequestError", "chain_error BadRequestError"]
+
+
+def test_openai_callback_counts_sync_calls(sim_in_thread: str) -> None:
+    """`with get_openai_callback()` around blocking calls counts them too."""
+    llm = OpenAI(base_url=sim_in_thread)
+    chain = LLMChain(llm=llm, prompt=PromptTemplate.from_template("{x}"))
+    with get_openai_callback() as cb:
+        chain.invoke({"x": "one two"})
+        llm.invoke("three four")
+    assert cb.successful_requests == 2 and cb.completion_tokens > 0
+    assert cb.total_cost > 0  # gpt-3.5-turbo-instruct has a price
+
+
+async def test_models_of_your_own_report_their_runs() -> None:
+    """A BaseChatModel subclass reports chat-model runs to the callbacks of a call, and its
+    agenerate_prompt(callbacks=...) reports one run per prompt."""
+    from aiochain.language_models import BaseChatModel
+    from aiochain.messages import AIMessage, BaseMessage
+
+    class Echo(BaseChatModel):
+        async def _agenerate(
+            self, messages: list[BaseMessage], stop: list[str] | None = None, **kw: Any
+        ) -> AIMessage:
+            return AIMessage(messages[-1].content.upper())
+
+    handler = Recorder()
+    assert (await Echo().ainvoke("hey", config={"callbacks": [handler]})).content == "HEY"
+    result = await Echo().agenerate_prompt(["a", "b"], callbacks=[handler])
+    assert [g[0].text for g in result.generations] == ["A", "B"]
+    assert [e[0] for e in handler.events] == ["chat_model_start", "llm_end"] * 3

@@ -145,7 +145,7 @@ def run_config(config: RunnableConfig | None, run: Any) -> RunnableConfig:
 
 
 def _is_chat(model: Any) -> bool:
-    return hasattr(model, "bind_tools")
+    return hasattr(model, "bind_tools") or hasattr(model, "_agenerate")
 
 
 def _messages_of(input: Any) -> list[BaseMessage]:
