@@ -3,6 +3,7 @@ from here) and `BaseRunManager` (who hears one run's later events)."""
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Sequence
 from typing import Any, Self, TypeVar
@@ -12,6 +13,12 @@ from ._callback_dispatch import context_handlers
 from ._callback_handlers import BaseCallbackHandler, StdOutCallbackHandler
 
 ManagerT = TypeVar("ManagerT", bound="BaseCallbackManager")
+
+
+def new_run_id() -> uuid.UUID:
+    """A random (version 4) UUID, without `uuid4()`'s system call per id: run ids name runs,
+    they guard no secret."""
+    return uuid.UUID(int=random.getrandbits(128), version=4)
 
 
 class BaseCallbackManager:
@@ -35,13 +42,16 @@ class BaseCallbackManager:
         metadata: dict[str, Any] | None = None,
         inheritable_metadata: dict[str, Any] | None = None,
     ) -> None:
-        self.handlers = list(handlers)
+        # Taken as given, not copied, as LangChain's managers do (a manager is built per run).
+        self.handlers = handlers if isinstance(handlers, list) else list(handlers)
         self.inheritable_handlers = list(inheritable_handlers or ())
         self.parent_run_id = parent_run_id
-        self.tags = list(tags or ())
-        self.inheritable_tags = list(inheritable_tags or ())
-        self.metadata = dict(metadata or {})
-        self.inheritable_metadata = dict(inheritable_metadata or {})
+        self.tags = tags if isinstance(tags, list) else list(tags or ())
+        self.inheritable_tags = (
+            inheritable_tags if isinstance(inheritable_tags, list) else list(inheritable_tags or ())
+        )
+        self.metadata = metadata if metadata is not None else {}
+        self.inheritable_metadata = inheritable_metadata if inheritable_metadata is not None else {}
 
     @property
     def is_async(self) -> bool:
@@ -114,7 +124,7 @@ class BaseCallbackManager:
 
     def _start(self, run_id: UUID | None) -> dict[str, Any]:
         return {
-            "run_id": run_id or uuid.uuid4(),
+            "run_id": run_id or new_run_id(),
             "parent_run_id": self.parent_run_id,
             "tags": self.tags,
             "metadata": self.metadata,
@@ -160,7 +170,7 @@ class BaseRunManager:
     @classmethod
     def get_noop_manager(cls) -> Self:
         """A run manager with no handlers, for code that wants one either way."""
-        return cls(run_id=uuid.uuid4(), handlers=[], inheritable_handlers=[])
+        return cls(run_id=new_run_id(), handlers=[], inheritable_handlers=[])
 
     def _ids(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "parent_run_id": self.parent_run_id, "tags": self.tags}
@@ -179,12 +189,12 @@ class BaseRunManager:
 
     def _child(self, cls: type[BaseCallbackManager], tag: str | None) -> Any:
         child = cls(
-            self.inheritable_handlers,
+            list(self.inheritable_handlers),
             self.inheritable_handlers,
             self.run_id,
-            tags=self.inheritable_tags,
+            tags=list(self.inheritable_tags),
             inheritable_tags=self.inheritable_tags,
-            metadata=self.inheritable_metadata,
+            metadata=dict(self.inheritable_metadata),
             inheritable_metadata=self.inheritable_metadata,
         )
         if tag is not None:
@@ -220,6 +230,14 @@ def configure_manager(
         local_callbacks: the object's own handlers (not inherited by child runs).
         verbose: add a `StdOutCallbackHandler` for this run.
     """
+    # Nobody listens, the common case: decided without building anything.
+    if (
+        inheritable_callbacks is None
+        and local_callbacks is None
+        and not verbose
+        and not context_handlers.get()
+    ):
+        return None
     parent = (
         inheritable_callbacks if isinstance(inheritable_callbacks, BaseCallbackManager) else None
     )

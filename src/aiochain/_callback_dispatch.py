@@ -63,20 +63,23 @@ async def adispatch(
     for handler in handlers:
         if ignore is not None and getattr(handler, ignore):
             continue
-        name, arguments = event, args
-        for _ in range(2):
+        try:
+            result = getattr(handler, event)(*args, **kwargs)
+            if result is not None and inspect.isawaitable(result):
+                await result
+        except NotImplementedError as exc:
+            if event != "on_chat_model_start":
+                _failed(handler, event, exc)
+                continue
+            name, arguments = _fallback_to_llm_start(event, args)
             try:
                 result = getattr(handler, name)(*arguments, **kwargs)
-                if inspect.isawaitable(result):
+                if result is not None and inspect.isawaitable(result):
                     await result
-            except NotImplementedError as exc:
-                if name == "on_chat_model_start":
-                    name, arguments = _fallback_to_llm_start(name, arguments)
-                    continue
-                _failed(handler, name, exc)
-            except Exception as exc:
-                _failed(handler, name, exc)
-            break
+            except Exception as fallback_exc:
+                _failed(handler, name, fallback_exc)
+        except Exception as exc:
+            _failed(handler, event, exc)
 
 
 def dispatch(

@@ -70,6 +70,8 @@ class BaseOpenAI(PromptGeneration, Runnable[LanguageModelInput, OutputT], Generi
             total time); generous by default.
         streaming: accepted as LangChain spells it (`astream` streams either way).
         verbose: log each prompt and answer under the `aiochain` logger at INFO.
+        callbacks / tags / metadata: handlers that hear every call of this model, and the
+            tags and metadata they are given (`aiochain.callbacks`).
 
     Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
     `aclose()` / `async with`, or at the latest when their event loop shuts down.

@@ -55,7 +55,10 @@ class CallRecorder(RunStats):
     __slots__ = ("outer", "pending", "run")
 
     def __init__(self, outer: RunStats | None, run: AsyncCallbackManagerForLLMRun) -> None:
-        super().__init__()
+        # Only the counters the hooks below touch (RunStats' own __init__ does far more).
+        self.requests = self.prompt_tokens = self.completion_tokens = 0
+        self.retries = self.cached = 0
+        self.cost = 0.0
         self.outer = outer
         self.run = run
         self.pending: list[asyncio.Future[None]] = []
@@ -164,6 +167,31 @@ def _text_of(input: Any) -> str:
     return get_buffer_string(to_messages(input))
 
 
+_DESCRIPTIONS: dict[tuple[type, int], tuple[Any, dict[str, Any], dict[str, Any], bool]] = {}
+
+
+def _described(model: Any) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """(serialized, base invocation params, is chat) of a model, built once per model and
+    request body (a bound copy has its own body)."""
+    payload = getattr(model, "_base_payload", None)
+    key = (type(model), id(payload))
+    cached = _DESCRIPTIONS.get(key)
+    if cached is not None and cached[0] is payload:
+        return cached[1], cached[2], cached[3]
+    name = type(model).__name__
+    chat = _is_chat(model)
+    model_name = getattr(model, "model", None)
+    params = {**(payload or {}), "model_name": model_name}
+    params["_type"] = "openai-chat" if chat else "openai"
+    kind = "chat_models" if chat else "llms"
+    serialized = {"lc": 1, "type": "constructor", "id": ["aiochain", kind, name], "name": name}
+    serialized["kwargs"] = {"model_name": model_name}
+    if len(_DESCRIPTIONS) > 1024:
+        _DESCRIPTIONS.clear()
+    _DESCRIPTIONS[key] = (payload, serialized, params, chat)
+    return serialized, params, chat
+
+
 async def start_model_run(
     model: Any,
     manager: AsyncCallbackManager,
@@ -172,20 +200,9 @@ async def start_model_run(
     kwargs: dict[str, Any],
     stream: bool,
 ) -> AsyncCallbackManagerForLLMRun:
-    name = type(model).__name__
-    chat = _is_chat(model)
-    params = {**getattr(model, "_base_payload", {}), **kwargs}
-    model_name = getattr(model, "model", None)
-    params.update(
-        {"model_name": model_name, "_type": "openai-chat" if chat else "openai", "stream": stream}
-    )
-    serialized = {
-        "lc": 1,
-        "type": "constructor",
-        "id": ["aiochain", "chat_models" if chat else "llms", name],
-        "name": name,
-        "kwargs": {"model_name": model_name},
-    }
+    serialized, params, chat = _described(model)
+    params = {**params, **kwargs, "stream": stream} if kwargs else {**params, "stream": stream}
+    model_name = params["model_name"]
     manager.metadata = {
         **manager.metadata,
         "ls_provider": getattr(model, "provider", "openai"),
