@@ -357,3 +357,27 @@ async def test_models_of_your_own_report_their_runs() -> None:
     result = await Echo().agenerate_prompt(["a", "b"], callbacks=[handler])
     assert [g[0].text for g in result.generations] == ["A", "B"]
     assert [e[0] for e in handler.events] == ["chat_model_start", "llm_end"] * 3
+
+
+async def test_tags_and_metadata_reach_child_runs(start_sim: StartSim) -> None:
+    """Config tags and metadata reach the chain run and its model run once each; a model's own
+    tags stay its own."""
+    server = await start_sim()
+    seen: list[tuple[str, list[str], dict[str, Any]]] = []
+
+    class Tags(AsyncCallbackHandler):
+        async def on_chain_start(self, serialized: Any, inputs: Any, **kw: Any) -> None:
+            seen.append(("chain", kw["tags"], kw["metadata"]))
+
+        async def on_llm_start(self, serialized: Any, prompts: Any, **kw: Any) -> None:
+            seen.append(("llm", kw["tags"], kw["metadata"]))
+
+    async with OpenAI(base_url=server.base_url, tags=["model-tag"]) as llm:
+        chain = LLMChain(llm=llm, prompt=PromptTemplate.from_template("{x}"))
+        await chain.ainvoke(
+            {"x": "y"}, config={"callbacks": [Tags()], "tags": ["t"], "metadata": {"user": "u1"}}
+        )
+    (chain_kind, chain_tags, chain_meta), (llm_kind, llm_tags, llm_meta) = seen
+    assert (chain_kind, chain_tags, chain_meta) == ("chain", ["t"], {"user": "u1"})
+    assert llm_kind == "llm" and llm_tags == ["t", "model-tag"]
+    assert llm_meta["user"] == "u1" and llm_meta["ls_model_name"] == "gpt-3.5-turbo-instruct"

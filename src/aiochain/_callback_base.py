@@ -262,8 +262,15 @@ def configure_manager(
         handlers,
         inheritable,
         parent.parent_run_id if parent is not None else None,
-        tags=[*(parent.tags if parent else ()), *(inheritable_tags or ()), *(local_tags or ())],
-        inheritable_tags=[*(parent.inheritable_tags if parent else ()), *(inheritable_tags or ())],
+        # A child's config repeats the tags its parent's manager already carries: once each.
+        tags=list(
+            dict.fromkeys(
+                [*(parent.tags if parent else ()), *(inheritable_tags or ()), *(local_tags or ())]
+            )
+        ),
+        inheritable_tags=list(
+            dict.fromkeys([*(parent.inheritable_tags if parent else ()), *(inheritable_tags or ())])
+        ),
         metadata={
             **(parent.metadata if parent else {}),
             **(inheritable_metadata or {}),
