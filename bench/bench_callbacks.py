@@ -177,6 +177,8 @@ def main() -> None:
             *rows,
             "",
             "- target: aiochain with a handler below 1.3x aiochain without one.",
+            "- client CPU varies by 10-20% between rounds on this shared 2-core machine; "
+            "compare within one table.",
             "- aiochain reports the sequence as one chain run and the model call as its child "
             "(4 events per call); LangChain also reports the prompt and the parser as chain runs.",
             "- with no handler anywhere, aiochain's per-call path makes one check "
