@@ -282,3 +282,7 @@ def configure_manager(
         },
     )
     return manager
+
+
+Callbacks = list[BaseCallbackHandler] | BaseCallbackManager | None
+"""What `callbacks=` takes: a list of handlers, or a manager (`run_manager.get_child()`)."""

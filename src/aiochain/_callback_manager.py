@@ -19,7 +19,7 @@ import asyncio
 from typing import Any
 from uuid import UUID
 
-from ._callback_base import BaseCallbackManager, BaseRunManager, configure_manager
+from ._callback_base import BaseCallbackManager, BaseRunManager, Callbacks, configure_manager
 from ._callback_base import _handlers_of as _handlers_of
 from ._callback_dispatch import adispatch, context_handlers
 from ._sync_callbacks import CallbackManager, CallbackManagerForChainRun, CallbackManagerForLLMRun
@@ -36,6 +36,7 @@ __all__ = [
     "CallbackManager",
     "CallbackManagerForChainRun",
     "CallbackManagerForLLMRun",
+    "Callbacks",
     "configure",
     "context_handlers",
 ]

@@ -1,21 +1,5 @@
-"""Callbacks, where LangChain users look for them (`langchain_core.callbacks`,
-`langchain_community.callbacks.get_openai_callback`).
-
-    from aiochain.callbacks import AsyncCallbackHandler, get_openai_callback
-
-    class Tokens(AsyncCallbackHandler):
-        async def on_llm_new_token(self, token, **kwargs):
-            await websocket.send_text(token)
-
-    with get_openai_callback() as cb:
-        await asyncio.gather(*(chain.ainvoke(x, config={"callbacks": [Tokens()]}) for x in xs))
-    print(cb.total_tokens, cb.total_cost)
-
-Handlers are given as `callbacks=[...]` to a model or chain (its own runs), per call
-(`chain.ainvoke(x, callbacks=[...])`, `config={"callbacks": [...]}`: that run and every run it
-starts), or through the context (`get_openai_callback()`). With no handler anywhere, a call does
-no callback work.
-"""
+"""`get_openai_callback()`: counts tokens and dollars of every model call in a block, through an
+`OpenAICallbackHandler` that every run in the context hears."""
 
 from __future__ import annotations
 
@@ -24,27 +8,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from ._async_callback_handler import AsyncCallbackHandler
-from ._callback_handlers import BaseCallbackHandler, RetryState, StdOutCallbackHandler
-from ._callback_manager import (
-    AsyncCallbackManager,
-    AsyncCallbackManagerForChainRun,
-    AsyncCallbackManagerForLLMRun,
-    AsyncCallbackManagerForToolRun,
-    AsyncParentRunManager,
-    AsyncRunManager,
-    BaseCallbackManager,
-    BaseRunManager,
-    CallbackManager,
-    CallbackManagerForChainRun,
-    CallbackManagerForLLMRun,
-    context_handlers,
-)
+from ._callback_dispatch import context_handlers
+from ._callback_handlers import BaseCallbackHandler
 from ._config import current_config
 from .pricing import cost_of
-
-Callbacks = list[BaseCallbackHandler] | BaseCallbackManager | None
-"""What `callbacks=` takes: a list of handlers, or a manager (`run_manager.get_child()`)."""
 
 
 class OpenAICallbackHandler(BaseCallbackHandler):
@@ -133,26 +100,3 @@ def collect_runs_with(handler: BaseCallbackHandler) -> Iterator[BaseCallbackHand
     """Any handler for every run in the block, as `get_openai_callback()` does for its own."""
     with _HandlerScope(handler):
         yield handler
-
-
-__all__ = [
-    "AsyncCallbackHandler",
-    "AsyncCallbackManager",
-    "AsyncCallbackManagerForChainRun",
-    "AsyncCallbackManagerForLLMRun",
-    "AsyncCallbackManagerForToolRun",
-    "AsyncParentRunManager",
-    "AsyncRunManager",
-    "BaseCallbackHandler",
-    "BaseCallbackManager",
-    "BaseRunManager",
-    "CallbackManager",
-    "CallbackManagerForChainRun",
-    "CallbackManagerForLLMRun",
-    "Callbacks",
-    "OpenAICallbackHandler",
-    "RetryState",
-    "StdOutCallbackHandler",
-    "collect_runs_with",
-    "get_openai_callback",
-]
