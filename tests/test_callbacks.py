@@ -381,3 +381,18 @@ async def test_tags_and_metadata_reach_child_runs(start_sim: StartSim) -> None:
     assert (chain_kind, chain_tags, chain_meta) == ("chain", ["t"], {"user": "u1"})
     assert llm_kind == "llm" and llm_tags == ["t", "model-tag"]
     assert llm_meta["user"] == "u1" and llm_meta["ls_model_name"] == "gpt-3.5-turbo-instruct"
+
+
+async def test_async_iterator_handler_streams_a_chains_tokens(start_sim: StartSim) -> None:
+    """LangChain's web back-end pattern: the chain runs in a task while the handler's aiter()
+    yields the streaming model's tokens, which join to the answer."""
+    from aiochain.callbacks import AsyncIteratorCallbackHandler
+
+    server = await start_sim()
+    handler = AsyncIteratorCallbackHandler()
+    async with ChatOpenAI(base_url=server.base_url, streaming=True, callbacks=[handler]) as chat:
+        chain = LLMChain(llm=chat, prompt=PromptTemplate.from_template("{q}"))
+        task = asyncio.create_task(chain.ainvoke({"q": "one two three four five six"}))
+        tokens = [token async for token in handler.aiter()]
+        result = await task
+    assert len(tokens) > 1 and "".join(tokens) == result["text"]

@@ -36,6 +36,7 @@ from .._callback_manager import (
     Callbacks,
 )
 from .._openai_callback import OpenAICallbackHandler, collect_runs_with, get_openai_callback
+from .._streaming_handlers import AsyncIteratorCallbackHandler, StreamingStdOutCallbackHandler
 
 __all__ = [
     "AsyncCallbackHandler",
@@ -43,6 +44,7 @@ __all__ = [
     "AsyncCallbackManagerForChainRun",
     "AsyncCallbackManagerForLLMRun",
     "AsyncCallbackManagerForToolRun",
+    "AsyncIteratorCallbackHandler",
     "AsyncParentRunManager",
     "AsyncRunManager",
     "BaseCallbackHandler",
@@ -55,6 +57,7 @@ __all__ = [
     "OpenAICallbackHandler",
     "RetryState",
     "StdOutCallbackHandler",
+    "StreamingStdOutCallbackHandler",
     "collect_runs_with",
     "get_openai_callback",
 ]
