@@ -110,3 +110,30 @@ async def test_message_history_needs_a_session_id(start_sim: StartSim) -> None:
         "more please",
         "".join(p.content for p in pieces),
     ]
+
+
+async def test_llm_chain_with_a_message_memory(start_sim: StartSim) -> None:
+    """LangChain's chat-memory recipe: an LLMChain whose prompt has a MessagesPlaceholder fed by
+    ConversationBufferMemory(return_messages=True); a single input is enough to call it."""
+    from aiochain.chains import LLMChain
+
+    server = await start_sim()
+    memory = ConversationBufferMemory(memory_key="chat_history", return_messages=True)
+    prompt = ChatPromptTemplate.from_messages(
+        [
+            ("system", "You are a nice chatbot."),
+            MessagesPlaceholder(variable_name="chat_history"),
+            ("human", "{question}"),
+        ]
+    )
+    async with ChatOpenAI(base_url=server.base_url) as chat:
+        conversation = LLMChain(llm=chat, prompt=prompt, memory=memory)
+        first = await conversation.arun("hi there")
+        result = await conversation.ainvoke({"question": "and again"})
+    assert [m.content for m in memory.chat_memory.messages] == [
+        "hi there",
+        first,
+        "and again",
+        result["text"],
+    ]
+    assert result["chat_history"][:2] == [HumanMessage("hi there"), AIMessage(first)]
