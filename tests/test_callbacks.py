@@ -396,3 +396,14 @@ async def test_async_iterator_handler_streams_a_chains_tokens(start_sim: StartSi
         tokens = [token async for token in handler.aiter()]
         result = await task
     assert len(tokens) > 1 and "".join(tokens) == result["text"]
+
+
+async def test_on_token_models_report_tokens_too(start_sim: StartSim) -> None:
+    """A model with on_token= and a handler feeds both, piece by piece, and returns the whole
+    answer."""
+    server = await start_sim()
+    handler, pieces = Recorder(), []
+    async with OpenAI(base_url=server.base_url, on_token=pieces.append) as llm:
+        text = await llm.ainvoke("red green blue yellow", config={"callbacks": [handler]})
+    assert len(pieces) > 1 and pieces == handler.tokens and "".join(pieces) == text
+    assert handler.ends[0].llm_output["token_usage"]["completion_tokens"] > 0

@@ -268,17 +268,20 @@ async def _invoke(
     config: RunnableConfig | None,
     kwargs: dict[str, Any],
 ) -> Any:
-    streaming = bool(getattr(model, "streaming", False))
+    on_token = getattr(model, "on_token", None)
+    streaming = bool(getattr(model, "streaming", False)) or on_token is not None
     run = await start_model_run(model, manager, input, config, kwargs, streaming)
     recorder = CallRecorder(current_stats.get(), run)
     inside = _inside_model.set(True)
     counting = current_stats.set(recorder)
     try:
-        if streaming:  # LangChain's `streaming=True`: tokens reach the handlers as they come
+        if streaming:  # `streaming=True` or `on_token=`: tokens reach the handlers as they come
             pieces = []
             async for chunk in model.astream(input, config, **kwargs):
                 text = chunk if isinstance(chunk, str) else chunk.content
                 if text:
+                    if on_token is not None:
+                        on_token(text)
                     await run.on_llm_new_token(text, chunk=chunk)
                 pieces.append(chunk)
             output = _joined(pieces, recorder)
