@@ -50,18 +50,21 @@ async def test_subclassed_models_compose() -> None:
     assert [p async for p in (prompt | Upper()).astream({"x": "c"})] == ["SAY C"]
 
 
-async def test_verbose_logs_the_run(start_sim: StartSim, caplog: pytest.LogCaptureFixture) -> None:
-    """verbose=True on a chain and a model logs LangChain's verbose lines under `aiochain`."""
+async def test_verbose_prints_the_run(
+    start_sim: StartSim, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """verbose=True on a chain prints LangChain's verbose lines (through a
+    StdOutCallbackHandler); on a model it logs prompt and answer under `aiochain`."""
     server = await start_sim()
     caplog.set_level(logging.INFO, logger="aiochain")
     async with ChatOpenAI(base_url=server.base_url, verbose=True) as chat:
         chain = LLMChain(llm=chat, prompt=PromptTemplate.from_template("{t}"), verbose=True)
         assert await chain.arun(t="Logs help. Sometimes.") == "Logs help."
-    text = caplog.text
-    assert "Entering new LLMChain chain" in text and "Finished chain" in text
-    assert "Prompt after formatting:\nLogs help. Sometimes." in text
-    assert "ChatOpenAI answer: Logs help." in text
+    printed = capsys.readouterr().out
+    assert "> Entering new LLMChain chain..." in printed and "> Finished chain." in printed
+    assert "Prompt after formatting:\n\x1b[32;1m\x1b[1;3mLogs help. Sometimes." in printed
+    assert "ChatOpenAI answer: Logs help." in caplog.text
     caplog.clear()
     async with ChatOpenAI(base_url=server.base_url) as quiet:
         await LLMChain(llm=quiet, prompt=PromptTemplate.from_template("{t}")).arun(t="x")
-    assert caplog.text == ""
+    assert caplog.text == "" and capsys.readouterr().out == ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._anthropic_wire import (
@@ -19,7 +19,7 @@ from ._anthropic_wire import (
     tool_of,
 )
 from ._body import ResponseLimits
-from ._config import RunnableConfig
+from ._config import RunnableConfig, current_config
 from ._exceptions import ConfigurationError
 from ._limiter import RateLimiter
 from ._model_client import ModelClient, check_max_tokens, check_range
@@ -27,11 +27,11 @@ from ._model_options import log_verbose, request_fields
 from ._pipeline import StreamOutcome
 from ._retry import RetryPolicy
 from ._runnable import Runnable
+from ._traced import traced_invoke
 from ._types import JSONDict
 from ._usage import Usage
 from .messages import (
     AIMessage,
-    AIMessageChunk,
     BaseMessage,
     message_class,
     parse_tool_calls,
@@ -76,6 +76,8 @@ class ChatAnthropic(ModelClient[AIMessage]):
     is a list of content blocks (images, `cache_control` breakpoints) is sent as it is.
     """
 
+    _streams_chunks = True  # `astream` yields AIMessageChunks, as LangChain's chat models
+
     _path = "/v1/messages"
     default_model = "claude-sonnet-4-5"
     tools: dict[str, Any] = {}  # noqa: RUF012 - replaced, never mutated, by bind_tools
@@ -112,7 +114,11 @@ class ChatAnthropic(ModelClient[AIMessage]):
         response_limits: ResponseLimits | None = None,
         streaming: bool = False,
         verbose: bool = False,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
+        self.callbacks, self.tags, self.metadata = callbacks, tags, metadata
         self.model = model or model_name or self.default_model
         check_max_tokens(max_tokens)
         check_range("temperature", temperature, 0.0, 1.0)
@@ -276,14 +282,6 @@ class ChatAnthropic(ModelClient[AIMessage]):
             if isinstance(reason, str):
                 metadata["stop_reason"] = reason
 
-    def astream(
-        self, input: LanguageModelInput, config: Any = None, **kwargs: Any
-    ) -> AsyncIterator[AIMessageChunk]:
-        """Yield the answer as `AIMessageChunk`s, as LangChain's `ChatAnthropic` does: text
-        and tool-call pieces, then a last chunk with `usage_metadata` and `response_metadata`
-        (model, stop reason)."""
-        return self._astream_chunks(input, kwargs)
-
     def _event_started(self, event: JSONDict) -> bool:
         return event_started(event)
 
@@ -294,6 +292,10 @@ class ChatAnthropic(ModelClient[AIMessage]):
     ) -> AIMessage:
         """The model's answer to one prompt or conversation; `kwargs` (`stop=`, ...) are
         request fields for this call."""
+        if (
+            config is not None or self.callbacks is not None or current_config.get() is not None
+        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:  # callbacks
+            return await traced  # type: ignore[no-any-return]
         if kwargs:
             return await self.bind(**kwargs).ainvoke(input, config)
         if self.verbose:

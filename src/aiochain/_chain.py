@@ -14,6 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, get_origin
 
 from . import _runner
+from ._callback_manager import AsyncCallbackManagerForChainRun
+from ._chain_run import call_acall, run_chain, takes_run_manager, with_call_options
+from ._config import current_config
 from ._exceptions import ConfigurationError, MissingVariablesError, UsageError
 from ._runnable import Config, Runnable
 from ._sync import run_sync
@@ -30,11 +33,16 @@ class Chain(Runnable[Any, dict[str, Any]]):
     """
 
     verbose: bool = False
-    """Log each run under the `aiochain` logger at INFO, as LangChain's `verbose=True` prints."""
+    """Print each run through a `StdOutCallbackHandler`, as LangChain's `verbose=True` does."""
+    callbacks: Any = None
+    """Handlers of this chain's own runs (not inherited by its steps, as in LangChain)."""
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    memory: Any = None
+    """A memory (`aiochain.memory`): its variables join the inputs, each run is saved to it."""
 
     def __init__(self, **fields: Any) -> None:
-        if "verbose" in fields:
-            self.verbose = bool(fields.pop("verbose"))
+        self.set_run_options(fields)
         declared = _declared_fields(type(self))
         unknown = [name for name in fields if name not in declared]
         if unknown:
@@ -48,6 +56,25 @@ class Chain(Runnable[Any, dict[str, Any]]):
         for name, value in fields.items():
             setattr(self, name, value)
 
+    _RUN_OPTIONS: ClassVar[tuple[str, ...]] = (
+        "verbose",
+        "callbacks",
+        "callback_manager",
+        "tags",
+        "metadata",
+        "memory",
+    )
+
+    def set_run_options(self, fields: dict[str, Any]) -> None:
+        """Take LangChain's run options (`verbose`, `callbacks`, `tags`, `metadata`,
+        `memory`) out of constructor keywords and set them."""
+        for name in self._RUN_OPTIONS:
+            if name in fields:
+                value = fields.pop(name)
+                if name == "callback_manager":
+                    name = "callbacks"
+                setattr(self, name, bool(value) if name == "verbose" else value)
+
     @property
     def input_keys(self) -> list[str]:
         """The names of the inputs this chain needs."""
@@ -58,14 +85,26 @@ class Chain(Runnable[Any, dict[str, Any]]):
         """The names of the outputs this chain returns."""
         raise NotImplementedError(f"{type(self).__name__} must define output_keys")
 
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        """Compute the outputs from the inputs; override this (or `_call`)."""
+    async def _acall(
+        self,
+        inputs: dict[str, Any],
+        run_manager: AsyncCallbackManagerForChainRun | None = None,
+    ) -> dict[str, Any]:
+        """Compute the outputs from the inputs; override this (or `_call`). `run_manager`
+        reports to the run's handlers; `run_manager.get_child()` is the `callbacks=` of
+        the runs this one starts."""
         if type(self)._call is not Chain._call:
+            if run_manager is not None and takes_run_manager(type(self), "_call"):
+                sync = run_manager.get_sync()
+                call: Any = self._call
+                result: dict[str, Any] = await asyncio.to_thread(call, inputs, run_manager=sync)
+                return result
             return await asyncio.to_thread(self._call, inputs)
         raise NotImplementedError(f"{type(self).__name__} must override _acall or _call")
 
     def _call(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        """A sync alternative to `_acall`; it runs in a worker thread."""
+        """A sync alternative to `_acall`; it runs in a worker thread (and may take a
+        `run_manager: CallbackManagerForChainRun | None = None` argument)."""
         raise NotImplementedError
 
     # --- inputs and outputs -----------------------------------------------------------------
@@ -77,16 +116,21 @@ class Chain(Runnable[Any, dict[str, Any]]):
             MissingVariablesError: naming the inputs that are missing.
         """
         keys = self.input_keys
+        memory = self.memory
+        if memory is not None:
+            keys = [k for k in keys if k not in memory.memory_variables]
         if isinstance(input, Mapping):
             inputs = input if type(input) is dict else dict(input)
         elif len(keys) == 1:
-            return {keys[0]: input}
+            inputs = {keys[0]: input}
         else:
             raise MissingVariablesError(
                 f"{type(self).__name__} takes a dict with {', '.join(keys)}; "
                 f"got a single {type(input).__name__}",
                 missing=list(keys),
             )
+        if memory is not None:
+            inputs = {**inputs, **memory.load_memory_variables(inputs)}
         missing = [key for key in keys if key not in inputs]
         if missing:
             raise MissingVariablesError(
@@ -115,16 +159,31 @@ class Chain(Runnable[Any, dict[str, Any]]):
         config: Config = None,
         *,
         return_only_outputs: bool = False,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        run_name: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """Run on a dict of inputs; return the inputs with the outputs added (or only outputs)."""
-        inputs = self.prep_inputs(input)
-        if self.verbose:
-            logger.info("> Entering new %s chain...", type(self).__name__)
-        outputs = await self._acall(inputs)
-        self._check_outputs(outputs)
-        if self.verbose:
-            logger.info("> Finished chain.")
+        """Run on a dict of inputs; return the inputs with the outputs added (or only outputs).
+
+        `callbacks`, `tags`, `metadata` and `run_name` are this call's, as in `config=`.
+        """
+        if callbacks is not None or tags or metadata or run_name:
+            config = with_call_options(config, callbacks, tags, metadata, run_name)
+        if (
+            config is None
+            and self.callbacks is None
+            and not self.verbose
+            and current_config.get() is None
+        ):
+            inputs = self.prep_inputs(input)
+            outputs: dict[str, Any] = await call_acall(self, inputs, None)
+            self._check_outputs(outputs)
+        else:
+            inputs, outputs = await run_chain(self, input, config)
+        if self.memory is not None:
+            self.memory.save_context(inputs, outputs)
         if return_only_outputs:
             return outputs
         return {**inputs, **outputs}
@@ -139,18 +198,22 @@ class Chain(Runnable[Any, dict[str, Any]]):
     ) -> dict[str, Any]:
         """`ainvoke`, blocking; do not call from inside an event loop."""
         return run_sync(
-            lambda: self.ainvoke(input, config, return_only_outputs=return_only_outputs),
+            lambda: self.ainvoke(input, config, return_only_outputs=return_only_outputs, **kwargs),
             name=f"{type(self).__name__}.invoke",
             async_name="ainvoke",
         )
 
-    async def acall(self, inputs: Any, return_only_outputs: bool = False) -> dict[str, Any]:
-        """LangChain's older name for `ainvoke`."""
-        return await self.ainvoke(inputs, return_only_outputs=return_only_outputs)
+    async def acall(
+        self, inputs: Any, return_only_outputs: bool = False, **options: Any
+    ) -> dict[str, Any]:
+        """LangChain's older name for `ainvoke` (`callbacks=`, `tags=`, ... as there)."""
+        return await self.ainvoke(inputs, return_only_outputs=return_only_outputs, **options)
 
-    def __call__(self, inputs: Any, return_only_outputs: bool = False) -> dict[str, Any]:
+    def __call__(
+        self, inputs: Any, return_only_outputs: bool = False, **options: Any
+    ) -> dict[str, Any]:
         """LangChain's older name for `invoke`."""
-        return self.invoke(inputs, return_only_outputs=return_only_outputs)
+        return self.invoke(inputs, return_only_outputs=return_only_outputs, **options)
 
     def _run_inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> Any:
         if len(self.output_keys) != 1:
@@ -164,17 +227,34 @@ class Chain(Runnable[Any, dict[str, Any]]):
             raise UsageError(f"{name}() takes at most one positional input, got {len(args)}")
         return args[0] if args else kwargs
 
-    async def arun(self, *args: Any, **kwargs: Any) -> Any:
+    async def arun(
+        self,
+        *args: Any,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """Run with one positional input or keyword inputs and return the single output."""
         inputs = self._run_inputs(args, kwargs, "arun")
-        outputs = await self.ainvoke(inputs, return_only_outputs=True)
+        outputs = await self.ainvoke(
+            inputs, return_only_outputs=True, callbacks=callbacks, tags=tags, metadata=metadata
+        )
         return outputs[self.output_keys[0]]
 
-    def run(self, *args: Any, **kwargs: Any) -> Any:
+    def run(
+        self,
+        *args: Any,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """`arun`, blocking; do not call from inside an event loop."""
         inputs = self._run_inputs(args, kwargs, "run")
+        options = {"callbacks": callbacks, "tags": tags, "metadata": metadata}
         return run_sync(
-            lambda: self.ainvoke(inputs, return_only_outputs=True),
+            lambda: self.ainvoke(inputs, return_only_outputs=True, **options),
             name=f"{type(self).__name__}.run",
             async_name="arun",
         )[self.output_keys[0]]
@@ -211,6 +291,8 @@ def _declared_fields(cls: type) -> list[str]:
                 continue
             text = annotation if isinstance(annotation, str) else repr(annotation)
             if get_origin(annotation) is ClassVar or "ClassVar" in text:
+                continue
+            if name in Chain._RUN_OPTIONS:
                 continue
             names.append(name)
     return names

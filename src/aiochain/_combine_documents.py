@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._callback_manager import AsyncCallbackManagerForChainRun
 from ._chain import Chain
 from ._exceptions import ConfigurationError, MissingVariablesError
 from ._runnable import Runnable
@@ -135,7 +136,9 @@ class BaseCombineDocumentsChain(Chain):
         """Combine the documents; return the text and any extra outputs."""
         raise NotImplementedError
 
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    async def _acall(
+        self, inputs: dict[str, Any], run_manager: AsyncCallbackManagerForChainRun | None = None
+    ) -> dict[str, Any]:
         docs = inputs[self.input_key]
         if isinstance(docs, Document) or not isinstance(docs, Sequence):
             raise ConfigurationError(

@@ -10,9 +10,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, cast
 
 from . import _runner
-from ._config import accepts_config, check_config, child_config, current_config, filled_config
+from ._callback_manager import context_handlers
+from ._config import (
+    RunnableConfig,
+    accepts_config,
+    check_config,
+    child_config,
+    current_config,
+    filled_config,
+)
 from ._exceptions import UsageError
 from ._runnable import Config, PureRunnable, Runnable, bound_call, takes_config
+from ._traced_steps import traced_runnable
 
 
 class RunnableSequence(Runnable[Any, Any]):
@@ -48,7 +57,12 @@ class RunnableSequence(Runnable[Any, Any]):
                 for pure, step in self._plan:
                     value = step.invoke(value) if pure else await step.ainvoke(value)
                 return value
-        child = child_config(check_config(config))
+        config = check_config(config)
+        if config.get("callbacks") is not None or context_handlers.get():
+            return await traced_runnable(self, input, config, self._run_steps)
+        return await self._run_steps(input, child_config(config))
+
+    async def _run_steps(self, value: Any, child: RunnableConfig) -> Any:
         for pure, step in self._plan:
             if pure:
                 value = step.invoke(value, child)

@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from ._body import ResponseLimits
+from ._config import current_config
 from ._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
 from ._model_options import bound_model, request_fields
 from ._pipeline import RequestPipeline, StreamOutcome, UsageReader
+from ._prompt_generation import PromptGeneration
 from ._retry import RetryPolicy
 from ._runnable import Runnable
 from ._runner import amap, batch_concurrency
 from ._sync import run_sync
+from ._traced import traced_stream
 from ._types import JSONDict
 from ._usage import Usage
 from .messages import AIMessageChunk, usage_metadata_of
@@ -52,7 +55,7 @@ class EndpointAuth:
     header_provider: Callable[[], Awaitable[Mapping[str, str]]] | None = None
 
 
-class ModelClient(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
+class ModelClient(PromptGeneration, Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
     """A client of one model endpoint; subclasses build payloads and read answers.
 
     Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
@@ -67,6 +70,11 @@ class ModelClient(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
     on_token: Callable[[str], Any] | None
     verbose: bool
     _base_payload: JSONDict
+    _streams_chunks: ClassVar[bool] = False
+    # Callback handlers that hear every call, and what they are told (`aiochain.callbacks`).
+    callbacks: Any = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
 
     def _connect(
         self,
@@ -222,8 +230,10 @@ class ModelClient(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
     async def astream(
         self, input: LanguageModelInput, config: Any = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        """Yield the answer's text piece by piece as the server sends it (chat models yield
-        `AIMessageChunk`s instead, as LangChain's do).
+        """Yield the answer piece by piece as the server sends it: text for completion models;
+        for chat models `AIMessageChunk`s, as LangChain's: text and tool-call pieces, then a
+        last chunk with `usage_metadata` and `response_metadata` (model, finish reason).
+        `kwargs` are request fields for this call (`stop=`).
 
         Leaving the loop early closes the response and frees its connection (at once inside
         `contextlib.aclosing`, else as soon as the iterator is dropped).
@@ -232,6 +242,16 @@ class ModelClient(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             IncompleteStreamError: the stream was cut; `.partial` holds the text received.
             StreamError: the server sent an error in the middle of the stream.
         """
+        if (
+            config is not None or self.callbacks is not None or current_config.get() is not None
+        ) and (traced := traced_stream(self, input, config, kwargs)) is not None:  # callbacks
+            async for piece in traced:
+                yield piece
+            return
+        if self._streams_chunks:
+            async for chunk in self._astream_chunks(input, kwargs):
+                yield chunk
+            return
         payload = self._stream_request(input)
         payload.update(self._call_fields(kwargs))  # per-call fields (`stop=`), as in LangChain
         async for text, _ in self._astream_payload(payload):
@@ -314,10 +334,6 @@ class ModelClient(Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
             name=f"{type(self).__name__}.generate",
             async_name="agenerate",
         )
-
-    async def agenerate_prompt(self, prompts: Sequence[LanguageModelInput]) -> LLMResult:
-        """LangChain's name for `agenerate` over prompt values."""
-        return await self.agenerate(prompts)
 
     async def apredict(self, text: str) -> str:
         """The text of the first generation for one prompt string."""

@@ -62,6 +62,8 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
             total time); generous by default.
         streaming: accepted as LangChain spells it (`astream` streams either way).
         verbose: log each prompt and answer under the `aiochain` logger at INFO.
+        callbacks / tags / metadata: handlers that hear every call of this model, and the
+            tags and metadata they are given (`aiochain.callbacks`).
 
     Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
     `aclose()` / `async with`, or at the latest when their event loop shuts down.
@@ -95,10 +97,14 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         response_limits: ResponseLimits | None = None,
         streaming: bool = False,
         verbose: bool = False,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
         openai_api_key: str | None = None,
         openai_api_base: str | None = None,
         request_timeout: float | None = None,
     ) -> None:
+        self.callbacks, self.tags, self.metadata = callbacks, tags, metadata
         self.model = model or model_name or self.default_model
         if isinstance(max_tokens, NotGiven):
             max_tokens = self.default_max_tokens

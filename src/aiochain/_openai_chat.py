@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from ._config import RunnableConfig
+from ._config import RunnableConfig, current_config
 from ._exceptions import APIError, BadResponseError, ConfigurationError
 from ._model_options import log_verbose
 from ._openai import BaseOpenAI
@@ -14,8 +14,9 @@ from ._openai_wire import read_openai_usage
 from ._pipeline import StreamOutcome
 from ._runnable import Runnable
 from ._structured import structured_output
+from ._traced import traced_invoke
 from ._types import JSONDict
-from .messages import AIMessage, AIMessageChunk, parse_tool_calls, to_messages
+from .messages import AIMessage, parse_tool_calls, to_messages
 from .outputs import ChatGeneration, Generation, Usage
 from .prompts import LanguageModelInput, PromptValue
 
@@ -27,6 +28,8 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     `BaseOpenAI` for every option; `streaming` and `verbose` are accepted as LangChain spells
     them (`verbose` logs prompts and answers under the `aiochain` logger at INFO).
     """
+
+    _streams_chunks = True  # `astream` yields AIMessageChunks, as LangChain's chat models
 
     _path = "/chat/completions"
     default_model = "gpt-4o-mini"
@@ -165,19 +168,6 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         if isinstance(event.get("model"), str):
             metadata["model_name"] = event["model"]
 
-    def astream(
-        self, input: LanguageModelInput, config: Any = None, **kwargs: Any
-    ) -> AsyncIterator[AIMessageChunk]:
-        """Yield the answer as `AIMessageChunk`s as the server sends it, as LangChain's chat
-        models do: text and tool-call pieces, then a last chunk with `usage_metadata` and
-        `response_metadata` (model, finish reason).
-
-        Raises:
-            IncompleteStreamError: the stream was cut; `.partial` holds the text received.
-            StreamError: the server sent an error in the middle of the stream.
-        """
-        return self._astream_chunks(input, kwargs)
-
     def _chunk_text(self, choice: JSONDict) -> str | None:
         delta = choice.get("delta")
         if isinstance(delta, dict):
@@ -208,6 +198,10 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     ) -> AIMessage:
         """The model's answer to one prompt or conversation; `kwargs` (`stop=`, ...) are
         request fields for this call."""
+        if (
+            config is not None or self.callbacks is not None or current_config.get() is not None
+        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:  # callbacks
+            return await traced  # type: ignore[no-any-return]
         if kwargs or self.verbose or self.on_token is not None:
             return await self._ainvoke_with_options(input, config, kwargs)
         # The plain call, inline: one coroutine per call on the hot path.

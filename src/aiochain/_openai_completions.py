@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._config import RunnableConfig
+from ._config import RunnableConfig, current_config
 from ._exceptions import BadResponseError
 from ._model_options import log_verbose
 from ._openai import BaseOpenAI
 from ._pipeline import StreamOutcome
 from ._sync import run_sync
+from ._traced import traced_invoke
 from ._types import JSONDict
 from .messages import to_messages
 from .outputs import Generation, Usage
@@ -67,6 +68,10 @@ class OpenAI(BaseOpenAI[str]):
     ) -> str:
         """The generated text for one prompt; `kwargs` (`stop=`, ...) are request fields for
         this call."""
+        if (
+            config is not None or self.callbacks is not None or current_config.get() is not None
+        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:  # callbacks
+            return await traced  # type: ignore[no-any-return]
         if kwargs:
             return await self.bind(**kwargs).ainvoke(input, config)
         if self.verbose:

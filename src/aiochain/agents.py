@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._callback_manager import AsyncCallbackManagerForChainRun
 from ._chain import Chain
 from ._exceptions import ConfigurationError, MaxStepsError, ToolArgumentsError
 from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
@@ -124,9 +125,9 @@ class AgentChain(Chain):
         tool_timeout: float | None = 30.0,
         system: str | None = None,
         tool_choice: str | dict[str, Any] | None = None,
-        verbose: bool = False,
+        **options: Any,
     ) -> None:
-        self.verbose = verbose
+        self.set_run_options(options)
         if not callable(getattr(llm, "bind_tools", None)):
             raise ConfigurationError(
                 "AgentChain needs a chat model with bind_tools (ChatOpenAI, ChatAnthropic, ...)"
@@ -142,7 +143,9 @@ class AgentChain(Chain):
         self.system = system
         self.last_transcript: Transcript | None = None
 
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    async def _acall(
+        self, inputs: dict[str, Any], run_manager: AsyncCallbackManagerForChainRun | None = None
+    ) -> dict[str, Any]:
         task = str(inputs["input"])
         transcript = Transcript(input=task)
         self.last_transcript = transcript

@@ -10,119 +10,22 @@ the event loop). Every sync method runs the async path.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from ._chain import Chain, logger
+from ._callback_manager import AsyncCallbackManagerForChainRun
+from ._chain import Chain
 from ._combine_documents import (
     BaseCombineDocumentsChain,
     RefineDocumentsChain,
     StuffDocumentsChain,
 )
-from ._exceptions import ConfigurationError, UsageError
+from ._conversation import ConversationChain
+from ._exceptions import ConfigurationError
+from ._llm_chain import LLMChain
 from ._map_reduce import MapReduceDocumentsChain, ReduceDocumentsChain
-from ._runnable import Config, Runnable
 from ._summarize import create_stuff_documents_chain, load_summarize_chain
-from ._sync import run_sync
 from .agents import AgentChain
-from .messages import BaseMessage
-from .output_parsers import BaseOutputParser
-from .prompts import BasePromptTemplate, PromptValue
-
-
-def _text_of(output: Any) -> Any:
-    return output.content if isinstance(output, BaseMessage) else output
-
-
-class LLMChain(Chain):
-    """A prompt, a model and an optional parser: format, call, parse.
-
-    Args:
-        llm: the model (any runnable taking a prompt value: `OpenAI`, `ChatOpenAI`, ...).
-        prompt: the prompt template; its variables are the chain's inputs.
-        output_parser: parses the model's text; None returns the text.
-        output_key: the name of the single output.
-    """
-
-    def __init__(
-        self,
-        *,
-        llm: Runnable[Any, Any],
-        prompt: BasePromptTemplate,
-        output_parser: BaseOutputParser[Any] | None = None,
-        output_key: str = "text",
-        verbose: bool = False,
-    ) -> None:
-        if not isinstance(prompt, BasePromptTemplate):
-            raise ConfigurationError(
-                f"LLMChain's prompt must be a PromptTemplate or ChatPromptTemplate, "
-                f"got {type(prompt).__name__}"
-            )
-        if not isinstance(llm, Runnable):
-            raise ConfigurationError(f"LLMChain's llm must be a model, got {type(llm).__name__}")
-        self.llm = llm
-        self.prompt = prompt
-        self.output_parser = output_parser
-        self.output_key = output_key
-        self.verbose = verbose
-
-    @property
-    def input_keys(self) -> list[str]:
-        return self.prompt.input_variables
-
-    @property
-    def output_keys(self) -> list[str]:
-        return [self.output_key]
-
-    def _prompt_for(self, inputs: dict[str, Any]) -> PromptValue:
-        """The prompt for these inputs (the chain's inputs may hold more than the prompt's)."""
-        return self.prompt.format_prompt(**{k: inputs[k] for k in self.prompt.input_variables})
-
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
-        prompt = self._prompt_for(inputs)
-        if self.verbose:
-            logger.info("Prompt after formatting:\n%s", prompt.to_string())
-        output = _text_of(await self.llm.ainvoke(prompt))
-        if self.output_parser is not None:
-            output = self.output_parser.parse(output)
-        return {self.output_key: output}
-
-    async def astream(self, input: Any, config: Config = None, **kwargs: Any) -> AsyncIterator[Any]:
-        """Yield the answer's text as it arrives; a parser that needs the whole text (JSON,
-        pydantic) yields its result once at the end."""
-        inputs = self.prep_inputs(input)
-        chunks = self.llm.astream(self._prompt_for(inputs))
-        if self.output_parser is not None:
-            chunks = self.output_parser.atransform(chunks)
-        async for chunk in chunks:
-            yield chunk.content if isinstance(chunk, BaseMessage) else chunk
-
-    async def apredict(self, **kwargs: Any) -> Any:
-        """Run with keyword inputs and return the output."""
-        return (await self.ainvoke(kwargs, return_only_outputs=True))[self.output_key]
-
-    def predict(self, **kwargs: Any) -> Any:
-        """`apredict`, blocking; do not call from inside an event loop."""
-        return run_sync(
-            lambda: self.apredict(**kwargs), name="LLMChain.predict", async_name="apredict"
-        )
-
-    async def agenerate(self, input_list: Sequence[Mapping[str, Any]]) -> Any:
-        """Format every input and call the model's `agenerate` once over all the prompts."""
-        agenerate = getattr(self.llm, "agenerate", None)
-        if agenerate is None:
-            raise UsageError(f"{type(self.llm).__name__} has no agenerate(); use aapply()")
-        prompts = []
-        for item in input_list:
-            inputs = self.prep_inputs(item)
-            prompts.append(self._prompt_for(inputs))
-        return await agenerate(prompts)
-
-    def generate(self, input_list: Sequence[Mapping[str, Any]]) -> Any:
-        """`agenerate`, blocking; do not call from inside an event loop."""
-        return run_sync(
-            lambda: self.agenerate(input_list), name="LLMChain.generate", async_name="agenerate"
-        )
 
 
 class SequentialChain(Chain):
@@ -143,9 +46,9 @@ class SequentialChain(Chain):
         input_variables: Sequence[str],
         output_variables: Sequence[str] | None = None,
         return_all: bool = False,
-        verbose: bool = False,
+        **options: Any,
     ) -> None:
-        self.verbose = verbose
+        self.set_run_options(options)
         if not chains:
             raise ConfigurationError("SequentialChain needs at least one chain")
         known = list(input_variables)
@@ -185,7 +88,9 @@ class SequentialChain(Chain):
     def output_keys(self) -> list[str]:
         return self.output_variables
 
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    async def _acall(
+        self, inputs: dict[str, Any], run_manager: AsyncCallbackManagerForChainRun | None = None
+    ) -> dict[str, Any]:
         known = dict(inputs)
         for chain in self.chains:
             step_inputs = {key: known[key] for key in chain.input_keys}
@@ -205,9 +110,9 @@ class SimpleSequentialChain(Chain):
     output_key: ClassVar[str] = "output"
 
     def __init__(
-        self, *, chains: Sequence[Chain], strip_outputs: bool = False, verbose: bool = False
+        self, *, chains: Sequence[Chain], strip_outputs: bool = False, **options: Any
     ) -> None:
-        self.verbose = verbose
+        self.set_run_options(options)
         if not chains:
             raise ConfigurationError("SimpleSequentialChain needs at least one chain")
         for position, chain in enumerate(chains, 1):
@@ -227,7 +132,9 @@ class SimpleSequentialChain(Chain):
     def output_keys(self) -> list[str]:
         return [self.output_key]
 
-    async def _acall(self, inputs: dict[str, Any]) -> dict[str, Any]:
+    async def _acall(
+        self, inputs: dict[str, Any], run_manager: AsyncCallbackManagerForChainRun | None = None
+    ) -> dict[str, Any]:
         value = inputs[self.input_key]
         for chain in self.chains:
             value = (await chain.ainvoke({chain.input_keys[0]: value}, return_only_outputs=True))[
@@ -242,6 +149,7 @@ __all__ = [
     "AgentChain",
     "BaseCombineDocumentsChain",
     "Chain",
+    "ConversationChain",
     "LLMChain",
     "MapReduceDocumentsChain",
     "ReduceDocumentsChain",

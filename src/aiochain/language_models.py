@@ -16,20 +16,62 @@ from abc import ABC
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from ._config import RunnableConfig
+from ._config import RunnableConfig, current_config
 from ._runnable import Runnable
 from ._string_prompt import LanguageModelInput
+from ._sync import run_sync
+from ._traced import traced_invoke
 from .chat_models import ChatAnthropic, ChatOpenAI
 from .llms import OpenAI
 from .messages import AIMessage, BaseMessage, HumanMessage, to_messages
-from .outputs import ChatGeneration
+from .outputs import ChatGeneration, Generation, LLMResult
 from .prompts import ChatPromptValue, PromptValue
 
 OutputT = TypeVar("OutputT")
 
 
 class BaseLanguageModel(Runnable[LanguageModelInput, OutputT], ABC):
-    """A model: takes a string, a prompt value or a list of messages."""
+    """A model: takes a string, a prompt value or a list of messages.
+
+    `callbacks=` (a class attribute or set on an instance) hear every call of the model.
+    """
+
+    callbacks: Any = None
+
+    async def agenerate_prompt(
+        self,
+        prompts: Sequence[LanguageModelInput],
+        stop: Sequence[str] | None = None,
+        callbacks: Any = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """Generate for every prompt concurrently, one model run each; `callbacks` hear them
+        (a chain passes `run_manager.get_child()`)."""
+        config: RunnableConfig | None = {"callbacks": callbacks} if callbacks is not None else None
+        if stop:
+            kwargs["stop"] = list(stop)
+        outputs = await asyncio.gather(*(self.ainvoke(p, config, **kwargs) for p in prompts))
+        generations: list[list[Generation]] = [
+            [ChatGeneration(text=o.content, message=o)]
+            if isinstance(o, AIMessage)
+            else [Generation(text=str(o))]
+            for o in outputs
+        ]
+        return LLMResult(generations=generations, llm_output={})
+
+    def generate_prompt(
+        self,
+        prompts: Sequence[LanguageModelInput],
+        stop: Sequence[str] | None = None,
+        callbacks: Any = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """`agenerate_prompt`, blocking; do not call from inside an event loop."""
+        return run_sync(
+            lambda: self.agenerate_prompt(prompts, stop, callbacks, **kwargs),
+            name=f"{type(self).__name__}.generate_prompt",
+            async_name="agenerate_prompt",
+        )
 
 
 class BaseChatModel(BaseLanguageModel[AIMessage]):
@@ -57,6 +99,10 @@ class BaseChatModel(BaseLanguageModel[AIMessage]):
         self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AIMessage:
         """The model's answer to one prompt or conversation."""
+        if (
+            config is not None or self.callbacks is not None or current_config.get() is not None
+        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:
+            return await traced  # type: ignore[no-any-return]
         if isinstance(input, str):
             messages: list[BaseMessage] = [HumanMessage(input)]
         elif isinstance(input, PromptValue):
@@ -97,6 +143,10 @@ class LLM(BaseLLM):
         self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
     ) -> str:
         """The generated text for one prompt."""
+        if (
+            config is not None or self.callbacks is not None or current_config.get() is not None
+        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:
+            return await traced  # type: ignore[no-any-return]
         if isinstance(input, str):
             prompt = input
         elif isinstance(input, PromptValue):

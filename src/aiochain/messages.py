@@ -221,6 +221,16 @@ class ToolMessage(BaseMessage):
         return {"role": "tool", "tool_call_id": self.tool_call_id, "content": self.content}
 
 
+def get_buffer_string(
+    messages: Sequence[BaseMessage], human_prefix: str = "Human", ai_prefix: str = "AI"
+) -> str:
+    """Messages as one text of `Human: ...` / `AI: ...` lines (LangChain's
+    `get_buffer_string`, which memories and `on_llm_start` use)."""
+    prefixes = {"human": human_prefix, "ai": ai_prefix, "AIMessageChunk": ai_prefix}
+    prefixes.update(system="System", tool="Tool")
+    return "\n".join(f"{prefixes.get(m.type, m.type)}: {m.content}" for m in messages)
+
+
 def parse_tool_calls(raw: Any) -> list[dict[str, Any]]:
     """Tool calls from OpenAI's `message.tool_calls`, with their arguments decoded.
 

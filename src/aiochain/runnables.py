@@ -18,6 +18,7 @@ from typing import Any
 from ._composition import RunnableLambda, RunnableParallel, RunnableSequence, coerce_runnable
 from ._config import RunnableConfig
 from ._exceptions import UsageError
+from ._message_history import RunnableWithMessageHistory
 from ._modifiers import (
     RunnableAssign,
     RunnableBinding,
@@ -115,5 +116,6 @@ __all__ = [
     "RunnableRetry",
     "RunnableSequence",
     "RunnableWithFallbacks",
+    "RunnableWithMessageHistory",
     "chain",
 ]

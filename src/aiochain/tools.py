@@ -25,11 +25,12 @@ import typing
 from collections.abc import Callable
 from typing import Any, overload
 
-from ._config import RunnableConfig
+from ._config import RunnableConfig, current_config
 from ._exceptions import ConfigurationError, ToolArgumentsError
 from ._runnable import Runnable
 from ._structured import schema_of
 from ._tool_schema import JSONSchema, describe, fits, parse_docstring, schema_of_function
+from ._traced_steps import traced_tool
 from .messages import ToolMessage
 
 
@@ -126,8 +127,12 @@ class Tool(Runnable[Any, Any]):
             input: the arguments as a dict (or one plain value for a one-parameter tool), or
                 a model's tool call (`{"name", "args", "id", ...}`), which returns a
                 `ToolMessage` with the call's id.
-            config: accepted for compatibility.
+            config: the call's config; its callbacks hear the tool run.
         """
+        if (config is not None or current_config.get() is not None) and (
+            traced := traced_tool(self, input, config)
+        ) is not None:  # callbacks
+            return await traced
         call_id = None
         if _is_tool_call(input):
             call = input

@@ -1,0 +1,374 @@
+"""Runs that report to callback handlers: model calls, streams, tool calls and runnable
+sequences (chains are in `_chain_run.py`).
+
+Each entry point here is reached only past a one-line check at the top of the traced method
+(`config is not None or self.callbacks is not None or current_config.get() is not None`), and
+returns None when, after all, no handler listens; the caller then runs as it always does. With a
+handler, the run starts (`on_chat_model_start` / `on_llm_start`), the method runs again inside
+the run (a context flag stops it from starting a second one), and the run ends with an
+`LLMResult` whose `llm_output["token_usage"]` holds the tokens the request pipeline counted.
+
+The tokens come from the pipeline's own hooks: for the length of the call, the run's
+`RunStats` in the context is a `CallRecorder` that adds up what the pipeline reports (and
+passes it on to the stats of an enclosing `amap`), so plain calls, streams, retries and cache
+hits are counted exactly as the pipeline counts them, with no edit to the pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
+from ._callback_handlers import RetryState
+from ._callback_manager import (
+    AsyncCallbackManager,
+    AsyncCallbackManagerForLLMRun,
+    configure,
+)
+from ._config import RunnableConfig, current_config
+from ._progress import RunStats, current_stats
+from ._usage import Usage
+from .messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    get_buffer_string,
+    to_messages,
+)
+from .outputs import ChatGeneration, Generation, LLMResult
+
+_inside_model: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "aiochain_inside_model_run", default=False
+)
+inside_runnable: contextvars.ContextVar[object] = contextvars.ContextVar(
+    "aiochaininside_runnable", default=None
+)
+
+
+class CallRecorder(RunStats):
+    """The `RunStats` of one traced model call: counts its answers and passes every report on
+    to the stats of the run around it (an `amap`), and turns retries into `on_retry` events."""
+
+    __slots__ = ("outer", "pending", "run")
+
+    def __init__(self, outer: RunStats | None, run: AsyncCallbackManagerForLLMRun) -> None:
+        # Only the counters the hooks below touch (RunStats' own __init__ does far more).
+        self.requests = self.prompt_tokens = self.completion_tokens = 0
+        self.retries = self.cached = 0
+        self.cost = 0.0
+        self.outer = outer
+        self.run = run
+        self.pending: list[asyncio.Future[None]] = []
+
+    def answered(self, usage: Usage, cost: float, seconds: float | None = None) -> None:
+        RunStats.answered(self, usage, cost)
+        if self.outer is not None:
+            self.outer.answered(usage, cost, seconds)
+
+    def refused(self, *, rate_limited: bool) -> None:
+        if self.outer is not None:
+            self.outer.refused(rate_limited=rate_limited)
+
+    def retry_scheduled(self) -> None:
+        self.retries += 1
+        if self.outer is not None:
+            self.outer.retry_scheduled()
+        state = RetryState(attempt_number=self.retries)
+        self.pending.append(asyncio.ensure_future(self.run.on_retry(state)))
+
+    def retry_started(self) -> None:
+        if self.outer is not None:
+            self.outer.retry_started()
+
+    def cache_hit(self) -> None:
+        self.cached += 1
+        if self.outer is not None:
+            self.outer.cache_hit()
+
+    def record_latency(self, seconds: float) -> None:
+        if self.outer is not None:
+            self.outer.record_latency(seconds)
+
+    async def settle(self) -> None:
+        """Wait for the `on_retry` events still running."""
+        if self.pending:
+            await asyncio.gather(*self.pending)
+            self.pending.clear()
+
+    def usage(self) -> Usage:
+        return Usage(
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.prompt_tokens + self.completion_tokens,
+            self.requests,
+        )
+
+
+def config_parts(config: RunnableConfig | None) -> tuple[Any, Any, Any]:
+    """(callbacks, tags, metadata) of a config (or of the one in the context)."""
+    if config is None:
+        config = current_config.get()
+        if config is None:
+            return None, None, None
+    return config.get("callbacks"), config.get("tags"), config.get("metadata")
+
+
+def manager_for(
+    obj: Any, config: RunnableConfig | None, *, verbose: bool = False
+) -> AsyncCallbackManager | None:
+    """The callback manager of a run of `obj` (its own `callbacks`, `tags`, `metadata` are
+    local to it), or None when no handler listens."""
+    callbacks, tags, metadata = config_parts(config)
+    return configure(
+        callbacks,
+        getattr(obj, "callbacks", None),
+        verbose=verbose,
+        inheritable_tags=tags,
+        local_tags=getattr(obj, "tags", None),
+        inheritable_metadata=metadata,
+        local_metadata=getattr(obj, "metadata", None),
+    )
+
+
+def run_config(config: RunnableConfig | None, run: Any) -> RunnableConfig:
+    """The config of the runs started inside `run`: the same, with `run.get_child()` as
+    their callbacks (so that they name `run` as their parent)."""
+    base = config if config is not None else current_config.get()
+    child: dict[str, Any] = {
+        k: v for k, v in (base or {}).items() if k not in ("run_name", "run_id")
+    }
+    child["callbacks"] = run.get_child()
+    return child  # type: ignore[return-value]
+
+
+# --- model calls ----------------------------------------------------------------------------
+
+
+def _is_chat(model: Any) -> bool:
+    return hasattr(model, "bind_tools") or hasattr(model, "_agenerate")
+
+
+def _messages_of(input: Any) -> list[BaseMessage]:
+    if isinstance(input, str):
+        return [HumanMessage(input)]
+    if hasattr(input, "to_messages"):
+        return list(input.to_messages())
+    return to_messages(input)
+
+
+def _text_of(input: Any) -> str:
+    if isinstance(input, str):
+        return input
+    if hasattr(input, "to_string"):
+        return str(input.to_string())
+    return get_buffer_string(to_messages(input))
+
+
+_DESCRIPTIONS: dict[tuple[type, int], tuple[Any, dict[str, Any], dict[str, Any], bool]] = {}
+
+
+def _described(model: Any) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """(serialized, base invocation params, is chat) of a model, built once per model and
+    request body (a bound copy has its own body)."""
+    payload = getattr(model, "_base_payload", None)
+    key = (type(model), id(payload))
+    cached = _DESCRIPTIONS.get(key)
+    if cached is not None and cached[0] is payload:
+        return cached[1], cached[2], cached[3]
+    name = type(model).__name__
+    chat = _is_chat(model)
+    model_name = getattr(model, "model", None)
+    params = {**(payload or {}), "model_name": model_name}
+    params["_type"] = "openai-chat" if chat else "openai"
+    kind = "chat_models" if chat else "llms"
+    serialized = {"lc": 1, "type": "constructor", "id": ["aiochain", kind, name], "name": name}
+    serialized["kwargs"] = {"model_name": model_name}
+    if len(_DESCRIPTIONS) > 1024:
+        _DESCRIPTIONS.clear()
+    _DESCRIPTIONS[key] = (payload, serialized, params, chat)
+    return serialized, params, chat
+
+
+async def start_model_run(
+    model: Any,
+    manager: AsyncCallbackManager,
+    input: Any,
+    config: RunnableConfig | None,
+    kwargs: dict[str, Any],
+    stream: bool,
+) -> AsyncCallbackManagerForLLMRun:
+    serialized, params, chat = _described(model)
+    params = {**params, **kwargs, "stream": stream} if kwargs else {**params, "stream": stream}
+    model_name = params["model_name"]
+    manager.metadata = {
+        **manager.metadata,
+        "ls_provider": getattr(model, "provider", "openai"),
+        "ls_model_name": model_name,
+        "ls_model_type": "chat" if chat else "llm",
+    }
+    options = {"stop": params.get("stop")}
+    run_name = (config or current_config.get() or {}).get("run_name")
+    if chat:
+        runs = await manager.on_chat_model_start(
+            serialized,
+            [_messages_of(input)],
+            invocation_params=params,
+            options=options,
+            name=run_name,
+            batch_size=1,
+        )
+    else:
+        runs = await manager.on_llm_start(
+            serialized,
+            [_text_of(input)],
+            invocation_params=params,
+            options=options,
+            name=run_name,
+            batch_size=1,
+        )
+    return runs[0]
+
+
+def _result(model: Any, output: Any, usage: Usage) -> LLMResult:
+    generation: Generation
+    if isinstance(output, AIMessage):
+        info = {"finish_reason": output.response_metadata.get("finish_reason")}
+        generation = ChatGeneration(text=output.content, generation_info=info, message=output)
+        model_name = output.response_metadata.get("model_name") or getattr(model, "model", None)
+    else:
+        generation = Generation(text=str(output), generation_info={"finish_reason": None})
+        model_name = getattr(model, "model", None)
+    return LLMResult(
+        generations=[[generation]],
+        llm_output={"token_usage": usage.to_dict(), "model_name": model_name},
+        usage=usage,
+    )
+
+
+def traced_invoke(
+    model: Any, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]
+) -> Coroutine[Any, Any, Any] | None:
+    """A model's `ainvoke` as a run reported to its handlers, or None when none listens (or
+    when this is the model's own call inside such a run)."""
+    if _inside_model.get():
+        return None
+    manager = manager_for(model, config)
+    if manager is None:
+        return None
+    return _invoke(model, manager, input, config, kwargs)
+
+
+async def _invoke(
+    model: Any,
+    manager: AsyncCallbackManager,
+    input: Any,
+    config: RunnableConfig | None,
+    kwargs: dict[str, Any],
+) -> Any:
+    on_token = getattr(model, "on_token", None)
+    streaming = bool(getattr(model, "streaming", False)) or on_token is not None
+    run = await start_model_run(model, manager, input, config, kwargs, streaming)
+    recorder = CallRecorder(current_stats.get(), run)
+    inside = _inside_model.set(True)
+    counting = current_stats.set(recorder)
+    try:
+        if streaming:  # `streaming=True` or `on_token=`: tokens reach the handlers as they come
+            pieces = []
+            async for chunk in model.astream(input, config, **kwargs):
+                text = chunk if isinstance(chunk, str) else chunk.content
+                if text:
+                    if on_token is not None:
+                        on_token(text)
+                    await run.on_llm_new_token(text, chunk=chunk)
+                pieces.append(chunk)
+            output = _joined(pieces, recorder)
+        else:
+            output = await model.ainvoke(input, config, **kwargs)
+    except BaseException as exc:
+        current_stats.reset(counting)
+        _inside_model.reset(inside)
+        await recorder.settle()
+        await run.on_llm_error(exc)
+        raise
+    current_stats.reset(counting)
+    _inside_model.reset(inside)
+    await recorder.settle()
+    await run.on_llm_end(_result(model, output, recorder.usage()))
+    return output
+
+
+def _joined(pieces: list[Any], recorder: CallRecorder) -> Any:
+    if all(isinstance(p, str) for p in pieces):
+        return "".join(pieces)
+    whole: AIMessageChunk = pieces[0]
+    for piece in pieces[1:]:
+        whole = whole + piece
+    return AIMessage(
+        whole.content,
+        usage=recorder.usage(),
+        response_metadata=whole.response_metadata,
+        tool_calls=whole.tool_calls,
+    )
+
+
+def traced_stream(
+    model: Any, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]
+) -> AsyncIterator[Any] | None:
+    """A model's `astream` as a run reported to its handlers (`on_llm_new_token` for every
+    piece), or None when none listens."""
+    if _inside_model.get():
+        return None
+    manager = manager_for(model, config)
+    if manager is None:
+        return None
+    return _stream(model, manager, input, config, kwargs)
+
+
+async def _stream(
+    model: Any,
+    manager: AsyncCallbackManager,
+    input: Any,
+    config: RunnableConfig | None,
+    kwargs: dict[str, Any],
+) -> AsyncIterator[Any]:
+    run = await start_model_run(model, manager, input, config, kwargs, True)
+    recorder = CallRecorder(current_stats.get(), run)
+    inner = model.astream(input, config, **kwargs)
+    pieces: list[Any] = []
+    try:
+        # The model's own generator starts (and reads the context) on its first step only.
+        inside = _inside_model.set(True)
+        counting = current_stats.set(recorder)
+        try:
+            head = [await anext(inner)]
+        except StopAsyncIteration:
+            head = []
+        finally:
+            current_stats.reset(counting)
+            _inside_model.reset(inside)
+        for chunk in head:
+            pieces.append(chunk)
+            await _token(run, chunk)
+            yield chunk
+        async for chunk in inner:
+            pieces.append(chunk)
+            await _token(run, chunk)
+            yield chunk
+    except Exception as exc:
+        await recorder.settle()
+        await run.on_llm_error(exc)
+        raise
+    finally:
+        await inner.aclose()
+    await recorder.settle()
+    output = _joined(pieces, recorder) if pieces else ""
+    await run.on_llm_end(_result(model, output, recorder.usage()))
+
+
+async def _token(run: AsyncCallbackManagerForLLMRun, chunk: Any) -> None:
+    text = chunk if isinstance(chunk, str) else chunk.content
+    if text:
+        await run.on_llm_new_token(text, chunk=chunk)
