@@ -128,3 +128,38 @@ def test_an_expired_batch_keeps_its_answers_and_the_rest_go_live(
     via = [r["via"] for r in lines]
     assert 0 < via.count("batch") < 100 and via.count("live") == 100 - via.count("batch")
     assert posts(server, "chat.completions") == via.count("live")
+
+
+def test_batch_retry_resubmits_the_leftovers_as_a_second_batch(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """With --batch-retry, lines a batch failed (retryable 500s) go into a second batch; only
+    what that one fails again is sent live; every record once."""
+    import openai
+
+    server = start_threaded_sim(batch_speed=1000, batch_fail_rate=0.3, seed=3)
+    data = write_jsonl(tmp_path / "in.jsonl", 200)
+    out = tmp_path / "out.jsonl"
+    done = map_cli(
+        server.base_url,
+        "--template",
+        TEMPLATE,
+        "--input",
+        str(data),
+        "--output",
+        str(out),
+        "--batch",
+        "--batch-retry",
+        "--batch-poll",
+        "0.05",
+        "--quiet",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = rows(out)
+    assert sorted(r["id"] for r in lines) == sorted(f"doc{i}" for i in range(200))
+    via = [r["via"] for r in lines]
+    batches = openai.OpenAI(base_url=server.base_url, api_key="sk-test").batches.list()
+    assert len(batches.data) == 2
+    second = min(batches.data, key=lambda b: b.request_counts.total if b.request_counts else 0)
+    assert second.request_counts is not None and 0 < second.request_counts.total < 200
+    assert via.count("live") == posts(server, "chat.completions") < second.request_counts.total

@@ -6,7 +6,8 @@ writing each file and batch id into the journal before polling (a killed run res
 the same batches instead of paying again) -> poll, one progress line per batch -> merge each
 batch's answers as it ends, partial results of expired and cancelled batches included -> the
 requests left without an answer that may be retried are sent live (by the job, with the usual
-limits); the others are failed rows. Every output row says `"via": "batch"` or `"via": "live"`.
+limits), or with `--batch-retry` first resubmitted as one more batch; the others are failed
+rows. Every output row says `"via": "batch"` or `"via": "live"`.
 """
 
 from __future__ import annotations
@@ -69,17 +70,42 @@ async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], list[Record]]:
             f"${job.journal.spent:.4f} spent the job would pass --max-cost ${options.max_cost}; "
             "raise --max-cost or run fewer records"
         )
-    resume = await job.journal.call(job.journal.remembered, "batch")
+    rows, retry = await _round(job, requests, by_id, price, "batch")
+    if retry and options.batch_retry:
+        # What the first batch left (expired, cancelled, failed for a reason worth retrying)
+        # goes into one more batch; what that one leaves is sent live.
+        again = {r.digest for r in retry}
+        rows_2, retry = await _round(
+            job, [q for q in requests if by_id[q.custom_id].digest in again], by_id, price, "retry"
+        )
+        rows += rows_2
+    job.summary.via_batch += sum(1 for row in rows if row.ok)
+    return rows, retry
 
-    async def record_id(kind: str, ident: str) -> None:
-        await job.journal.call(job.journal.remember, kind, ident)
+
+async def _round(
+    job: BatchableJob,
+    requests: list[BatchRequest],
+    by_id: dict[str, Record],
+    price: tuple[float, float] | None,
+    name: str,
+) -> tuple[list[JournalRow], list[Record]]:
+    """One batch round: submit (or resume, from the ids the journal keeps under `name`), poll,
+    merge; the rows answered or failed for good, and the records worth another try."""
+    kind = "batch" if name == "batch" else f"{name}-batch"
+    resume = await job.journal.call(job.journal.remembered, kind)
+
+    async def record_id(what: str, ident: str) -> None:
+        await job.journal.call(
+            job.journal.remember, what if name == "batch" else f"{name}-{what}", ident
+        )
 
     async with _client(job) as client:
         outcome = await client.run(
             requests,
             record=record_id,
             resume=resume,
-            on_progress=_progress_line if options.batch_progress else None,
+            on_progress=_progress_line if job.options.batch_progress else None,
         )
     rows, retry = [], []
     for request in requests:
@@ -93,7 +119,6 @@ async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], list[Record]]:
             retry.append(record)
         else:
             rows.append(_failed_row(record, f"{type(error).__name__}: {error}"))
-    job.summary.via_batch += sum(1 for row in rows if row.ok)
     return rows, retry
 
 

@@ -139,6 +139,12 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         "the price, answers within 24 hours; rerun the same command to resume polling",
     )
     batch.add_argument(
+        "--batch-retry",
+        action="store_true",
+        help="resubmit what a batch leaves unanswered (expired, cancelled, failed lines worth "
+        "retrying) as one more batch, instead of sending it live",
+    )
+    batch.add_argument(
         "--batch-poll",
         type=positive,
         default=5.0,
@@ -299,6 +305,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         max_wait=args.max_wait,
         batch=args.batch,
         batch_poll=args.batch_poll,
+        batch_retry=args.batch_retry,
         batch_progress=not args.quiet,
         split=args.split,
         overlap=args.overlap,

@@ -44,6 +44,7 @@ class MapOptions:
     api_version: str | None = None
     batch: bool = False
     batch_poll: float = 5.0
+    batch_retry: bool = False
     batch_progress: bool = True
     split: int | None = None
     overlap: int = 0
