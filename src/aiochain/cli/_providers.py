@@ -72,7 +72,9 @@ def make_model(
             # The job's workers cap requests in flight, except the chunks of a split record,
             # which go at once: then the limiter holds the cap.
             max_concurrency=options.concurrency if options.split else None,
-            slow_start=True,
+            # A real server's limits are learned before the first wave; the in-process
+            # simulation (--simulate) has none, so it is spared the one latency this costs.
+            slow_start=not simulated,
         ),
         "cache": cache,
     }
