@@ -403,3 +403,10 @@ async def test_a_tools_own_timeout_error_is_reported_as_its_error(
     assert output == (
         "Based on the tools: slow_database: error: TimeoutError: the database did not answer."
     )
+
+
+def test_a_misspelt_agent_option_is_refused() -> None:
+    """An option AgentChain does not know (a typo) is a ConfigurationError naming it."""
+    chat = ChatOpenAI(base_url="http://127.0.0.1:1/v1")
+    with pytest.raises(ConfigurationError, match="max_step"):
+        AgentChain(llm=chat, tools=[get_weather], max_step=3)

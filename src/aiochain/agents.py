@@ -128,6 +128,12 @@ class AgentChain(Chain):
         **options: Any,
     ) -> None:
         self.set_run_options(options)
+        if options:
+            raise ConfigurationError(
+                f"AgentChain has no option {', '.join(map(repr, options))}; it takes llm, "
+                "tools, max_steps, tool_timeout, system, tool_choice and the run options "
+                "(verbose, callbacks, tags, metadata)"
+            )
         if not callable(getattr(llm, "bind_tools", None)):
             raise ConfigurationError(
                 "AgentChain needs a chat model with bind_tools (ChatOpenAI, ChatAnthropic, ...)"
