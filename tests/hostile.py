@@ -108,6 +108,14 @@ async def trickle(request: web.Request, server: HostileServer) -> web.StreamResp
     return response
 
 
+async def stall(request: web.Request, server: HostileServer) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    await response.write(chunk({"content": "a"}))
+    await asyncio.sleep(3600)  # then nothing, for ever
+    return response
+
+
 async def huge_event(request: web.Request, server: HostileServer) -> web.StreamResponse:
     line = b"data: " + b"x" * (2 * 1024 * 1024)
     return await _sse(request, *[line[i : i + 65536] for i in range(0, len(line), 65536)])
@@ -224,6 +232,7 @@ MODES: dict[str, Handler] = {
     "negative_usage": negative_usage,
     "absurd_limits": absurd_limits,
     "trickle": trickle,
+    "stall": stall,
     "huge_event": huge_event,
     "gzip_bomb": gzip_bomb,
     "deep_json": deep_json,

@@ -7,8 +7,11 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-from aiochain import ChatOpenAI
+import pytest
+
+from aiochain import BadResponseError, ChatOpenAI
 from aiochain.cache import SQLiteCache
 from aiochain.sim import SimServer
 
@@ -87,3 +90,20 @@ async def test_the_file_is_used_off_the_event_loop(start_sim: StartSim, tmp_path
             await llm.ainvoke("hello")
     assert len(threads) == 2
     assert all(name.startswith("aiochain-cache") for name in threads)
+
+
+async def test_a_malformed_answer_is_not_kept(scripted: Any, tmp_path: Path) -> None:
+    """An answer the model cannot read fails its call and is not cached: the next identical
+    call asks the server again (and gets the good answer)."""
+    from .conftest import Reply, completion_json
+
+    server = await scripted(
+        [Reply(200, {"choices": []}), Reply(200, completion_json("ok", chat=True))]
+    )
+    with SQLiteCache(tmp_path / "cache.sqlite") as cache:
+        async with ChatOpenAI(base_url=server.base_url, cache=cache, max_retries=0) as llm:
+            with pytest.raises(BadResponseError):
+                await llm.ainvoke("same")
+            assert (await llm.ainvoke("same")).content == "ok"
+        assert len(cache) == 1
+    assert len(server.requests) == 2

@@ -206,3 +206,16 @@ async def test_a_redirect_loop_keeps_the_key_out_of_the_chain(
             await call(llm, stream=False)
     assert info.value.__cause__ is None
     no_key_in(info.value, caplog)
+
+
+async def test_a_stalled_stream_ends_without_a_timeout(hostile: Start) -> None:
+    """With no per-request timeout, a stream that stops sending still ends by its total time
+    (the wait for the next bytes is bounded by it)."""
+    server = await hostile("stall")
+    limits = ResponseLimits(stream_seconds=1.0)
+    async with ChatOpenAI(
+        base_url=server.base_url, api_key=KEY, timeout=None, response_limits=limits, max_retries=0
+    ) as llm:
+        async with asyncio.timeout(BOUND):
+            with pytest.raises(APITimeoutError):
+                await call(llm, stream=True)

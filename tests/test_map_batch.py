@@ -163,3 +163,32 @@ def test_batch_retry_resubmits_the_leftovers_as_a_second_batch(
     second = min(batches.data, key=lambda b: b.request_counts.total if b.request_counts else 0)
     assert second.request_counts is not None and 0 < second.request_counts.total < 200
     assert via.count("live") == posts(server, "chat.completions") < second.request_counts.total
+
+
+def test_a_batch_fails_records_missing_a_variable_and_checks_json(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """As on the live path: a record missing a template variable fails alone, unsent; with
+    --json the answers are parsed (or fail as not JSON)."""
+    server = start_threaded_sim(batch_speed=1000)
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"id": "a", "text": "One."}\n{"id": "b", "other": "Two."}\n')
+    out = tmp_path / "out.jsonl"
+    done = map_cli(
+        server.base_url,
+        "--template",
+        TEMPLATE,
+        "--input",
+        str(data),
+        "--output",
+        str(out),
+        "--batch",
+        "--batch-poll",
+        "0.05",
+        "--json",
+        "--quiet",
+    )
+    by_id = {r["id"]: r for r in rows(out)}
+    assert "missing template variable" in by_id["b"]["error"]
+    assert isinstance(by_id["a"]["output"], dict | list) or "not valid JSON" in by_id["a"]["error"]
+    assert done.returncode == 1  # one record failed

@@ -271,6 +271,9 @@ class ChatAnthropic(ModelClient[AIMessage]):
     def _event_text(self, event: JSONDict, tool_calls: dict[int, JSONDict] | None) -> str | None:
         return event_text(event, tool_calls, self.base_url + self._path)
 
+    def _check_answer(self, data: JSONDict) -> None:
+        read_message(data, self.base_url + self._path)
+
     def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
         kind = event.get("type")
         if kind == "message_start" and isinstance(event.get("message"), dict):
@@ -310,7 +313,10 @@ class ChatAnthropic(ModelClient[AIMessage]):
                 ]
             )
             message = AIMessage(
-                text, usage=usage, response_metadata={"model_name": self.model}, tool_calls=calls
+                text,
+                usage=usage,
+                response_metadata={"model_name": self.model, **outcome.metadata},
+                tool_calls=calls,
             )
         else:
             data, usage = await self._apost(self._payload(input))

@@ -111,8 +111,10 @@ class HTTPTransport:
         import aiohttp
 
         # A stream may run for minutes: bound each read, not the whole answer.
+        # A stream's total time is `limits.stream_seconds`, checked as bytes arrive; a wait for
+        # the next bytes is bounded by the timeout, or by that total when there is no timeout.
         self._stream_timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=timeout, sock_read=timeout
+            total=None, sock_connect=timeout, sock_read=timeout or self.limits.stream_seconds
         )
         self._external_session = session
         # Per-loop sessions, each with the parked generator that closes it at loop shutdown.

@@ -140,15 +140,17 @@ class RateLimiter:
         if self._probing:
             await self._wait_for_probe()
         slots = None
-        if self.max_concurrency is not None:
-            slots = self._slots_of_this_loop()
-            if slots.locked() and self.on_wait is not None:
-                self.on_wait(0.0, "concurrency")
-            await slots.acquire()
+        held = False
         try:
+            if self.max_concurrency is not None:
+                slots = self._slots_of_this_loop()
+                if slots.locked() and self.on_wait is not None:
+                    self.on_wait(0.0, "concurrency")
+                await slots.acquire()
+                held = True
             await self._wait_for_budget(tokens)
         except BaseException:
-            if slots is not None:
+            if held and slots is not None:
                 slots.release()
             self._end_probe()  # a probe that never went must not hold the others
             raise

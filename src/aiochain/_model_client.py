@@ -134,6 +134,7 @@ class ModelClient(PromptGeneration, Runnable[LanguageModelInput, OutputT], Gener
             cache=cache,
             price=self._price,
             key_error=key_error,
+            check_answer=self._check_answer,
         )
 
     def bind(self, **kwargs: Any) -> Self:
@@ -292,6 +293,10 @@ class ModelClient(PromptGeneration, Runnable[LanguageModelInput, OutputT], Gener
         """Whether a stream event carries content (text or a tool call): from then on the
         caller holds part of the answer and the stream is no longer retried."""
         raise NotImplementedError
+
+    def _check_answer(self, data: JSONDict) -> None:
+        """Raise `BadResponseError` for an answer this provider cannot read (before a cache
+        keeps it)."""
 
     def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
         """Note what a stream event says of the answer (model, finish reason)."""

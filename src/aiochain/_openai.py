@@ -176,10 +176,18 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
 
     # --- streaming --------------------------------------------------------------------------
 
+    def _check_answer(self, data: JSONDict) -> None:
+        self._choices_of(data)
+
     def _event_text(self, event: JSONDict, tool_calls: dict[int, JSONDict] | None) -> str | None:
         choices = event.get("choices")
         if not choices:
             return None  # a usage-only chunk
+        if not isinstance(choices, list):
+            raise BadResponseError(
+                f"{self.base_url}{self._path} streamed choices that are not a list",
+                body=str(event)[:2000],
+            )
         choice = choices[0]
         if not isinstance(choice, dict):
             raise BadResponseError(
@@ -192,7 +200,7 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
 
     def _event_started(self, event: JSONDict) -> bool:
         choices = event.get("choices")
-        if not choices or not isinstance(choices[0], dict):
+        if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
             return False
         choice = choices[0]
         if self._chunk_text(choice):

@@ -232,7 +232,10 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 ]
             )
             return AIMessage(
-                text, usage=usage, response_metadata={"model_name": self.model}, tool_calls=calls
+                text,
+                usage=usage,
+                response_metadata={"model_name": self.model, **outcome.metadata},
+                tool_calls=calls,
             )
         data, usage = await self._apost(self._payload(input))
         return self._message_of(self._choices_of(data)[0], data, usage)

@@ -67,6 +67,8 @@ class RequestPipeline:
         price: (prompt, completion) dollars per token, or None for an unpriced model.
         key_error: when set, every request fails at once with this `ConfigurationError`
             message (no API key where one is needed).
+        check_answer: raises `BadResponseError` for an answer the provider cannot read; run
+            before the cache keeps an answer.
 
     Attributes:
         usage: the tokens of every answer this pipeline received, summed.
@@ -82,6 +84,7 @@ class RequestPipeline:
         cache: SQLiteCache | None = None,
         price: tuple[float, float] | None = None,
         key_error: str | None = None,
+        check_answer: Callable[[JSONDict], object] | None = None,
     ) -> None:
         self.transport = transport
         self.limiter = limiter
@@ -92,6 +95,9 @@ class RequestPipeline:
         self.usage = Usage()
         self._read_usage = read_usage
         self._key_error = key_error
+        # Run on a fresh answer before the cache keeps it: a malformed answer must fail this
+        # call only, not be replayed to every identical call after it.
+        self._check_answer = check_answer
         # Completion tokens expected when max_tokens is not set, for the tpm estimate; it
         # follows what the server really returns.
         self._expected_completion = DEFAULT_COMPLETION_TOKENS
@@ -111,6 +117,8 @@ class RequestPipeline:
 
         async def send() -> JSONDict:
             data, usage = await self._send(path, payload)
+            if self._check_answer is not None:
+                self._check_answer(data)
             fresh.append(usage)
             return data
 
@@ -221,15 +229,29 @@ class RequestPipeline:
                 yield event
             finished = True
         finally:
-            await opened.events.aclose()
-            if finished:
-                counted = self._finished(usage, tokens, stats, sent)
-                if outcome is not None:
-                    outcome.usage = counted
-            else:
-                # Cut short (by the server or the caller): the server may have spent the
-                # tokens, so the estimate stays reserved unless usage arrived.
-                self.limiter.release(tokens, usage.total_tokens if usage else None)
+            try:
+                await opened.events.aclose()
+            finally:
+                self._end_stream(finished, usage, tokens, stats, sent, outcome)
+
+    def _end_stream(
+        self,
+        finished: bool,
+        usage: Usage | None,
+        tokens: float,
+        stats: RunStats | None,
+        sent: float,
+        outcome: StreamOutcome | None,
+    ) -> None:
+        """Account a stream that ended (whole, or cut short) and give back its slot."""
+        if finished:
+            counted = self._finished(usage, tokens, stats, sent)
+            if outcome is not None:
+                outcome.usage = counted
+        else:
+            # Cut short (by the server or the caller): the server may have spent the tokens,
+            # so the estimate stays reserved unless usage arrived.
+            self.limiter.release(tokens, usage.total_tokens if usage else None)
 
     async def _open_once(
         self,

@@ -198,6 +198,11 @@ class _Pool(Generic[T, R]):
                     async with asyncio.timeout(deadline):
                         await _first_failure(workers)
                 except TimeoutError:
+                    # Stop every worker first: none may finish (or take) an input while the
+                    # unfinished ones are being failed.
+                    for task in workers:
+                        task.cancel()
+                    await asyncio.wait(workers)
                     await self._expire(deadline)
         finally:
             for task in workers:

@@ -357,7 +357,7 @@ async def _stream(
             pieces.append(chunk)
             await _token(run, chunk)
             yield chunk
-    except Exception as exc:
+    except BaseException as exc:  # a caller leaving early or cancelling ends the run too
         await recorder.settle()
         await run.on_llm_error(exc)
         raise

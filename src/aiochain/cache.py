@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 JSONDict = dict[str, Any]
+logger = logging.getLogger("aiochain")
 
 
 def default_cache_path() -> Path:
@@ -83,12 +86,20 @@ class SQLiteCache:
             self._db.execute("INSERT OR IGNORE INTO answers VALUES (?, ?)", (key, text))
 
     async def aget(self, key: str) -> JSONDict | None:
-        """`get`, on the cache's thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self.get, key)
+        """`get`, on the cache's thread; a file that cannot be read counts as a miss."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, self.get, key)
+        except sqlite3.Error as exc:
+            logger.debug("cache %s unreadable, treated as a miss: %s", self.path, exc)
+            return None
 
     async def aput(self, key: str, answer: JSONDict) -> None:
-        """`put`, on the cache's thread."""
-        await asyncio.get_running_loop().run_in_executor(self._executor, self.put, key, answer)
+        """`put`, on the cache's thread; an answer that cannot be stored (a full disk, a file
+        locked past the busy timeout) is still returned to its caller, only not kept."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self.put, key, answer)
+        except sqlite3.Error as exc:
+            logger.debug("cache %s: an answer could not be stored: %s", self.path, exc)
 
     async def fetch(
         self, key: str, send: Callable[[], Awaitable[JSONDict]]

@@ -23,6 +23,7 @@ from ..chat_models import ChatAnthropic
 from ..messages import HumanMessage
 from ..pricing import cost_for, price_of
 from ._journal import JournalRow
+from ._record_prompts import json_output, missing_variables, prompt_values
 from ._records import Record
 
 
@@ -54,9 +55,13 @@ async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], list[Record]]:
     by_id: dict[str, Record] = {}
     estimate = 0.0
     price = price_of(options.model, batch=True)
+    unsendable: list[JournalRow] = []
     for record in records:
-        values = {n: _text(record.fields.get(n)) for n in job.template.input_variables}
-        prompt = job.template.format(**values)
+        missing = missing_variables(job.template, record)
+        if missing is not None:  # fails alone, unsent, as on the live path
+            unsendable.append(_failed_row(record, missing))
+            continue
+        prompt = job.template.format(**prompt_values(job.template, record))
         messages: Any = [job.system, HumanMessage(prompt)] if job.system else prompt
         request = BatchRequest.make(record.digest, job.llm._payload(messages))
         requests.append(request)
@@ -70,7 +75,10 @@ async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], list[Record]]:
             f"${job.journal.spent:.4f} spent the job would pass --max-cost ${options.max_cost}; "
             "raise --max-cost or run fewer records"
         )
+    if not requests:
+        return unsendable, []
     rows, retry = await _round(job, requests, by_id, price, "batch")
+    rows += unsendable
     if retry and options.batch_retry:
         # What the first batch left (expired, cancelled, failed for a reason worth retrying)
         # goes into one more batch; what that one leaves is sent live.
@@ -134,11 +142,23 @@ def _answer_row(
     cost = cost_for(price, usage.prompt_tokens, usage.completion_tokens) if price else 0.0
     job.stats.answered(usage, cost)  # the summary's tokens and cost count the batch too
     job.budget.spent += cost
+    output: Any = generation.text
+    if job.options.json_mode:
+        output, not_json = json_output(generation.text)
+        if not_json is not None:
+            return JournalRow.finished(
+                record.digest,
+                record.index,
+                record.id,
+                error=f"the answer is not valid JSON: {not_json}",
+                cost=cost,
+                via="batch",
+            )
     return JournalRow.finished(
         record.digest,
         record.index,
         record.id,
-        output=generation.text,
+        output=output,
         usage=usage.to_dict(),
         cost=cost,
         via="batch",
@@ -161,11 +181,3 @@ def _client(job: BatchableJob) -> OpenAIBatchClient | AnthropicBatchClient:
 
 def _progress_line(status: Any) -> None:
     print(f"aiochain map: {status.describe()}", file=sys.stderr, flush=True)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    import json
-
-    return json.dumps(value, ensure_ascii=False)

@@ -36,13 +36,12 @@ DEFAULT_REDUCE_TEMPLATE = (
 
 @dataclass(slots=True)
 class SplitAnswer:
-    """What a split record came to: the reduced text, its usage over every request, the
-    number of chunks, and whether every request was answered from the cache."""
+    """What a split record came to: the reduced text, its usage over every request (with
+    `requests == 0` when the cache answered them all), and the number of chunks."""
 
     text: str
     usage: Usage = field(default_factory=Usage)
     chunks: int = 0
-    cached: bool = True
 
 
 class RecordSplitter:
@@ -148,5 +147,4 @@ class RecordSplitter:
         message = await self.llm.ainvoke(messages)
         if message.usage is not None:
             result.usage.add(message.usage)
-            result.cached = result.cached and message.usage.requests == 0
         return str(message.content)
