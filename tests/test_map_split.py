@@ -131,8 +131,8 @@ def test_anthropic_and_azure_providers(start_threaded_sim: StartThreaded, tmp_pa
     server = start_threaded_sim()
     data = long_input(tmp_path / "in.jsonl", words=80)
     for provider, extra in (
-        ("anthropic", ["--model", "claude-3-5-haiku-latest"]),
-        ("azure", ["--api-version", "2024-10-21"]),
+        ("anthropic", []),  # the default model: claude-haiku-4-5
+        ("azure", ["--model", "gpt-4o-mini", "--api-version", "2024-10-21"]),
     ):
         out = tmp_path / f"{provider}.jsonl"
         done = map_cli(

@@ -115,6 +115,8 @@ def compile_template(template: str) -> tuple[tuple[tuple[str, str | None], ...],
             parts.append((literal, field))
             if field not in names:
                 names.append(field)
+    except TemplateError:
+        raise  # already says what is wrong
     except ValueError as exc:
         raise TemplateError(
             f"malformed template ({exc}); write {{{{ and }}}} for literal braces: {template[:60]!r}"

@@ -8,6 +8,7 @@ what it needs (rich, the simulation server) only when it runs.
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -31,7 +32,11 @@ def _number(
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if (low is not None and value < low) or (high is not None and value > high):
+        if (
+            not math.isfinite(value)
+            or (low is not None and value < low)
+            or (high is not None and value > high)
+        ):
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
         return value
 

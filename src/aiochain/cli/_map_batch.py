@@ -15,7 +15,13 @@ from __future__ import annotations
 import sys
 from typing import Any, Protocol
 
-from .._exceptions import AiochainError, ConfigurationError
+from .._exceptions import (
+    AiochainError,
+    APIStatusError,
+    AuthenticationError,
+    ConfigurationError,
+    NotFoundError,
+)
 from .._tokens import CHARS_PER_TOKEN, DEFAULT_COMPLETION_TOKENS
 from .._usage import Usage
 from ..batches import AnthropicBatchClient, BatchRequest, OpenAIBatchClient
@@ -115,6 +121,13 @@ async def _round(
             resume=resume,
             on_progress=_progress_line if job.options.batch_progress else None,
         )
+    if not outcome.results and requests:
+        # Every request refused as the live path would stop on (an unknown model, a refused
+        # key): stop the job, as it does, instead of failing every record.
+        errors = [outcome.errors.get(q.custom_id) for q in requests]
+        codes = {getattr(e, "status_code", None) for e in errors}
+        if len(codes) == 1 and (code := codes.pop()) in _STOPS:
+            raise _STOPS[code](str(errors[0]), status_code=code)
     rows, retry = [], []
     for request in requests:
         record = by_id[request.custom_id]
@@ -128,6 +141,13 @@ async def _round(
         else:
             rows.append(_failed_row(record, f"{type(error).__name__}: {error}"))
     return rows, retry
+
+
+_STOPS: dict[int, type[APIStatusError]] = {
+    401: AuthenticationError,
+    403: AuthenticationError,
+    404: NotFoundError,
+}
 
 
 def _answer_row(

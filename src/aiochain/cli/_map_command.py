@@ -13,12 +13,12 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .._exceptions import UsageError
 from .._progress import RunStats
 from ._map_job import Backend, MapOptions, MapSummary
-from ._providers import KEY_VARIABLES, PROVIDERS
+from ._providers import DEFAULT_MODELS, KEY_VARIABLES, PROVIDERS
 from ._records import FORMATS
 
 EPILOG = """\
@@ -95,14 +95,18 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
     )
     parser.add_argument(
         "--model",
-        default="gpt-4o-mini",
-        help="the model (default gpt-4o-mini); with --provider azure, the deployment name",
+        help="the model (default gpt-4o-mini; claude-haiku-4-5 with --provider anthropic); "
+        "with --provider azure, the deployment name (required)",
     )
     parser.add_argument("--api-version", help="Azure's api-version (default $OPENAI_API_VERSION)")
     parser.add_argument("--base-url", help="API root (default $OPENAI_BASE_URL or OpenAI's)")
     parser.add_argument("--concurrency", type=positive_int, default=64, help="default 64")
     parser.add_argument("--rpm", type=positive, help="requests per minute to stay under")
-    parser.add_argument("--tpm", type=positive, help="tokens per minute to stay under")
+    parser.add_argument(
+        "--tpm",
+        type=number(float, 100, None, "a number of tokens per minute >= 100"),
+        help="tokens per minute to stay under (at least 100: one request must fit)",
+    )
     parser.add_argument("--max-tokens", type=positive_int, help="most tokens per answer")
     parser.add_argument("--temperature", type=temperature)
     parser.add_argument("--json", action="store_true", help="ask for and check JSON answers")
@@ -286,7 +290,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         exclude=tuple(args.exclude),
         system=unescape(args.system) if args.system else None,
         output=args.output,
-        model=args.model,
+        model=args.model or DEFAULT_MODELS.get(args.provider) or _need_deployment(),
         base_url=args.base_url,
         api_key=os.environ.get(KEY_VARIABLES[args.provider]),
         provider=args.provider,
@@ -306,6 +310,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         batch=args.batch,
         batch_poll=args.batch_poll,
         batch_retry=args.batch_retry,
+        report=args.report,
         batch_progress=not args.quiet,
         split=args.split,
         overlap=args.overlap,
@@ -364,3 +369,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
             file=sys.stderr,
         )
     return summary.exit_status
+
+
+def _need_deployment() -> NoReturn:
+    raise UsageError("--provider azure needs --model, the name of the deployment to use")

@@ -86,13 +86,13 @@ async def run_map(
         endpoint = "simulated" if options.simulate is not None else llm.base_url
         job = job_description(options, endpoint)
         journal_path = options.journal or default_journal(options, job, source)
-        check_paths(options.input, options.output, journal_path)
+        check_paths(options.input, options.output, journal_path, options.report)
         journal = await asyncio.to_thread(
             Journal, journal_path, job, resume=options.resume, settings=run_settings(options)
         )
         stack.callback(journal.close)
         indexing = time.monotonic()
-        index = await _index(journal, source)
+        index = await _index(journal, source, template)
         indexing = time.monotonic() - indexing
         if index.total == 0:
             raise InputError(f"{options.input}: no records to run (the input is empty)")
@@ -128,22 +128,42 @@ async def run_map(
         return runner.summary
 
 
-async def _index(journal: Journal, source: Source) -> InputIndex:
+async def _index(journal: Journal, source: Source, template: PromptTemplate) -> InputIndex:
     """Check and index the input on the journal's thread; Ctrl-C stops it at the next record
-    (the thread cannot be cancelled, and closing the journal waits for it)."""
+    (the thread cannot be cancelled, and closing the journal waits for it).
+
+    Raises:
+        InputError: also when no record has every template variable: every record would
+            fail, so the job is refused before anything is sent, naming the fields there are.
+    """
     stop = threading.Event()
+    complete = 0  # records with every template variable
+    fields: set[str] = set()
 
     def records() -> Iterator[Record]:
+        nonlocal complete
         for record in source.records():
             if stop.is_set():
                 raise InputError("interrupted while checking the input")
+            if missing_variables(template, record) is None:
+                complete += 1
+            elif len(fields) < 50:
+                fields.update(list(record.fields)[:50])
             yield record
 
     try:
-        return await journal.call(journal.index, records())
+        index = await journal.call(journal.index, records())
     except asyncio.CancelledError:
         stop.set()
         raise
+    if index.total and not complete:
+        needed = ", ".join(template.input_variables)
+        there = ", ".join(sorted(fields)) or "none"
+        raise InputError(
+            f"{source.name}: no record has every template variable ({needed}); the records "
+            f"have: {there}"
+        )
+    return index
 
 
 class _Job:

@@ -45,6 +45,7 @@ class MapOptions:
     batch: bool = False
     batch_poll: float = 5.0
     batch_retry: bool = False
+    report: str | None = None
     batch_progress: bool = True
     split: int | None = None
     overlap: int = 0

@@ -21,7 +21,9 @@ from typing import IO
 from .._exceptions import OutputError
 
 
-def check_paths(input_path: str, output: str | None, journal: str) -> None:
+def check_paths(
+    input_path: str, output: str | None, journal: str, report: str | None = None
+) -> None:
     """Refuse an output or journal that would overwrite the input, or each other, and an
     output in a folder that does not exist or that is a folder itself.
 
@@ -40,6 +42,13 @@ def check_paths(input_path: str, output: str | None, journal: str) -> None:
         if output_path == journal_path:
             raise OutputError(f"--output and --journal are the same file ({output})")
         targets.append(("--output", output_path))
+    for flag, given in (("--journal", journal), ("--report", report)):
+        if given is not None and not Path(given).resolve().parent.is_dir():
+            raise OutputError(
+                f"{given}: cannot write the {flag[2:]}: no folder {Path(given).parent}"
+            )
+        if given is not None and Path(given).is_dir():
+            raise OutputError(f"{given}: cannot write the {flag[2:]}: it is a directory")
     if source is None:
         return
     for flag, target in targets:

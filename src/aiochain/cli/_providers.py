@@ -41,6 +41,8 @@ class ModelOptions(Protocol):
 
 
 PROVIDERS = ("openai", "anthropic", "azure")
+DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5"}
+"""The model a job uses without --model (Azure has none: --model names the deployment)."""
 KEY_VARIABLES = {
     "openai": "OPENAI_API_KEY",
     "anthropic": "ANTHROPIC_API_KEY",

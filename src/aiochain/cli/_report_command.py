@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,16 @@ def run_report_command(args: argparse.Namespace) -> int:
     if args.json:
         from ._report_data import load_report
 
-        json.dump(load_report(args.journal), sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        data = load_report(args.journal)
+        try:
+            json.dump(data, sys.stdout, indent=1)
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, as `map` does.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 141
         return 0
     path = write_report(args.journal, args.output or default_report_path(args.journal))
     print(f"wrote {path}", file=sys.stderr)
