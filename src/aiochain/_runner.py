@@ -130,6 +130,9 @@ class _Pool(Generic[T, R]):
     ) -> None:
         _check_concurrency(concurrency)
         self.stats, self.callback = _stats_for(inputs, progress)
+        # Requests report to the run's stats only when someone reads them; otherwise they
+        # report to the enclosing run's, if any (a map job's chunk calls count in the job).
+        self.listened = progress is not None
         self.func = func
         self.streaming = streaming
         self.inputs = _Inputs(inputs)
@@ -142,7 +145,8 @@ class _Pool(Generic[T, R]):
         self.track_unfinished = False
 
     async def worker(self) -> None:
-        current_stats.set(self.stats)
+        if self.listened:
+            current_stats.set(self.stats)
         stats = self.stats
         func = self.func
         emit = self.emit
