@@ -198,3 +198,31 @@ def test_every_error_is_an_aiochain_error() -> None:
 def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
     """retry-after-ms wins; seconds and HTTP dates are understood; junk is ignored."""
     assert parse_retry_after(headers) == expected
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_compressed_error_body_still_gives_its_message(
+    scripted: Callable[[list[Reply]], Awaitable[ScriptedServer]], encoding: str
+) -> None:
+    """An error answer compressed with gzip or deflate is inflated for its message, as a
+    successful answer is."""
+    import gzip
+    import json
+    import zlib
+
+    body = json.dumps({"error": {"message": "the model is resting"}}).encode()
+    packed = gzip.compress(body) if encoding == "gzip" else zlib.compress(body)
+    server = await scripted(
+        [
+            Reply(
+                400,
+                raw=packed,
+                headers={"Content-Encoding": encoding, "Content-Type": "application/json"},
+            )
+        ]
+    )
+    from aiochain import BadRequestError, ChatOpenAI
+
+    async with ChatOpenAI(base_url=server.base_url, max_retries=0) as llm:
+        with pytest.raises(BadRequestError, match="the model is resting"):
+            await llm.ainvoke("hi")

@@ -93,6 +93,21 @@ async def iter_body(
             yield piece
 
 
+def inflated_start(raw: bytes, encoding: str, limit: int) -> bytes:
+    """The start of a body (an error answer's excerpt) inflated as its Content-Encoding
+    says, at most `limit` bytes; raw when the encoding is unknown."""
+    try:
+        inflater = _inflater(encoding.strip().lower(), "")
+    except BadResponseError:
+        return raw
+    if inflater is None:
+        return raw
+    try:
+        return b"".join(_inflate(inflater, raw, limit))[:limit]
+    except BadResponseError:
+        return b"(a compressed body that does not inflate)"
+
+
 def _inflater(encoding: str, url: str) -> zlib._Decompress | None:
     if encoding in ("", "identity"):
         return None

@@ -17,12 +17,11 @@ import asyncio
 import dataclasses
 import secrets
 import time
-import zlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, NoReturn
 
 from . import _json
-from ._body import ACCEPT_ENCODING, ResponseLimits, iter_body, read_body
+from ._body import ACCEPT_ENCODING, ResponseLimits, inflated_start, iter_body, read_body
 from ._exceptions import AiochainError, BadResponseError
 from ._http_errors import Redactor, carries_request, excerpt, status_error, transport_error
 from ._sse import iter_sse_json
@@ -346,12 +345,7 @@ async def _error_body(response: aiohttp.ClientResponse) -> bytes:
         raw = await response.content.read(64 * 1024)
     except _TRANSPORT_ERRORS:
         return b""
-    if response.headers.get("Content-Encoding", "identity").lower() in ("gzip", "x-gzip"):
-        try:
-            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, 64 * 1024)
-        except zlib.error:
-            return b"(a compressed body that does not inflate)"
-    return raw
+    return inflated_start(raw, response.headers.get("Content-Encoding", "identity"), 64 * 1024)
 
 
 class EventStream:

@@ -22,11 +22,6 @@ def estimate_prompt_tokens(payload: dict[str, Any]) -> float:
     return (chars + _chars(payload.get("system"))) / CHARS_PER_TOKEN
 
 
-def estimate_text_tokens(text: str) -> float:
-    """Tokens of a piece of text."""
-    return len(text) / CHARS_PER_TOKEN
-
-
 def _chars(value: Any) -> int:
     """Characters of text in a prompt, a list of prompts, messages or content blocks."""
     if value is None:
