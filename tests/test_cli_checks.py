@@ -12,7 +12,7 @@ import pytest
 from aiochain.sim import SimServer
 
 from .conftest import PYTHON
-from .test_map import TEMPLATE, map_cli, write_jsonl
+from .test_map import TEMPLATE, map_cli, summarize, write_jsonl
 
 StartThreaded = Callable[..., SimServer]
 
@@ -41,14 +41,10 @@ def test_a_report_or_journal_in_a_missing_folder_is_refused_before_sending(
     server = start_threaded_sim()
     data = write_jsonl(tmp_path / "in.jsonl", 3)
     target = tmp_path / "nowhere" / "file"
-    done = map_cli(
+    done = summarize(
         server.base_url,
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(tmp_path / "out.jsonl"),
+        data,
+        tmp_path / "out.jsonl",
         flag,
         str(target),
     )
@@ -75,14 +71,10 @@ def test_an_unknown_model_stops_a_batch_job(
     server = start_threaded_sim(batch_speed=1000)
     data = write_jsonl(tmp_path / "in.jsonl", 5)
     out = tmp_path / "out.jsonl"
-    done = map_cli(
+    done = summarize(
         server.base_url,
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(out),
+        data,
+        out,
         "--model",
         "nope",
         "--batch",
@@ -103,14 +95,10 @@ def test_report_json_to_a_closed_pipe_exits_quietly(
     data = write_jsonl(tmp_path / "in.jsonl", 30)
     out = tmp_path / "out.jsonl"
     assert (
-        map_cli(
+        summarize(
             server.base_url,
-            "--template",
-            TEMPLATE,
-            "--input",
-            str(data),
-            "--output",
-            str(out),
+            data,
+            out,
             "--quiet",
         ).returncode
         == 0

@@ -48,6 +48,23 @@ def map_cli(
     )
 
 
+def summarize(
+    base_url: str, data: Path, out: Path, *flags: str, **options: Any
+) -> subprocess.CompletedProcess[str]:
+    """`aiochain map` with the summarize template, from `data` to `out`, plus `flags`."""
+    return map_cli(
+        base_url,
+        "--template",
+        TEMPLATE,
+        "--input",
+        str(data),
+        "--output",
+        str(out),
+        *flags,
+        **options,
+    )
+
+
 def rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from aiochain.sim import SimServer
 
 from .conftest import PYTHON, poll_until
-from .test_map import TEMPLATE, map_cli, rows, write_jsonl
+from .test_map import TEMPLATE, rows, summarize, write_jsonl
 
 StartThreaded = Callable[..., SimServer]
 
@@ -36,14 +36,10 @@ def test_a_batch_job_answers_every_record_at_batch_price(
     server = start_threaded_sim(batch_speed=1000)
     data = write_jsonl(tmp_path / "in.jsonl", 2000)
     out = tmp_path / "out.jsonl"
-    done = map_cli(
+    done = summarize(
         server.base_url,
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(out),
+        data,
+        out,
         "--batch",
         "--batch-poll",
         "0.05",
@@ -66,7 +62,7 @@ def test_a_batch_job_killed_while_polling_resumes_the_same_batch(
 ) -> None:
     """SIGKILL while polling: the rerun polls the batch it recorded (no second upload or
     create), and each record appears once."""
-    server = start_threaded_sim(batch_speed=40)
+    server = start_threaded_sim(batch_speed=20)  # ~5 s: still polling at the kill
     data = write_jsonl(tmp_path / "in.jsonl", 2000)
     out = tmp_path / "out.jsonl"
     command = [
@@ -109,14 +105,10 @@ def test_an_expired_batch_keeps_its_answers_and_the_rest_go_live(
     server = start_threaded_sim(batch_speed=1000, batch_expire_rate=1.0)
     data = write_jsonl(tmp_path / "in.jsonl", 100)
     out = tmp_path / "out.jsonl"
-    done = map_cli(
+    done = summarize(
         server.base_url,
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(out),
+        data,
+        out,
         "--batch",
         "--batch-poll",
         "0.05",
@@ -140,14 +132,10 @@ def test_batch_retry_resubmits_the_leftovers_as_a_second_batch(
     server = start_threaded_sim(batch_speed=1000, batch_fail_rate=0.3, seed=3)
     data = write_jsonl(tmp_path / "in.jsonl", 200)
     out = tmp_path / "out.jsonl"
-    done = map_cli(
+    done = summarize(
         server.base_url,
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(out),
+        data,
+        out,
         "--batch",
         "--batch-retry",
         "--batch-poll",
@@ -174,14 +162,10 @@ def test_a_batch_fails_records_missing_a_variable_and_checks_json(
     data = tmp_path / "in.jsonl"
     data.write_text('{"id": "a", "text": "One."}\n{"id": "b", "other": "Two."}\n')
     out = tmp_path / "out.jsonl"
-    done = map_cli(
+    done = summarize(
         server.base_url,
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(out),
+        data,
+        out,
         "--batch",
         "--batch-poll",
         "0.05",

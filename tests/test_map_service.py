@@ -11,7 +11,7 @@ from pathlib import Path
 from aiochain.sim import SimServer
 
 from .conftest import PYTHON, free_port, poll_until
-from .test_map import TEMPLATE, map_cli, rows, write_jsonl
+from .test_map import TEMPLATE, rows, summarize, write_jsonl
 
 StartThreaded = Callable[..., SimServer]
 
@@ -30,14 +30,10 @@ def test_a_1200_rpm_server_refuses_under_2_percent(
     server = start_threaded_sim(rpm=1200)
     data = write_jsonl(tmp_path / "in.jsonl", 200)
     out = tmp_path / "out.jsonl"
-    done = map_cli(
+    done = summarize(
         server.base_url,
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(out),
+        data,
+        out,
         "--quiet",
         env={"OPENAI_API_KEY": "sk-test"},
     )
@@ -54,14 +50,10 @@ def test_a_30000_tpm_server_fails_no_record(
     server = start_threaded_sim(tpm=30_000)
     data = write_jsonl(tmp_path / "in.jsonl", 120)
     out = tmp_path / "out.jsonl"
-    done = map_cli(
+    done = summarize(
         server.base_url,
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(out),
+        data,
+        out,
         "--quiet",
     )
     assert done.returncode == 0, done.stderr
@@ -113,14 +105,10 @@ def test_a_server_down_past_max_wait_stops_the_job_resumably(tmp_path: Path) -> 
     record written as failed, so the rerun sends them all."""
     data = write_jsonl(tmp_path / "in.jsonl", 5)
     out = tmp_path / "out.jsonl"
-    done = map_cli(
+    done = summarize(
         f"http://127.0.0.1:{free_port()}/v1",
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(out),
+        data,
+        out,
         "--max-wait",
         "1",
         "--quiet",

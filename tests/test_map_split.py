@@ -12,7 +12,7 @@ from pathlib import Path
 from aiochain.sim import SimServer
 
 from .conftest import PYTHON, poll_until
-from .test_map import TEMPLATE, map_cli, rows
+from .test_map import TEMPLATE, map_cli, rows, summarize
 
 StartThreaded = Callable[..., SimServer]
 
@@ -40,14 +40,10 @@ def test_a_long_record_is_split_mapped_and_reduced(
     server = start_threaded_sim(latency=0.02)
     data = long_input(tmp_path / "in.jsonl", words=4000)
     out = tmp_path / "out.jsonl"
-    done = map_cli(
+    done = summarize(
         server.base_url,
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(out),
+        data,
+        out,
         "--split",
         "200",
         "--concurrency",
@@ -105,14 +101,10 @@ def test_a_split_job_killed_mid_document_resends_only_unfinished_chunks(
     # A fresh run of the same job (another journal) needs every request: the resumed run
     # needs at most what the killed one had not had answered, plus what was in flight.
     server.reset_stats()
-    fresh = map_cli(
+    fresh = summarize(
         server.base_url,
-        "--template",
-        TEMPLATE,
-        "--input",
-        str(data),
-        "--output",
-        str(tmp_path / "fresh.jsonl"),
+        data,
+        tmp_path / "fresh.jsonl",
         "--split",
         "200",
         "--concurrency",
