@@ -8,6 +8,12 @@ from typing import Any, ClassVar, TypeAlias
 
 from . import _json
 from ._exceptions import BadResponseError, UsageError
+from ._message_utils import (
+    count_tokens_approximately,
+    filter_messages,
+    merge_message_runs,
+    trim_messages,
+)
 from ._usage import Usage
 
 
@@ -328,8 +334,12 @@ __all__ = [
     "MessageLike",
     "SystemMessage",
     "ToolMessage",
+    "count_tokens_approximately",
+    "filter_messages",
+    "merge_message_runs",
     "message_class",
     "parse_tool_calls",
     "to_message",
     "to_messages",
+    "trim_messages",
 ]
