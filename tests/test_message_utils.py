@@ -21,7 +21,7 @@ from aiochain.messages import (
 from aiochain.prompts import ChatPromptTemplate
 from aiochain.sim import SimServer
 
-from .conftest import ScriptedServer, Reply, completion_json
+from .conftest import Reply, ScriptedServer, completion_json
 
 TEXT = "This is a 4 token text. The full message is 10 tokens."
 
@@ -50,12 +50,16 @@ def test_last_keeps_the_latest_messages_and_the_system_message() -> None:
 
 def test_first_keeps_the_earliest_messages() -> None:
     """strategy="first" keeps the first messages that fit; end_on cuts back to a type."""
-    assert trim_messages(
-        MESSAGES, max_tokens=30, token_counter=ten_per_message, strategy="first"
-    ) == MESSAGES[:3]
-    assert trim_messages(
-        MESSAGES, max_tokens=30, token_counter=ten_per_message, strategy="first", end_on="human"
-    ) == MESSAGES[:2]
+    assert (
+        trim_messages(MESSAGES, max_tokens=30, token_counter=ten_per_message, strategy="first")
+        == MESSAGES[:3]
+    )
+    assert (
+        trim_messages(
+            MESSAGES, max_tokens=30, token_counter=ten_per_message, strategy="first", end_on="human"
+        )
+        == MESSAGES[:2]
+    )
 
 
 def test_start_on_drops_messages_before_the_first_human() -> None:
@@ -148,7 +152,11 @@ def test_filter_messages_by_type_name_and_tool_calls() -> None:
         ToolMessage("result", tool_call_id="c1"),
     ]
     assert filter_messages(messages, include_types=("system", HumanMessage)) == messages[:2]
-    assert filter_messages(messages, exclude_types=["ai"]) == [messages[0], messages[1], messages[4]]
+    assert filter_messages(messages, exclude_types=["ai"]) == [
+        messages[0],
+        messages[1],
+        messages[4],
+    ]
     assert filter_messages(messages, exclude_tool_calls=True) == messages[:3]
     assert filter_messages(messages, exclude_tool_calls=["c1"]) == messages[:3]
     assert filter_messages(include_types="human").invoke(messages) == [messages[1]]

@@ -4,9 +4,9 @@ write them (Annotated defaults and descriptions)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Optional
+from typing import Annotated, Optional
 
-from typing_extensions import Annotated, TypedDict
+from typing_extensions import TypedDict
 
 from aiochain import ChatOpenAI
 from aiochain._structured import is_typed_dict
