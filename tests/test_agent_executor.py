@@ -259,3 +259,16 @@ def test_bad_setups_are_refused() -> None:
         AgentExecutor(agent=agent, tools=[magic_function], early_stopping_method="generate")
     with pytest.raises(ConfigurationError):
         AgentExecutor(agent=agent, tools=[magic_function], max_iterations=0)
+
+
+def test_sync_invoke_and_stream() -> None:
+    """invoke and stream work from sync code, as in LangChain's tutorials."""
+    with SimServer().serve_in_thread() as base_url:
+        model = ChatOpenAI(base_url=base_url)
+        agent = create_tool_calling_agent(model, [magic_function], PROMPT)
+        executor = AgentExecutor(agent=agent, tools=[magic_function])
+        result = executor.invoke({"input": "magic_function input=2 please"})
+        chunks = list(executor.stream({"input": "magic_function input=2 please"}))
+    assert result["output"] == "Based on the tools: magic_function: 4."
+    assert chunks[-1]["output"] == result["output"]
+    assert "actions" in chunks[0]

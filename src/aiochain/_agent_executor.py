@@ -206,9 +206,7 @@ class AgentExecutor(Chain):
     async def _perform(self, action: AgentAction) -> Any:
         tool = self._by_name.get(action.tool)
         if tool is None:
-            return (
-                f"{action.tool} is not a valid tool, try one of [{', '.join(self._by_name)}]."
-            )
+            return f"{action.tool} is not a valid tool, try one of [{', '.join(self._by_name)}]."
         return await tool.ainvoke(action.tool_input)
 
     def _returns_directly(self, action: AgentAction) -> bool:

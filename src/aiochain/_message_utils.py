@@ -1,5 +1,6 @@
-"""LangChain's message helpers: `trim_messages`, `filter_messages`, `merge_message_runs` and
-`count_tokens_approximately` (`langchain_core.messages.utils`), with its arguments and defaults.
+"""LangChain's message helpers `filter_messages` and `merge_message_runs`
+(`langchain_core.messages.utils`), with its arguments and defaults, and what they share with
+`trim_messages` (`_message_trimming`).
 
 Each takes a list of messages (or a chat prompt value) and returns a new list; called without
 messages (`trim_messages(max_tokens=..., token_counter=...)`) each returns a runnable that
@@ -13,12 +14,10 @@ re-exports it): convert such pairs with `aiochain.messages.to_messages` first.
 from __future__ import annotations
 
 import copy
-import inspect
-import math
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from ._exceptions import ConfigurationError, UsageError
+from ._exceptions import UsageError
 from ._runnable import Config, PureRunnable
 
 MessageTypes = Any
@@ -42,7 +41,7 @@ class MessageListFunction(PureRunnable[Any, list[Any]]):
         return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.options.items())})"
 
 
-def _messages_of(messages: Any) -> list[Any]:
+def messages_of(messages: Any) -> list[Any]:
     """The messages of a list or of a prompt value (anything with `to_messages()`)."""
     if hasattr(messages, "to_messages"):
         messages = messages.to_messages()
@@ -56,7 +55,7 @@ def _messages_of(messages: Any) -> list[Any]:
     return items
 
 
-def _is_type(message: Any, types: MessageTypes) -> bool:
+def is_type(message: Any, types: MessageTypes) -> bool:
     """Whether a message is of one of `types` (names such as "human", or classes)."""
     wanted = [types] if isinstance(types, str | type) else list(types)
     names = [t for t in wanted if isinstance(t, str)]
@@ -64,7 +63,7 @@ def _is_type(message: Any, types: MessageTypes) -> bool:
     return message.type in names or isinstance(message, classes)
 
 
-def _with_content(message: Any, content: Any) -> Any:
+def with_content(message: Any, content: Any) -> Any:
     changed = copy.copy(message)
     changed.content = content
     return changed
@@ -113,11 +112,11 @@ def filter_messages(
     if messages is None:
         return MessageListFunction(filter_messages, options)
     kept: list[Any] = []
-    for message in _messages_of(messages):
+    for message in messages_of(messages):
         name, ident = getattr(message, "name", None), getattr(message, "id", None)
         if (
             (exclude_names and name in exclude_names)
-            or (exclude_types and _is_type(message, exclude_types))
+            or (exclude_types and is_type(message, exclude_types))
             or (exclude_ids and ident in exclude_ids)
         ):
             continue
@@ -139,7 +138,7 @@ def filter_messages(
         if (
             not (include_types or include_ids or include_names)
             or (include_names and name in include_names)
-            or (include_types and _is_type(message, include_types))
+            or (include_types and is_type(message, include_types))
             or (include_ids and ident in include_ids)
         ):
             kept.append(message)
@@ -163,12 +162,12 @@ def merge_message_runs(messages: Any = None, *, chunk_separator: str = "\n") -> 
     if messages is None:
         return MessageListFunction(merge_message_runs, {"chunk_separator": chunk_separator})
     merged: list[Any] = []
-    for message in _messages_of(messages):
+    for message in messages_of(messages):
         last = merged[-1] if merged else None
         if last is None or message.type == "tool" or type(message) is not type(last):
             merged.append(message)
             continue
-        joined = _with_content(last, _join_content(last.content, message.content, chunk_separator))
+        joined = with_content(last, _join_content(last.content, message.content, chunk_separator))
         if getattr(message, "tool_calls", None):
             joined.tool_calls = [*last.tool_calls, *message.tool_calls]
         merged[-1] = joined
@@ -185,223 +184,12 @@ def _join_content(first: Any, second: Any, separator: str) -> Any:
     return blocks(first) + blocks(second)
 
 
-# --- counting tokens ------------------------------------------------------------------------
-
-
-def count_tokens_approximately(
-    messages: Iterable[Any],
-    *,
-    chars_per_token: float = 4.0,
-    extra_tokens_per_message: float = 3.0,
-    count_name: bool = True,
-) -> int:
-    """About how many tokens the messages are: their characters (content, role, name, tool
-    calls and call ids) over `chars_per_token`, plus `extra_tokens_per_message` each,
-    rounded up per message (LangChain's function of the same name)."""
-    total = 0.0
-    for message in _messages_of(messages):
-        content = message.content
-        chars = len(content) if isinstance(content, str) else len(repr(content))
-        calls = getattr(message, "tool_calls", None)
-        if calls and isinstance(content, str):
-            chars += len(repr(calls))
-        if message.type == "tool":
-            chars += len(getattr(message, "tool_call_id", "") or "")
-        chars += len(getattr(message, "role", "") or message.type)
-        name = getattr(message, "name", None)
-        if count_name and isinstance(name, str):
-            chars += len(name)
-        total += math.ceil(chars / chars_per_token) + extra_tokens_per_message
-    return math.ceil(total)
-
-
-def _list_counter(token_counter: Any) -> Callable[[list[Any]], int]:
-    """A function counting a list of messages, from a model (its
-    `get_num_tokens_from_messages`), a function of a list, or a function of one message
-    (annotated as taking a `BaseMessage`, as LangChain tells them apart)."""
-    if token_counter == "approximate":
-        return count_tokens_approximately
-    counter = getattr(token_counter, "get_num_tokens_from_messages", None)
-    if counter is not None:
-        return counter  # type: ignore[no-any-return]
-    if not callable(token_counter):
-        raise ConfigurationError(
-            "token_counter must be a model with get_num_tokens_from_messages or a function, "
-            f"got {type(token_counter).__name__}"
-        )
-    try:
-        parameters = list(inspect.signature(token_counter).parameters.values())
-    except (TypeError, ValueError):  # builtins such as len
-        parameters = []
-    annotation = parameters[0].annotation if parameters else None
-    if getattr(annotation, "__name__", annotation) in ("BaseMessage", "'BaseMessage'"):
-        return lambda messages: sum(token_counter(m) for m in messages)
-    return token_counter  # type: ignore[no-any-return]
-
-
-# --- trim_messages --------------------------------------------------------------------------
-
-
-def trim_messages(
-    messages: Any = None,
-    *,
-    max_tokens: int,
-    token_counter: Any,
-    strategy: Literal["first", "last"] = "last",
-    allow_partial: bool = False,
-    end_on: MessageTypes | None = None,
-    start_on: MessageTypes | None = None,
-    include_system: bool = False,
-    text_splitter: Callable[[str], list[str]] | Any = None,
-) -> Any:
-    """The messages cut to at most `max_tokens` tokens (LangChain's `trim_messages`).
-
-    Args:
-        messages: the messages; None returns a runnable that trims its input.
-        max_tokens: the most tokens to keep.
-        token_counter: a chat model (its `get_num_tokens_from_messages`), a function of a
-            list of messages, a function of one message (annotated `BaseMessage`), `len`
-            (counting messages), or "approximate" (`count_tokens_approximately`).
-        strategy: "last" keeps the latest messages, "first" the earliest.
-        allow_partial: keep part of the message at the edge (its last lines for "last",
-            its first for "first"; blocks, for a list of content blocks).
-        end_on: drop messages after the last one of this type (or types).
-        start_on: with "last", drop messages before the first one of this type.
-        include_system: with "last", keep a system message at the start.
-        text_splitter: splits a text for `allow_partial` (a function or an object with
-            `split_text`); default: on newlines, keeping them.
-
-    Raises:
-        ConfigurationError: `start_on` or `include_system` with "first", an unknown strategy
-            or token counter.
-    """
-    options = {
-        "max_tokens": max_tokens,
-        "token_counter": token_counter,
-        "strategy": strategy,
-        "allow_partial": allow_partial,
-        "end_on": end_on,
-        "start_on": start_on,
-        "include_system": include_system,
-        "text_splitter": text_splitter,
-    }
-    if strategy not in ("first", "last"):
-        raise ConfigurationError(f"strategy must be 'first' or 'last', got {strategy!r}")
-    if strategy == "first" and (start_on or include_system):
-        raise ConfigurationError("start_on and include_system are only valid with strategy='last'")
-    if messages is None:
-        return MessageListFunction(trim_messages, options)
-    count = _list_counter(token_counter)
-    splitter = getattr(text_splitter, "split_text", text_splitter) or _split_lines
-    items = _messages_of(messages)
-    if strategy == "first":
-        return _first(
-            items, max_tokens, count, splitter, "first" if allow_partial else None, end_on
-        )
-    if end_on:
-        while items and not _is_type(items[-1], end_on):
-            items.pop()
-    system = None
-    if include_system and items and items[0].type == "system":
-        system, items = items[0], items[1:]
-        max_tokens = max(0, max_tokens - count([system]))
-    kept = _first(
-        items[::-1], max_tokens, count, splitter, "last" if allow_partial else None, start_on
-    )
-    kept.reverse()
-    return [system, *kept] if system is not None else kept
-
-
-def _split_lines(text: str) -> list[str]:
-    lines = text.split("\n")
-    return [line + "\n" for line in lines[:-1]] + lines[-1:]
-
-
-def _first(
-    messages: list[Any],
-    max_tokens: int,
-    count: Callable[[list[Any]], int],
-    split: Callable[[str], list[str]],
-    partial: str | None,
-    end_on: MessageTypes | None,
-) -> list[Any]:
-    """The longest head of `messages` within `max_tokens`, then cut back to `end_on`."""
-    if not messages:
-        return []
-    if count(messages) <= max_tokens:
-        fit = len(messages)
-    else:  # binary search for the most whole messages that fit
-        low, high = 0, len(messages)
-        while low < high:
-            middle = (low + high + 1) // 2
-            if count(messages[:middle]) <= max_tokens:
-                low = middle
-            else:
-                high = middle - 1
-        fit = low
-        if partial and fit < len(messages):
-            piece = _partial(messages[:fit], messages[fit], max_tokens, count, split, partial)
-            if piece is not None:
-                messages = [*messages[:fit], piece]
-                fit += 1
-    if end_on:
-        while fit > 0 and not _is_type(messages[fit - 1], end_on):
-            fit -= 1
-    return list(messages[:fit])
-
-
-def _partial(
-    head: list[Any],
-    message: Any,
-    max_tokens: int,
-    count: Callable[[list[Any]], int],
-    split: Callable[[str], list[str]],
-    side: str,
-) -> Any | None:
-    """The largest part of `message` that fits after `head`: its first (or, for side
-    "last", last) content blocks, else lines of its text; None when no part fits."""
-    content = message.content
-    if isinstance(content, list) and len(content) > 1:
-        blocks = content if side == "first" else content[::-1]
-        for size in range(len(blocks) - 1, 0, -1):
-            kept = blocks[:size] if side == "first" else blocks[:size][::-1]
-            candidate = _with_content(message, kept)
-            if count([*head, candidate]) <= max_tokens:
-                return candidate
-    text = content if isinstance(content, str) else _first_text(content)
-    if not text:
-        return None
-    pieces = split(text)
-    if side == "last":
-        pieces = pieces[::-1]
-    base = count(head)
-    low, high = 0, len(pieces)
-    while low < high:
-        middle = (low + high + 1) // 2
-        kept = pieces[:middle] if side == "first" else pieces[:middle][::-1]
-        if base + count([_with_content(message, "".join(kept))]) <= max_tokens:
-            low = middle
-        else:
-            high = middle - 1
-    if low == 0:
-        return None
-    kept = pieces[:low] if side == "first" else pieces[:low][::-1]
-    return _with_content(message, "".join(kept))
-
-
-def _first_text(content: Any) -> str | None:
-    for block in content if isinstance(content, list) else ():
-        if isinstance(block, str):
-            return block
-        if isinstance(block, dict) and block.get("type") == "text":
-            return str(block.get("text") or "")
-    return None
-
-
 __all__ = [
     "MessageListFunction",
-    "count_tokens_approximately",
+    "MessageTypes",
     "filter_messages",
+    "is_type",
     "merge_message_runs",
-    "trim_messages",
+    "messages_of",
+    "with_content",
 ]

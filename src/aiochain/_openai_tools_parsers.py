@@ -176,8 +176,7 @@ class PydanticToolsParser(JsonOutputToolsParser):
                 if partial:
                     continue
                 raise OutputParserError(
-                    f"the model called {call['type']}, not one of "
-                    f"{', '.join(self._by_name)}",
+                    f"the model called {call['type']}, not one of {', '.join(self._by_name)}",
                     llm_output=str(call["args"]),
                 )
             try:

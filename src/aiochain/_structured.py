@@ -55,8 +55,6 @@ def is_typed_dict(schema: Any) -> bool:
     )
 
 
-
-
 def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
     """The name, description and JSON schema of a pydantic class, TypedDict or schema dict.
 

@@ -7,6 +7,10 @@ the model again; stop when it answers without tools, or fail with `MaxStepsError
 not fit its schema becomes an error message the model sees ("error: ..."), not a crash: the
 model can recover, and the run finishes. The agent is a `Chain` (input `input`, output
 `output`), so it can be `arun`, `amap`ped and limited like any other.
+
+LangChain's classic agent API is here too, as `langchain.agents` has it:
+`create_tool_calling_agent(llm, tools, prompt)` and `AgentExecutor(agent=..., tools=...)`
+(`_agent_executor.py`), with its `AgentAction` / `AgentFinish` types.
 """
 
 from __future__ import annotations

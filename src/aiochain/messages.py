@@ -8,12 +8,8 @@ from typing import Any, ClassVar, TypeAlias
 
 from . import _json
 from ._exceptions import BadResponseError, UsageError
-from ._message_utils import (
-    count_tokens_approximately,
-    filter_messages,
-    merge_message_runs,
-    trim_messages,
-)
+from ._message_trimming import count_tokens_approximately, trim_messages
+from ._message_utils import filter_messages, merge_message_runs
 from ._usage import Usage
 
 
