@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -272,3 +273,25 @@ def test_sync_invoke_and_stream() -> None:
     assert result["output"] == "Based on the tools: magic_function: 4."
     assert chunks[-1]["output"] == result["output"]
     assert "actions" in chunks[0]
+
+
+async def test_handlers_hear_agent_actions_and_the_finish(sim: SimServer) -> None:
+    """A callback handler of the run hears on_agent_action for each call and on_agent_finish."""
+    from aiochain.callbacks import AsyncCallbackHandler
+
+    heard: list[str] = []
+
+    class Listener(AsyncCallbackHandler):
+        async def on_agent_action(self, action: Any, **kwargs: Any) -> None:
+            heard.append(f"action {action.tool}")
+
+        async def on_agent_finish(self, finish: Any, **kwargs: Any) -> None:
+            heard.append(f"finish {finish.return_values['output']}")
+
+    async with ChatOpenAI(base_url=sim.base_url) as model:
+        agent = create_tool_calling_agent(model, [magic_function], PROMPT)
+        executor = AgentExecutor(agent=agent, tools=[magic_function])
+        await executor.ainvoke(
+            {"input": "magic_function input=1 please"}, config={"callbacks": [Listener()]}
+        )
+    assert heard == ["action magic_function", "finish Based on the tools: magic_function: 3."]

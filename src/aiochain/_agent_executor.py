@@ -113,7 +113,7 @@ class AgentExecutor(Chain):
         self, inputs: dict[str, Any], run_manager: AsyncCallbackManagerForChainRun | None = None
     ) -> dict[str, Any]:
         outputs: dict[str, Any] = {}
-        async for event in self._run(inputs):
+        async for event in self._run(inputs, run_manager):
             if isinstance(event, dict):
                 outputs = event
         outputs.pop("messages", None)  # only the stream's chunks carry them, as in LangChain
@@ -132,8 +132,11 @@ class AgentExecutor(Chain):
             else:
                 yield event
 
-    async def _run(self, inputs: dict[str, Any]) -> AsyncIterator[Any]:
-        """The run as events: actions, steps (`AgentActionStep`), then the output dict."""
+    async def _run(
+        self, inputs: dict[str, Any], run: AsyncCallbackManagerForChainRun | None = None
+    ) -> AsyncIterator[Any]:
+        """The run as events: actions, steps (`AgentActionStep`), then the output dict; the
+        run's handlers hear `on_agent_action` and `on_agent_finish`."""
         steps: list[tuple[AgentAction, Any]] = []
         iterations = 0
         finish: AgentFinish | None = None
@@ -151,6 +154,8 @@ class AgentExecutor(Chain):
                         iterations += 1
                         continue
                     for action in decision:
+                        if run is not None:
+                            await run.on_agent_action(action, color="green")
                         yield action
                     answers = await _gather(self._perform(a) for a in decision)
                     done = [AgentActionStep(a, o) for a, o in zip(decision, answers, strict=True)]
@@ -166,6 +171,8 @@ class AgentExecutor(Chain):
                 raise  # not our deadline: a tool's or the model's own timeout
         if finish is None:
             finish = AgentFinish({"output": STOPPED}, "")
+        if run is not None:
+            await run.on_agent_finish(finish, color="green")
         outputs = dict(finish.return_values)
         outputs["messages"] = finish.messages
         if self.return_intermediate_steps:
