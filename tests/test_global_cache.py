@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from aiochain import ChatAnthropic, ChatOpenAI, ConfigurationError, OpenAI
+from aiochain import AzureChatOpenAI, ChatAnthropic, ChatOpenAI, ConfigurationError, OpenAI
 from aiochain.cache import InMemoryCache, SQLiteCache
 from aiochain.globals import get_llm_cache, set_llm_cache
 from aiochain.sim import SimServer
@@ -40,14 +40,24 @@ async def test_chat_and_completion_models_answer_from_the_global_cache(sim: SimS
     assert (cache.hits, cache.misses, len(cache)) == (2, 3, 3)
 
 
-async def test_anthropic_answers_from_the_global_cache(sim: SimServer) -> None:
-    """ChatAnthropic uses the global cache too."""
+async def test_anthropic_and_azure_answer_from_the_global_cache(sim: SimServer) -> None:
+    """ChatAnthropic and AzureChatOpenAI use the global cache too."""
     set_llm_cache(InMemoryCache())
     async with ChatAnthropic(base_url=sim.root_url, api_key="k") as chat:
         first = await chat.ainvoke("Tell me a joke")
         second = await chat.ainvoke("Tell me a joke")
     assert first.content == second.content
     assert sim.stats()["requests_total"] == 1
+    async with AzureChatOpenAI(
+        azure_endpoint=sim.root_url,
+        azure_deployment="gpt-4o-mini",
+        api_version="2024-10-21",
+        api_key="k",
+    ) as azure:
+        first = await azure.ainvoke("Tell me a joke")
+        second = await azure.ainvoke("Tell me a joke")
+    assert first.content == second.content
+    assert sim.stats()["requests_total"] == 2
 
 
 async def test_sqlite_cache_as_the_global_cache(sim: SimServer, tmp_path: Path) -> None:
