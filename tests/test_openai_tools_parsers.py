@@ -105,3 +105,16 @@ def test_bad_calls_raise_output_parser_errors() -> None:
     with pytest.raises(OutputParserError):
         PydanticToolsParser(tools=[add]).invoke(unfit)
     assert PydanticToolsParser(tools=[add], first_tool_only=True).invoke(AIMessage("hi")) is None
+
+
+def test_langchains_import_path_works_in_a_fresh_interpreter() -> None:
+    """`from aiochain.output_parsers.openai_tools import ...` works as the first import."""
+    import subprocess
+    import sys
+
+    code = (
+        "from aiochain.output_parsers.openai_tools import PydanticToolsParser, "
+        "JsonOutputToolsParser, JsonOutputKeyToolsParser; print(PydanticToolsParser.__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "PydanticToolsParser"

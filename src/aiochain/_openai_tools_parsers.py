@@ -11,6 +11,7 @@ shape. In a stream (`chain.astream`) they yield the calls parsed so far each tim
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -192,6 +193,10 @@ class PydanticToolsParser(JsonOutputToolsParser):
             return objects[0] if objects else None
         return objects
 
+
+# LangChain's users import these from `...output_parsers.openai_tools`; until `output_parsers`
+# is a package, this module answers to that name too (as `os.path` does for `os`).
+sys.modules.setdefault("aiochain.output_parsers.openai_tools", sys.modules[__name__])
 
 __all__ = [
     "JsonOutputKeyToolsParser",
