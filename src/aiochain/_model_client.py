@@ -22,6 +22,7 @@ from ._retry import RetryPolicy
 from ._runnable import Runnable
 from ._runner import amap, batch_concurrency
 from ._sync import run_sync
+from ._token_counting import TokenCounting
 from ._traced import traced_stream
 from ._types import JSONDict
 from ._usage import Usage
@@ -29,11 +30,12 @@ from .messages import AIMessageChunk, usage_metadata_of
 from .outputs import Generation, LLMResult
 from .pricing import cost_for, price_of
 from .prompts import LanguageModelInput
+from .rate_limiters import BaseRateLimiter, split_rate_limiter
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from .cache import SQLiteCache
+    from ._answer_cache import AnswerCache
 
 OutputT = TypeVar("OutputT")
 
@@ -55,7 +57,9 @@ class EndpointAuth:
     header_provider: Callable[[], Awaitable[Mapping[str, str]]] | None = None
 
 
-class ModelClient(PromptGeneration, Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
+class ModelClient(
+    TokenCounting, PromptGeneration, Runnable[LanguageModelInput, OutputT], Generic[OutputT]
+):
     """A client of one model endpoint; subclasses build payloads and read answers.
 
     Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
@@ -89,8 +93,8 @@ class ModelClient(PromptGeneration, Runnable[LanguageModelInput, OutputT], Gener
         max_concurrency: int | None,
         rpm: float | None,
         tpm: float | None,
-        rate_limiter: RateLimiter | None,
-        cache: SQLiteCache | None,
+        rate_limiter: RateLimiter | BaseRateLimiter | None,
+        cache: AnswerCache | bool | None,
         session: aiohttp.ClientSession | None,
         response_limits: ResponseLimits | None,
         header_provider: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
@@ -105,6 +109,7 @@ class ModelClient(PromptGeneration, Runnable[LanguageModelInput, OutputT], Gener
         self.timeout = timeout
         retry = retry if retry is not None else RetryPolicy(max_retries=max_retries)
         self.max_retries = retry.max_retries
+        rate_limiter, request_limiter = split_rate_limiter(rate_limiter)  # ours, LangChain's
         if rate_limiter is not None and (rpm or tpm or max_concurrency):
             raise ConfigurationError(
                 "give either rate_limiter or max_concurrency / rpm / tpm, not both"
@@ -136,13 +141,14 @@ class ModelClient(PromptGeneration, Runnable[LanguageModelInput, OutputT], Gener
             key_error=key_error,
             check_answer=self._check_answer,
         )
+        self._pipeline.request_limiter = request_limiter
 
     def bind(self, **kwargs: Any) -> Self:
         """A copy of this model whose requests carry `kwargs` as fields (`stop=[...]`); it
         shares this one's connections, limits and usage totals."""
         return bound_model(self, kwargs)
 
-    def with_cache(self, cache: SQLiteCache | None) -> Self:
+    def with_cache(self, cache: AnswerCache | bool | None) -> Self:
         """A copy of this model that answers from `cache`; it shares this one's connections,
         limits, retry budget and usage totals."""
         model = copy.copy(self)
