@@ -511,3 +511,29 @@ def test_sigterm_stops_like_ctrl_c(start_threaded_sim: StartThreaded, tmp_path: 
     assert sorted(r["id"] for r in rows(out)) == sorted(f"doc{i}" for i in range(200))
     assert server.stats()["distinct_prompts"] == 200
     assert server.stats()["requests_total"] <= 200 + 4
+
+
+def test_a_report_that_fails_at_the_end_is_not_a_usage_error(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """A --report checked at the start but unwritable at the end (a directory made there
+    meanwhile): exit 1, not 2 "nothing sent", with one line giving the command that writes the
+    report from the finished job."""
+    server = start_threaded_sim(latency=0.05)
+    source = write_jsonl(tmp_path / "in.jsonl", 200)
+    out = tmp_path / "out.jsonl"
+    report = tmp_path / "report.html"
+    command = [*map_command(server, source, out, 4), "--report", str(report)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    wait_for_rows(out, 5)
+    report.mkdir()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1, err
+    journal = f"{out}.journal.sqlite"
+    assert err == (
+        f"aiochain map: error: {report}: cannot write the report: Is a directory; the job is "
+        f"done, write its report with: aiochain report {journal} -o {report}\n"
+    )
+    assert len(rows(out)) == 200

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sqlite3
 import stat
+import sys
 import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from .._exceptions import JournalError, OutputError
+from .._exceptions import AiochainError, JournalError, OutputError
 from ._map_options import MapOptions
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -100,6 +102,24 @@ class JobFiles:
                 if self.output.is_file() and self.output.stat().st_size == 0:
                     self.output.unlink()
         return False
+
+
+def write_report_at_end(journal: str, report: str) -> bool:
+    """Write the report at the end of the job. Its path was checked before anything was sent;
+    if it still fails (a full disk), say so in one line with how to write it again: the job is
+    done, so this is not a usage error (status 1, not 2 "nothing sent")."""
+    from ._report_command import write_report  # imported only by a job with --report
+
+    try:
+        write_report(journal, report)
+    except AiochainError as exc:
+        print(
+            f"aiochain map: error: {exc}; the job is done, write its report with: "
+            f"{shlex.join(['aiochain', 'report', journal, '-o', report])}",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def journal_damage(path: Path) -> str | None:

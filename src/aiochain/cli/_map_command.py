@@ -374,8 +374,11 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         return 141
     if not quiet:
         print_summary(summary, fancy=fancy)
-    if args.report and not _wrote_report(summary.journal, args.report):
-        return 1
+    if args.report:
+        from ._job_files import write_report_at_end
+
+        if not write_report_at_end(summary.journal, args.report):
+            return 1
     if summary.skipped_for_budget:
         spent = f" (${summary.job_cost:.4f} spent by this job)" if summary.job_cost else ""
         print(
@@ -390,25 +393,6 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
             file=sys.stderr,
         )
     return summary.exit_status
-
-
-def _wrote_report(journal: str, report: str) -> bool:
-    """Write the report at the end of the job. Its path was checked before anything was sent;
-    if it still fails (a full disk), say so in one line with how to write it again: the job is
-    done, so this is not a usage error (status 1, not 2 "nothing sent")."""
-    from .._exceptions import AiochainError
-    from ._report_command import write_report
-
-    try:
-        write_report(journal, report)
-    except AiochainError as exc:
-        print(
-            f"aiochain map: error: {exc}; the job is done, write its report with: "
-            f"{shlex.join(['aiochain', 'report', journal, '-o', report])}",
-            file=sys.stderr,
-        )
-        return False
-    return True
 
 
 def _need_deployment() -> NoReturn:
