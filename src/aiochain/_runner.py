@@ -4,9 +4,9 @@
 Neither creates more than `concurrency` tasks, whatever the number of inputs, and both read the
 inputs one at a time as workers free up, so a million inputs cost memory for the ones in flight
 (and, for `amap`, the results), not a million tasks. `as_completed` also waits for its
-consumer: while `concurrency` results wait to be taken, no worker reads another input, so a busy
-consumer holds at most about twice `concurrency` inputs (in flight plus waiting), not the whole
-input (issue 23, item 7). A pool of workers also does less work per call than one task per call
+consumer: while `concurrency` results (or stream pieces) wait to be taken, no worker reads
+another input, so a busy consumer holds about what is in flight plus that backlog, not the
+whole input (issue 23, item 7). A pool of workers also does less work per call than one task per call
 behind a semaphore: no task is created, scheduled and destroyed per input.
 
 Failure: with `return_exceptions=False` the first failure (after its retries) cancels every
@@ -171,10 +171,10 @@ class _Pool(Generic[T, R]):
                 unfinished.add(index)
             try:
                 if self.streaming:
+                    # A stream in flight is never held up by the consumer (a server would see
+                    # a stalled reader); the backlog holds the next input back instead.
                     async for chunk in func(item):
                         emit(index, chunk)
-                        if backlog is not None and backlog.full():
-                            await backlog.room()
                     result = None
                 else:
                     result = await func(item)
