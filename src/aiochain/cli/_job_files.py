@@ -131,17 +131,18 @@ def journal_damage(path: Path) -> str | None:
                 return None
     except OSError:
         return None
+    db = None
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
-    except sqlite3.DatabaseError as exc:
-        return str(exc)
-    try:
         db.execute("PRAGMA busy_timeout=30000")
         (first,) = db.execute("PRAGMA quick_check(1)").fetchone()
+    except sqlite3.OperationalError:
+        return None  # locked or unreadable, not damaged: opening the journal says why
     except sqlite3.DatabaseError as exc:
-        return str(exc)
+        return str(exc)  # corrupt, or not a database past its header
     finally:
-        db.close()
+        if db is not None:
+            db.close()
     if first == "ok":
         return None
     first = " ".join(str(first).replace("*** in database main ***", "").split())
