@@ -6,8 +6,8 @@ inputs one at a time as workers free up, so a million inputs cost memory for the
 (and, for `amap`, the results), not a million tasks. `as_completed` also waits for its
 consumer: while `concurrency` results (or stream pieces) wait to be taken, no worker reads
 another input, so a busy consumer holds about what is in flight plus that backlog, not the
-whole input (issue 23, item 7). A pool of workers also does less work per call than one task per call
-behind a semaphore: no task is created, scheduled and destroyed per input.
+whole input (issue 23, item 7). A pool of workers also does less work per call than one task
+per call behind a semaphore: no task is created, scheduled and destroyed per input.
 
 Failure: with `return_exceptions=False` the first failure (after its retries) cancels every
 other worker and is raised; with True each failure takes its input's slot. Cancelling the caller
