@@ -32,9 +32,13 @@ ids: a record's own "id" field (JSON Lines, CSV); else, for a file, <resolved pa
 (the line where the record starts: the same whatever the path's spelling); for a directory,
 the file's path inside it; for standard input, <stdin>:<line>.
 
+an existing --output is replaced only by its own job (its journal is there), else refused
+unless --overwrite; a run that stops before anything was answered leaves no output or journal.
+
 exit status: 0 every record done; 1 some records failed or were not sent (budget), or the job
 stopped (an unknown model, a refused key); 2 a usage error (a bad option, input or path), sent
-nothing; 130 interrupted (rerun the same command to resume); 141 the output was closed (a pipe).
+nothing; 130 interrupted by Ctrl-C, 143 by SIGTERM (both commit what finished and print the
+command that resumes); 141 the output was closed (a pipe).
 """
 _ESCAPE = re.compile(r"\\([nt\\])")
 
@@ -81,6 +85,11 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         help="for a directory: leave out files matching this (repeatable)",
     )
     parser.add_argument("--output", help="JSON Lines output file (default: standard output)")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --output that no journal says this job wrote (else refused)",
+    )
     parser.add_argument(
         "--ordered",
         action="store_true",
@@ -215,18 +224,27 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
     )
 
 
+class Terminated(KeyboardInterrupt):
+    """Raised by `execute` after the job stopped because of SIGTERM (`kill`, a container or a
+    CI runner stopping it): handled as Ctrl-C, with the resume line, and exit status 143."""
+
+
 def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSummary:
     """Run a map job on a fresh event loop with its progress display; return its summary.
 
-    The first Ctrl-C cancels the job (which commits what finished and closes its files); more
-    Ctrl-Cs while it stops are ignored, so cleanup is never cut short by a traceback.
+    The first Ctrl-C or SIGTERM cancels the job (which commits what finished and closes its
+    files); more of them while it stops are ignored, so cleanup is never cut short by a
+    traceback.
 
     Raises:
         KeyboardInterrupt: after the job stopped because of Ctrl-C.
+        Terminated: after the job stopped because of SIGTERM.
     """
     from .._sync import run
     from ._map_job import run_map
     from ._map_progress import watch
+
+    stopped_by: int = signal.SIGINT  # the signal that stopped the job
 
     async def main() -> MapSummary | None:
         watcher: asyncio.Task[None] | None = None
@@ -234,10 +252,11 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
         job = asyncio.current_task()
         interrupted = False
 
-        def on_interrupt() -> None:
-            nonlocal interrupted
+        def on_interrupt(signum: int) -> None:
+            nonlocal interrupted, stopped_by
             if not interrupted and job is not None:
                 interrupted = True
+                stopped_by = signum
                 job.cancel()
 
         def on_start(summary: MapSummary, stats: RunStats, limiter: Any) -> None:
@@ -245,8 +264,9 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
             if not quiet:
                 watcher = asyncio.create_task(watch(summary, stats, limiter, fancy=fancy))
 
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, on_interrupt, signum)
         backend: Backend | None = None
         if options.ray is not None:  # imported only here: plain `map` never imports ray
             from ._ray_backend import refuse_with_ray
@@ -266,7 +286,7 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
 
     summary = run(main())
     if summary is None:
-        raise KeyboardInterrupt
+        raise Terminated if stopped_by == signal.SIGTERM else KeyboardInterrupt
     return summary
 
 
@@ -290,6 +310,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         exclude=tuple(args.exclude),
         system=unescape(args.system) if args.system else None,
         output=args.output,
+        overwrite=args.overwrite,
         model=args.model or DEFAULT_MODELS.get(args.provider) or _need_deployment(),
         base_url=args.base_url,
         api_key=os.environ.get(KEY_VARIABLES[args.provider]),
@@ -327,13 +348,15 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     resume = shlex.join(["aiochain", *(argv if argv is not None else sys.argv[1:])])
     try:
         summary = execute(options, fancy=fancy, quiet=quiet)
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C must not cut this short
+    except KeyboardInterrupt as stop:
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a late one must not cut this short
+            signal.signal(signum, signal.SIG_IGN)
+        what = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
         print(
-            f"interrupted; what finished is in the journal. Resume with:\n  {resume}",
+            f"{what}; what finished is in the journal. Resume with:\n  {resume}",
             file=sys.stderr,
         )
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
     except OSError as exc:
         if exc.errno != errno.EPIPE:
             if args.debug:
@@ -352,9 +375,10 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     if not quiet:
         print_summary(summary, fancy=fancy)
     if args.report:
-        from ._report_command import write_report
+        from ._job_files import write_report_at_end
 
-        write_report(summary.journal, args.report)
+        if not write_report_at_end(summary.journal, args.report):
+            return 1
     if summary.skipped_for_budget:
         spent = f" (${summary.job_cost:.4f} spent by this job)" if summary.job_cost else ""
         print(

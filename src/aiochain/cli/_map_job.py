@@ -37,6 +37,7 @@ from ..pricing import price_of
 from ..prompts import PromptTemplate
 from ._budget import Budget
 from ._group_commit import GroupCommit
+from ._job_files import JobFiles
 from ._journal import InputIndex, Journal, JournalRow
 from ._map_batch import run_batch
 from ._map_options import MapOptions, MapSummary, default_journal, job_description, run_settings
@@ -87,6 +88,8 @@ async def run_map(
         job = job_description(options, endpoint)
         journal_path = options.journal or default_journal(options, job, source)
         check_paths(options.input, options.output, journal_path, options.report)
+        files = await asyncio.to_thread(JobFiles.check, options, journal_path)
+        stack.push(files.on_exit)  # after a failed run, removes the files it made, if empty
         journal = await asyncio.to_thread(
             Journal, journal_path, job, resume=options.resume, settings=run_settings(options)
         )

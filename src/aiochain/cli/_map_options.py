@@ -24,6 +24,7 @@ class MapOptions:
     exclude: tuple[str, ...] = ()
     system: str | None = None
     output: str | None = None
+    overwrite: bool = False  # replace an existing output that no journal says is the job's
     model: str = "gpt-4o-mini"
     base_url: str | None = None
     api_key: str | None = None
