@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Self
 
-from ._batch_files import BatchRequest, Shard
+from ._batch_files import BatchRequest, ResultLine, Shard, merge_line
+from ._batch_spool import SpooledShard, iter_lines, temporary_folder
 from ._batch_status import BatchOutcome, BatchStatus, unanswered_errors
 from ._exceptions import ConfigurationError
 from ._http import HTTPTransport
@@ -56,6 +58,7 @@ class BaseBatchClient:
         self.poll_interval, self.max_poll_interval = poll_interval, max_poll_interval
         self.stuck_after = stuck_after
         self._clock, self._sleep = clock, sleep
+        self.max_download_bytes = 2 * 1024**3
 
     async def aclose(self) -> None:
         """Close the transport's session of the running loop, if this client made it."""
@@ -78,8 +81,17 @@ class BaseBatchClient:
         """The batch's state now."""
         raise NotImplementedError
 
-    async def collect(self, batch: BatchStatus | str) -> BatchOutcome:
-        """An ended batch's results, merged by `custom_id`."""
+    def result_paths(self, status: BatchStatus) -> list[str]:
+        """The paths of an ended batch's result files (output and error files, or results)."""
+        raise NotImplementedError
+
+    def read_line(self, text: bytes, *, batch_id: str, number: int) -> ResultLine | None:
+        """One result line, read (a malformed one is its request's error; None: no request)."""
+        raise NotImplementedError
+
+    async def start_spooled(self, shard: SpooledShard, *, key: str) -> BatchStatus:
+        """Make a batch of the requests in `shard`'s file (`key` goes into its metadata
+        where the provider keeps metadata)."""
         raise NotImplementedError
 
     async def _start(self, shard: Shard, record: Record | None) -> BatchStatus:
@@ -102,6 +114,45 @@ class BaseBatchClient:
             lambda: self.transport.request_json(method, path, **kwargs), path
         )
         return data
+
+    async def download(self, path: str, target: Path, *, max_bytes: int) -> None:
+        """Download `path` into the file `target`, retried from the start on failures."""
+
+        async def attempt() -> None:
+            with target.open("wb") as sink:
+                await self.transport.download(path, sink, max_bytes=max_bytes)
+
+        await self._call(attempt, path)
+
+    async def result_lines(self, batch: BatchStatus | str) -> AsyncIterator[ResultLine]:
+        """An ended batch's result lines, read one at a time from files downloaded to disk:
+        memory stays bounded by one line, whatever the batch's size. A line that is not a
+        result is its request's error (`malformed_line`); one that names no request is
+        skipped (its request then has no row at all)."""
+        status = batch if isinstance(batch, BatchStatus) else await self.retrieve(batch)
+        with temporary_folder("aiochain-results-") as folder:
+            for number, path in enumerate(self.result_paths(status)):
+                target = Path(folder) / f"result-{number}.jsonl"
+                await self.download(path, target, max_bytes=self.max_download_bytes)
+                for line_number, text in enumerate(self._redacted(iter_lines(target)), start=1):
+                    line = self.read_line(text, batch_id=status.id, number=line_number)
+                    if line is not None:
+                        yield line
+                target.unlink()
+
+    def _redacted(self, lines: Iterator[bytes]) -> Iterator[bytes]:
+        redactor = self.transport.redactor
+        for line in lines:
+            yield redactor.raw(line) if redactor.active else line
+
+    async def collect(self, batch: BatchStatus | str) -> BatchOutcome:
+        """Merge an ended batch's result lines by `custom_id` (in memory: for a job of any
+        size, read `result_lines` instead)."""
+        status = batch if isinstance(batch, BatchStatus) else await self.retrieve(batch)
+        outcome = BatchOutcome(batches=[status])
+        async for line in self.result_lines(status):
+            merge_line(line, outcome.results, outcome.errors)
+        return outcome
 
     # --- polling ---------------------------------------------------------------------------
 
