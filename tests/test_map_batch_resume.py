@@ -1,0 +1,208 @@
+"""`aiochain map --batch` resumes by what each batch covers (issue 25), for OpenAI's Batch API
+and Anthropic's Message Batches, as subprocess runs of the CLI against the simulator: records
+appended after a finished job, a kill while a batch's rows are committed, a kill while the
+records a batch left are sent live, and malformed result lines. Each record is answered once,
+and no batch is made for records a batch already covers."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiochain.sim import SimServer
+
+from .conftest import PYTHON, poll_until
+from .test_map import TEMPLATE, rows, write_jsonl
+
+StartThreaded = Callable[..., SimServer]
+PROVIDERS = ("openai", "anthropic")
+KEYS = {"OPENAI_API_KEY": "sk-test", "ANTHROPIC_API_KEY": "sk-ant-test"}
+
+
+def command(server: SimServer, provider: str, data: Path, out: Path, *flags: str) -> list[str]:
+    """The CLI's command line for a batch job on `provider`, journal beside the output."""
+    return [
+        PYTHON,
+        "-m",
+        "aiochain",
+        "map",
+        "--base-url",
+        server.base_url,
+        "--provider",
+        provider,
+        "--template",
+        TEMPLATE,
+        "--input",
+        str(data),
+        "--output",
+        str(out),
+        "--journal",
+        str(out.with_suffix(".journal")),
+        "--batch",
+        "--batch-poll",
+        "0.05",
+        *flags,
+    ]
+
+
+def run(cmd: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        cmd, capture_output=True, text=True, timeout=120, env={**os.environ, **KEYS, **env}
+    )
+
+
+def batches(server: SimServer, provider: str) -> list[dict[str, Any]]:
+    """Every batch the server holds, newest first, as its list endpoint shows them."""
+    if provider == "openai":
+        url = server.base_url + "/batches?limit=100"
+        headers = {"Authorization": "Bearer sk-test"}
+    else:
+        url = server.base_url.removesuffix("/v1") + "/v1/messages/batches?limit=100"
+        headers = {"x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01"}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as answer:
+        data: list[dict[str, Any]] = json.load(answer)["data"]
+    return data
+
+
+def size(batch: dict[str, Any]) -> int:
+    """How many requests a batch holds (either provider's counts)."""
+    counts = batch["request_counts"]
+    return int(counts["total"]) if "total" in counts else sum(counts.values())
+
+
+def live_requests(server: SimServer, provider: str) -> int:
+    """Answered live requests (not batch ones)."""
+    name = "chat.completions" if provider == "openai" else "messages"
+    statuses = server.stats()["requests"].get(name, {})
+    return sum(count for status, count in statuses.items() if status.startswith("2"))
+
+
+def journal_rows(out: Path, via: str) -> int:
+    """Rows committed to the job's journal so far that say `via`."""
+    path = out.with_suffix(".journal")
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(path, timeout=5) as db:
+            query = "SELECT count(*) FROM rows WHERE line LIKE ?"
+            return int(db.execute(query, (f'%"via":"{via}"%',)).fetchone()[0])
+    except sqlite3.OperationalError:  # not made yet
+        return 0
+
+
+def each_once(out: Path, count: int) -> list[dict[str, Any]]:
+    """The output's rows, checked to hold doc0..doc{count-1} once each, all answered."""
+    lines = rows(out)
+    assert sorted(r["id"] for r in lines) == sorted(f"doc{i}" for i in range(count))
+    assert all("error" not in r for r in lines), [r for r in lines if "error" in r][:3]
+    return lines
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_records_appended_to_a_finished_job_go_into_one_new_batch(
+    start_threaded_sim: StartThreaded, tmp_path: Path, provider: str
+) -> None:
+    """Append two records to a finished three-record job and rerun: one new batch of the two
+    (none for the three already answered), exit 0, every record once."""
+    server = start_threaded_sim(batch_speed=1000)
+    data = write_jsonl(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.jsonl"
+    first = run(command(server, provider, data, out))
+    assert first.returncode == 0, first.stderr
+    with data.open("a") as more:
+        more.write(write_jsonl(tmp_path / "more.jsonl", 2, start=3).read_text())
+    again = run(command(server, provider, data, out))
+    assert again.returncode == 0, again.stderr
+    lines = each_once(out, 5)
+    assert all(r["via"] == "batch" for r in lines)
+    made = batches(server, provider)
+    assert sorted(size(b) for b in made) == [2, 3]
+    assert live_requests(server, provider) == 0
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_kill_while_a_batch_is_committed_resumes_without_a_new_batch(
+    start_threaded_sim: StartThreaded, tmp_path: Path, provider: str
+) -> None:
+    """SIGKILL after the first 1,000 of a batch's 2,500 rows are committed: the rerun reads
+    the same batch's results again for the rest; no second batch, nothing sent live."""
+    server = start_threaded_sim(batch_speed=1000)
+    data = write_jsonl(tmp_path / "in.jsonl", 2500)
+    out = tmp_path / "out.jsonl"
+    cmd = command(server, provider, data, out, "--quiet")
+    killed = run(cmd, AIOCHAIN_TEST_KILL_AFTER_BATCH_COMMITS="1")
+    assert killed.returncode == -signal.SIGKILL
+    assert journal_rows(out, "batch") == 1000
+    done = run(cmd)
+    assert done.returncode == 0, done.stderr
+    lines = each_once(out, 2500)
+    assert all(r["via"] == "batch" for r in lines)
+    assert [size(b) for b in batches(server, provider)] == [2500]
+    assert live_requests(server, provider) == 0
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_kill_in_the_live_phase_resumes_without_a_new_batch(
+    start_threaded_sim: StartThreaded, tmp_path: Path, provider: str
+) -> None:
+    """A batch expires half done; SIGKILL while its leftovers are sent live: the rerun sends
+    only the leftovers not answered yet (no batch for them, none sent twice but the one in
+    flight at the kill), and says which batch it picked up."""
+    server = start_threaded_sim(batch_speed=1000, batch_expire_rate=1.0, latency=0.2)
+    data = write_jsonl(tmp_path / "in.jsonl", 40)
+    out = tmp_path / "out.jsonl"
+    cmd = command(server, provider, data, out, "--concurrency", "1")
+    job = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**__import__("os").environ, **KEYS},
+    )
+    try:
+        poll_until(lambda: journal_rows(out, "live") >= 2)
+    finally:
+        job.send_signal(signal.SIGKILL)
+        job.wait()
+    sent = live_requests(server, provider)
+    assert sent < 20  # killed with leftovers still to send
+    done = run(cmd)
+    assert done.returncode == 0, done.stderr
+    lines = each_once(out, 40)
+    via = [r["via"] for r in lines]
+    assert via.count("batch") == 20 and via.count("live") == 20
+    assert [size(b) for b in batches(server, provider)] == [40]
+    assert live_requests(server, provider) <= 20 + 1  # at most the one in flight, twice
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_malformed_result_line_costs_only_its_record(
+    start_threaded_sim: StartThreaded, tmp_path: Path, provider: str
+) -> None:
+    """Result lines cut short (`--batch-malformed-rate`): the rest of the file is kept, each
+    bad line's record is sent live, and a rerun neither fails on the file nor resends."""
+    server = start_threaded_sim(batch_speed=1000, batch_malformed_rate=0.2, seed=4)
+    data = write_jsonl(tmp_path / "in.jsonl", 100)
+    out = tmp_path / "out.jsonl"
+    cmd = command(server, provider, data, out, "--quiet")
+    done = run(cmd)
+    assert done.returncode == 0, done.stderr
+    via = [r["via"] for r in each_once(out, 100)]
+    assert 0 < via.count("live") < 50
+    assert live_requests(server, provider) == via.count("live")
+    before = server.stats()["requests_total"]
+    again = run(cmd)
+    assert again.returncode == 0, again.stderr
+    each_once(out, 100)
+    assert len(batches(server, provider)) == 1
+    assert live_requests(server, provider) == via.count("live")
+    assert server.stats()["requests_total"] - before <= 1  # nothing to send, nothing read
