@@ -206,3 +206,82 @@ def test_a_malformed_result_line_costs_only_its_record(
     assert len(batches(server, provider)) == 1
     assert live_requests(server, provider) == via.count("live")
     assert server.stats()["requests_total"] - before <= 1  # nothing to send, nothing read
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_kill_while_polling_resumes_the_batch_and_says_so(
+    start_threaded_sim: StartThreaded, tmp_path: Path, provider: str
+) -> None:
+    """SIGKILL while the batch runs: the rerun names the batch it picked up, makes none, and
+    the progress lines show each batch's state and counts."""
+    server = start_threaded_sim(batch_speed=20)  # ~5 s: still running at the kill
+    data = write_jsonl(tmp_path / "in.jsonl", 2000)
+    out = tmp_path / "out.jsonl"
+    cmd = command(server, provider, data, out)
+    job = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**__import__("os").environ, **KEYS},
+    )
+    try:
+        poll_until(lambda: len(batches(server, provider)) == 1)
+    finally:
+        job.send_signal(signal.SIGKILL)
+        job.wait()
+    (made,) = batches(server, provider)
+    done = run(cmd)
+    assert done.returncode == 0, done.stderr
+    assert f"resuming 1 batch(es) from the journal: {made['id']}" in done.stderr
+    assert f"aiochain map: {made['id']} completed 2000/2000" in done.stderr
+    each_once(out, 2000)
+    assert [b["id"] for b in batches(server, provider)] == [made["id"]]
+
+
+def test_max_cost_refuses_with_what_the_batch_may_cost_at_most(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """--max-cost under what new batches may cost refuses before any upload, saying "up to"
+    and the assumption; the rerun with room makes one batch of every record."""
+    server = start_threaded_sim(batch_speed=1000)
+    data = write_jsonl(tmp_path / "in.jsonl", 200)
+    out = tmp_path / "out.jsonl"
+    refused = run(command(server, "openai", data, out, "--max-cost", "0.0001"))
+    assert refused.returncode == 2, refused.stderr
+    assert "could cost up to $" in refused.stderr
+    assert "assuming every answer taking 256 tokens (no --max-tokens given)" in refused.stderr
+    assert server.stats()["requests_total"] == 0  # nothing uploaded, nothing made
+    done = run(command(server, "openai", data, out, "--max-cost", "1"))
+    assert done.returncode == 0, done.stderr
+    each_once(out, 200)
+    assert [size(b) for b in batches(server, "openai")] == [200]
+
+
+def test_collect_with_the_journal_maps_custom_ids_back_to_records(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """Record ids Anthropic refuses as custom_ids (spaces, slashes) are sent as digests;
+    `aiochain batches collect --journal` gives each row its record id back."""
+    server = start_threaded_sim(batch_speed=1000)
+    data = tmp_path / "in.jsonl"
+    ids = ["doc one", "a/b", "plain_id"]
+    data.write_text("".join(json.dumps({"id": i, "text": f"Text {i}."}) + "\n" for i in ids))
+    out = tmp_path / "out.jsonl"
+    done = run(command(server, "anthropic", data, out))
+    assert done.returncode == 0, done.stderr
+    (made,) = batches(server, "anthropic")
+    args = ["--provider", "anthropic", "--base-url", server.base_url, "collect", made["id"]]
+    journal = str(out.with_suffix(".journal"))
+    collected = subprocess.run(
+        [PYTHON, "-m", "aiochain", "batches", *args, "--journal", journal],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**__import__("os").environ, **KEYS},
+    )
+    assert collected.returncode == 0, collected.stderr
+    lines = [json.loads(t) for t in collected.stdout.splitlines()]
+    assert sorted(r["record_id"] for r in lines) == sorted(ids)
+    by_record = {r["record_id"]: r["custom_id"] for r in lines}
+    assert by_record["plain_id"] == "plain_id"
+    assert by_record["doc one"].startswith("r-") and by_record["a/b"].startswith("r-")

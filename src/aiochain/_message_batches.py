@@ -12,6 +12,7 @@ no other host.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import os
 import time
 from collections.abc import Sequence
@@ -216,6 +217,7 @@ def _status(data: JSONDict) -> BatchStatus:
     else:
         status = "in_progress" if processing else "finalizing"
     url = data.get("results_url")
+    created = data.get("created_at")
     return BatchStatus(
         ident[:200],
         status,
@@ -223,7 +225,21 @@ def _status(data: JSONDict) -> BatchStatus:
         completed=succeeded,
         failed=errored,
         results_url=url[:2000] if isinstance(url, str) else None,
+        created_at=_epoch(created),
     )
+
+
+def _epoch(value: Any) -> int:
+    """An RFC 3339 time as epoch seconds (0 when it is not one)."""
+    if not isinstance(value, str):
+        return 0
+    try:
+        moment = datetime.datetime.fromisoformat(value[:40].replace("Z", "+00:00"))
+    except ValueError:
+        return 0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return int(moment.timestamp())
 
 
 def _read_result(text: bytes, number: int, batch_id: str) -> ResultLine | None:

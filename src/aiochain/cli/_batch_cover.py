@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ PROVISIONAL = "shard:"
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS batch_jobs (batch_id TEXT PRIMARY KEY, round TEXT, "
-    "shard TEXT, collected INTEGER DEFAULT 0, seq INTEGER)",
+    "shard TEXT, collected INTEGER DEFAULT 0, seq INTEGER, created REAL)",
     "CREATE TABLE IF NOT EXISTS batch_cover "
     "(batch_id TEXT, custom_id TEXT, record_id TEXT, record_key TEXT)",
     "CREATE INDEX IF NOT EXISTS batch_cover_ids ON batch_cover (batch_id, custom_id)",
@@ -65,9 +66,16 @@ def forget_all(journal: Journal) -> None:
         db.execute("DELETE FROM batch_jobs")
 
 
-def add_members(journal: Journal, shard: str, entries: Iterable[tuple[str, str, str]]) -> None:
-    """Note (custom_id, record id, digest) of lines written to the shard `shard`."""
+def add_members(
+    journal: Journal, shard: str, round_name: str, entries: Iterable[tuple[str, str, str]]
+) -> None:
+    """Note (custom_id, record id, digest) of lines written to the shard `shard` (and, the
+    first time, the shard itself, with when it was written)."""
     with _transaction(journal) as db:
+        db.execute(
+            "INSERT OR IGNORE INTO batch_jobs VALUES (?, ?, ?, 0, NULL, ?)",
+            (PROVISIONAL + shard, round_name, shard, time.time()),
+        )
         db.executemany(
             "INSERT INTO batch_cover VALUES (?, ?, ?, ?)",
             ((PROVISIONAL + shard, c, r, k) for c, r, k in entries),
@@ -82,30 +90,46 @@ def made(journal: Journal, shard: str, batch_id: str, round_name: str) -> None:
             (batch_id, PROVISIONAL + shard),
         )
         seq = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM batch_jobs").fetchone()[0]
+        db.execute("DELETE FROM batch_jobs WHERE batch_id = ?", (PROVISIONAL + shard,))
         db.execute(
-            "INSERT OR REPLACE INTO batch_jobs VALUES (?, ?, ?, 0, ?)",
-            (batch_id, round_name, shard, seq),
+            "INSERT OR REPLACE INTO batch_jobs VALUES (?, ?, ?, 0, ?, ?)",
+            (batch_id, round_name, shard, seq, time.time()),
         )
 
 
-def provisional(journal: Journal) -> list[str]:
-    """Shards written by a run that was stopped before their batch was made (or known)."""
+def provisional(journal: Journal) -> list[tuple[str, str, float, int]]:
+    """(key, round, when written, lines) of each shard written by a run that was stopped
+    before its batch was made, or before the batch's id was noted."""
     rows = _db(journal).execute(
-        "SELECT DISTINCT batch_id FROM batch_cover WHERE batch_id LIKE ?", (PROVISIONAL + "%",)
+        "SELECT j.shard, j.round, j.created, count(b.custom_id) FROM batch_jobs j "
+        "LEFT JOIN batch_cover b ON b.batch_id = j.batch_id WHERE j.batch_id LIKE ? "
+        "GROUP BY j.batch_id",
+        (PROVISIONAL + "%",),
     )
-    return [ident.removeprefix(PROVISIONAL) for (ident,) in rows]
+    return [(key, name, created or 0.0, count) for key, name, created, count in rows]
+
+
+def known(journal: Journal) -> set[str]:
+    """The ids of every batch the journal knows."""
+    rows = _db(journal).execute(
+        "SELECT batch_id FROM batch_jobs WHERE batch_id NOT LIKE ?", (PROVISIONAL + "%",)
+    )
+    return {ident for (ident,) in rows}
 
 
 def drop_shard(journal: Journal, shard: str) -> None:
     """Forget a shard that has no batch (its records are not covered)."""
     with _transaction(journal) as db:
         db.execute("DELETE FROM batch_cover WHERE batch_id = ?", (PROVISIONAL + shard,))
+        db.execute("DELETE FROM batch_jobs WHERE batch_id = ?", (PROVISIONAL + shard,))
 
 
 def open_batches(journal: Journal) -> list[tuple[str, str]]:
     """(batch id, round) of every batch whose results are not all committed, oldest first."""
     rows = _db(journal).execute(
-        "SELECT batch_id, round FROM batch_jobs WHERE NOT collected ORDER BY seq"
+        "SELECT batch_id, round FROM batch_jobs WHERE NOT collected AND batch_id NOT LIKE ? "
+        "ORDER BY seq",
+        (PROVISIONAL + "%",),
     )
     return [(ident, name) for ident, name in rows]
 
@@ -122,13 +146,15 @@ def covered(journal: Journal, round_name: str | None = None) -> set[str]:
     if round_name is None:
         rows = db.execute(
             "SELECT DISTINCT b.record_id FROM batch_cover b "
-            "JOIN batch_jobs j ON j.batch_id = b.batch_id"
+            "JOIN batch_jobs j ON j.batch_id = b.batch_id WHERE j.batch_id NOT LIKE ?",
+            (PROVISIONAL + "%",),
         )
     else:
         rows = db.execute(
             "SELECT DISTINCT b.record_id FROM batch_cover b "
-            "JOIN batch_jobs j ON j.batch_id = b.batch_id WHERE j.round = ?",
-            (round_name,),
+            "JOIN batch_jobs j ON j.batch_id = b.batch_id "
+            "WHERE j.round = ? AND j.batch_id NOT LIKE ?",
+            (round_name, PROVISIONAL + "%"),
         )
     return {ident for (ident,) in rows}
 

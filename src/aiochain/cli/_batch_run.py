@@ -119,7 +119,7 @@ class BatchRun:
         return openai_line(self.client.endpoint)(BatchRequest(custom_id, body))
 
     async def spool(
-        self, wanted: Callable[[Record], bool], limits: tuple[int, int]
+        self, wanted: Callable[[Record], bool], limits: tuple[int, int], round_name: str
     ) -> tuple[list[tuple[str, SpooledShard]], float]:
         """Write the request of every pending record `wanted` to shard files, noting each in
         the journal under its shard's key; returns (key, shard) pairs and the estimate of
@@ -145,25 +145,25 @@ class BatchRun:
             custom_id = custom_id_for(record.id, self.provider)
             closed = spool.add(custom_id, self._encode(custom_id, job.llm._payload(messages)))
             if closed is not None:
-                await self._note(key, entries)
+                await self._note(key, round_name, entries)
                 shards.append((key, closed))
                 key, entries = secrets.token_hex(8), []
             entries.append((custom_id, record.id, record.digest))
             if len(entries) >= COMMIT_ROWS * 5:
-                await self._note(key, entries)
+                await self._note(key, round_name, entries)
                 entries = []
             if self.price is not None:
                 estimate += cost_for(self.price, len(prompt) / CHARS_PER_TOKEN, answer)
         last = spool.finish()
         if last is not None:
-            await self._note(key, entries)
+            await self._note(key, round_name, entries)
             shards.append((key, last))
         await self.flush()
         return shards, estimate
 
-    async def _note(self, key: str, entries: list[tuple[str, str, str]]) -> None:
+    async def _note(self, key: str, round_name: str, entries: list[tuple[str, str, str]]) -> None:
         if entries:
-            await self.call(cover.add_members, key, list(entries))
+            await self.call(cover.add_members, key, round_name, list(entries))
 
     async def start(self, key: str, shard: SpooledShard, round_name: str) -> BatchStatus:
         """Make the batch of a spooled shard, and journal it as covering the shard's records."""

@@ -64,7 +64,7 @@ async def _run(job: BatchableJob, provider: str, folder: str) -> BatchRun:
         )
         resumed = await _resume(run)
         covered = await run.call(cover.covered)
-        shards, estimate = await run.spool(lambda r: r.id not in covered, _limits(client))
+        shards, estimate = await run.spool(lambda r: r.id not in covered, _limits(client), "batch")
         covered.clear()
         _check_cost(job, estimate, len(shards))
         made = [await run.start(key, shard, "batch") for key, shard in shards]
@@ -75,7 +75,9 @@ async def _run(job: BatchableJob, provider: str, folder: str) -> BatchRun:
             # sent live.
             retried = await run.call(cover.covered, "retry")
             shards, estimate = await run.spool(
-                lambda r: bool(run.again[r.index]) and r.id not in retried, _limits(client)
+                lambda r: bool(run.again[r.index]) and r.id not in retried,
+                _limits(client),
+                "retry",
             )
             retried.clear()
             _check_cost(job, estimate, len(shards))
@@ -91,15 +93,15 @@ async def _resume(run: BatchRun) -> list[Any]:
     client = run.client
     orphans = await run.call(cover.provisional)
     if orphans:
-        known: dict[str, Any] = {}
-        if isinstance(client, OpenAIBatchClient):
-            for batch in await client.list_batches(limit=100):
-                known.setdefault(batch.metadata.get("aiochain_shard", ""), batch)
-        for key in orphans:
-            if key in known:
-                await run.call(cover.made, key, known[key].id, "batch")
-            else:
+        listed = await client.list_batches(limit=100)
+        taken = await run.call(cover.known)
+        for key, round_name, written, lines in orphans:
+            batch = _made_from(listed, taken, key, written, lines)
+            if batch is None:
                 await run.call(cover.drop_shard, key)
+            else:
+                taken.add(batch.id)
+                await run.call(cover.made, key, batch.id, round_name)
     statuses = []
     for batch_id, _ in await run.call(cover.open_batches):
         status = await client.retrieve(batch_id)
@@ -116,6 +118,26 @@ async def _resume(run: BatchRun) -> list[Any]:
             flush=True,
         )
     return statuses
+
+
+def _made_from(
+    listed: list[Any], taken: set[str], key: str, written: float, lines: int
+) -> Any | None:
+    """The batch a killed run made of the shard `key` but had not noted, if it can be told:
+    by the key in its metadata (OpenAI), else the one batch unknown to the journal with as
+    many requests made since the shard was written (Message Batches keep no metadata)."""
+    for batch in listed:
+        if batch.metadata.get("aiochain_shard") == key:
+            return batch
+    candidates = [
+        b
+        for b in listed
+        if b.id not in taken
+        and not b.metadata
+        and b.total == lines
+        and b.created_at >= written - 60
+    ]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 async def _collect_all(run: BatchRun, statuses: list[Any]) -> None:
@@ -146,7 +168,7 @@ def _check_cost(job: BatchableJob, estimate: float, batches: int) -> None:
     spent = job.journal.spent
     if spent + estimate <= options.max_cost:
         return
-    answer = options.max_tokens or DEFAULT_COMPLETION_TOKENS
+    answer = int(options.max_tokens or DEFAULT_COMPLETION_TOKENS)
     assumption = (
         f"every answer taking all {answer} tokens of --max-tokens"
         if options.max_tokens
