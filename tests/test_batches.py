@@ -424,28 +424,3 @@ def test_batch_request_error_is_an_api_error() -> None:
     assert (error.custom_id, error.code, error.retryable, error.status_code) == (
         "c", "batch_expired", True, None,
     )  # fmt: skip
-
-
-@pytest.mark.parametrize("provider", ["openai", "anthropic"])
-async def test_a_malformed_result_line_is_only_its_requests_error(
-    start_sim: StartSim, provider: str
-) -> None:
-    """A result line cut short is its own request's `malformed_line` error (retryable); every
-    other line of the file is kept, and collecting again gives the same."""
-    clock = SimClock()
-    server = await start_sim(clock=clock, seed=2, batch_malformed_rate=0.25)
-    client: OpenAIBatchClient | AnthropicBatchClient
-    if provider == "openai":
-        client = client_for(server, clock)
-        requests = [BatchRequest.make(str(i), body(f"Doc {i}.")) for i in range(40)]
-    else:
-        client = AnthropicBatchClient(server.root_url, "k", clock=clock, sleep=clock.sleep)
-        requests = [claude_request(i) for i in range(40)]
-    async with client:
-        outcome = await client.run(requests)
-        again = await client.collect(outcome.batches[0])
-    bad = {c for c, e in outcome.errors.items() if e.code == "malformed_line"}
-    assert 0 < len(bad) < 40 and len(outcome.errors) == len(bad)
-    assert len(outcome.results) == 40 - len(bad)
-    assert all(outcome.errors[c].retryable for c in bad)
-    assert set(again.results) == set(outcome.results) and set(again.errors) == bad

@@ -141,21 +141,15 @@ def collected(journal: Journal, batch_id: str) -> None:
 
 
 def covered(journal: Journal, round_name: str | None = None) -> set[str]:
-    """The record ids some made batch covers (of `round_name` only, when given)."""
-    db = _db(journal)
-    if round_name is None:
-        rows = db.execute(
-            "SELECT DISTINCT b.record_id FROM batch_cover b "
-            "JOIN batch_jobs j ON j.batch_id = b.batch_id WHERE j.batch_id NOT LIKE ?",
-            (PROVISIONAL + "%",),
-        )
-    else:
-        rows = db.execute(
-            "SELECT DISTINCT b.record_id FROM batch_cover b "
-            "JOIN batch_jobs j ON j.batch_id = b.batch_id "
-            "WHERE j.round = ? AND j.batch_id NOT LIKE ?",
-            (round_name, PROVISIONAL + "%"),
-        )
+    """The ids of this input's records that a made batch covers with their current content
+    (of `round_name` only, when given): a record whose text changed is not covered."""
+    rows = _db(journal).execute(
+        "SELECT DISTINCT c.id FROM batch_cover b "
+        "JOIN batch_jobs j ON j.batch_id = b.batch_id "
+        "JOIN current c ON c.id = b.record_id AND c.key = b.record_key "
+        "WHERE j.batch_id NOT LIKE ? AND (? IS NULL OR j.round = ?)",
+        (PROVISIONAL + "%", round_name, round_name),
+    )
     return {ident for (ident,) in rows}
 
 
