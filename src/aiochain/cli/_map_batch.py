@@ -16,6 +16,7 @@ output row says `"via": "batch"` or `"via": "live"`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -96,20 +97,15 @@ async def _resume(run: BatchRun) -> list[Any]:
         listed = await client.list_batches(limit=100)
         taken = await run.call(cover.known)
         for key, round_name, written, lines in orphans:
-            batch = _made_from(listed, taken, key, written, lines)
+            by_size = isinstance(client, AnthropicBatchClient)
+            batch = _made_from(listed, taken, key, written, lines, by_size=by_size)
             if batch is None:
                 await run.call(cover.drop_shard, key)
             else:
                 taken.add(batch.id)
                 await run.call(cover.made, key, batch.id, round_name)
-    statuses = []
-    for batch_id, _ in await run.call(cover.open_batches):
-        status = await client.retrieve(batch_id)
-        statuses.append(status)
-        run.show(status)
+    statuses = [await client.retrieve(b) for b, _ in await run.call(cover.open_batches)]
     if statuses and run.job.options.batch_progress:
-        import sys
-
         names = ", ".join(s.describe() for s in statuses[:10])
         more = f" and {len(statuses) - 10} more" if len(statuses) > 10 else ""
         print(
@@ -117,11 +113,13 @@ async def _resume(run: BatchRun) -> list[Any]:
             file=sys.stderr,
             flush=True,
         )
+    for status in statuses:
+        run.show(status)
     return statuses
 
 
 def _made_from(
-    listed: list[Any], taken: set[str], key: str, written: float, lines: int
+    listed: list[Any], taken: set[str], key: str, written: float, lines: int, *, by_size: bool
 ) -> Any | None:
     """The batch a killed run made of the shard `key` but had not noted, if it can be told:
     by the key in its metadata (OpenAI), else the one batch unknown to the journal with as
@@ -129,6 +127,8 @@ def _made_from(
     for batch in listed:
         if batch.metadata.get("aiochain_shard") == key:
             return batch
+    if not by_size:
+        return None
     candidates = [
         b
         for b in listed
