@@ -7,6 +7,7 @@ and no batch is made for records a batch already covers."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -303,3 +304,20 @@ def test_a_record_whose_text_changed_goes_into_a_new_batch(
     assert done.returncode == 0, done.stderr
     each_once(out, 4)
     assert sorted(size(b) for b in batches(server, "openai")) == [1, 4]
+
+
+def test_the_progress_line_shows_the_batches(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """While a batch runs, the job's progress line says how many batches ended and how many
+    requests they did; each batch's own line shows its state and counts."""
+    server = start_threaded_sim(batch_speed=20)  # ~1.5 s of batch
+    data = write_jsonl(tmp_path / "in.jsonl", 400)
+    out = tmp_path / "out.jsonl"
+    done = run(command(server, "openai", data, out), AIOCHAIN_PROGRESS_SECONDS="0.05")
+    assert done.returncode == 0, done.stderr
+    progress = [ln for ln in done.stderr.splitlines() if ln.startswith("map: ")]
+    running = re.compile(r"batches 0/1 ended, [1-9][\d,]*/400 requests done by batches")
+    assert any(running.search(ln) for ln in progress), progress[:5]
+    (made,) = batches(server, "openai")
+    assert f"aiochain map: {made['id']} completed 400/400" in done.stderr

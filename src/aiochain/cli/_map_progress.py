@@ -131,6 +131,8 @@ def _compact(summary: MapSummary, stats: RunStats, limits: str) -> str:
         parts.append(f"${stats.cost:.4f}")
     if limits:
         parts.append(limits)
+    if summary.batches:
+        parts.append(summary.batches)
     parts.append(f"ETA {_eta(summary, stats)}")
     return " ".join(parts)
 
