@@ -1,5 +1,6 @@
-"""Result files with bad lines, read by aiochain's Batch API clients against the simulator
-(`batch_malformed_rate`): one bad line costs one request (issue 25)."""
+"""aiochain's Batch API clients against the simulator (issue 25): result files with bad lines
+(`batch_malformed_rate`) cost one request a bad line, and a resumed run collects the batches
+it is given, whatever requests they hold, before sending only the rest."""
 
 from __future__ import annotations
 
@@ -33,3 +34,31 @@ async def test_a_malformed_result_line_is_only_its_requests_error(
     assert len(outcome.results) == 40 - len(bad)
     assert all(outcome.errors[c].retryable for c in bad)
     assert set(again.results) == set(outcome.results) and set(again.errors) == bad
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+async def test_resume_collects_the_given_batches_and_sends_only_the_rest(
+    start_sim: StartSim, provider: str
+) -> None:
+    """Requests appended after a finished run: resuming with the old batch id (given in any
+    order with no regard to shards) collects it and makes one batch of the new requests."""
+    clock = SimClock()
+    server = await start_sim(clock=clock)
+    client: OpenAIBatchClient | AnthropicBatchClient
+    if provider == "openai":
+        client = client_for(server, clock, max_requests=2)
+        requests = [BatchRequest.make(str(i), body(f"Doc {i}.")) for i in range(5)]
+    else:
+        client = AnthropicBatchClient(
+            server.root_url, "k", clock=clock, sleep=clock.sleep, max_requests=2
+        )
+        requests = [claude_request(i) for i in range(5)]
+    recorded: list[str] = []
+    async with client:
+        first = await client.run(requests[:3], record=lambda k, i: recorded.append(i))
+        made = [b.id for b in first.batches]
+        again = await client.run(requests, resume=made[::-1])
+        listed = await client.list_batches(limit=100)
+    assert len(first.results) == 3 and len(again.results) == 5 and not again.errors
+    assert len(listed) == len(made) + 1  # one new batch: the two appended requests
+    assert sorted(b.total for b in listed if b.id not in made) == [2]

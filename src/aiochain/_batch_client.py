@@ -1,6 +1,7 @@
-"""What every Batch API client does the same way, whatever the provider: submit the shards a
-resumed run does not already have, record each id before polling, poll with backoff, report a
-batch stuck before its end, and merge each batch's results as soon as it ends.
+"""What every Batch API client does the same way, whatever the provider: collect the batches a
+resumed run is given first and submit only what they did not answer, record each id before
+polling, poll with backoff, report a batch stuck before its end, and read each batch's result
+lines from disk as soon as it ends (a line that is not a result is its request's error).
 
 A provider's client (`aiochain.batches.OpenAIBatchClient`, `AnthropicBatchClient`) says how
 requests are cut into shards, how one shard becomes a batch, how a batch is read, which
@@ -215,37 +216,60 @@ class BaseBatchClient:
         resume: Iterable[str] = (),
         on_progress: OnProgress | None = None,
     ) -> BatchOutcome:
-        """Submit (or resume), poll every batch at once, and merge each as it ends.
+        """Resume, submit, poll every batch at once, and merge each as it ends.
 
-        Every request ends up in `results` or in `errors`: a failed batch's requests are
-        `batch_failed` (retryable when the server refused it for its token limit), a stuck
-        batch's `batch_stuck`, rows in no result file `missing`.
+        The batches in `resume` are polled and collected first, whatever requests they hold
+        and in whatever order they are given: a request one of them answered (or failed for
+        good) is not sent again, and only the rest are cut into new batches. Every request
+        ends up in `results` or in `errors`: a failed batch's requests are `batch_failed`
+        (retryable when the server refused it for its token limit), a stuck batch's
+        `batch_stuck`, rows in no result file `missing`, a line that is not a result
+        `malformed_line`.
         """
-        submitted = await self.submit(requests, record=record, resume=resume)
         outcome = BatchOutcome()
+        wanted = {request.custom_id for request in requests}
+        resumed = [(None, await self.retrieve(batch_id)) for batch_id in resume]
+        await self._finish_all(resumed, outcome, wanted, on_progress)
+        held = set(outcome.results) | {c for c, e in outcome.errors.items() if not e.retryable}
+        rest = [request for request in requests if request.custom_id not in held]
+        submitted = [(s, await self._start(s, record)) for s in self.shards(rest)] if rest else []
+        await self._finish_all(submitted, outcome, wanted, on_progress)
+        return outcome
 
-        async def finish(shard: Shard, status: BatchStatus) -> None:
+    async def _finish_all(
+        self,
+        batches: Sequence[tuple[Shard | None, BatchStatus]],
+        outcome: BatchOutcome,
+        wanted: set[str],
+        on_progress: OnProgress | None,
+    ) -> None:
+        """Poll `batches` at once, merging each one's lines for `wanted` requests as it ends."""
+
+        async def finish(shard: Shard | None, status: BatchStatus) -> None:
             if not status.terminal:
                 status = await self.wait(status.id, on_progress=on_progress)
-            part = await self.collect(status) if status.terminal else BatchOutcome()
             outcome.batches.append(status)
-            outcome.results.update(part.results)
-            outcome.errors.update(part.errors)
-            unanswered = [
-                c for c in shard.custom_ids if c not in part.results and c not in part.errors
-            ]
-            outcome.errors.update(unanswered_errors(status, unanswered))
+            seen: set[str] = set()
+            if status.terminal:
+                async for line in self.result_lines(status):
+                    if line.custom_id in wanted:
+                        seen.add(line.custom_id)
+                        merge_line(line, outcome.results, outcome.errors)
+            if shard is not None:
+                unanswered = [c for c in shard.custom_ids if c not in seen]
+                for custom_id, error in unanswered_errors(status, unanswered).items():
+                    if custom_id not in outcome.results:
+                        outcome.errors[custom_id] = error
 
         # gather, not a TaskGroup: the first failure is raised as it is (not in an
         # ExceptionGroup), and the other polls are cancelled.
-        tasks = [asyncio.ensure_future(finish(shard, status)) for shard, status in submitted]
+        tasks = [asyncio.ensure_future(finish(shard, status)) for shard, status in batches]
         try:
             await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        return outcome
 
 
 def check_ident(value: str) -> str:

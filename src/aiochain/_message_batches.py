@@ -59,8 +59,10 @@ class AnthropicBatchClient(BaseBatchClient):
         max_download_bytes: the largest results file read.
         poll_interval, max_poll_interval, stuck_after, clock, sleep: as `OpenAIBatchClient`'s.
 
-    Resuming: pass the recorded batch ids in the order they were recorded; they cover the
-    requests' shards in that order (Message Batches carry no metadata to say which).
+    Resuming: `run(requests, resume=ids)` collects the recorded batches first, in any order,
+    and sends only the requests they did not answer. `submit(requests, resume=ids)` (no
+    results read) takes them as covering the shards in the order they were recorded (Message
+    Batches carry no metadata to say which).
     """
 
     def __init__(

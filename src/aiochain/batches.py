@@ -8,11 +8,13 @@ The flow, for any number of requests:
 3. each file is uploaded (`POST /files`, purpose `batch`) and a batch created on it
    (`POST /batches`, `completion_window: "24h"`); every file and batch id is handed to the
    caller's `record(kind, id)` hook *before* polling starts, so a process killed while it
-   waits can resume polling the same batches instead of paying again (`resume=`);
+   waits can resume the same batches instead of paying again (`resume=`: they are collected
+   first, and only the requests they did not answer are sent);
 4. each batch is polled with backoff (`on_progress` sees every state); a batch that stays in
    `finalizing` longer than `stuck_after` is reported as stuck instead of waited on for ever;
 5. as soon as a batch reaches any terminal state (completed, failed, expired, cancelled) its
-   output and error files are merged by `custom_id`: expired and cancelled batches keep what
+   output and error files are read line by line from disk and merged by `custom_id` (a line
+   that is not a result is only its request's error): expired and cancelled batches keep what
    they finished, and every request without an answer gets a `BatchRequestError` saying why
    and whether sending it again may help (`retryable`).
 
