@@ -177,29 +177,34 @@ class BatchRun:
 
     async def collect(self, status: BatchStatus) -> None:
         """Poll a batch until it ends, then commit a row for each pending record it answered
-        (or failed for good); the others are marked to try `again`."""
+        (or failed for good); the others are marked to try `again`. Failures are committed
+        once the whole batch is read: a batch whose every request was refused as the live
+        path would stop on stops the job instead, leaving nothing behind."""
         if not status.terminal:
             status = await self.client.wait(status.id, on_progress=self.show)
         self.show(status)
         answered, codes = 0, dict[Any, str]()
         seen: set[str] = set()
+        failures: list[tuple[JournalRow, int]] = []
         if status.terminal:
             chunk: list[ResultLine] = []
             async for line in self.client.result_lines(status):
                 chunk.append(line)
                 if len(chunk) >= COMMIT_ROWS:
-                    answered += await self._take(status, chunk, seen, codes)
+                    answered += await self._take(status, chunk, seen, codes, failures)
                     chunk = []
-            answered += await self._take(status, chunk, seen, codes)
+            answered += await self._take(status, chunk, seen, codes, failures)
         left = [m for m in await self.call(cover.members, status.id) if m[0] not in seen]
         errors = unanswered_errors(status, [m[0] for m in left])
         for custom_id, idx, ident, key in left:
-            await self._settle(Record(idx, ident, {}, key), None, errors[custom_id])
-        await self.flush()
+            self._settle(Record(idx, ident, {}, key), errors[custom_id], failures)
         if not answered and seen and len(codes) == 1 and (code := next(iter(codes))) in _STOPS:
             # Every request refused as the live path would stop on (an unknown model, a
             # refused key): stop the job, as it does, instead of failing every record.
             raise _STOPS[code](codes[code], status_code=code)
+        for row, index in failures:
+            await self.commit(row, index)
+        await self.flush()
         if status.terminal and not status.stuck:
             await self.call(cover.collected, status.id)
 
@@ -209,6 +214,7 @@ class BatchRun:
         lines: list[ResultLine],
         seen: set[str],
         codes: dict[Any, str],
+        failures: list[tuple[JournalRow, int]],
     ) -> int:
         """Settle the records of some result lines; returns how many were answered."""
         if not lines:
@@ -225,21 +231,29 @@ class BatchRun:
                 answered += 1
             elif line.error is not None:
                 codes.setdefault(line.error.status_code, str(line.error))
-            await self._settle(Record(idx, ident, {}, key), line.body, line.error)
+            record = Record(idx, ident, {}, key)
+            if line.body is not None and self._pending(record):
+                await self.commit(self.answer_row(self.job, record, line.body, self.price), idx)
+            elif line.error is not None:
+                self._settle(record, line.error, failures)
         return answered
 
-    async def _settle(
-        self, record: Record, body: dict[str, Any] | None, error: BatchRequestError | None
+    def _pending(self, record: Record) -> bool:
+        """Whether `record` still needs a row: never a second one, whoever made the first
+        (an earlier run, or this one)."""
+        return bool(self.job.index.todo[record.index]) and not self.finished[record.index]
+
+    def _settle(
+        self, record: Record, error: BatchRequestError, failures: list[tuple[JournalRow, int]]
     ) -> None:
-        if not self.job.index.todo[record.index] or self.finished[record.index]:
-            return  # answered by an earlier run, or already by this one: never twice
-        if body is not None:
-            await self.commit(self.answer_row(self.job, record, body, self.price), record.index)
-        elif error is not None and error.retryable:
+        """A request without an answer: to try `again`, or a failed row kept in `failures`."""
+        if not self._pending(record):
+            return
+        if error.retryable:
             self.again[record.index] = 1
-        elif error is not None:
-            failed = self.failed_row(record, f"{type(error).__name__}: {error}")
-            await self.commit(failed, record.index)
+            return
+        self.finished[record.index] = 1
+        failures.append((self.failed_row(record, f"{type(error).__name__}: {error}"), record.index))
 
     async def commit(self, row: JournalRow, index: int) -> None:
         """Queue a row; every `COMMIT_ROWS`, commit them in one transaction and write them."""
