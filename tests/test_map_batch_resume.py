@@ -321,3 +321,23 @@ def test_the_progress_line_shows_the_batches(
     assert any(running.search(ln) for ln in progress), progress[:5]
     (made,) = batches(server, "openai")
     assert f"aiochain map: {made['id']} completed 400/400" in done.stderr
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_kill_between_making_a_batch_and_journaling_it_finds_the_batch(
+    start_threaded_sim: StartThreaded, tmp_path: Path, provider: str
+) -> None:
+    """SIGKILL right after the server made the batch, before its id reached the journal: the
+    rerun finds that batch (OpenAI: by the shard key in its metadata; Message Batches: the one
+    unknown batch of the shard's size made since) and makes none."""
+    server = start_threaded_sim(batch_speed=1000)
+    data = write_jsonl(tmp_path / "in.jsonl", 30)
+    out = tmp_path / "out.jsonl"
+    cmd = command(server, provider, data, out, "--quiet")
+    killed = run(cmd, AIOCHAIN_TEST_KILL_WHEN_BATCH_MADE="1")
+    assert killed.returncode == -signal.SIGKILL
+    (made,) = batches(server, provider)
+    done = run(cmd)
+    assert done.returncode == 0, done.stderr
+    assert all(r["via"] == "batch" for r in each_once(out, 30))
+    assert [b["id"] for b in batches(server, provider)] == [made["id"]]

@@ -37,8 +37,10 @@ COMMIT_ROWS = 1000
 """Rows committed in one transaction while a batch's results are read."""
 _ANTHROPIC_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _OPENAI_ID_LENGTH = 512  # OpenAI documents no limit; its metadata values stop at 512
-# Test hook: SIGKILL the process after this many commits of batch rows (a kill mid-commit).
+# Test hooks, for kills at the worst moments: SIGKILL the process after this many commits of
+# batch rows (mid-commit), or as soon as the server has made a batch (before it is journaled).
 _KILL_AFTER = int(os.environ.get("AIOCHAIN_TEST_KILL_AFTER_BATCH_COMMITS") or 0)
+_KILL_WHEN_MADE = bool(os.environ.get("AIOCHAIN_TEST_KILL_WHEN_BATCH_MADE"))
 _STOPS: dict[int, type[APIStatusError]] = {
     401: AuthenticationError,
     403: AuthenticationError,
@@ -168,6 +170,8 @@ class BatchRun:
     async def start(self, key: str, shard: SpooledShard, round_name: str) -> BatchStatus:
         """Make the batch of a spooled shard, and journal it as covering the shard's records."""
         status: BatchStatus = await self.client.start_spooled(shard, key=key)
+        if _KILL_WHEN_MADE:
+            os.kill(os.getpid(), signal.SIGKILL)
         await self.call(cover.made, key, status.id, round_name)
         shard.remove()
         self.show(status)
