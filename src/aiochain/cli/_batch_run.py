@@ -107,6 +107,7 @@ class BatchRun:
         self.commits = 0
         self.states: dict[str, BatchStatus] = {}
         self._shown: dict[str, tuple[str, int, int]] = {}
+        self.malformed: dict[str, int] = {}  # batch id -> result lines that were not results
 
     async def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """`function(journal, *args)` on the journal's thread."""
@@ -202,6 +203,14 @@ class BatchRun:
         errors = unanswered_errors(status, [m[0] for m in left])
         for custom_id, idx, ident, key in left:
             self._settle(Record(idx, ident, {}, key), errors[custom_id], failures)
+        malformed = self.malformed.pop(status.id, 0)
+        if malformed and self.job.options.batch_progress:
+            print(
+                f"aiochain map: {status.id}: {malformed} result line(s) were not results; "
+                "their records are sent again",
+                file=sys.stderr,
+                flush=True,
+            )
         if not answered and seen and len(codes) == 1 and (code := next(iter(codes))) in _STOPS:
             # Every request refused as the live path would stop on (an unknown model, a
             # refused key): stop the job, as it does, instead of failing every record.
@@ -233,6 +242,8 @@ class BatchRun:
             _, idx, ident, key = member
             if line.body is not None:
                 answered += 1
+            elif line.error is not None and line.error.code == "malformed_line":
+                self.malformed[status.id] = self.malformed.get(status.id, 0) + 1
             elif line.error is not None:
                 codes.setdefault(line.error.status_code, str(line.error))
             record = Record(idx, ident, {}, key)
