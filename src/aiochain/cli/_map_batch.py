@@ -23,7 +23,6 @@ from .._exceptions import (
     NotFoundError,
 )
 from .._tokens import CHARS_PER_TOKEN, DEFAULT_COMPLETION_TOKENS
-from .._usage import Usage
 from ..batches import AnthropicBatchClient, BatchRequest, OpenAIBatchClient
 from ..chat_models import ChatAnthropic
 from ..messages import HumanMessage
@@ -69,7 +68,7 @@ async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], list[Record]]:
             continue
         prompt = job.template.format(**prompt_values(job.template, record))
         messages: Any = [job.system, HumanMessage(prompt)] if job.system else prompt
-        request = BatchRequest.make(record.digest, job.llm._payload(messages))
+        request = BatchRequest.make(record.digest, job.llm.request_body(messages))
         requests.append(request)
         by_id[request.custom_id] = record
         if price is not None:
@@ -155,8 +154,8 @@ def _answer_row(
 ) -> JournalRow:
     """The row of a record the batch answered, at batch price."""
     try:
-        usage = job.llm._pipeline._read_usage(body) or Usage()
-        generation = job.llm._generations(body, usage)[0]
+        usage = job.llm.read_usage(body)
+        generation = job.llm.read_generations(body)[0]
     except AiochainError as exc:
         return _failed_row(record, f"{type(exc).__name__}: {exc}")
     cost = cost_for(price, usage.prompt_tokens, usage.completion_tokens) if price else 0.0
