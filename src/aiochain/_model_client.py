@@ -13,22 +13,21 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from ._body import ResponseLimits
 from ._endpoint import Endpoint, EndpointAuth
-from ._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
+from ._exceptions import ConfigurationError
 from ._generations import output_of
 from ._http import HTTPTransport
 from ._limiter import RateLimiter
 from ._model_options import log_verbose, request_fields
+from ._model_stream import ModelStreaming
 from ._pipeline import RequestPipeline, StreamOutcome, UsageReader
 from ._prompt_generation import ModelCalls
 from ._retry import RetryPolicy
 from ._runnable import Runnable
 from ._runner import batch_concurrency
-from ._tool_call_pieces import lengths, new_pieces, streamed_tool_calls
 from ._traced import traced_stream
 from ._types import JSONDict
 from ._usage import Usage
-from .messages import AIMessage, AIMessageChunk, usage_metadata_of
-from .outputs import ChatGeneration, Generation
+from .outputs import Generation
 from .pricing import cost_for, price_of
 from .prompts import LanguageModelInput
 
@@ -42,7 +41,9 @@ OutputT = TypeVar("OutputT")
 __all__ = ["EndpointAuth", "ModelClient"]
 
 
-class ModelClient(ModelCalls[OutputT], Runnable[LanguageModelInput, OutputT], Generic[OutputT]):
+class ModelClient(
+    ModelCalls[OutputT], ModelStreaming, Runnable[LanguageModelInput, OutputT], Generic[OutputT]
+):
     """A client of one model endpoint; subclasses build payloads and read answers.
 
     Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
@@ -55,7 +56,6 @@ class ModelClient(ModelCalls[OutputT], Runnable[LanguageModelInput, OutputT], Ge
     base_url: str
     stop: list[str] | None
     _base_payload: JSONDict
-    _streams_chunks: ClassVar[bool] = False
     _stop_field: ClassVar[str] = "stop"  # the request field `stop=` is sent as
 
     def __init__(
@@ -205,73 +205,6 @@ class ModelClient(ModelCalls[OutputT], Runnable[LanguageModelInput, OutputT], Ge
 
     # --- streaming --------------------------------------------------------------------------
 
-    async def _astream_payload(
-        self, payload: JSONDict, outcome: StreamOutcome | None = None, *, pieces: bool = False
-    ) -> AsyncIterator[tuple[str, list[JSONDict]]]:
-        """Stream one request through the pipeline: `(text, tool-call pieces)` for each event
-        that is part of the answer (text may be ""; the pieces, only with `pieces`, are
-        LangChain's `tool_call_chunks` of that event).
-
-        A failure before the first piece of content is retried like any request; after it,
-        the error is raised with the text received so far (`IncompleteStreamError.partial`).
-        `outcome`, when given, receives this stream's usage, tool calls and metadata.
-        """
-        if payload.get("n", 1) != 1:
-            raise ConfigurationError("streaming supports n=1 only")
-        if pieces and outcome is None:
-            outcome = StreamOutcome()
-        parts: list[str] = []
-        answered = False  # whether any event carried part of an answer
-        tool_calls = outcome.tool_calls if outcome is not None else None
-        events = self._pipeline.stream(
-            self._path, payload, started=self._event_started, outcome=outcome
-        )
-        event_text = self._event_text
-        try:
-            async for event in events:
-                seen = lengths(tool_calls) if pieces else None
-                text = event_text(event, tool_calls)
-                if text is None:
-                    continue
-                answered = True
-                if outcome is not None:
-                    self._event_metadata(event, outcome.metadata)
-                if text:
-                    parts.append(text)
-                yield text, new_pieces(tool_calls, seen) if seen is not None else []
-            if not answered:
-                raise BadResponseError(
-                    f"{self.base_url}{self._path} streamed no answer at all: an empty answer"
-                )
-        except IncompleteStreamError as exc:
-            exc.partial = "".join(parts)
-            raise
-        finally:
-            await events.aclose()
-
-    async def _astream_chunks(
-        self, input: LanguageModelInput, kwargs: Mapping[str, Any]
-    ) -> AsyncIterator[AIMessageChunk]:
-        """A chat model's stream as LangChain's: `AIMessageChunk`s of text and tool-call
-        pieces, then a last chunk carrying `usage_metadata` and `response_metadata` (model,
-        finish reason). `chunk + chunk` joins them; `StrOutputParser` turns them into text."""
-        payload = self._stream_request(input)
-        payload.update(self._call_fields(kwargs))
-        outcome = StreamOutcome()
-        async for text, calls in self._astream_payload(payload, outcome, pieces=True):
-            if text or calls:
-                yield AIMessageChunk(text, tool_call_chunks=calls)
-        yield AIMessageChunk(
-            "",
-            usage_metadata=usage_metadata_of(outcome.usage),
-            response_metadata={"model_name": self.model, **outcome.metadata},
-        )
-
-    def _stream_request(self, input: LanguageModelInput) -> JSONDict:
-        payload = self._payload(input)
-        payload["stream"] = True
-        return payload
-
     async def astream(
         self, input: LanguageModelInput, config: Any = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
@@ -306,19 +239,6 @@ class ModelClient(ModelCalls[OutputT], Runnable[LanguageModelInput, OutputT], Ge
         """The request fields of a call's keyword arguments, in this provider's names."""
         return request_fields(kwargs)
 
-    async def _collect_stream(
-        self, input: LanguageModelInput, outcome: StreamOutcome
-    ) -> tuple[str, Usage]:
-        """The whole answer, streamed piece by piece to `on_token` (which is set)."""
-        on_token = self.on_token
-        assert on_token is not None
-        parts = []
-        async for text, _ in self._astream_payload(self._stream_request(input), outcome):
-            if text:
-                on_token(text)
-                parts.append(text)
-        return "".join(parts), outcome.usage or Usage(requests=1)
-
     # --- what subclasses provide ------------------------------------------------------------
 
     def _payload(self, input: LanguageModelInput) -> JSONDict:
@@ -327,22 +247,9 @@ class ModelClient(ModelCalls[OutputT], Runnable[LanguageModelInput, OutputT], Ge
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
         raise NotImplementedError
 
-    def _event_text(self, event: JSONDict, tool_calls: dict[int, JSONDict] | None) -> str | None:
-        """The text of one stream event ("" for a part of the answer without text, None for
-        an event that is no part of it), gathering tool-call pieces into `tool_calls`."""
-        raise NotImplementedError
-
-    def _event_started(self, event: JSONDict) -> bool:
-        """Whether a stream event carries content (text or a tool call): from then on the
-        caller holds part of the answer and the stream is no longer retried."""
-        raise NotImplementedError
-
     def _check_answer(self, data: JSONDict) -> None:
         """Raise `BadResponseError` for an answer this provider cannot read (before a cache
         keeps it)."""
-
-    def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
-        """Note what a stream event says of the answer (model, finish reason)."""
 
     def _answer(self, data: JSONDict, usage: Usage) -> OutputT:
         """An answer body as `ainvoke` returns it (the first choice)."""
@@ -379,18 +286,6 @@ class ModelClient(ModelCalls[OutputT], Runnable[LanguageModelInput, OutputT], Ge
         if model.verbose:
             log_verbose(model, "answer", generations[0].text)
         return generations, usage
-
-    def _streamed_generation(self, text: str, usage: Usage, outcome: StreamOutcome) -> Generation:
-        """The generation of a streamed answer: a message with its tool calls (chat models)."""
-        if not self._streams_chunks:
-            return Generation(text=text, generation_info=dict(outcome.metadata))
-        message = AIMessage(
-            text,
-            usage=usage,
-            response_metadata={"model_name": self.model, **outcome.metadata},
-            tool_calls=streamed_tool_calls(outcome.tool_calls),
-        )
-        return ChatGeneration(text=text, generation_info=dict(outcome.metadata), message=message)
 
     def _batch_workers(self, count: int) -> int:
         return batch_concurrency(count, self.rate_limiter)
