@@ -278,7 +278,7 @@ async def _model_run(
                 pieces.append(chunk)
             generations = [generation_of(_joined(pieces, recorder) if pieces else "")]
         else:
-            generations, _ = await model._generate_one(input, kwargs)
+            generations, own = await model._generate_one(input, kwargs)
     except BaseException as exc:
         current_stats.reset(counting)
         _inside_model.reset(inside)
@@ -289,6 +289,8 @@ async def _model_run(
     _inside_model.reset(inside)
     await recorder.settle()
     usage = recorder.usage()
+    if not streaming and not recorder.requests and getattr(model, "usage_from_answers", False):
+        usage = own  # a user's model that sends through no pipeline of ours, but says its usage
     await run.on_llm_end(_result(model, generations, usage))
     return generations, usage
 

@@ -40,6 +40,9 @@ class BaseLanguageModel(ModelCalls[OutputT], Runnable[LanguageModelInput, Output
     """
 
     callbacks: Any = None
+    # Its requests pass through no pipeline of ours (unless it calls one of our models): the
+    # usage its answers carry (`AIMessage(usage=...)`) is what its runs report.
+    usage_from_answers = True
 
     async def _generate_one(
         self, input: Any, kwargs: dict[str, Any]
