@@ -140,5 +140,4 @@ class ModelStreaming:
         return ChatGeneration(text=text, generation_info=dict(outcome.metadata), message=message)
 
 
-
 __all__ = ["ModelStreaming"]
