@@ -294,3 +294,19 @@ async def test_fire_and_forget_dispatch_keeps_its_task() -> None:
             break
         await asyncio.sleep(0)
     assert not _callback_dispatch._pending
+
+
+async def test_a_users_model_reports_its_own_usage() -> None:
+    """A user's BaseChatModel that answers with its usage counts those tokens and one request
+    per call under get_openai_callback, from ainvoke and agenerate alike."""
+    from aiochain._usage import Usage
+    from aiochain.language_models import BaseChatModel
+
+    class Counted(BaseChatModel):
+        async def _agenerate(self, messages: Any, stop: Any = None, **kw: Any) -> AIMessage:
+            return AIMessage("ok", usage=Usage(3, 4, 7))
+
+    with get_openai_callback() as cb:
+        await Counted().ainvoke("hi")
+        await Counted().agenerate([[HumanMessage("a")], [HumanMessage("b")]])
+    assert (cb.successful_requests, cb.prompt_tokens, cb.total_tokens) == (3, 9, 21)

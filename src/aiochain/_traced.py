@@ -290,7 +290,9 @@ async def _model_run(
     await recorder.settle()
     usage = recorder.usage()
     if not streaming and not recorder.requests and getattr(model, "usage_from_answers", False):
-        usage = own  # a user's model that sends through no pipeline of ours, but says its usage
+        # A user's model that sends through no pipeline of ours: what its answer says it used,
+        # and one request answered (as LangChain's OpenAICallbackHandler counts every run).
+        usage = Usage(own.prompt_tokens, own.completion_tokens, own.total_tokens, 1)
     await run.on_llm_end(_result(model, generations, usage))
     return generations, usage
 
