@@ -49,6 +49,9 @@ class LLMChain(Chain):
     ) -> None:
         """See the class docstring; `options`: `verbose`, `callbacks`, `tags`, `metadata`,
         `memory`, as on every chain."""
+        unknown = [name for name in options if name not in self._RUN_OPTIONS]
+        if unknown:
+            raise ConfigurationError(f"LLMChain has no option {', '.join(map(repr, unknown))}")
         if not isinstance(prompt, BasePromptTemplate):
             raise ConfigurationError(
                 f"LLMChain's prompt must be a PromptTemplate or ChatPromptTemplate, "
