@@ -39,7 +39,8 @@ from .prompts import LanguageModelInput, PromptValue
 if TYPE_CHECKING:
     import aiohttp
 
-    from .cache import SQLiteCache
+    from ._answer_cache import AnswerCache
+    from .rate_limiters import BaseRateLimiter
 
 DEFAULT_BASE_URL = ANTHROPIC_BASE_URL
 
@@ -102,9 +103,9 @@ class ChatAnthropic(ModelClient[AIMessage]):
         max_concurrency: int | None = None,
         rpm: float | None = None,
         tpm: float | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: RateLimiter | BaseRateLimiter | None = None,
         on_token: Callable[[str], Any] | None = None,
-        cache: SQLiteCache | None = None,
+        cache: AnswerCache | bool | None = None,
         model_kwargs: dict[str, Any] | None = None,
         session: aiohttp.ClientSession | None = None,
         response_limits: ResponseLimits | None = None,
@@ -113,7 +114,9 @@ class ChatAnthropic(ModelClient[AIMessage]):
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
+        custom_get_token_ids: Callable[[str], list[int]] | None = None,
     ) -> None:
+        self.custom_get_token_ids = custom_get_token_ids
         self.model = model or model_name or self.default_model
         check_max_tokens(max_tokens)
         check_range("temperature", temperature, 0.0, 1.0)

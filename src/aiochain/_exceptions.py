@@ -29,6 +29,7 @@
     │   └── CredentialError         a credential provider (azure_ad_token_provider) failed
     ├── OutputParserError           the model's text does not parse (carries llm_output)
     ├── ToolArgumentsError          a model called a tool with arguments that do not fit it
+    ├── ToolException               a tool's own failure, for the model (`_tool_errors.py`)
     ├── DeadlineExceededError       a run's overall deadline passed (also a TimeoutError)
     ├── MaxStepsError               an agent reached max_steps without an answer (transcript)
     └── SimServerError              the simulation server cannot start (port taken, ...)

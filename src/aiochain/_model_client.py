@@ -24,17 +24,19 @@ from ._prompt_generation import ModelCalls
 from ._retry import RetryPolicy
 from ._runnable import Runnable
 from ._runner import batch_concurrency
+from ._token_counting import TokenCounting
 from ._traced import traced_call, traced_stream
 from ._types import JSONDict
 from ._usage import Usage
 from .outputs import Generation
 from .pricing import cost_for, price_of
 from .prompts import LanguageModelInput
+from .rate_limiters import BaseRateLimiter, split_rate_limiter
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from .cache import SQLiteCache
+    from ._answer_cache import AnswerCache
 
 OutputT = TypeVar("OutputT")
 
@@ -42,7 +44,11 @@ __all__ = ["EndpointAuth", "ModelClient"]
 
 
 class ModelClient(
-    ModelCalls[OutputT], ModelStreaming, Runnable[LanguageModelInput, OutputT], Generic[OutputT]
+    TokenCounting,
+    ModelCalls[OutputT],
+    ModelStreaming,
+    Runnable[LanguageModelInput, OutputT],
+    Generic[OutputT],
 ):
     """A client of one model endpoint; subclasses build payloads and read answers.
 
@@ -69,8 +75,8 @@ class ModelClient(
         max_concurrency: int | None,
         rpm: float | None,
         tpm: float | None,
-        rate_limiter: RateLimiter | None,
-        cache: SQLiteCache | None,
+        rate_limiter: RateLimiter | BaseRateLimiter | None,
+        cache: AnswerCache | bool | None,
         session: aiohttp.ClientSession | None,
         response_limits: ResponseLimits | None,
         on_token: Any = None,
@@ -96,6 +102,7 @@ class ModelClient(
         self.timeout = timeout
         retry = retry if retry is not None else RetryPolicy(max_retries=max_retries)
         self.max_retries = retry.max_retries
+        rate_limiter, request_limiter = split_rate_limiter(rate_limiter)  # ours, LangChain's
         if rate_limiter is not None and (rpm or tpm or max_concurrency):
             raise ConfigurationError(
                 "give either rate_limiter or max_concurrency / rpm / tpm, not both"
@@ -117,6 +124,7 @@ class ModelClient(
             key_error=endpoint.auth.key_error,
             check_answer=self._check_answer,
         )
+        self._pipeline.request_limiter = request_limiter
 
     # --- the typed surface for the CLI and the Batch API code ------------------------------
 
@@ -186,7 +194,7 @@ class ModelClient(
             bound.stop = stop
         return bound
 
-    def with_cache(self, cache: SQLiteCache | None) -> Self:
+    def with_cache(self, cache: AnswerCache | bool | None) -> Self:
         """A copy of this model that answers from `cache`; it shares this one's connections,
         limits, retry budget and usage totals."""
         model = copy.copy(self)

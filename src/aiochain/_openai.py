@@ -22,7 +22,8 @@ from .prompts import LanguageModelInput
 if TYPE_CHECKING:
     import aiohttp
 
-    from .cache import SQLiteCache
+    from ._answer_cache import AnswerCache
+    from .rate_limiters import BaseRateLimiter
 
 DEFAULT_BASE_URL = OPENAI_BASE_URL
 
@@ -52,8 +53,12 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         rate_limiter: a `RateLimiter` shared with other clients of the same endpoint, instead
             of `max_concurrency` / `rpm` / `tpm`. Without one, each client has its own, which
             still learns from 429s and rate-limit headers.
-        cache: an `aiochain.cache.SQLiteCache`; identical requests are answered from it (and
-            identical requests in flight at once are sent once). Streams are not cached.
+            Or LangChain's `InMemoryRateLimiter` (`aiochain.rate_limiters`), waited on once
+            per call beside `max_concurrency` / `rpm` / `tpm`.
+        cache: an `aiochain.cache` cache (`SQLiteCache`, `InMemoryCache`); identical requests
+            are answered from it (and identical requests in flight at once are sent once).
+            None: the global cache (`aiochain.globals.set_llm_cache`), if any; False: none.
+            Streams are not cached.
         on_token: called with each piece of text as it arrives; when set, every call streams
             (so chains built on this model report tokens too) and still returns the whole
             answer.
@@ -65,6 +70,8 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         verbose: log each prompt and answer under the `aiochain` logger at INFO.
         callbacks / tags / metadata: handlers that hear every call of this model, and the
             tags and metadata they are given (`aiochain.callbacks`).
+        custom_get_token_ids: text to token ids, for `get_num_tokens` and the summarize
+            chains' `token_max` (instead of tiktoken).
 
     Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
     `aclose()` / `async with`, or at the latest when their event loop shuts down.
@@ -90,9 +97,9 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         max_concurrency: int | None = None,
         rpm: float | None = None,
         tpm: float | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: RateLimiter | BaseRateLimiter | None = None,
         on_token: Callable[[str], Any] | None = None,
-        cache: SQLiteCache | None = None,
+        cache: AnswerCache | bool | None = None,
         model_kwargs: dict[str, Any] | None = None,
         session: aiohttp.ClientSession | None = None,
         response_limits: ResponseLimits | None = None,
@@ -104,7 +111,9 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         openai_api_key: str | None = None,
         openai_api_base: str | None = None,
         request_timeout: float | None = None,
+        custom_get_token_ids: Callable[[str], list[int]] | None = None,
     ) -> None:
+        self.custom_get_token_ids = custom_get_token_ids
         self.model = model or model_name or self.default_model
         if isinstance(max_tokens, NotGiven):
             max_tokens = self.default_max_tokens

@@ -36,10 +36,12 @@ from ._retry import RetryPolicy, call_with_retry, is_retryable
 from ._tokens import DEFAULT_COMPLETION_TOKENS, estimate_prompt_tokens
 from ._types import JSONDict
 from ._usage import Usage
+from .globals import resolve_cache
 from .pricing import cost_for
 
 if TYPE_CHECKING:
-    from .cache import SQLiteCache
+    from ._answer_cache import AnswerCache
+    from .rate_limiters import BaseRateLimiter
 
 UsageReader = Callable[[JSONDict], "Usage | None"]
 """Reads the usage a provider put in an answer or a stream event (None when there is none)."""
@@ -81,7 +83,7 @@ class RequestPipeline:
         limiter: RateLimiter,
         retry: RetryPolicy,
         read_usage: UsageReader,
-        cache: SQLiteCache | None = None,
+        cache: AnswerCache | bool | None = None,
         price: tuple[float, float] | None = None,
         key_error: str | None = None,
         check_answer: Callable[[JSONDict], object] | None = None,
@@ -98,6 +100,8 @@ class RequestPipeline:
         # Run on a fresh answer before the cache keeps it: a malformed answer must fail this
         # call only, not be replayed to every identical call after it.
         self._check_answer = check_answer
+        # A LangChain-style limiter (`aiochain.rate_limiters`), waited on once per call.
+        self.request_limiter: BaseRateLimiter | None = None
         # Completion tokens expected when max_tokens is not set, for the tpm estimate; it
         # follows what the server really returns.
         self._expected_completion = DEFAULT_COMPLETION_TOKENS
@@ -110,7 +114,7 @@ class RequestPipeline:
         A cached answer reports the usage it was stored with, with `requests == 0`, and adds
         nothing to the totals: it cost nothing this time.
         """
-        cache = self.cache
+        cache = resolve_cache(self.cache)  # its own, else the global one (`aiochain.globals`)
         if cache is None:
             return await self._send(path, payload)
         fresh: list[Usage] = []
@@ -134,6 +138,8 @@ class RequestPipeline:
 
     async def _send(self, path: str, payload: JSONDict) -> tuple[JSONDict, Usage]:
         self._check_key()
+        if self.request_limiter is not None:
+            await self.request_limiter.aacquire()
         stats = current_stats.get()
         tokens = self._estimate(payload) if self.limiter.tpm else 0.0
         budget = self.budget
@@ -206,6 +212,8 @@ class RequestPipeline:
         response (and its connection) at once.
         """
         self._check_key()
+        if self.request_limiter is not None:
+            await self.request_limiter.aacquire()
         stats = current_stats.get()
         tokens = self._estimate(payload) if self.limiter.tpm else 0.0
         opened: _OpenedStream = await call_with_retry(

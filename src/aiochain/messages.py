@@ -8,6 +8,8 @@ from typing import Any, ClassVar, TypeAlias
 
 from . import _json
 from ._exceptions import BadResponseError, UsageError
+from ._message_trimming import count_tokens_approximately, trim_messages
+from ._message_utils import filter_messages, merge_message_runs
 from ._usage import Usage
 
 
@@ -328,8 +330,12 @@ __all__ = [
     "MessageLike",
     "SystemMessage",
     "ToolMessage",
+    "count_tokens_approximately",
+    "filter_messages",
+    "merge_message_runs",
     "message_class",
     "parse_tool_calls",
     "to_message",
     "to_messages",
+    "trim_messages",
 ]
