@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from ._batch_client import BaseBatchClient, Record, check_ident, maybe_await
 from ._batch_files import BatchRequest, ResultLine, Shard, malformed_line, shard_requests
 from ._batch_spool import SpooledShard
 from ._batch_status import BatchStatus
+from ._endpoint import anthropic_endpoint
 from ._exceptions import (
     APIConnectionError,
     BadResponseError,
@@ -30,15 +30,12 @@ from ._exceptions import (
     ConfigurationError,
     ServerUnreachableError,
 )
-from ._http import HTTPTransport
 from ._retry import RetryPolicy
 from ._types import Clock, JSONDict, Sleep
 
 if TYPE_CHECKING:
     import aiohttp
 
-ANTHROPIC_BASE_URL = "https://api.anthropic.com"
-ANTHROPIC_VERSION = "2023-06-01"
 MAX_BATCH_REQUESTS = 100_000
 MAX_BATCH_BYTES = 256 * 1024 * 1024
 _PATH = "/v1/messages/batches"
@@ -82,20 +79,10 @@ class AnthropicBatchClient(BaseBatchClient):
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or ANTHROPIC_BASE_URL
-        key = api_key or os.environ.get("ANTHROPIC_API_KEY") or None
-        if key is None and url.rstrip("/") == ANTHROPIC_BASE_URL:
+        endpoint = anthropic_endpoint(base_url, api_key)  # the models' own endpoint setup
+        if endpoint.auth.key_error is not None:
             raise ConfigurationError("no API key: set ANTHROPIC_API_KEY or pass api_key")
-        headers = {
-            "User-Agent": "aiochain/0.1",
-            "Content-Type": "application/json",
-            "anthropic-version": ANTHROPIC_VERSION,
-        }
-        if key:
-            headers["x-api-key"] = key
-        transport = HTTPTransport(
-            url, headers=headers, timeout=timeout, session=session, secrets=(key,) if key else ()
-        )
+        transport = endpoint.transport(timeout=timeout, session=session)
         super().__init__(
             transport,
             owns_transport=True,

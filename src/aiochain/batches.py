@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -51,10 +50,10 @@ from ._batch_files import (
 )
 from ._batch_spool import SpooledShard
 from ._batch_status import TERMINAL, BatchOutcome, BatchStatus
+from ._endpoint import openai_endpoint
 from ._exceptions import APIStatusError, BadResponseError, BatchRequestError, ConfigurationError
 from ._http import HTTPTransport
 from ._message_batches import AnthropicBatchClient
-from ._openai import DEFAULT_BASE_URL
 from ._retry import RetryPolicy
 from ._types import Clock, JSONDict, Sleep
 
@@ -113,17 +112,10 @@ class OpenAIBatchClient(BaseBatchClient):
     ) -> None:
         owns = transport is None
         if transport is None:
-            url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-            key = api_key or os.environ.get("OPENAI_API_KEY") or None
-            if key is None and url.rstrip("/") == DEFAULT_BASE_URL:
+            api = openai_endpoint(base_url, api_key)  # the models' own endpoint setup
+            if api.auth.key_error is not None:
                 raise ConfigurationError("no API key: set OPENAI_API_KEY or pass api_key")
-            headers = {"User-Agent": "aiochain/0.1", "Content-Type": "application/json"}
-            if key:
-                headers["Authorization"] = f"Bearer {key}"
-            secrets = (key,) if key else ()
-            transport = HTTPTransport(
-                url, headers=headers, timeout=timeout, session=session, secrets=secrets
-            )
+            transport = api.transport(timeout=timeout, session=session)
         super().__init__(
             transport,
             owns_transport=owns,
@@ -141,10 +133,9 @@ class OpenAIBatchClient(BaseBatchClient):
     @classmethod
     def for_model(cls, llm: BaseOpenAI[Any], **options: Any) -> OpenAIBatchClient:
         """A client on `llm`'s endpoint, key, connections and retry policy."""
-        pipeline = llm._pipeline
-        pipeline._check_key()
-        options.setdefault("retry", pipeline.retry)
-        return cls(transport=pipeline.transport, endpoint="/v1" + llm._path, **options)
+        llm.check_key()
+        options.setdefault("retry", llm.retry_policy)
+        return cls(transport=llm.transport, endpoint="/v1" + llm.endpoint_path, **options)
 
     # --- single calls ----------------------------------------------------------------------
 
@@ -296,7 +287,7 @@ async def run_model_batch(
 ) -> list[T | BatchRequestError | BadResponseError]:
     """Send `llm`'s requests for `inputs` through the Batch API; one result per input, in
     input order: `convert(answer)`, or the error of a request without a usable answer."""
-    requests = [BatchRequest.make(str(i), llm._payload(x)) for i, x in enumerate(inputs)]
+    requests = [BatchRequest.make(str(i), llm.request_body(x)) for i, x in enumerate(inputs)]
     async with OpenAIBatchClient.for_model(llm, **options) as client:
         outcome = await client.run(requests, record=record, resume=resume, on_progress=on_progress)
     out: list[T | BatchRequestError | BadResponseError] = []

@@ -146,7 +146,7 @@ class BatchRun:
             prompt = job.template.format(**prompt_values(job.template, record))
             messages: Any = [job.system, HumanMessage(prompt)] if job.system else prompt
             custom_id = custom_id_for(record.id, self.provider)
-            closed = spool.add(custom_id, self._encode(custom_id, job.llm._payload(messages)))
+            closed = spool.add(custom_id, self._encode(custom_id, job.llm.request_body(messages)))
             if closed is not None:
                 await self._note(key, round_name, entries)
                 shards.append((key, closed))

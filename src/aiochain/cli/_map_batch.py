@@ -21,9 +21,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from .._batch_spool import temporary_folder
-from .._exceptions import AiochainError, ConfigurationError
+from .._exceptions import (
+    AiochainError,
+    ConfigurationError,
+)
 from .._tokens import DEFAULT_COMPLETION_TOKENS
-from .._usage import Usage
 from ..batches import AnthropicBatchClient, OpenAIBatchClient
 from ..chat_models import ChatAnthropic
 from ..pricing import cost_for, price_of
@@ -186,8 +188,8 @@ def _answer_row(
 ) -> JournalRow:
     """The row of a record the batch answered, at batch price."""
     try:
-        usage = job.llm._pipeline._read_usage(body) or Usage()
-        generation = job.llm._generations(body, usage)[0]
+        usage = job.llm.read_usage(body)
+        generation = job.llm.read_generations(body)[0]
     except AiochainError as exc:
         return _failed_row(record, f"{type(exc).__name__}: {exc}")
     cost = cost_for(price, usage.prompt_tokens, usage.completion_tokens) if price else 0.0
