@@ -29,6 +29,7 @@ from ..chat_models import ChatAnthropic
 from ..messages import HumanMessage
 from ..pricing import cost_for, price_of
 from ._journal import JournalRow
+from ._journal_rows import RecordTake, journal_row
 from ._record_prompts import json_output, missing_variables, prompt_values
 from ._records import Record
 
@@ -158,35 +159,32 @@ def _answer_row(
         usage = job.llm._pipeline._read_usage(body) or Usage()
         generation = job.llm._generations(body, usage)[0]
     except AiochainError as exc:
-        return _failed_row(record, f"{type(exc).__name__}: {exc}")
+        return _failed_row(record, f"{type(exc).__name__}: {exc}", job, type(exc).__name__)
     cost = cost_for(price, usage.prompt_tokens, usage.completion_tokens) if price else 0.0
-    job.stats.answered(usage, cost)  # the summary's tokens and cost count the batch too
+    job.stats.answered(usage, cost)  # the progress display counts the batch too
     job.budget.spent += cost
+    started = getattr(job, "batch_started", None)
+    take = RecordTake.batch_line(started=started, usage=usage, cost=cost)
     output: Any = generation.text
     if job.options.json_mode:
         output, not_json = json_output(generation.text)
         if not_json is not None:
-            return JournalRow.finished(
-                record.digest,
-                record.index,
-                record.id,
-                error=f"the answer is not valid JSON: {not_json}",
-                cost=cost,
-                via="batch",
-            )
-    return JournalRow.finished(
-        record.digest,
-        record.index,
-        record.id,
-        output=output,
-        usage=usage.to_dict(),
-        cost=cost,
-        via="batch",
-    )
+            take.fail(f"the answer is not valid JSON: {not_json}", type(not_json).__name__)
+    return journal_row(record, take, output=output, tell_via=True)
 
 
-def _failed_row(record: Record, error: str) -> JournalRow:
-    return JournalRow.finished(record.digest, record.index, record.id, error=error, via="batch")
+def _failed_row(
+    record: Record, error: str, job: BatchableJob | None = None, kind: str | None = None
+) -> JournalRow:
+    # Callers pass "Class: message" for a batch line that failed, and missing_variables()'s
+    # "record ...: missing template variable(s) ..." for a record that was never sent.
+    unsent = kind is None and error.startswith("record ")
+    take = RecordTake.batch_line(started=getattr(job, "batch_started", None), usage=None, cost=0.0)
+    take.requests = 0 if unsent else 1
+    if unsent:
+        kind = "MissingVariablesError"
+    take.fail(error, kind or error.partition(":")[0])
+    return journal_row(record, take, tell_via=True)
 
 
 def _client(job: BatchableJob) -> OpenAIBatchClient | AnthropicBatchClient:
