@@ -148,6 +148,37 @@ def test_a_killed_worker_and_a_rerun_write_every_id_once(
     assert 600 <= sent <= 600 + 2 * 4 * 16 * 4  # at most the dead worker's batches again
 
 
+@pytest.mark.ray
+def test_ctrl_c_exits_130_and_the_rerun_finishes(
+    cluster: str, start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """Ctrl-C (SIGINT to the job's process group, as a terminal sends it) while `--ray` runs:
+    status 130 with the resume line and no traceback, as the local job; the rerun finishes."""
+    server = start_threaded_sim(latency=0.2)
+    data = write_jsonl(tmp_path / "in.jsonl", 300)
+    out = tmp_path / "out.jsonl"
+    args = [
+        *("-m", "aiochain", "map", "--base-url", server.base_url, "--template", TEMPLATE),
+        *("--input", str(data), "--output", str(out), "--quiet"),
+        *("--ray", cluster, "--workers", "1", "--concurrency", "4"),
+    ]
+    job = subprocess.Popen(
+        [PYTHON, *args], stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and job.poll() is None:
+        if out.exists() and len(out.read_text().splitlines()) >= 20:
+            break
+        time.sleep(0.05)  # the job is another process: its progress can only be polled
+    os.killpg(job.pid, signal.SIGINT)
+    _, err = job.communicate(timeout=120)
+    assert job.returncode == 130, err
+    assert "Resume with" in err and "Traceback" not in err
+    rerun = subprocess.run([PYTHON, *args], capture_output=True, text=True, timeout=180)
+    assert rerun.returncode == 0, rerun.stderr
+    assert sorted(ids_of(out)) == sorted(f"doc{i}" for i in range(300))
+
+
 def test_plain_map_never_imports_ray(tmp_path: Path) -> None:
     """`import aiochain` and a plain (local) `map` run leave ray out of sys.modules."""
     data = write_jsonl(tmp_path / "in.jsonl", 3)

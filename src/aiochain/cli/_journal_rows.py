@@ -16,7 +16,7 @@ from .. import _json
 from .._progress import CallCounts
 from .._usage import Usage
 from ._journal import JournalRow
-from ._records import Record
+from ._records import Record, without_lone_surrogates
 
 VIAS = ("live", "split", "batch", "ray")
 """How a record can be answered (the journal's `via` column)."""
@@ -90,6 +90,15 @@ class RecordTake:
         return self.answers[-1][1] if self.answers else None
 
 
+def _line(value: dict[str, Any]) -> str:
+    """The output line of a row. An answer holding a lone surrogate (a server may send a
+    `\\ud800` escape) cannot be UTF-8: it is written with U+FFFD in its place."""
+    try:
+        return _json.dumps(value).decode()
+    except (TypeError, ValueError):  # orjson's JSONEncodeError is a TypeError
+        return _json.dumps(without_lone_surrogates(value)).decode()
+
+
 def journal_row(
     record: Record, take: RecordTake, *, output: Any = None, tell_via: bool = False
 ) -> JournalRow:
@@ -122,7 +131,7 @@ def journal_row(
         record.id,
         ok,
         take.cached,
-        _json.dumps(value).decode(),
+        _line(value),
         take.cost,
         started=take.started,
         ended=take.ended,

@@ -153,6 +153,11 @@ async def run_on_ray(job: _Job) -> None:
     work = asyncio.ensure_future(asyncio.to_thread(driver.run))
     try:
         await asyncio.shield(work)
+    except AiochainError:
+        raise
+    except Exception as exc:  # Ray's own errors (a cluster gone, a worker dead): one line
+        await driver.drain()
+        raise AiochainError(f"the Ray cluster failed: {type(exc).__name__}: {exc}") from exc
     except asyncio.CancelledError:
         # Ctrl-C: stop feeding the cluster, let the thread leave Ray Data's iterator (which
         # stops the pool), and commit what came back; the rerun does the rest.
