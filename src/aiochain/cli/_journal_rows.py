@@ -78,7 +78,8 @@ class RecordTake:
         self.requests = call.requests
         self.rate_limited = call.rate_limited
         self.answers = call.answers
-        self.cached = self.cached or call.cached
+        # Not `call.cached`: one chunk of a split record answered by the cache does not make
+        # the record cached (`cached` says no request was sent for it at all).
 
     def fail(self, error: str, error_class: str) -> None:
         """The record failed with `error` (of class `error_class`)."""
