@@ -18,8 +18,7 @@ from aiochain.pricing import cost_for, price_of
 from aiochain.sim import SimServer
 
 from .conftest import PYTHON
-from .test_map import TEMPLATE, map_cli, rows, write_jsonl
-from .test_map_ray import StartThreaded, cluster  # noqa: F401 - the session's Ray cluster
+from .test_map import TEMPLATE, StartThreaded, map_cli, rows, write_jsonl
 
 MODEL = "gpt-4o"  # priced high enough that the summary's 4 decimals show the cost
 
@@ -180,7 +179,7 @@ def test_batch_job(start_threaded_sim: StartThreaded, tmp_path: Path) -> None:
 
 @pytest.mark.ray
 def test_ray_job(
-    cluster: str,  # noqa: F811 - the fixture
+    cluster: str,
     start_threaded_sim: StartThreaded,
     tmp_path: Path,
 ) -> None:

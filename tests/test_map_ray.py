@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,26 +23,6 @@ from .conftest import PYTHON
 from .test_map import TEMPLATE, map_cli, rows, write_jsonl
 
 StartThreaded = Callable[..., SimServer]
-
-
-@pytest.fixture(scope="session")
-def cluster() -> Iterator[str]:
-    """A local cluster for the session (2 CPUs, no dashboard, a small object store); its
-    address is what `--ray ADDRESS` joins."""
-    ray = pytest.importorskip(
-        "ray", reason="the ray extra is not installed: pip install -e '.[ray]'"
-    )
-    pytest.importorskip("ray.data", reason="Ray Data is not installed: pip install -e '.[ray]'")
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        object_store_memory=100 * 1024 * 1024,
-        log_to_driver=False,
-    )
-    try:
-        yield str(ray.get_runtime_context().gcs_address)
-    finally:
-        ray.shutdown()
 
 
 def ids_of(path: Path) -> list[str]:
