@@ -149,11 +149,7 @@ def render_report(report: dict[str, Any]) -> str:
     """The page for `report` (as `_report_data.load_report` builds it)."""
     summary = report["summary"]
     started = summary["started"]
-    when = (
-        datetime.datetime.fromtimestamp(started, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        if started is not None
-        else "no timed rows"
-    )
+    when = _when(started) if started is not None else "no timed rows"
     wall = summary["wall_seconds"]
     title = f"aiochain map report: {report['journal']}"
     parts = [
@@ -339,9 +335,7 @@ def _settings(report: dict[str, Any]) -> str:
     if isinstance(endpoint, str):  # shown without its scheme: text, not a link
         values["endpoint"] = endpoint.split("://", 1)[-1]
     if isinstance(values.get("run_started"), float | int):
-        values["run_started"] = datetime.datetime.fromtimestamp(
-            values["run_started"], datetime.UTC
-        ).strftime("%Y-%m-%d %H:%M:%S UTC")
+        values["run_started"] = _when(values["run_started"])
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td>{escape(_plain(value))}</td></tr>"
         for name, value in values.items()
