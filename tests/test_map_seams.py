@@ -103,6 +103,25 @@ def test_lone_surrogates_in_json_lines_become_replacement_characters(
     assert "\ufffd" in found["a"]["output"] and "\U0001f600" in found["b\ufffd"]["output"]
 
 
+def test_a_template_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
+    """`--template` given bytes that are not UTF-8 (Python passes them on as surrogates) is
+    refused in one line naming the flag (it crashed with a UnicodeEncodeError traceback)."""
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"text": "hi"}\n')
+    done = subprocess.run(
+        [
+            *(PYTHON, "-m", "aiochain", "map", "--template", b"S\xff {text}", "--input", data),
+            *("--output", tmp_path / "o.jsonl", "--simulate", "0"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "OPENAI_API_KEY": "sk-x"},
+    )
+    assert done.returncode == 2
+    assert done.stderr == "aiochain map: error: --template is not UTF-8 text (byte 0xff)\n"
+
+
 def test_an_answer_with_a_lone_surrogate_is_written_with_a_replacement() -> None:
     """An answer holding a lone surrogate (a server may send the escape) makes a valid UTF-8
     output line with U+FFFD in its place, not an encoding error."""

@@ -207,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_text(args)
         status = _run(args, argv)
         sys.stdout.flush()  # what is still buffered meets a closed pipe here, not at exit
     except KeyboardInterrupt:
@@ -224,6 +225,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"aiochain {args.command}: error: {message}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1
     return status
+
+
+_TEXT_OPTIONS = ("template", "system", "reduce_template")
+"""Options that are text sent to the model (paths may hold any bytes: they stay paths)."""
+
+
+def _check_text(args: argparse.Namespace) -> None:
+    """Refuse a text option holding bytes that are not UTF-8 (Python passes them on as lone
+    surrogates, which no request body, journal or output can hold)."""
+    for name in _TEXT_OPTIONS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            bad = next((c for c in value if "\ud800" <= c <= "\udfff"), None)
+            if bad is not None:
+                flag = "--" + name.replace("_", "-")
+                raise UsageError(f"{flag} is not UTF-8 text (byte 0x{ord(bad) & 0xFF:02x})")
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
