@@ -146,6 +146,8 @@ def test_split_job(start_threaded_sim: StartThreaded, tmp_path: Path) -> None:
     assert stats["requests_total"] > 3 * 4  # several chunks a record, and reduces
     check_agreement(job, (stats["tokens_in"], stats["tokens_out"]), stats["requests_total"])
     assert job["report"]["request_latency"]["count"] == stats["requests_total"]
+    # Requests are placed where each ended, not piled at their row's end (4 rows).
+    assert sum(1 for v in job["report"]["timeline"]["requests_per_second"] if v) > 4
     for r in job["rows"]:
         assert r["via"] == "split"
         answers = json.loads(r["answers"])
