@@ -162,15 +162,19 @@ def test_batch_job(start_threaded_sim: StartThreaded, tmp_path: Path) -> None:
     gets them from the server), at batch price, with times: the report shows them all."""
     server = start_threaded_sim(batch_speed=1e6)
     job = run_job(server, tmp_path, 30, "--batch", "--batch-poll", "0.05")
-    with sqlite3.connect(job["journal"]) as db:
-        (batch_id,) = db.execute("SELECT ident FROM remembered WHERE kind = 'batch'").fetchone()
-    collected = subprocess.run(
-        [PYTHON, "-m", "aiochain", "batches", "--base-url", server.base_url, "collect", batch_id],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    usages = [json.loads(t)["response"]["usage"] for t in collected.stdout.splitlines()]
+    def batches(*args: str) -> str:
+        return subprocess.run(
+            [PYTHON, "-m", "aiochain", "batches", "--base-url", server.base_url, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    usages = [
+        json.loads(line)["response"]["usage"]
+        for listed in batches("list").splitlines()
+        for line in batches("collect", listed.split()[0]).splitlines()
+    ]
     prompt = sum(u["prompt_tokens"] for u in usages)
     completion = sum(u["completion_tokens"] for u in usages)
     check_agreement(job, (prompt, completion), len(usages))
