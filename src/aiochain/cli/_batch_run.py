@@ -61,6 +61,7 @@ class BatchableJob(Protocol):
     system: Any
     index: Any
     via: str | None
+    batch_started: float | None
 
     def pending_records(self) -> Iterator[Record]: ...
 
@@ -68,7 +69,7 @@ class BatchableJob(Protocol):
 
 
 AnswerRow = Callable[[BatchableJob, Record, dict[str, Any], Any], JournalRow]
-FailedRow = Callable[[Record, str], JournalRow]
+FailedRow = Callable[[BatchableJob, Record, str, str], JournalRow]
 
 
 def custom_id_for(record_id: str, provider: str) -> str:
@@ -141,7 +142,9 @@ class BatchRun:
                 continue
             missing = missing_variables(job.template, record)
             if missing is not None:  # fails alone, unsent, as on the live path
-                await self.commit(self.failed_row(record, missing), record.index)
+                await self.commit(
+                    self.failed_row(job, record, missing, "MissingVariablesError"), record.index
+                )
                 continue
             prompt = job.template.format(**prompt_values(job.template, record))
             messages: Any = [job.system, HumanMessage(prompt)] if job.system else prompt
@@ -268,7 +271,10 @@ class BatchRun:
             self.again[record.index] = 1
             return
         self.finished[record.index] = 1
-        failures.append((self.failed_row(record, f"{type(error).__name__}: {error}"), record.index))
+        row = self.failed_row(
+            self.job, record, f"{type(error).__name__}: {error}", type(error).__name__
+        )
+        failures.append((row, record.index))
 
     async def commit(self, row: JournalRow, index: int) -> None:
         """Queue a row; every `COMMIT_ROWS`, commit them in one transaction and write them."""

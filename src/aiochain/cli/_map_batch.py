@@ -32,6 +32,7 @@ from ..pricing import cost_for, price_of
 from . import _batch_cover as cover
 from ._batch_run import BatchableJob, BatchRun
 from ._journal import JournalRow
+from ._journal_rows import RecordTake, journal_row
 from ._record_prompts import json_output
 from ._records import Record
 
@@ -191,35 +192,26 @@ def _answer_row(
         usage = job.llm.read_usage(body)
         generation = job.llm.read_generations(body)[0]
     except AiochainError as exc:
-        return _failed_row(record, f"{type(exc).__name__}: {exc}")
+        return _failed_row(job, record, f"{type(exc).__name__}: {exc}", type(exc).__name__)
     cost = cost_for(price, usage.prompt_tokens, usage.completion_tokens) if price else 0.0
-    job.stats.answered(usage, cost)  # the summary's tokens and cost count the batch too
+    job.stats.answered(usage, cost)  # the progress display counts the batch too
     job.budget.spent += cost
+    take = RecordTake.batch_line(started=job.batch_started, usage=usage, cost=cost)
     output: Any = generation.text
     if job.options.json_mode:
         output, not_json = json_output(generation.text)
         if not_json is not None:
-            return JournalRow.finished(
-                record.digest,
-                record.index,
-                record.id,
-                error=f"the answer is not valid JSON: {not_json}",
-                cost=cost,
-                via="batch",
-            )
-    return JournalRow.finished(
-        record.digest,
-        record.index,
-        record.id,
-        output=output,
-        usage=usage.to_dict(),
-        cost=cost,
-        via="batch",
-    )
+            take.fail(f"the answer is not valid JSON: {not_json}", type(not_json).__name__)
+    return journal_row(record, take, output=output, tell_via=True)
 
 
-def _failed_row(record: Record, error: str) -> JournalRow:
-    return JournalRow.finished(record.digest, record.index, record.id, error=error, via="batch")
+def _failed_row(job: BatchableJob, record: Record, error: str, kind: str) -> JournalRow:
+    """The row of a record that failed for good: a batch line's error (one request), or a
+    record missing a template variable, which was never sent."""
+    take = RecordTake.batch_line(started=job.batch_started, usage=None, cost=0.0)
+    take.requests = 0 if kind == "MissingVariablesError" else 1
+    take.fail(error, kind)
+    return journal_row(record, take, tell_via=True)
 
 
 def _client(job: BatchableJob) -> OpenAIBatchClient | AnthropicBatchClient:

@@ -275,8 +275,8 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
             refuse_with_ray(options)
         try:
             return await run_map(options, on_start=on_start, backend=backend)
-        except asyncio.CancelledError:
-            if interrupted:
+        except (asyncio.CancelledError, Exception):
+            if interrupted:  # what Ctrl-C broke on its way (a Ray worker it stopped) included
                 return None
             raise
         finally:

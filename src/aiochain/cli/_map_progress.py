@@ -162,7 +162,7 @@ def print_summary(summary: MapSummary, *, fancy: bool) -> None:
         ("429s", f"{summary.rate_limited:,}"),
         ("input check", seconds(summary.indexing)),
         ("wall time", seconds(summary.wall)),
-        ("latency p50 / p95", f"{seconds(summary.p50)} / {seconds(summary.p95)}"),
+        ("request latency p50 / p95", f"{seconds(summary.p50)} / {seconds(summary.p95)}"),
         ("output", summary.output),
         ("journal", summary.journal),
     ]
