@@ -94,8 +94,10 @@ class ModelClient(PromptGeneration, Runnable[LanguageModelInput, OutputT], Gener
         session: aiohttp.ClientSession | None,
         response_limits: ResponseLimits | None,
         header_provider: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
+        estimate: Callable[[JSONDict], float] | None = None,
     ) -> None:
-        """Check the shared options and build the limiter, retry policy and pipeline."""
+        """Check the shared options and build the limiter, retry policy and pipeline (also
+        for `OpenAIEmbeddings`, whose `estimate` of a request's tokens is its own)."""
         if timeout is not None and timeout <= 0:
             raise ConfigurationError(f"timeout must be > 0 seconds or None, got {timeout!r}")
         if not self.base_url.startswith(("http://", "https://")):
@@ -135,6 +137,7 @@ class ModelClient(PromptGeneration, Runnable[LanguageModelInput, OutputT], Gener
             price=self._price,
             key_error=key_error,
             check_answer=self._check_answer,
+            estimate=estimate,
         )
 
     def bind(self, **kwargs: Any) -> Self:
