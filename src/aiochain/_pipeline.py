@@ -105,7 +105,7 @@ class RequestPipeline:
         # follows what the server really returns.
         self._expected_completion = DEFAULT_COMPLETION_TOKENS
         if estimate is not None:
-            self._estimate = estimate  # type: ignore[method-assign]
+            self._estimate = estimate  # type: ignore[method-assign, assignment]
 
     # --- plain requests ---------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self, cast
 
 from ._azure import TokenProvider, _AzureOptions
+from ._blocking import run_blocking
 from ._body import ResponseLimits
 from ._embedding_batches import (
     MAX_INPUTS_PER_REQUEST,
@@ -43,7 +44,6 @@ from ._openai_wire import read_openai_usage
 from ._pipeline import RequestPipeline
 from ._retry import RetryPolicy
 from ._runner import amap, batch_concurrency
-from ._sync import run_sync
 from ._tokenizer import load_encoding
 from ._traced import manager_for
 from ._types import JSONDict
@@ -208,7 +208,7 @@ class OpenAIEmbeddings:
         self, texts: Sequence[str], chunk_size: int | None = None, **kwargs: Any
     ) -> list[list[float]]:
         """`aembed_documents`, blocking; do not call from inside an event loop."""
-        return run_sync(
+        return run_blocking(
             lambda: self.aembed_documents(texts, chunk_size),
             name=f"{type(self).__name__}.embed_documents",
             async_name="aembed_documents",
@@ -220,7 +220,7 @@ class OpenAIEmbeddings:
 
     def embed_query(self, text: str, **kwargs: Any) -> list[float]:
         """`aembed_query`, blocking; do not call from inside an event loop."""
-        return run_sync(
+        return run_blocking(
             lambda: self.aembed_query(text),
             name=f"{type(self).__name__}.embed_query",
             async_name="aembed_query",
