@@ -23,11 +23,13 @@ import base64
 import binascii
 import math
 from array import array
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from ._exceptions import BadResponseError
 from ._types import JSONDict
+
+T = TypeVar("T")
 
 MAX_INPUTS_PER_REQUEST = 2048
 """OpenAI's most inputs per embeddings request."""
@@ -51,16 +53,28 @@ def pack(
     tokens (a single text over `max_tokens` still gets a request of its own)."""
     ranges = []
     start = 0
-    tokens = 0
-    for position, text in enumerate(texts):
-        cost = estimate_tokens(text)
-        if position > start and (position - start >= max_inputs or tokens + cost > max_tokens):
-            ranges.append(range(start, position))
-            start, tokens = position, 0
-        tokens += cost
-    if start < len(texts):
-        ranges.append(range(start, len(texts)))
+    for group in pack_stream(texts, str, max_inputs=max_inputs, max_tokens=max_tokens):
+        ranges.append(range(start, start + len(group)))
+        start += len(group)
     return ranges
+
+
+def pack_stream(
+    items: Iterable[T], text_of: Callable[[T], str], *, max_inputs: int, max_tokens: int
+) -> Iterator[list[T]]:
+    """`items` in consecutive groups of at most `max_inputs`, whose texts (`text_of`) hold
+    about `max_tokens` tokens at most; read lazily (an input of millions of records)."""
+    group: list[T] = []
+    tokens = 0
+    for item in items:
+        cost = estimate_tokens(text_of(item))
+        if group and (len(group) >= max_inputs or tokens + cost > max_tokens):
+            yield group
+            group, tokens = [], 0
+        group.append(item)
+        tokens += cost
+    if group:
+        yield group
 
 
 def cut_long_text(

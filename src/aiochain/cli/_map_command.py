@@ -36,6 +36,7 @@ exit status: 0 every record done; 1 some records failed or were not sent (budget
 stopped (an unknown model, a refused key); 2 a usage error (a bad option, input or path), sent
 nothing; 130 interrupted (rerun the same command to resume); 141 the output was closed (a pipe).
 """
+EMBEDDING_MODEL = "text-embedding-3-small"
 _ESCAPE = re.compile(r"\\([nt\\])")
 
 
@@ -63,6 +64,7 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         "--template", help="the prompt, with {field} placeholders (\\\\n: a newline)"
     )
     source.add_argument("--template-file", help="a file holding the prompt, read as it is")
+    source.add_argument("--field", help="with --embed: the field whose text is embedded")
     parser.add_argument("--system", help="a system message sent before each prompt")
     parser.add_argument("--input", required=True, help="a file, a directory, or - for stdin")
     parser.add_argument("--input-format", choices=FORMATS, help="default: from the name")
@@ -134,6 +136,23 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         type=not_negative_int,
         default=4,
         help="retries of a failed request (default 4); 429s and outages do not count",
+    )
+    embed = parser.add_argument_group("embeddings")
+    embed.add_argument(
+        "--embed",
+        action="store_true",
+        help="embed each record's text (--field, or --template filled) instead of prompting; "
+        "--output by extension: .npy (a float32 matrix, ids in <name>.ids.txt), .parquet "
+        "(id, vector), else JSON Lines; default model text-embedding-3-small. .npy and "
+        ".parquet need pip install 'aiochain[embeddings]'",
+    )
+    embed.add_argument(
+        "--dimensions", type=positive_int, help="with --embed: the vectors' length (-3 models)"
+    )
+    embed.add_argument(
+        "--chunk-size",
+        type=number(int, 1, 2048, "an integer from 1 to 2048"),
+        help="with --embed: the most texts per request (default 2048, OpenAI's limit)",
     )
     batch = parser.add_argument_group("half price: the Batch API")
     batch.add_argument(
@@ -274,6 +293,10 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     """Run `aiochain map`; returns the exit status."""
     from ._map_progress import print_summary
 
+    if args.field is not None and not args.embed:
+        raise UsageError("--field needs --embed (a prompt takes --template)")
+    if (args.dimensions is not None or args.chunk_size is not None) and not args.embed:
+        raise UsageError("--dimensions and --chunk-size need --embed")
     if args.template_file:
         try:
             template = Path(args.template_file).read_text(encoding="utf-8")
@@ -281,7 +304,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
             reason = getattr(exc, "strerror", None) or str(exc)
             raise UsageError(f"{args.template_file}: cannot read: {reason}") from None
     else:
-        template = unescape(args.template)
+        template = unescape(args.template) if args.template is not None else ""
     options = MapOptions(
         template=template,
         input=args.input,
@@ -290,7 +313,10 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         exclude=tuple(args.exclude),
         system=unescape(args.system) if args.system else None,
         output=args.output,
-        model=args.model or DEFAULT_MODELS.get(args.provider) or _need_deployment(),
+        model=args.model
+        or (EMBEDDING_MODEL if args.embed and args.provider == "openai" else None)
+        or DEFAULT_MODELS.get(args.provider)
+        or _need_deployment(),
         base_url=args.base_url,
         api_key=os.environ.get(KEY_VARIABLES[args.provider]),
         provider=args.provider,
@@ -321,6 +347,10 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         ordered=args.ordered,
         ray=args.ray,
         workers=args.workers,
+        embed=args.embed,
+        field=args.field,
+        dimensions=args.dimensions,
+        chunk_size=args.chunk_size,
     )
     quiet = bool(args.quiet)
     fancy = sys.stderr.isatty() and not quiet
