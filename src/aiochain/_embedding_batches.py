@@ -183,3 +183,30 @@ def average(pieces: Sequence[bytes], weights: Sequence[int]) -> bytes:
 def to_floats(raw: bytes) -> list[float]:
     """A float32 vector's bytes as a list of Python floats (LangChain's return type)."""
     return array("f", raw).tolist()
+
+
+def input_tokens(payload: JSONDict) -> float:
+    """The tokens an embeddings request may use, for the tpm limit: its inputs only."""
+    inputs = payload.get("input")
+    if isinstance(inputs, str):
+        return float(estimate_tokens(inputs))
+    if isinstance(inputs, list):
+        return float(sum(estimate_tokens(t) for t in inputs if isinstance(t, str)))
+    return 0.0
+
+
+def join_pieces(
+    vectors: list[bytes], owners: list[int], weights: list[int], count: int
+) -> list[bytes]:
+    """One vector per text: its piece's, or the weighted average of its pieces'."""
+    if len(vectors) == count and owners == list(range(count)):
+        return vectors
+    out: list[Any] = [None] * count
+    start = 0
+    while start < len(vectors):
+        end = start + 1
+        while end < len(vectors) and owners[end] == owners[start]:
+            end += 1
+        out[owners[start]] = average(vectors[start:end], weights[start:end])
+        start = end
+    return out

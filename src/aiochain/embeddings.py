@@ -29,9 +29,9 @@ from ._body import ResponseLimits
 from ._embedding_batches import (
     MAX_INPUTS_PER_REQUEST,
     MAX_TOKENS_PER_REQUEST,
-    average,
     cut_long_text,
-    estimate_tokens,
+    input_tokens,
+    join_pieces,
     pack,
     read_vectors,
     to_floats,
@@ -180,7 +180,7 @@ class OpenAIEmbeddings:
             cache=None,
             session=session,
             response_limits=response_limits,
-            estimate=_input_tokens,
+            estimate=input_tokens,
         )
         payload: JSONDict = {"model": self.model, "encoding_format": "base64"}
         if dimensions is not None:
@@ -289,7 +289,7 @@ class OpenAIEmbeddings:
         for vectors, used in answers:
             flat.extend(vectors)
             usage.add(used)
-        return _join(flat, owners, weights, len(texts)), usage
+        return join_pieces(flat, owners, weights, len(texts)), usage
 
     async def _arequest(self, inputs: list[str]) -> tuple[list[bytes], Usage]:
         """One request for `inputs` (already within the limits): their vectors and usage."""
@@ -335,31 +335,6 @@ class OpenAIEmbeddings:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self.base_url!r})"
-
-
-def _input_tokens(payload: JSONDict) -> float:
-    """The tokens an embeddings request may use, for the tpm limit: its inputs only."""
-    inputs = payload.get("input")
-    if isinstance(inputs, str):
-        return float(estimate_tokens(inputs))
-    if isinstance(inputs, list):
-        return float(sum(estimate_tokens(t) for t in inputs if isinstance(t, str)))
-    return 0.0
-
-
-def _join(vectors: list[bytes], owners: list[int], weights: list[int], count: int) -> list[bytes]:
-    """One vector per text: its piece's, or the weighted average of its pieces'."""
-    if len(vectors) == count and owners == list(range(count)):
-        return vectors
-    out: list[Any] = [None] * count
-    start = 0
-    while start < len(vectors):
-        end = start + 1
-        while end < len(vectors) and owners[end] == owners[start]:
-            end += 1
-        out[owners[start]] = average(vectors[start:end], weights[start:end])
-        start = end
-    return out
 
 
 class AzureOpenAIEmbeddings(OpenAIEmbeddings):
