@@ -150,7 +150,7 @@ async def run_embed_map(
         runner.summary.indexing = indexing
         if on_start is not None:
             on_start(runner.summary, runner.stats, embeddings.rate_limiter)
-        started = time.monotonic()
+        started = time.monotonic()  # the wall time is the run's and its output's
         try:
             await runner.run()
         finally:
@@ -160,6 +160,7 @@ async def run_embed_map(
             return journal.lines()
 
         await journal.call(lambda: write_embeddings(options.output, lines(), lines))
+        runner.summary.wall = time.monotonic() - started
         return runner.summary
 
 
@@ -276,15 +277,19 @@ class _EmbedJob:
         for position, ((record, _), vector, tokens) in enumerate(
             zip(group, vectors, shares, strict=True)
         ):
-            used = {"prompt_tokens": tokens, "total_tokens": tokens}
-            line = {"id": record.id, "vector": base64.b64encode(vector).decode(), "usage": used}
+            # The line, written out directly: a JSON encoder would copy the long vector text.
+            line = (
+                f'{{"id":{_json.dumps(record.id).decode()},"vector":"'
+                f'{base64.b64encode(vector).decode()}","usage":{{"prompt_tokens":{tokens},'
+                f'"total_tokens":{tokens}}}}}'
+            )
             cost = cost_for(self.price, tokens, 0) if self.price else 0.0
             row = JournalRow(
                 record.digest,
                 record.index,
                 record.id,
                 True,
-                line=_json.dumps(line).decode(),
+                line=line,
                 cost=cost,
                 started=started,
                 ended=ended,

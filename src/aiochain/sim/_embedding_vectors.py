@@ -62,16 +62,18 @@ def _slots(word: str, dimensions: int) -> tuple[tuple[int, float], ...]:
 def vector(words: list[str], dimensions: int) -> array[float]:
     """The normalised float32 vector of a bag of words."""
     sums: dict[int, float] = {}
+    get = sums.get
     for word in words:
-        for index, sign in _slots(word, dimensions):
-            sums[index] = sums.get(index, 0.0) + sign
-    norm = math.sqrt(sum(v * v for v in sums.values()))
+        for index, sign in _SLOTS.get((word, dimensions)) or _slots(word, dimensions):
+            sums[index] = get(index, 0.0) + sign
     out = array("f", bytes(4 * dimensions))
+    norm = math.hypot(*sums.values())
     if norm == 0.0:  # every hit cancelled out: any fixed unit vector will do
         out[0] = 1.0
         return out
+    scale = 1.0 / norm
     for index, value in sums.items():
-        out[index] = value / norm
+        out[index] = value * scale
     return out
 
 
