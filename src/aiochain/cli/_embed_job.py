@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -279,7 +280,7 @@ class _EmbedJob:
         ):
             # The line, written out directly: a JSON encoder would copy the long vector text.
             line = (
-                f'{{"id":{_json.dumps(record.id).decode()},"vector":"'
+                f'{{"id":{_quoted(record.id)},"vector":"'
                 f'{base64.b64encode(vector).decode()}","usage":{{"prompt_tokens":{tokens},'
                 f'"total_tokens":{tokens}}}}}'
             )
@@ -328,6 +329,14 @@ class _EmbedJob:
         s.p50 = self.stats.percentile(0.5, requests=True)
         s.p95 = self.stats.percentile(0.95, requests=True)
         s.rate_limited = self.stats.rate_limited
+
+
+_PLAIN = re.compile(r"[\w.:/@+=,-]*")
+
+
+def _quoted(text: str) -> str:
+    """`text` as a JSON string; ids of plain characters (nearly all) without an encoder."""
+    return f'"{text}"' if _PLAIN.fullmatch(text) else _json.dumps(text).decode()
 
 
 def _apportion(total: int, weights: list[int]) -> list[int]:

@@ -103,12 +103,18 @@ def _replacing(path: str) -> Iterator[str]:
 
 
 def _vectors(lines: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-    """(id, float32 bytes) of every embedded record's line."""
+    """(id, float32 bytes) of every embedded record's line (failed records have no vector).
+
+    The lines are `_embed_job`'s own, `{"id":...,"vector":"<base64>",...}`: the vector is
+    cut out of the text rather than parsed, which would copy it once more."""
     for line in lines:
-        value = _json.loads(line)
-        vector = value.get("vector")
-        if isinstance(vector, str):
-            yield str(value["id"]), base64.b64decode(vector)
+        start = line.find(',"vector":"')
+        if start < 0:
+            continue
+        ident = line[6:start]  # after {"id":
+        value = _json.loads(ident) if "\\" in ident else ident[1:-1]
+        end = line.index('"', start + 11)
+        yield str(value), base64.b64decode(line[start + 11 : end])
 
 
 def _write_jsonl(stream: IO[str], lines: Iterable[str]) -> int:
