@@ -19,7 +19,6 @@ the caller says what it wants: lists of floats, a NumPy matrix, or a file.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import math
 from array import array
@@ -139,7 +138,7 @@ def read_vectors(data: JSONDict, count: int, where: str) -> list[bytes]:
 def _vector_bytes(value: Any, where: str) -> bytes:
     if isinstance(value, str):
         try:
-            raw = base64.b64decode(value, validate=True)
+            raw = binascii.a2b_base64(value, strict_mode=True)
         except (binascii.Error, ValueError) as exc:
             raise BadResponseError(f"{where} answered an embedding that is not base64") from exc
         if not raw or len(raw) % 4 or len(raw) > 4 * MAX_DIMENSIONS:

@@ -17,10 +17,10 @@ record without the text (a missing field, an empty text) fails alone, unsent.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import re
 import time
+from binascii import b2a_base64
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -41,7 +41,7 @@ from .._progress import RunStats, current_stats
 from .._retry import RetryPolicy
 from .._runner import amap
 from ..embeddings import AzureOpenAIEmbeddings, OpenAIEmbeddings
-from ..pricing import cost_for, price_of
+from ..pricing import price_of
 from ..prompts import PromptTemplate
 from ._embed_outputs import check_extra, ids_path, output_kind, write_embeddings
 from ._group_commit import GroupCommit
@@ -254,7 +254,8 @@ class _EmbedJob:
             rows = await self._rows(group, started)
         finally:
             self.summary.in_flight -= len(group)
-        await asyncio.gather(*(self.writer.commit(row) for row in rows))
+        if rows:
+            await self.writer.commit_many(rows)
 
     async def _rows(self, group: list[tuple[Record, str]], started: float) -> list[JournalRow]:
         """The rows of a group: its vectors, or (a bad request split until the record at
@@ -274,30 +275,32 @@ class _EmbedJob:
             return [self._failed(record, exc, started) for record, _ in group]
         ended = time.time()
         shares = _apportion(usage.prompt_tokens, [estimate_tokens(t) for t in texts])
+        per_token = self.price[0] / 1_000_000 if self.price else 0.0
         rows = []
-        for position, ((record, _), vector, tokens) in enumerate(
-            zip(group, vectors, shares, strict=True)
-        ):
+        for (record, _), vector, tokens in zip(group, vectors, shares, strict=True):
             # The line, written out directly: a JSON encoder would copy the long vector text.
             line = (
                 f'{{"id":{_quoted(record.id)},"vector":"'
-                f'{base64.b64encode(vector).decode()}","usage":{{"prompt_tokens":{tokens},'
+                f'{b2a_base64(vector, newline=False).decode()}","usage":{{"prompt_tokens":{tokens},'
                 f'"total_tokens":{tokens}}}}}'
             )
-            cost = cost_for(self.price, tokens, 0) if self.price else 0.0
-            row = JournalRow(
-                record.digest,
-                record.index,
-                record.id,
-                True,
-                line=line,
-                cost=cost,
-                started=started,
-                ended=ended,
-                prompt_tokens=tokens,
+            rows.append(
+                JournalRow(
+                    record.digest,
+                    record.index,
+                    record.id,
+                    True,
+                    False,
+                    line,
+                    tokens * per_token,
+                    started,
+                    ended,
+                    0,
+                    0,
+                    tokens,
+                )
             )
-            row.attempts = usage.requests if position == 0 else 0  # the group's requests
-            rows.append(row)
+        rows[0].attempts = usage.requests  # the group's requests, counted once
         return rows
 
     def _failed(self, record: Record, exc: AiochainError, started: float) -> JournalRow:
