@@ -262,3 +262,43 @@ def test_options_are_checked() -> None:
     assert "sk-secret" not in repr(emb)
     with pytest.raises(ConfigurationError, match="list of texts"):
         emb.embed_documents("one string")  # type: ignore[arg-type]
+
+
+async def test_simulator_batches_answer_embedding_lines(start_sim: StartSim) -> None:
+    """A Batch API job on /v1/embeddings answers each line as the endpoint would (a bad line
+    gets its 400 in the output), with the same vectors."""
+    import json
+
+    import openai
+
+    now = [1000.0]
+    sim = await start_sim(clock=lambda: now[0])
+    bodies = [
+        {"model": SMALL, "input": ["cats purr", "dogs bark"], "dimensions": 8},
+        {"model": SMALL, "input": "", "dimensions": 8},
+    ]
+    lines = [
+        json.dumps({"custom_id": f"e{i}", "method": "POST", "url": "/v1/embeddings", "body": b})
+        for i, b in enumerate(bodies)
+    ]
+    async with openai.AsyncOpenAI(base_url=sim.base_url, api_key="k", max_retries=0) as client:
+        upload = await client.files.create(
+            file=("e.jsonl", "\n".join(lines).encode()), purpose="batch"
+        )
+        batch = await client.batches.create(
+            input_file_id=upload.id, endpoint="/v1/embeddings", completion_window="24h"
+        )
+        now[0] += 3600  # long past the batch's simulated timeline
+        batch = await client.batches.retrieve(batch.id)
+        assert batch.status == "completed" and batch.output_file_id is not None
+        assert batch.error_file_id is not None
+        content = await client.files.content(batch.output_file_id)
+        errors = await client.files.content(batch.error_file_id)
+    rows = {r["custom_id"]: r for r in map(json.loads, content.text.splitlines())}
+    (failed,) = map(json.loads, errors.text.splitlines())
+    assert failed["custom_id"] == "e1" and failed["response"]["status_code"] == 400
+    answer = rows["e0"]["response"]["body"]
+    assert answer["usage"]["prompt_tokens"] == 4
+    async with OpenAIEmbeddings(model=SMALL, base_url=sim.base_url, dimensions=8) as emb:
+        live = await emb.aembed_documents(["cats purr", "dogs bark"])
+    assert [d["embedding"] for d in answer["data"]] == live  # float32 values either way

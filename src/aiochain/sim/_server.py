@@ -231,6 +231,7 @@ class SimServer:
         self._embeddings = EmbeddingEndpoints(self, *shared, embedding_models(models))
         planner = BatchPlanner(self, seed=seed, clock=clock)
         self._openai_batches = OpenAIBatches(self, *shared, self._model_set, planner=planner)
+        self._openai_batches.embedding_models = embedding_models(models)
         self._anthropic_batches = AnthropicBatches(self, *shared, claude_models, planner=planner)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
