@@ -285,3 +285,20 @@ def test_stdout_json_lines(start_threaded_sim: StartThreaded, tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [len(r["vector"]) for r in rows] == [8, 8, 8]
+
+
+def test_odd_ids_in_the_npy_ids_file(start_threaded_sim: StartThreaded, tmp_path: Path) -> None:
+    """Ids with quotes or backslashes are kept as they are; one with a line break is written
+    as a JSON string, so the ids file keeps one line per row."""
+    server = start_threaded_sim()
+    data = tmp_path / "in.jsonl"
+    odd = ['say "hi"', "back\\slash", "two\nlines", "plain"]
+    data.write_text("".join(json.dumps({"id": i, "t": "some text"}) + "\n" for i in odd))
+    out = tmp_path / "odd.npy"
+    done = map_cli(
+        server.base_url, "--embed", "--field", "t", "--input", str(data), "--output", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "odd.ids.txt").read_text().splitlines()
+    assert lines == ['say "hi"', "back\\slash", json.dumps("two\nlines"), "plain"]
+    assert np.load(out).shape == (4, 1536)

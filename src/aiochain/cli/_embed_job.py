@@ -157,10 +157,7 @@ async def run_embed_map(
         finally:
             runner.summary.wall = time.monotonic() - started
 
-        def lines() -> Iterator[str]:
-            return journal.lines()
-
-        await journal.call(lambda: write_embeddings(options.output, lines(), lines))
+        await journal.call(lambda: write_embeddings(options.output, journal.lines()))
         runner.summary.wall = time.monotonic() - started
         return runner.summary
 

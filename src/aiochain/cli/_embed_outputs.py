@@ -21,7 +21,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +30,7 @@ from .._exceptions import OutputError, UsageError
 
 EXTRA_HINT = "pip install 'aiochain[embeddings]'"
 _ROWS_PER_GROUP = 10_000
+_NPY_HEADER = 128
 
 
 def output_kind(path: str | None) -> str:
@@ -60,20 +61,15 @@ def check_extra(kind: str, path: str | None) -> None:
         raise UsageError(f"--output {path} needs {name}: {EXTRA_HINT}") from None
 
 
-def write_embeddings(
-    path: str | None, lines: Iterable[str], lines_again: Callable[[], Iterable[str]]
-) -> int:
-    """Write the output from the journal's lines (input order); returns the vectors written.
-
-    `lines_again` reads them once more (a `.npy` file's header needs the count first).
-    """
+def write_embeddings(path: str | None, lines: Iterable[str]) -> int:
+    """Write the output from the journal's lines (input order); returns the vectors written."""
     kind = output_kind(path)
     if path is None:
         return _write_jsonl(sys.stdout, lines)
     with _replacing(path) as temporary:
         if kind == "npy":
             with _replacing(ids_path(path)) as ids_temporary:
-                return _write_npy(temporary, ids_temporary, lines, lines_again)
+                return _write_npy(temporary, ids_temporary, lines)
         if kind == "parquet":
             return _write_parquet(temporary, lines)
         with open(temporary, "w", encoding="utf-8") as stream:
@@ -138,29 +134,30 @@ def _write_jsonl(stream: IO[str], lines: Iterable[str]) -> int:
     return written
 
 
-def _write_npy(
-    path: str, ids_file: str, lines: Iterable[str], lines_again: Callable[[], Iterable[str]]
-) -> int:
-    import numpy as np
+def _npy_header(count: int, width: int) -> bytes:
+    """A `.npy` (format 1.0) header for a (count, width) float32 matrix, always 128 bytes
+    (the format pads its header with spaces): written first with a guess, then again once the
+    count is known, in the same place."""
+    text = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({count}, {width}), }}"
+    body = text.ljust(_NPY_HEADER - 11) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body.encode("latin-1")
 
+
+def _write_npy(path: str, ids_file: str, lines: Iterable[str]) -> int:
     count = 0
     width = 0
-    for _, raw in _vectors(lines):
-        width = width or len(raw) // 4
-        count += 1
     with open(path, "wb") as stream, open(ids_file, "w", encoding="utf-8") as ids:
-        header = {"descr": "<f4", "fortran_order": False, "shape": (count, width)}
-        np.lib.format.write_array_header_1_0(stream, header)
-        written = 0
-        for ident, raw in _vectors(lines_again()):
-            if written == count:
-                break
+        stream.write(_npy_header(0, 0))
+        for ident, raw in _vectors(lines):
+            width = width or len(raw) // 4
             if len(raw) != 4 * width:
                 raise OutputError(f"{path}: vectors of different lengths in the journal")
             stream.write(raw if sys.byteorder == "little" else _little(raw))
             ids.write((json.dumps(ident) if "\n" in ident or "\r" in ident else ident) + "\n")
-            written += 1
-    return written
+            count += 1
+        stream.seek(0)
+        stream.write(_npy_header(count, width))
+    return count
 
 
 def _little(raw: bytes) -> bytes:
