@@ -393,8 +393,11 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
             file=sys.stderr,
         )
     elif summary.failed:
+        where = "'error' in the output"
+        if options.embed and Path(options.output or "").suffix.lower() in (".npy", ".parquet"):
+            where = f"aiochain report {summary.journal}"  # vectors only in those files
         print(
-            f"{summary.failed} record(s) failed (see 'error' in the output); rerun the same "
+            f"{summary.failed} record(s) failed (see {where}); rerun the same "
             "command to retry only those",
             file=sys.stderr,
         )
