@@ -279,11 +279,14 @@ class OpenAIEmbeddings:
                 weights.append(weight)
         size = min(chunk_size or self.chunk_size, MAX_INPUTS_PER_REQUEST)
         ranges = pack(pieces, max_inputs=size, max_tokens=self.max_tokens_per_request)
-        answers = await amap(
-            lambda span: self._arequest([pieces[i] for i in span]),
-            ranges,
-            concurrency=batch_concurrency(len(ranges), self.rate_limiter),
-        )
+        if len(ranges) == 1:  # the common case of a map job's group: no pool to start
+            answers = [await self._arequest(pieces)]
+        else:
+            answers = await amap(
+                lambda span: self._arequest([pieces[i] for i in span]),
+                ranges,
+                concurrency=batch_concurrency(len(ranges), self.rate_limiter),
+            )
         usage = Usage()
         flat: list[bytes] = []
         for vectors, used in answers:

@@ -21,8 +21,8 @@ import contextlib
 import re
 import time
 from binascii import b2a_base64
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
 
 from .. import _json
 from .._embedding_batches import MAX_INPUTS_PER_REQUEST, estimate_tokens, pack_stream
@@ -52,7 +52,7 @@ from ._providers import SIMULATED_AZURE_VERSION
 from ._record_prompts import field_text, missing_variables, prompt_values
 from ._records import Record, Source
 
-DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
+T = TypeVar("T")
 _REFUSED = {
     "split": "--split",
     "system": "--system",
@@ -218,7 +218,7 @@ class _EmbedJob:
         )
         counting = current_stats.set(self.stats)  # the requests count in the job's stats
         try:
-            await amap(self._process, groups, concurrency=self.options.concurrency)
+            await amap(self._process, _paced(groups), concurrency=self.options.concurrency)
         finally:
             current_stats.reset(counting)
             await self.writer.aclose()
@@ -329,6 +329,15 @@ class _EmbedJob:
         s.p50 = self.stats.percentile(0.5, requests=True)
         s.p95 = self.stats.percentile(0.95, requests=True)
         s.rate_limited = self.stats.rate_limited
+
+
+async def _paced(groups: Iterator[T]) -> AsyncIterator[T]:
+    """`groups`, letting the loop run between two: reading a group of 2,048 records takes a
+    while, and without a pause every worker would read its group before the first request
+    left (they all start in one turn of the loop)."""
+    for group in groups:
+        yield group
+        await asyncio.sleep(0)
 
 
 _PLAIN = re.compile(r"[\w.:/@+=,-]*")
