@@ -66,7 +66,7 @@ def pack_stream(
     group: list[T] = []
     tokens = 0
     for item in items:
-        cost = estimate_tokens(text_of(item))
+        cost = len(text_of(item)) // CHARS_PER_TOKEN_BOUND + 1  # estimate_tokens, inline
         if group and (len(group) >= max_inputs or tokens + cost > max_tokens):
             yield group
             group, tokens = [], 0
@@ -126,9 +126,18 @@ def read_vectors(data: JSONDict, count: int, where: str) -> list[bytes]:
         index = item.get("index", position)
         if type(index) is not int or not 0 <= index < count or vectors[index] is not None:
             raise BadResponseError(f"{where} answered a bad embedding index: {index!r}")
-        raw = _vector_bytes(item.get("embedding"), where)
+        value = item.get("embedding")
+        if type(value) is str and len(value) % 4 == 0:  # base64, the common case, inline
+            try:
+                raw = binascii.a2b_base64(value, strict_mode=True)
+            except binascii.Error:
+                raw = _vector_bytes(value, where)
+        else:
+            raw = _vector_bytes(value, where)
         if size < 0:
             size = len(raw)
+            if not size or size % 4 or size > 4 * MAX_DIMENSIONS:
+                raw = _vector_bytes(value, where)  # raises, saying why
         elif len(raw) != size:
             raise BadResponseError(f"{where} answered embeddings of different lengths")
         vectors[index] = raw
@@ -198,8 +207,8 @@ def join_pieces(
     vectors: list[bytes], owners: list[int], weights: list[int], count: int
 ) -> list[bytes]:
     """One vector per text: its piece's, or the weighted average of its pieces'."""
-    if len(vectors) == count and owners == list(range(count)):
-        return vectors
+    if len(vectors) == count and (count == 0 or owners[-1] == count - 1):
+        return vectors  # one piece a text (pieces keep their texts' order)
     out: list[Any] = [None] * count
     start = 0
     while start < len(vectors):

@@ -259,24 +259,12 @@ class OpenAIEmbeddings:
         self, texts: Sequence[str], *, chunk_size: int | None = None
     ) -> tuple[list[bytes], Usage]:
         """`aembed_float32` without callbacks, with the usage of the requests it sent."""
-        pieces: list[str] = []  # what is sent: the texts, or pieces of the long ones
-        owners: list[int] = []  # the text of each piece
-        weights: list[int] = []
-        for position, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise ConfigurationError(
-                    f"texts[{position}] is a {type(text).__name__}, not a string"
-                )
-            if self.skip_empty and not text:
-                continue
-            if self.check_embedding_ctx_length:
-                cut = cut_long_text(text, self.embedding_ctx_length, self._tokenizer)
-            else:
-                cut = [(text, 1)]
-            for piece, weight in cut:
-                pieces.append(piece)
-                owners.append(position)
-                weights.append(weight)
+        context = self.embedding_ctx_length
+        if all(type(t) is str and t and len(t) * 4 <= context for t in texts):
+            # The common case, quickly: every text fits (UTF-8 has at most 4 bytes a character)
+            pieces, owners, weights = list(texts), list(range(len(texts))), [1] * len(texts)
+        else:
+            pieces, owners, weights = self._pieces(texts)
         size = min(chunk_size or self.chunk_size, MAX_INPUTS_PER_REQUEST)
         ranges = pack(pieces, max_inputs=size, max_tokens=self.max_tokens_per_request)
         if len(ranges) == 1:  # the common case of a map job's group: no pool to start
@@ -293,6 +281,29 @@ class OpenAIEmbeddings:
             flat.extend(vectors)
             usage.add(used)
         return join_pieces(flat, owners, weights, len(texts)), usage
+
+    def _pieces(self, texts: Sequence[str]) -> tuple[list[str], list[int], list[int]]:
+        """What is sent for `texts` (the texts, or pieces of the long ones), the text each
+        piece belongs to, and its weight in that text's vector."""
+        pieces: list[str] = []
+        owners: list[int] = []
+        weights: list[int] = []
+        for position, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise ConfigurationError(
+                    f"texts[{position}] is a {type(text).__name__}, not a string"
+                )
+            if self.skip_empty and not text:
+                continue
+            if self.check_embedding_ctx_length:
+                cut = cut_long_text(text, self.embedding_ctx_length, self._tokenizer)
+            else:
+                cut = [(text, 1)]
+            for piece, weight in cut:
+                pieces.append(piece)
+                owners.append(position)
+                weights.append(weight)
+        return pieces, owners, weights
 
     async def _arequest(self, inputs: list[str]) -> tuple[list[bytes], Usage]:
         """One request for `inputs` (already within the limits): their vectors and usage."""

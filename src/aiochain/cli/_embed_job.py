@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
 from .. import _json
-from .._embedding_batches import MAX_INPUTS_PER_REQUEST, estimate_tokens, pack_stream
+from .._embedding_batches import MAX_INPUTS_PER_REQUEST, pack_stream
 from .._exceptions import (
     AiochainError,
     AuthenticationError,
@@ -271,7 +271,7 @@ class _EmbedJob:
         except AiochainError as exc:
             return [self._failed(record, exc, started) for record, _ in group]
         ended = time.time()
-        shares = _apportion(usage.prompt_tokens, [estimate_tokens(t) for t in texts])
+        shares = _apportion(usage.prompt_tokens, [len(t) + 1 for t in texts])  # by length
         per_token = self.price[0] / 1_000_000 if self.price else 0.0
         rows = []
         for (record, _), vector, tokens in zip(group, vectors, shares, strict=True):
