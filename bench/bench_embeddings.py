@@ -203,7 +203,8 @@ def main() -> None:
             f"{args.texts:,} short texts, `{MODEL}` at {args.dimensions} dimensions, one "
             f"`aiochain serve --latency {args.latency} --rpm {args.rpm:g}` in its own process; "
             "each client in its own process, one after another in the same run.\n",
-            "| client | wall | client CPU | requests | 429s | vs LangChain (wall) | vectors equal |",
+            "| client | wall | client CPU | requests | 429s | vs LangChain (wall) "
+            "| vectors equal |",
             "|---|---|---|---|---|---|---|",
         ]
         base_wall = rows[0][2]["wall"]
