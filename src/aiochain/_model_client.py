@@ -8,7 +8,7 @@ the CLI and the Batch API code use (`request_body`, `read_answer`, `read_usage`,
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from ._body import ResponseLimits
@@ -85,9 +85,11 @@ class ModelClient(
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
+        estimate: Callable[[JSONDict], float] | None = None,
     ) -> None:
         """Check the options every provider shares and build the limiter, retry policy and
-        pipeline on `endpoint` (`model` is set by the subclass first)."""
+        pipeline on `endpoint` (`model` is set by the subclass first; `estimate` of a request's
+        tokens is given by `OpenAIEmbeddings`, whose requests are all input)."""
         self.callbacks, self.tags, self.metadata = callbacks, tags, metadata
         self.on_token = on_token
         self.streaming = streaming
@@ -123,6 +125,7 @@ class ModelClient(
             price=self._price,
             key_error=endpoint.auth.key_error,
             check_answer=self._check_answer,
+            estimate=estimate,
         )
         self._pipeline.request_limiter = request_limiter
 

@@ -71,6 +71,8 @@ class RequestPipeline:
             message (no API key where one is needed).
         check_answer: raises `BadResponseError` for an answer the provider cannot read; run
             before the cache keeps an answer.
+        estimate: the tokens a request may use, for the tpm limit; default a completion's
+            (its prompt plus the answer expected). Embeddings count their input only.
 
     Attributes:
         usage: the tokens of every answer this pipeline received, summed.
@@ -87,6 +89,7 @@ class RequestPipeline:
         price: tuple[float, float] | None = None,
         key_error: str | None = None,
         check_answer: Callable[[JSONDict], object] | None = None,
+        estimate: Callable[[JSONDict], float] | None = None,
     ) -> None:
         self.transport = transport
         self.limiter = limiter
@@ -105,6 +108,8 @@ class RequestPipeline:
         # Completion tokens expected when max_tokens is not set, for the tpm estimate; it
         # follows what the server really returns.
         self._expected_completion = DEFAULT_COMPLETION_TOKENS
+        if estimate is not None:
+            self._estimate = estimate  # type: ignore[method-assign, assignment]
 
     # --- plain requests ---------------------------------------------------------------------
 

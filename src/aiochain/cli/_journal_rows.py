@@ -101,13 +101,19 @@ def _line(value: dict[str, Any]) -> str:
 
 
 def journal_row(
-    record: Record, take: RecordTake, *, output: Any = None, tell_via: bool = False
+    record: Record,
+    take: RecordTake,
+    *,
+    output: Any = None,
+    tell_via: bool = False,
+    output_key: str = "output",
 ) -> JournalRow:
     """The journal row (and output line) of `record`, from what it took.
 
     A cached row says `"cached": true` and reports zero usage: it cost nothing this time, so
     summing the output's usage gives what was really spent. With `tell_via` (a `--batch`
-    job) the line says `"via": "batch"` or `"live"`.
+    job) the line says `"via": "batch"` or `"live"`. The answer goes under `output_key`
+    (`"vector"` for a `map --embed` job).
     """
     ok = take.error is None
     usage: dict[str, int] | None = None
@@ -119,7 +125,7 @@ def journal_row(
             "completion_tokens": take.completion_tokens,
             "total_tokens": take.prompt_tokens + take.completion_tokens,
         }
-    value: dict[str, Any] = {"id": record.id, "output": output if ok else None, "usage": usage}
+    value: dict[str, Any] = {"id": record.id, output_key: output if ok else None, "usage": usage}
     if take.cached:
         value["cached"] = True
     if not ok:

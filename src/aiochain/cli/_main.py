@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the simulated API the demo talks to (default openai)",
     )
 
-    from ._map_command import add_map_parser
+    from ._map_arguments import add_map_parser
 
     add_map_parser(commands, _number)
 

@@ -60,6 +60,10 @@ async def run_map(
     backend: Backend | None = None,
 ) -> MapSummary:
     """Run the job; returns its summary. Raises `UsageError` for bad input before any request."""
+    if options.embed:  # vectors instead of answers: its own job, on the same journal
+        from ._embed_job import run_embed_map
+
+        return await run_embed_map(options, on_start=on_start)
     source = Source(
         options.input, options.input_format, include=options.include, exclude=options.exclude
     )

@@ -57,6 +57,10 @@ class MapOptions:
     ordered: bool = False
     ray: str | None = None  # --ray: a cluster address, or "local"
     workers: int = 2
+    embed: bool = False  # --embed: vectors instead of answers (see _embed_job)
+    field: str | None = None  # --field: with --embed, the field holding the text
+    dimensions: int | None = None
+    chunk_size: int | None = None  # --chunk-size: with --embed, texts per request
 
 
 @dataclass

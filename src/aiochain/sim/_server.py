@@ -29,6 +29,7 @@ from ._anthropic_api import AnthropicEndpoints
 from ._anthropic_batches import AnthropicBatches
 from ._azure_api import AzureEndpoints
 from ._batches import BatchPlanner
+from ._embeddings_api import EmbeddingEndpoints, embedding_models
 from ._json import json_response
 from ._openai_api import OpenAIEndpoints
 from ._openai_batches import OpenAIBatches
@@ -109,7 +110,8 @@ class SimServer:
         seed: the seed of the fault and jitter draws (answers depend only on the request).
         models: the model names served (on every API); others get 404. By default
             `DEFAULT_MODELS` on OpenAI's and Azure's endpoints (as deployment names) and
-            `DEFAULT_ANTHROPIC_MODELS` on Anthropic's.
+            `DEFAULT_ANTHROPIC_MODELS` on Anthropic's; embeddings (`/v1/embeddings`, see
+            `_embedding_vectors`) serve `text-embedding-3-small`, `-3-large` and `-ada-002`.
     """
 
     def __init__(
@@ -231,8 +233,10 @@ class SimServer:
         self._azure = AzureEndpoints(self, *shared, self._model_set)
         claude_models = frozenset(models or DEFAULT_ANTHROPIC_MODELS)
         self._anthropic = AnthropicEndpoints(self, *shared, claude_models)
+        self._embeddings = EmbeddingEndpoints(self, *shared, embedding_models(models))
         planner = BatchPlanner(self, seed=seed, clock=clock)
         self._openai_batches = OpenAIBatches(self, *shared, self._model_set, planner=planner)
+        self._openai_batches.embedding_models = embedding_models(models)
         self._anthropic_batches = AnthropicBatches(self, *shared, claude_models, planner=planner)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -246,11 +250,13 @@ class SimServer:
         app.router.add_post("/v1/chat/completions", self._openai.chat)
         app.router.add_post("/v1/completions", self._openai.completions)
         app.router.add_post("/v1/messages", self._anthropic.messages)
+        app.router.add_post("/v1/embeddings", self._embeddings.embeddings)
         self._openai_batches.routes(app)
         self._anthropic_batches.routes(app)
         deployment = "/openai/deployments/{deployment}"
         app.router.add_post(f"{deployment}/chat/completions", self._azure.chat)
         app.router.add_post(f"{deployment}/completions", self._azure.completions)
+        app.router.add_post(f"{deployment}/embeddings", self._embeddings.azure_embeddings)
         app.router.add_get("/v1/models", self._list_models)
         app.router.add_get("/v1/models/{model}", self._get_model)
         app.router.add_get("/health", self._health)
