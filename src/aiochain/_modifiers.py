@@ -14,7 +14,11 @@ from typing import Any
 
 from ._composition import RunnableParallel, RunnableSequence, coerce_runnable
 from ._config import RunnableConfig, merge_configs
+from ._configurable import RunnableConfigurableAlternatives, RunnableConfigurableFields
+from ._event_stream import astream_events
 from ._exceptions import ConfigurationError, UsageError
+from ._listeners import RunnableWithListeners
+from ._run_trace import reports_own_runs, traced_stream
 from ._runnable import (
     Config,
     ModifierFactory,
@@ -24,6 +28,7 @@ from ._runnable import (
     register_modifiers,
     takes_config,
 )
+from ._runnable_each import RunnableEach
 from ._types import Sleep
 
 logger = logging.getLogger("aiochain")
@@ -80,6 +85,33 @@ class RunnableBinding(Runnable[Any, Any]):
             stream = self.bound.atransform(chunks, merged, **arguments)
         async for chunk in stream:
             yield chunk
+
+    def bound_runnable(self) -> Runnable[Any, Any]:
+        """The runnable whose runs this one's are (for callback reporting)."""
+        return self.bound
+
+    async def abatch(
+        self,
+        inputs: Any,
+        config: Any = None,
+        *,
+        return_exceptions: bool = False,
+        concurrency: int | None = None,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """`abatch`, its config's `max_concurrency` (from `with_config`) capping the batch."""
+        if concurrency is None and self.config is not None:
+            own = self.config.get("max_concurrency")
+            given = [config] if isinstance(config, dict) else list(config or [])
+            limits = [int(c["max_concurrency"]) for c in given if c and c.get("max_concurrency")]
+            concurrency = min(limits) if limits else own
+        return await super().abatch(
+            inputs,
+            config,
+            return_exceptions=return_exceptions,
+            concurrency=concurrency,
+            **kwargs,
+        )
 
     def bind(self, **kwargs: Any) -> Runnable[Any, Any]:
         if type(self) is not RunnableBinding:  # a retry keeps retrying what it binds
@@ -322,6 +354,33 @@ class _Factory(ModifierFactory):
 
     def pick(self, keys: str | Sequence[str]) -> Runnable[Any, Any]:
         return RunnablePick(keys)
+
+    def astream_events(self, runnable: Any, input: Any, config: Config, **options: Any) -> Any:
+        return astream_events(runnable, input, config, stream=_root_stream, **options)
+
+    def each(self, bound: Runnable[Any, Any]) -> Runnable[Any, Any]:
+        return RunnableEach(bound)
+
+    def listeners(self, bound: Runnable[Any, Any], *listeners: Any, is_async: bool) -> Any:
+        return RunnableWithListeners(bound, *listeners, is_async=is_async)
+
+    def configurable_fields(self, bound: Runnable[Any, Any], fields: dict[str, Any]) -> Any:
+        return RunnableConfigurableFields(bound, fields)
+
+    def configurable_alternatives(
+        self, bound: Runnable[Any, Any], which: Any, alternatives: dict[str, Any], **options: Any
+    ) -> Any:
+        return RunnableConfigurableAlternatives(bound, which, alternatives, **options)
+
+
+def _root_stream(runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
+    """The stream `astream_events` runs: the runnable's `astream`, as a run of its own when
+    it reports none itself."""
+    if reports_own_runs(runnable):
+        return runnable.astream(input, config, **kwargs)
+    return traced_stream(
+        runnable, input, config, lambda value, inner: runnable.astream(value, inner, **kwargs)
+    )
 
 
 register_modifiers(_Factory())

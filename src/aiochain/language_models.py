@@ -36,6 +36,8 @@ class BaseLanguageModel(Runnable[LanguageModelInput, OutputT], ABC):
     `callbacks=` (a class attribute or set on an instance) hear every call of the model.
     """
 
+    reports_own_runs = True  # a model run, see _run_trace.py
+
     callbacks: Any = None
 
     async def agenerate_prompt(

@@ -49,6 +49,8 @@ class Tool(Runnable[Any, Any]):
         func: the function.
     """
 
+    reports_own_runs = True  # a tool run (`on_tool_start`), see _run_trace.py
+
     def __init__(
         self,
         func: Callable[..., Any],
