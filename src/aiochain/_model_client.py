@@ -218,11 +218,14 @@ class ModelClient(PromptGeneration, Runnable[LanguageModelInput, OutputT], Gener
         outcome = StreamOutcome()
         async for text, calls in self._astream_payload(payload, outcome, pieces=True):
             if text or calls:
-                yield AIMessageChunk(text, tool_call_chunks=calls)
+                yield AIMessageChunk(text, tool_call_chunks=calls, id=outcome.metadata.get("id"))
+        metadata = {"model_name": self.model, **outcome.metadata}
+        answer_id = metadata.pop("id", None)  # the message's id, kept out of its metadata
         yield AIMessageChunk(
             "",
             usage_metadata=usage_metadata_of(outcome.usage),
-            response_metadata={"model_name": self.model, **outcome.metadata},
+            response_metadata=metadata,
+            id=answer_id,
         )
 
     def _stream_request(self, input: LanguageModelInput) -> JSONDict:

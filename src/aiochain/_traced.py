@@ -313,6 +313,7 @@ def _joined(pieces: list[Any], recorder: CallRecorder) -> Any:
         usage=recorder.usage(),
         response_metadata=whole.response_metadata,
         tool_calls=whole.tool_calls,
+        id=whole.id,
     )
 
 

@@ -17,7 +17,17 @@ from typing import Any
 
 from ._composition import RunnableLambda, RunnableParallel, RunnableSequence, coerce_runnable
 from ._config import RunnableConfig
+from ._configurable import (
+    ConfigurableField,
+    ConfigurableFieldMultiOption,
+    ConfigurableFieldSingleOption,
+    ConfigurableFieldSpec,
+    RunnableConfigurableAlternatives,
+    RunnableConfigurableFields,
+)
 from ._exceptions import UsageError
+from ._generators import RunnableGenerator
+from ._listeners import Run, RunnableWithListeners
 from ._message_history import RunnableWithMessageHistory
 from ._modifiers import (
     RunnableAssign,
@@ -27,6 +37,7 @@ from ._modifiers import (
     RunnableWithFallbacks,
 )
 from ._runnable import Config, PureRunnable, Runnable, bound_call
+from ._runnable_each import RunnableEach
 
 
 class RunnablePassthrough(PureRunnable[Any, Any]):
@@ -103,11 +114,20 @@ RunnableMap = RunnableParallel
 """LangChain's older name for `RunnableParallel`."""
 
 __all__ = [
+    "ConfigurableField",
+    "ConfigurableFieldMultiOption",
+    "ConfigurableFieldSingleOption",
+    "ConfigurableFieldSpec",
+    "Run",
     "Runnable",
     "RunnableAssign",
     "RunnableBinding",
     "RunnableBranch",
     "RunnableConfig",
+    "RunnableConfigurableAlternatives",
+    "RunnableConfigurableFields",
+    "RunnableEach",
+    "RunnableGenerator",
     "RunnableLambda",
     "RunnableMap",
     "RunnableParallel",
@@ -116,6 +136,7 @@ __all__ = [
     "RunnableRetry",
     "RunnableSequence",
     "RunnableWithFallbacks",
+    "RunnableWithListeners",
     "RunnableWithMessageHistory",
     "chain",
 ]
