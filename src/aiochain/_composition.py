@@ -28,6 +28,7 @@ class RunnableSequence(Runnable[Any, Any]):
     """Runnables applied one after another; what `a | b | c` builds."""
 
     reports_own_runs = True
+    transforms_streams = True
     steps: list[Runnable[Any, Any]]
 
     def __init__(self, *steps: Any, first: Any = None, middle: Any = (), last: Any = None) -> None:
@@ -79,11 +80,11 @@ class RunnableSequence(Runnable[Any, Any]):
         """Stream from the last step that can stream (a model); the steps before it run
         whole and the steps after it transform its stream."""
         config = config if config is not None else current_config.get()
-        split = self._stream_split()
         if config is not None and listening(config):
-            async for chunk in traced_sequence_stream(self, input, check_config(config), split):
+            async for chunk in traced_sequence_stream(self, input, check_config(config)):
                 yield chunk
             return
+        split = self._stream_split()
         child = None if config is None else child_config(check_config(config))
         if split is None:
             yield await self.ainvoke(input, config)
@@ -132,6 +133,8 @@ class RunnableLambda(Runnable[Any, Any]):
         name: a name for the step.
     """
 
+    transforms_streams = True
+
     def __init__(
         self,
         func: Callable[..., Any],
@@ -177,6 +180,8 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
     `RunnableParallel({"a": ..., "b": ...})` and `RunnableParallel(a=..., b=...)`. A config's
     `max_concurrency` caps how many branches run at once.
     """
+
+    transforms_streams = True
 
     def __init__(self, steps__: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         merged = {**(steps__ or {}), **kwargs}

@@ -92,8 +92,10 @@ class DynamicRunnable(Runnable[Any, Any]):
 
     async def astream(self, input: Any, config: Config = None, **kwargs: Any) -> AsyncIterator[Any]:
         chosen = self.prepare(config)
-        stream = chosen.astream(input, config, **kwargs) if takes_config(chosen) else (
-            chosen.astream(input)
+        stream = (
+            chosen.astream(input, config, **kwargs)
+            if takes_config(chosen)
+            else (chosen.astream(input))
         )
         async for chunk in stream:
             yield chunk
@@ -102,8 +104,10 @@ class DynamicRunnable(Runnable[Any, Any]):
         self, chunks: AsyncIterator[Any], config: Config = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
         chosen = self.prepare(config)
-        stream = chosen.atransform(chunks, config, **kwargs) if takes_config(chosen) else (
-            chosen.atransform(chunks)
+        stream = (
+            chosen.atransform(chunks, config, **kwargs)
+            if takes_config(chosen)
+            else (chosen.atransform(chunks))
         )
         async for chunk in stream:
             yield chunk
@@ -219,4 +223,3 @@ class RunnableConfigurableAlternatives(DynamicRunnable):
         if isinstance(chosen, Runnable):
             return chosen
         return chosen()  # type: ignore[no-any-return]  # a factory, as LangChain allows
-

@@ -42,6 +42,8 @@ class RunnableGenerator(Runnable[Any, Any]):
         name: the name of its runs (default: the function's name).
     """
 
+    transforms_streams = True
+
     def __init__(
         self,
         transform: Callable[..., Any],

@@ -291,6 +291,8 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
 class RunnableAssign(Runnable[Any, dict[str, Any]]):
     """The input dict with the outputs of `mapper`'s branches added (`.assign(**steps)`)."""
 
+    transforms_streams = True
+
     def __init__(self, mapper: RunnableParallel) -> None:
         self.mapper = mapper
 
@@ -307,12 +309,18 @@ class RunnableAssign(Runnable[Any, dict[str, Any]]):
         added = await self.mapper.ainvoke(self._check(input), config)
         return {**input, **added}
 
+    def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
+        keys = ",".join(self.mapper.steps)
+        return super().get_name(suffix, name=name or f"RunnableAssign<{keys}>")
+
     def __repr__(self) -> str:
         return f"RunnableAssign({', '.join(self.mapper.steps)})"
 
 
 class RunnablePick(PureRunnable[Any, Any]):
     """One key of a dict (a str) or a dict of the keys present (a list); `.pick(keys)`."""
+
+    transforms_streams = True
 
     def __init__(self, keys: str | Sequence[str]) -> None:
         self.keys = keys

@@ -212,24 +212,39 @@ def step_transform(step: Any, chunks: AsyncIterator[Any], config: RunnableConfig
     return traced_transform(step, chunks, config, step.atransform)
 
 
-async def traced_sequence_stream(
-    sequence: Any, input: Any, config: RunnableConfig, split: int | None
+def transforms_streams(step: Any) -> bool:
+    """Whether `step` works on its input as a stream (lambdas, parsers, generators,
+    passthrough and parallel steps) rather than on its whole input (prompts, models, tools)."""
+    while (bound := getattr(type(step), "bound_runnable", None)) is not None:
+        step = bound(step)
+    return bool(getattr(step, "transforms_streams", False))
+
+
+async def _whole_then_stream(
+    step: Any, chunks: AsyncIterator[Any], config: RunnableConfig
 ) -> AsyncIterator[Any]:
-    """A sequence's `astream` with a listening handler: its run, each step a run of its own
-    tagged `seq:step:N`; the steps before `split` run whole, the step at `split` streams and
-    the steps after it transform its stream (`split` None: no step streams)."""
+    value = join_chunks([chunk async for chunk in chunks])
+    async for chunk in step_stream(step, value, config):
+        yield chunk
+
+
+async def traced_sequence_stream(sequence: Any, input: Any, config: RunnableConfig) -> Any:
+    """A sequence's `astream` with a listening handler, as LangChain runs it: its run, and
+    each step a run of its own tagged `seq:step:N` that transforms the stream of the one
+    before (a step that needs its whole input waits for it, then streams)."""
     steps = sequence.steps
 
     async def run_steps(value: Any, inner: RunnableConfig) -> AsyncIterator[Any]:
-        for index, step in enumerate(steps[:split]):
-            value = await call_step(step, value, inner, f"seq:step:{index + 1}")
-        if split is None:
+        async def source() -> AsyncIterator[Any]:
             yield value
-            return
-        chunks = step_stream(steps[split], value, step_config(inner, f"seq:step:{split + 1}"))
-        for index in range(split + 1, len(steps)):
+
+        chunks: AsyncIterator[Any] = source()
+        for index, step in enumerate(steps):
             tagged = step_config(inner, f"seq:step:{index + 1}")
-            chunks = step_transform(steps[index], chunks, tagged)
+            if transforms_streams(step):
+                chunks = step_transform(step, chunks, tagged)
+            else:
+                chunks = _whole_then_stream(step, chunks, tagged)
         async for chunk in chunks:
             yield chunk
 

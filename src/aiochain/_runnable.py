@@ -52,10 +52,13 @@ class Runnable(Batching[InputT, OutputT]):
             `astream_events`' `on_X_start`.
         reports_own_runs: whether it starts its own callback run when called with handlers
             (models, tools, sequences, chains); the others are run as a step by their caller.
+        transforms_streams: whether, in a streamed chain, it works on its input as a stream
+            (lambdas, parsers, generators) rather than waiting for all of it (prompts, models).
     """
 
     run_type: ClassVar[str] = "chain"
     reports_own_runs: ClassVar[bool] = False
+    transforms_streams: ClassVar[bool] = False
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         """The name its runs are reported under: its `name`, else its class name."""

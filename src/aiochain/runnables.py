@@ -47,6 +47,8 @@ class RunnablePassthrough(PureRunnable[Any, Any]):
     added, the steps run concurrently.
     """
 
+    transforms_streams = True
+
     def __init__(self, func: Callable[[Any], Any] | None = None) -> None:
         self.func = func
 
