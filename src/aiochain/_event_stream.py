@@ -116,37 +116,28 @@ class EventStreamHandler(BaseCallbackHandler):
         kwargs: dict[str, Any],
         inputs: Any = _NO_INPUT,
     ) -> None:
-        info = {
+        parent = kwargs.get("parent_run_id")
+        self.parents[run_id] = parent
+        # What every event of this run repeats, built once (LangChain's key order).
+        common = {
             "name": name,
             "tags": kwargs.get("tags") or [],
+            "run_id": str(run_id),
             "metadata": kwargs.get("metadata") or {},
-            "run_type": kind,
+            "parent_ids": self.parent_ids(run_id) if parent is not None else [],
         }
+        info: dict[str, Any] = {"run_type": kind, "common": common}
         if inputs is not _NO_INPUT:
             info["inputs"] = inputs
         self.runs[run_id] = info
-        self.parents[run_id] = kwargs.get("parent_run_id")
-        self._send(self._event(f"on_{kind}_start", run_id, info, data), kind)
-
-    def _event(
-        self, event: str, run_id: UUID, info: dict[str, Any], data: dict[str, Any]
-    ) -> StreamEvent:
-        return {
-            "event": event,
-            "data": data,
-            "name": info["name"],
-            "tags": info["tags"],
-            "run_id": str(run_id),
-            "metadata": info["metadata"],
-            "parent_ids": self.parent_ids(run_id),
-        }
+        self._send({"event": f"on_{kind}_start", "data": data, **common}, kind)
 
     def _end(self, run_id: UUID, data: dict[str, Any]) -> None:
         info = self.runs.pop(run_id, None)
         if info is None:
             return
         kind = info["run_type"]
-        self._send(self._event(f"on_{kind}_end", run_id, info, data), kind)
+        self._send({"event": f"on_{kind}_end", "data": data, **info["common"]}, kind)
 
     async def tap(self, run_id: UUID, output: AsyncIterator[T]) -> AsyncIterator[T]:
         """`output`, with an `on_<type>_stream` event for each chunk while the run is open."""
@@ -155,11 +146,13 @@ class EventStreamHandler(BaseCallbackHandler):
                 yield chunk
             return
         self.tapped.add(run_id)
+        runs = self.runs
         async for chunk in output:
-            info = self.runs.get(run_id)
+            info = runs.get(run_id)
             if info is not None:
                 kind = info["run_type"]
-                self._send(self._event(f"on_{kind}_stream", run_id, info, {"chunk": chunk}), kind)
+                event = {"event": f"on_{kind}_stream", "data": {"chunk": chunk}, **info["common"]}
+                self._send(event, kind)
             yield chunk
 
     # --- run events -------------------------------------------------------------------------
@@ -189,7 +182,7 @@ class EventStreamHandler(BaseCallbackHandler):
         elif kind == "llm" and piece is None:
             piece = token
         event = "on_chat_model_stream" if kind == "chat_model" else "on_llm_stream"
-        self._send(self._event(event, run_id, info, {"chunk": piece}), kind)
+        self._send({"event": event, "data": {"chunk": piece}, **info["common"]}, kind)
 
     def on_llm_end(self, response: Any, *, run_id: UUID, **kw: Any) -> None:
         info = self.runs.get(run_id)
@@ -250,7 +243,7 @@ class EventStreamHandler(BaseCallbackHandler):
         info = self.runs.pop(run_id, None)
         if info is not None:
             data = {"error": error, "input": info.get("inputs"), "tool_call_id": None}
-            self._send(self._event("on_tool_error", run_id, info, data), "tool")
+            self._send({"event": "on_tool_error", "data": data, **info["common"]}, "tool")
 
     def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kw: Any) -> None:
         event = {
