@@ -18,6 +18,7 @@ from typing import Any
 
 from ._callback_base import BaseCallbackManager
 from ._callback_dispatch import context_handlers
+from ._callback_manager import AsyncCallbackManager
 from ._config import RunnableConfig, current_config, merge_configs
 from ._event_stream import _NO_INPUT, tap_output
 from ._runnable import join_chunks, takes_config
@@ -65,15 +66,44 @@ def _naming(step: Any, config: RunnableConfig) -> tuple[RunnableConfig, str, str
     return config, name, str(getattr(step, "run_type", "chain"))
 
 
+_LEAVES = frozenset({"prompt", "parser"})
+
+
+def _inherited(step: Any, config: RunnableConfig) -> Any:
+    """The manager a parent handed down in `config`, when it already holds everything
+    `manager_for` would merge in (the step has no handlers, tags or metadata of its own, and
+    the config's tags and metadata are the manager's): a step run then builds no manager."""
+    callbacks = config.get("callbacks")
+    if type(callbacks) is not AsyncCallbackManager:
+        return None
+    if getattr(step, "callbacks", None) or getattr(step, "tags", None):
+        return None
+    if getattr(step, "metadata", None):
+        return None
+    tags = config.get("tags")
+    if tags and not set(tags) <= set(callbacks.tags):
+        return None
+    metadata = config.get("metadata")
+    if metadata and any(callbacks.metadata.get(k, _NO_INPUT) != v for k, v in metadata.items()):
+        return None
+    if any(h not in callbacks.handlers for h in context_handlers.get()):
+        return None
+    return callbacks
+
+
 async def start_run(step: Any, input: Any, config: RunnableConfig) -> tuple[Any, RunnableConfig]:
     """(run manager or None, config for the step's work) for a run of `step`."""
     config, name, run_type = _naming(step, config)
-    manager = manager_for(step, config)
+    manager = _inherited(step, config)
+    if manager is None:
+        manager = manager_for(step, config)
     if manager is None:
         return None, config
     run = await manager.on_chain_start(
         None, input, name=name, run_type=run_type, run_id=config.get("run_id")
     )
+    if run_type in _LEAVES:  # starts no runs: no child manager to build
+        return run, config
     return run, run_config(config, run)
 
 
