@@ -207,3 +207,53 @@ async def test_unknown_version_is_refused() -> None:
     with pytest.raises(UsageError, match="v2"):
         async for _ in RunnableLambda(lambda x: x).astream_events(1, version="v1"):
             pass
+
+
+async def test_branches_fallbacks_assign_and_llm_chains_report_their_inner_runs(
+    start_sim: StartSim,
+) -> None:
+    """A branch's conditions and chosen branch, each fallback tried, an assign's parallel
+    step and an LLMChain's model call are runs inside their parent's, as in LangChain."""
+    from aiochain.chains import LLMChain
+    from aiochain.llms import OpenAI
+    from aiochain.prompts import PromptTemplate
+    from aiochain.runnables import RunnableBranch
+
+    def starts(events: list[dict[str, Any]]) -> list[str]:
+        return [e["name"] for e in events if e["event"].endswith("_start")]
+
+    def positive(x: int) -> bool:
+        return x > 0
+
+    def double(x: int) -> int:
+        return 2 * x
+
+    def fail(x: int) -> int:
+        raise ValueError(x)
+
+    branch = RunnableBranch((positive, RunnableLambda(double)), RunnableLambda(lambda x: -x))
+    events = await _events(branch, 3)
+    assert starts(events) == ["RunnableBranch", "positive", "double"]
+    assert events[-1]["data"]["output"] == 6
+    assert "branch:1" in next(e for e in events if e["name"] == "double")["tags"]
+    fallback = RunnableLambda(fail).with_fallbacks([RunnableLambda(double)])
+    events = await _events(fallback, 2)
+    assert starts(events) == ["RunnableWithFallbacks", "fail", "double"]
+    assign = RunnablePassthrough.assign(twice=RunnableLambda(lambda d: double(d["n"])))
+    events = await _events(assign, {"n": 4})
+    assert starts(events) == ["RunnableAssign<twice>", "RunnableParallel<twice>", "RunnableLambda"]
+    assert events[-1]["data"]["output"] == {"n": 4, "twice": 8}
+    server = await start_sim()
+    llm = OpenAI(base_url=server.base_url, api_key="sk-test")
+    events = await _events(
+        LLMChain(llm=llm, prompt=PromptTemplate.from_template("Say {x}")), {"x": "yo"}
+    )
+    assert [e["event"] for e in events if not e["event"].endswith("_stream")] == [
+        "on_chain_start",
+        "on_llm_start",
+        "on_llm_end",
+        "on_chain_end",
+    ]
+    assert events[2]["event"] == "on_llm_stream"
+    llm_end = next(e for e in events if e["event"] == "on_llm_end")
+    assert llm_end["data"]["output"]["llm_output"]["token_usage"]["total_tokens"] > 0

@@ -18,7 +18,7 @@ from ._configurable import RunnableConfigurableAlternatives, RunnableConfigurabl
 from ._event_stream import astream_events
 from ._exceptions import ConfigurationError, UsageError
 from ._listeners import RunnableWithListeners
-from ._run_trace import reports_own_runs, traced_stream
+from ._run_trace import call_step, listening, reports_own_runs, step_stream, traced_stream
 from ._runnable import (
     Config,
     ModifierFactory,
@@ -257,9 +257,13 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
         """Call each runnable in turn until one succeeds."""
         first: BaseException | None = None
         last: BaseException | None = None
+        traced = config is not None and listening(config) and not kwargs
         for runnable in self.runnables:
             try:
-                return await bound_call(runnable, config, kwargs)(self._input_for(input, last))
+                value = self._input_for(input, last)
+                if traced:  # each attempt a run of its own, as in LangChain
+                    return await call_step(runnable, value, config)  # type: ignore[arg-type]
+                return await bound_call(runnable, config, kwargs)(value)
             except self.exceptions_to_handle as exc:
                 first = first or exc
                 last = exc
@@ -270,8 +274,13 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
         """Stream from each runnable in turn until one yields its first piece."""
         first: BaseException | None = None
         last: BaseException | None = None
+        traced = config is not None and listening(config) and not kwargs
         for runnable in self.runnables:
-            stream = runnable.astream(self._input_for(input, last), config, **kwargs)
+            value = self._input_for(input, last)
+            if traced:  # each attempt a run of its own, as in LangChain
+                stream = step_stream(runnable, value, config)  # type: ignore[arg-type]
+            else:
+                stream = runnable.astream(value, config, **kwargs)
             try:
                 head = await anext(stream)
             except StopAsyncIteration:
@@ -306,6 +315,9 @@ class RunnableAssign(Runnable[Any, dict[str, Any]]):
 
     async def ainvoke(self, input: Any, config: Config = None, **kwargs: Any) -> dict[str, Any]:
         """Run the branches on the input and return the input with their outputs added."""
+        if config is not None and listening(config):  # the mapper is a run, as in LangChain
+            added = await call_step(self.mapper, self._check(input), config)
+            return {**input, **added}
         added = await self.mapper.ainvoke(self._check(input), config)
         return {**input, **added}
 

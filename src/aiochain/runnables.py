@@ -36,6 +36,7 @@ from ._modifiers import (
     RunnableRetry,
     RunnableWithFallbacks,
 )
+from ._run_trace import call_step, listening, step_config, step_stream
 from ._runnable import Config, PureRunnable, Runnable, bound_call
 from ._runnable_each import RunnableEach
 
@@ -88,21 +89,32 @@ class RunnableBranch(Runnable[Any, Any]):
             self.branches.append((coerce_runnable(pair[0]), coerce_runnable(pair[1])))
         self.default = coerce_runnable(default)
 
-    async def _choose(self, input: Any, config: Config) -> Runnable[Any, Any]:
-        for condition, runnable in self.branches:
-            if await bound_call(condition, config, {})(input):
-                return runnable
-        return self.default
+    async def _choose(self, input: Any, config: Config) -> tuple[Runnable[Any, Any], str]:
+        traced = config is not None and listening(config)
+        for index, (condition, runnable) in enumerate(self.branches, 1):
+            if traced:  # conditions are runs of their own, as in LangChain
+                assert config is not None
+                holds = await call_step(condition, input, config, f"condition:{index}")
+            else:
+                holds = await bound_call(condition, config, {})(input)
+            if holds:
+                return runnable, f"branch:{index}"
+        return self.default, "branch:default"
 
     async def ainvoke(self, input: Any, config: Config = None, **kwargs: Any) -> Any:
         """Run the chosen branch on `input`."""
-        chosen = await self._choose(input, config)
+        chosen, tag = await self._choose(input, config)
+        if config is not None and not kwargs and listening(config):
+            return await call_step(chosen, input, config, tag)
         return await bound_call(chosen, config, kwargs)(input)
 
     async def astream(self, input: Any, config: Config = None, **kwargs: Any) -> AsyncIterator[Any]:
         """Stream the chosen branch."""
-        chosen = await self._choose(input, config)
-        stream = chosen.astream(input) if config is None else chosen.astream(input, config)
+        chosen, tag = await self._choose(input, config)
+        if config is not None and listening(config):
+            stream = step_stream(chosen, input, step_config(config, tag))
+        else:
+            stream = chosen.astream(input) if config is None else chosen.astream(input, config)
         async for chunk in stream:
             yield chunk
 
