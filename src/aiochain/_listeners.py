@@ -145,6 +145,14 @@ class RunnableWithListeners(Runnable[Any, Any]):
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         return self.bound.get_name(suffix, name=name)
 
+    def bound_runnable(self) -> Runnable[Any, Any]:
+        """The runnable whose runs this one's are (for callback reporting)."""
+        return self.bound
+
+    @property
+    def run_type(self) -> str:  # type: ignore[override]
+        return self.bound.run_type
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name == "bound":
             raise AttributeError(name)
