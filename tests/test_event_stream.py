@@ -257,3 +257,26 @@ async def test_branches_fallbacks_assign_and_llm_chains_report_their_inner_runs(
     assert events[2]["event"] == "on_llm_stream"
     llm_end = next(e for e in events if e["event"] == "on_llm_end")
     assert llm_end["data"]["output"]["llm_output"]["token_usage"]["total_tokens"] > 0
+
+
+async def test_callbacks_given_in_config_hear_the_runs_too() -> None:
+    """Handlers given in config= still hear the runs (the event stream is added beside them),
+    and a manager given there is left as it was."""
+    from aiochain.callbacks import AsyncCallbackManager
+
+    class Starts(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def on_chain_start(self, serialized: Any, inputs: Any, **kwargs: Any) -> None:
+            self.names.append(kwargs["name"])
+
+    heard = Starts()
+    chain = RunnableLambda(lambda x: x + 1) | RunnableLambda(lambda x: x * 2)
+    events = await _events(chain, 1, config={"callbacks": [heard]})
+    assert events[-1]["data"]["output"] == 4
+    assert heard.names == ["RunnableSequence", "RunnableLambda", "RunnableLambda"]
+    manager = AsyncCallbackManager([heard], [heard])
+    await _events(chain, 1, config={"callbacks": manager})
+    assert manager.handlers == manager.inheritable_handlers == [heard]
+    assert len(heard.names) == 6

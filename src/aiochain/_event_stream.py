@@ -296,10 +296,16 @@ async def astream_events(
         settings["callbacks"] = [handler]
     elif isinstance(callbacks, list):
         settings["callbacks"] = [*callbacks, handler]
-    else:  # a manager: a copy with the handler added
-        callbacks = callbacks.copy()
-        callbacks.add_handler(handler, inherit=True)
-        settings["callbacks"] = callbacks
+    else:  # a manager: a copy with the handler added (its lists copied: `copy()` shares them)
+        settings["callbacks"] = type(callbacks)(
+            [*callbacks.handlers, handler],
+            [*callbacks.inheritable_handlers, handler],
+            callbacks.parent_run_id,
+            tags=list(callbacks.tags),
+            inheritable_tags=list(callbacks.inheritable_tags),
+            metadata=dict(callbacks.metadata),
+            inheritable_metadata=dict(callbacks.inheritable_metadata),
+        )
 
     async def consume() -> None:
         try:
