@@ -7,7 +7,9 @@ from typing import Any
 
 from ._callback_manager import AsyncCallbackManagerForChainRun
 from ._chain import Chain
+from ._config import check_config, current_config
 from ._exceptions import ConfigurationError, UsageError
+from ._run_trace import listening, traced_stream
 from ._runnable import Config, Runnable
 from ._sync import run_sync
 from .messages import BaseMessage
@@ -92,8 +94,19 @@ class LLMChain(Chain):
     async def astream(self, input: Any, config: Config = None, **kwargs: Any) -> AsyncIterator[Any]:
         """Yield the answer's text as it arrives; a parser that needs the whole text (JSON,
         pydantic) yields its result once at the end."""
+        config = config if config is not None else current_config.get()
+        if config is not None and listening(config):  # a chain run (astream_events, handlers)
+            traced = traced_stream(self, input, check_config(config), self._astream, own=True)
+            async for chunk in traced:
+                yield chunk
+            return
+        async for chunk in self._astream(input, None):
+            yield chunk
+
+    async def _astream(self, input: Any, config: Config) -> AsyncIterator[Any]:
         inputs = self.prep_inputs(input)
-        chunks = self.llm.astream(self._prompt_for(inputs))
+        prompt = self._prompt_for(inputs)
+        chunks = self.llm.astream(prompt) if config is None else self.llm.astream(prompt, config)
         if self.output_parser is not None:
             chunks = self.output_parser.atransform(chunks)
         async for chunk in chunks:

@@ -56,6 +56,8 @@ class ModelClient(
     `aclose()` / `async with`, or at the latest when their event loop shuts down.
     """
 
+    reports_own_runs = True  # a model run, see _run_trace.py
+
     _path: str
     default_model: ClassVar[str]
     model: str

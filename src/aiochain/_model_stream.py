@@ -102,11 +102,14 @@ class ModelStreaming:
         outcome = StreamOutcome()
         async for text, calls in self._astream_payload(payload, outcome, pieces=True):
             if text or calls:
-                yield AIMessageChunk(text, tool_call_chunks=calls)
+                yield AIMessageChunk(text, tool_call_chunks=calls, id=outcome.metadata.get("id"))
+        metadata = {"model_name": self.model, **outcome.metadata}
+        answer_id = metadata.pop("id", None)  # the message's id, kept out of its metadata
         yield AIMessageChunk(
             "",
             usage_metadata=usage_metadata_of(outcome.usage),
-            response_metadata={"model_name": self.model, **outcome.metadata},
+            response_metadata=metadata,
+            id=answer_id,
         )
 
     def _stream_request(self, input: LanguageModelInput) -> JSONDict:
@@ -131,11 +134,13 @@ class ModelStreaming:
         """The generation of a streamed answer: a message with its tool calls (chat models)."""
         if not self._streams_chunks:
             return Generation(text=text, generation_info=dict(outcome.metadata))
+        metadata = {"model_name": self.model, **outcome.metadata}
         message = AIMessage(
             text,
             usage=usage,
-            response_metadata={"model_name": self.model, **outcome.metadata},
+            response_metadata=metadata,
             tool_calls=streamed_tool_calls(outcome.tool_calls),
+            id=metadata.pop("id", None),
         )
         return ChatGeneration(text=text, generation_info=dict(outcome.metadata), message=message)
 

@@ -67,6 +67,8 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         response_limits: bounds on answers (`ResponseLimits`: body and event sizes, a stream's
             total time); generous by default.
         streaming: accepted as LangChain spells it (`astream` streams either way).
+        stream_usage: accepted as langchain-openai spells it; a stream always asks for its
+            usage, so the last chunk carries exact `usage_metadata` either way.
         verbose: log each prompt and answer under the `aiochain` logger at INFO.
         callbacks / tags / metadata: handlers that hear every call of this model, and the
             tags and metadata they are given (`aiochain.callbacks`).
@@ -104,6 +106,7 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         session: aiohttp.ClientSession | None = None,
         response_limits: ResponseLimits | None = None,
         streaming: bool = False,
+        stream_usage: bool = True,
         verbose: bool = False,
         callbacks: Any = None,
         tags: list[str] | None = None,
@@ -129,6 +132,8 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         self.top_p = top_p
         self.stop = [stop] if isinstance(stop, str) else (list(stop) if stop else None)
         self.n = n
+        # Accepted as langchain-openai spells it; streams always ask for usage (exact counts).
+        self.stream_usage = stream_usage
         super().__init__(
             endpoint=self._endpoint(base_url or openai_api_base, api_key or openai_api_key),
             read_usage=read_openai_usage,

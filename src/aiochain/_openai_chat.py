@@ -114,6 +114,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 "model_name": data.get("model"),
             },
             tool_calls=parse_tool_calls(message.get("tool_calls")),
+            id=_answer_id(data),
         )
 
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
@@ -162,6 +163,8 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
             metadata["finish_reason"] = str(choices[0]["finish_reason"])
         if isinstance(event.get("model"), str):
             metadata["model_name"] = event["model"]
+        if "id" not in metadata and (answer_id := _answer_id(event)) is not None:
+            metadata["id"] = answer_id  # the message's id, not response metadata: see messages
 
     def _chunk_text(self, choice: JSONDict) -> str | None:
         delta = choice.get("delta")
@@ -185,6 +188,13 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
 
     def _answer(self, data: JSONDict, usage: Usage) -> AIMessage:
         return self._message_of(self._choices_of(data)[0], data, usage)
+
+
+def _answer_id(data: JSONDict) -> str | None:
+    """The answer's id (`chatcmpl-...`), as LangChain's `message.id`; bounded, as the server
+    chooses it."""
+    answer_id = data.get("id")
+    return answer_id[:256] if isinstance(answer_id, str) and answer_id else None
 
 
 __all__ = ["ChatOpenAI"]

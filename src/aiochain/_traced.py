@@ -262,6 +262,8 @@ async def _model_run(
 ) -> tuple[list[Generation], Usage]:
     on_token = getattr(model, "on_token", None)
     streaming = bool(getattr(model, "streaming", False)) or on_token is not None
+    # `astream_events` hears every token even of an `ainvoke` (as LangChain's models stream then).
+    streaming = streaming or any(getattr(h, "wants_tokens", False) for h in manager.handlers)
     run = await start_model_run(model, manager, input, config, kwargs, streaming)
     recorder = CallRecorder(current_stats.get(), run)
     inside = _inside_model.set(True)
@@ -271,9 +273,9 @@ async def _model_run(
             pieces = []
             async for chunk in model.astream(input, config, **kwargs):
                 text = chunk if isinstance(chunk, str) else chunk.content
-                if text:
-                    if on_token is not None:
-                        on_token(text)
+                if text and on_token is not None:
+                    on_token(text)
+                if text or not isinstance(chunk, str):
                     await run.on_llm_new_token(text, chunk=chunk)
                 pieces.append(chunk)
             generations = [generation_of(_joined(pieces, recorder) if pieces else "")]
@@ -319,6 +321,7 @@ def _joined(pieces: list[Any], recorder: CallRecorder) -> Any:
         usage=recorder.usage(),
         response_metadata=whole.response_metadata,
         tool_calls=whole.tool_calls,
+        id=whole.id,
     )
 
 
@@ -380,5 +383,5 @@ async def _stream(
 
 async def _token(run: AsyncCallbackManagerForLLMRun, chunk: Any) -> None:
     text = chunk if isinstance(chunk, str) else chunk.content
-    if text:
+    if text or not isinstance(chunk, str):  # a tool-call or usage chunk is a token event too
         await run.on_llm_new_token(text, chunk=chunk)

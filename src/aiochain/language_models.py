@@ -39,6 +39,8 @@ class BaseLanguageModel(ModelCalls[OutputT], Runnable[LanguageModelInput, Output
     answers one prompt.
     """
 
+    reports_own_runs = True  # a model run, see _run_trace.py
+
     callbacks: Any = None
     # Its requests pass through no pipeline of ours (unless it calls one of our models): the
     # usage its answers carry (`AIMessage(usage=...)`) is what its runs report.

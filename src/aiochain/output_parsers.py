@@ -29,6 +29,10 @@ T = TypeVar("T")
 class BaseOutputParser(PureRunnable[Any, T], Generic[T]):
     """Parses one model answer; subclasses implement `parse`."""
 
+    transforms_streams = True
+
+    run_type = "parser"  # reported as `on_parser_start` / `on_parser_end`
+
     def parse(self, text: str) -> T:
         """Parse the model's text.
 

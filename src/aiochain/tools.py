@@ -61,6 +61,8 @@ class Tool(Runnable[Any, Any]):
         handle_validation_error: the same for arguments that do not fit the schema.
     """
 
+    reports_own_runs = True  # a tool run (`on_tool_start`), see _run_trace.py
+
     def __init__(
         self,
         func: Callable[..., Any],
