@@ -210,7 +210,8 @@ class ChatAnthropic(ModelClient[AIMessage]):
         """A runnable answering with `schema`'s instances (pydantic) or dicts (TypedDict, JSON
         schema): the schema is offered as the one tool and the model made to call it, as
         LangChain's `ChatAnthropic` does."""
-        from ._structured import StructuredOutput, schema_of
+        from ._structured import StructuredOutput
+        from ._tool_schema import schema_of
 
         kwargs.pop("method", None)  # tool calling is the one method here
         if kwargs:

@@ -17,17 +17,14 @@ None | error}`.
 
 from __future__ import annotations
 
-import copy
 import json
-import re
-import typing
-from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ._config import RunnableConfig
 from ._exceptions import ConfigurationError, OutputParserError
 from ._runnable import Runnable
 from ._string_prompt import LanguageModelInput
+from ._tool_schema import is_pydantic_model, is_typed_dict, schema_of, typed_dict_model
 from .messages import AIMessage
 
 METHODS = ("json_schema", "function_calling", "json_mode")
@@ -37,87 +34,6 @@ class BindableModel(Protocol):
     """What this needs of a chat model: `bind(**request_fields)` and `ainvoke`."""
 
     def bind(self, **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]: ...
-
-
-def _is_pydantic_model(schema: Any) -> bool:
-    return isinstance(schema, type) and hasattr(schema, "model_json_schema")
-
-
-def is_typed_dict(schema: Any) -> bool:
-    """Whether `schema` is a TypedDict class, of `typing` or of `typing_extensions` (on
-    Python 3.11 `typing.is_typeddict` says no to the latter, the form LangChain's docs use)."""
-    if not isinstance(schema, type):
-        return False
-    if typing.is_typeddict(schema):
-        return True
-    return issubclass(schema, dict) and all(
-        hasattr(schema, key) for key in ("__required_keys__", "__optional_keys__", "__total__")
-    )
-
-
-def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
-    """The name, description and JSON schema of a pydantic class, TypedDict or schema dict.
-
-    Raises:
-        ConfigurationError: for anything else, or a TypedDict without pydantic installed.
-    """
-    if _is_pydantic_model(schema):
-        json_schema = schema.model_json_schema()
-    elif is_typed_dict(schema):
-        try:
-            import pydantic  # noqa: F401 - only to say clearly that it is needed
-        except ImportError:
-            raise ConfigurationError(
-                "a TypedDict schema needs pydantic (pip install 'aiochain[pydantic]')"
-            ) from None
-        json_schema = _typed_dict_model(schema).model_json_schema()
-    elif isinstance(schema, Mapping):
-        json_schema = copy.deepcopy(dict(schema))
-        if json_schema.get("type") == "function" and "function" in json_schema:
-            # OpenAI's tool form: {"type": "function", "function": {"name", "parameters"}}.
-            function = json_schema["function"]
-            json_schema = {**function.get("parameters", {}), "title": function.get("name")}
-    else:
-        raise ConfigurationError(
-            "with_structured_output takes a pydantic model class, a TypedDict class or a JSON "
-            f"schema dict, got {schema!r}"
-        )
-    title = str(json_schema.pop("title", None) or getattr(schema, "__name__", "") or "output")
-    # OpenAI takes names of 1-64 letters, digits, _ and -.
-    name = re.sub(r"[^A-Za-z0-9_-]", "_", title)[:64]
-    description = str(
-        json_schema.pop("description", None) or (getattr(schema, "__doc__", None) or "").strip()
-    )
-    return name, description, json_schema
-
-
-def _typed_dict_model(schema: type[Any]) -> Any:
-    """A pydantic model with a TypedDict's fields (pydantic refuses `typing.TypedDict` itself
-    before Python 3.12); its docstring is the description.
-
-    A field written as LangChain's docs write them, `Annotated[type, default, "description"]`
-    (`...` as the default: required), gets that default and description; `Annotated[type,
-    "description"]` a description only.
-    """
-    import pydantic
-
-    hints = typing.get_type_hints(schema, include_extras=True)
-    required = getattr(schema, "__required_keys__", frozenset(hints))
-    fields: dict[str, Any] = {}
-    for name, hint in hints.items():
-        default: Any = ... if name in required else None
-        description = None
-        if typing.get_origin(hint) is typing.Annotated:
-            hint, *extras = typing.get_args(hint)
-            if len(extras) == 1 and isinstance(extras[0], str):
-                description = extras[0]
-            elif extras:
-                default = extras[0]
-                if len(extras) > 1 and isinstance(extras[1], str):
-                    description = extras[1]
-        fields[name] = (hint, pydantic.Field(default, description=description))
-    model = pydantic.create_model(schema.__name__, __doc__=schema.__doc__, **fields)
-    return model
 
 
 def _strict_schema(schema: Any) -> Any:
@@ -209,13 +125,13 @@ class StructuredOutput(Runnable[LanguageModelInput, Any]):
         return self._validate(data, text)
 
     def _validate(self, data: Any, text: str) -> Any:
-        if _is_pydantic_model(self.schema) or is_typed_dict(self.schema):
+        if is_pydantic_model(self.schema) or is_typed_dict(self.schema):
             import pydantic
 
             try:
-                if _is_pydantic_model(self.schema):
+                if is_pydantic_model(self.schema):
                     return self.schema.model_validate(data)
-                checked = _typed_dict_model(self.schema).model_validate(data)
+                checked = typed_dict_model(self.schema).model_validate(data)
                 return checked.model_dump(exclude_unset=True)
             except pydantic.ValidationError as exc:
                 first = exc.errors()[0]

@@ -7,13 +7,14 @@ Types with a schema: str, int, float, bool, lists, dicts, Optional / unions, Lit
 
 from __future__ import annotations
 
+import copy
 import enum
 import inspect
 import json
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._exceptions import ConfigurationError
@@ -134,3 +135,84 @@ def describe(schema: JSONSchema) -> str:
     if "anyOf" in schema:
         return " or ".join(describe(option) for option in schema["anyOf"])
     return f"a JSON {schema.get('type', 'value')}"
+
+
+def is_pydantic_model(schema: Any) -> bool:
+    return isinstance(schema, type) and hasattr(schema, "model_json_schema")
+
+
+def is_typed_dict(schema: Any) -> bool:
+    """Whether `schema` is a TypedDict class, of `typing` or of `typing_extensions` (on
+    Python 3.11 `typing.is_typeddict` says no to the latter, the form LangChain's docs use)."""
+    if not isinstance(schema, type):
+        return False
+    if typing.is_typeddict(schema):
+        return True
+    return issubclass(schema, dict) and all(
+        hasattr(schema, key) for key in ("__required_keys__", "__optional_keys__", "__total__")
+    )
+
+
+def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
+    """The name, description and JSON schema of a pydantic class, TypedDict or schema dict.
+
+    Raises:
+        ConfigurationError: for anything else, or a TypedDict without pydantic installed.
+    """
+    if is_pydantic_model(schema):
+        json_schema = schema.model_json_schema()
+    elif is_typed_dict(schema):
+        try:
+            import pydantic  # noqa: F401 - only to say clearly that it is needed
+        except ImportError:
+            raise ConfigurationError(
+                "a TypedDict schema needs pydantic (pip install 'aiochain[pydantic]')"
+            ) from None
+        json_schema = typed_dict_model(schema).model_json_schema()
+    elif isinstance(schema, Mapping):
+        json_schema = copy.deepcopy(dict(schema))
+        if json_schema.get("type") == "function" and "function" in json_schema:
+            # OpenAI's tool form: {"type": "function", "function": {"name", "parameters"}}.
+            function = json_schema["function"]
+            json_schema = {**function.get("parameters", {}), "title": function.get("name")}
+    else:
+        raise ConfigurationError(
+            "with_structured_output takes a pydantic model class, a TypedDict class or a JSON "
+            f"schema dict, got {schema!r}"
+        )
+    title = str(json_schema.pop("title", None) or getattr(schema, "__name__", "") or "output")
+    # OpenAI takes names of 1-64 letters, digits, _ and -.
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", title)[:64]
+    description = str(
+        json_schema.pop("description", None) or (getattr(schema, "__doc__", None) or "").strip()
+    )
+    return name, description, json_schema
+
+
+def typed_dict_model(schema: type[Any]) -> Any:
+    """A pydantic model with a TypedDict's fields (pydantic refuses `typing.TypedDict` itself
+    before Python 3.12); its docstring is the description.
+
+    A field written as LangChain's docs write them, `Annotated[type, default, "description"]`
+    (`...` as the default: required), gets that default and description; `Annotated[type,
+    "description"]` a description only.
+    """
+    import pydantic
+
+    hints = typing.get_type_hints(schema, include_extras=True)
+    required = getattr(schema, "__required_keys__", frozenset(hints))
+    fields: dict[str, Any] = {}
+    for name, hint in hints.items():
+        default: Any = ... if name in required else None
+        description = None
+        if typing.get_origin(hint) is typing.Annotated:
+            hint, *extras = typing.get_args(hint)
+            if len(extras) == 1 and isinstance(extras[0], str):
+                description = extras[0]
+            elif extras:
+                default = extras[0]
+                if len(extras) > 1 and isinstance(extras[1], str):
+                    description = extras[1]
+        fields[name] = (hint, pydantic.Field(default, description=description))
+    model = pydantic.create_model(schema.__name__, __doc__=schema.__doc__, **fields)
+    return model

@@ -27,7 +27,6 @@ from typing import Any, overload
 from ._config import RunnableConfig, current_config
 from ._exceptions import ConfigurationError, ToolArgumentsError
 from ._runnable import Runnable
-from ._structured import is_typed_dict, schema_of
 from ._tool_errors import (
     TOOL_ERROR_DEFAULT,
     VALIDATION_ERROR_DEFAULT,
@@ -36,7 +35,15 @@ from ._tool_errors import (
     check_handler,
     error_answer,
 )
-from ._tool_schema import JSONSchema, describe, fits, parse_docstring, schema_of_function
+from ._tool_schema import (
+    JSONSchema,
+    describe,
+    fits,
+    is_typed_dict,
+    parse_docstring,
+    schema_of,
+    schema_of_function,
+)
 from ._traced_steps import traced_tool
 from .messages import ToolMessage
 
