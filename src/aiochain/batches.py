@@ -35,7 +35,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ._batch_client import BaseBatchClient, OnProgress, Record, check_ident, maybe_await
 from ._batch_files import (
@@ -60,9 +60,25 @@ from ._types import Clock, JSONDict, Sleep
 if TYPE_CHECKING:
     import aiohttp
 
-    from ._openai import BaseOpenAI
-
 T = TypeVar("T")
+
+
+class BatchableModel(Protocol):
+    """What the Batch API needs of a model (`ChatOpenAI`, `OpenAI`): its typed surface, so the
+    batch flow knows no model class."""
+
+    @property
+    def transport(self) -> HTTPTransport: ...
+
+    @property
+    def retry_policy(self) -> RetryPolicy: ...
+
+    @property
+    def endpoint_path(self) -> str: ...
+
+    def check_key(self) -> None: ...
+
+    def request_body(self, input: Any, **fields: Any) -> JSONDict: ...
 
 CHAT_ENDPOINT = "/v1/chat/completions"
 
@@ -131,7 +147,7 @@ class OpenAIBatchClient(BaseBatchClient):
         self.max_download_bytes = max_download_bytes
 
     @classmethod
-    def for_model(cls, llm: BaseOpenAI[Any], **options: Any) -> OpenAIBatchClient:
+    def for_model(cls, llm: BatchableModel, **options: Any) -> OpenAIBatchClient:
         """A client on `llm`'s endpoint, key, connections and retry policy."""
         llm.check_key()
         options.setdefault("retry", llm.retry_policy)
@@ -276,7 +292,7 @@ class OpenAIBatchClient(BaseBatchClient):
 
 
 async def run_model_batch(
-    llm: BaseOpenAI[Any],
+    llm: BatchableModel,
     inputs: Sequence[Any],
     convert: Callable[[JSONDict], T],
     *,
