@@ -328,6 +328,7 @@ __all__ = [
     "BatchOutcome",
     "BatchRequest",
     "BatchStatus",
+    "BatchableModel",
     "OpenAIBatchClient",
     "run_model_batch",
 ]
