@@ -86,7 +86,7 @@ class Decided:
                 text, max_tokens=None, stop=None, json_mode=False, summarize=not results
             )
             schema = fmt["schema"]
-            value = wire.fill_schema(schema, "".join(base).strip(), schema)
+            value = wire.fill_schema(schema, "".join(base).strip())
             tokens = tokenize(dumps(value).decode())
             if room is not None and len(tokens) > room:
                 return tokens[:room], "length"

@@ -26,38 +26,40 @@ from ._json import dumps
 REASONING_PER_TOKEN = {"none": 0, "minimal": 0, "low": 1, "medium": 2, "high": 4, "xhigh": 8}
 
 
-def fill_schema(schema: Any, text: str, defs: dict[str, Any], name: str = "value") -> Any:
+def fill_schema(schema: Any, text: str) -> Any:
     """A value fitting `schema`: the first string gets `text`; see the module's docstring."""
-    if not isinstance(schema, dict):
-        return text
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = defs
-        for part in ref[2:].split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        return fill_schema(target, text, defs, name)
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    for key in ("anyOf", "oneOf"):
-        options = schema.get(key)
-        if isinstance(options, list) and options:
-            chosen = [o for o in options if isinstance(o, dict) and o.get("type") != "null"]
-            return fill_schema((chosen or options)[0], text, defs, name)
-    kind = schema.get("type", "object" if "properties" in schema else "string")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object":
-        filled: dict[str, Any] = {}
-        for key, sub in (schema.get("properties") or {}).items():
-            filled[key] = fill_schema(sub, text, defs, key)
-            if isinstance(filled[key], str) and filled[key] == text:
-                text = key
-        return filled
-    if kind == "array":
-        return [fill_schema(schema.get("items") or {}, text, defs, name)]
-    return {"integer": 1, "number": 1.0, "boolean": True, "null": None}.get(kind, text)
+    unused = [text]
+
+    def fill(node: Any, name: str) -> Any:
+        if not isinstance(node, dict):
+            return name
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            target: Any = schema
+            for part in ref[2:].split("/"):
+                target = target.get(part, {}) if isinstance(target, dict) else {}
+            return fill(target, name)
+        if "const" in node:
+            return node["const"]
+        if node.get("enum"):
+            return node["enum"][0]
+        for key in ("anyOf", "oneOf"):
+            options = node.get(key)
+            if isinstance(options, list) and options:
+                chosen = [o for o in options if isinstance(o, dict) and o.get("type") != "null"]
+                return fill((chosen or options)[0], name)
+        kind = node.get("type", "object" if "properties" in node else "string")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "null")
+        if kind == "object":
+            return {key: fill(sub, key) for key, sub in (node.get("properties") or {}).items()}
+        if kind == "array":
+            return [fill(node.get("items") or {}, name)]
+        if kind == "string":
+            return unused.pop() if unused else name
+        return {"integer": 1, "number": 1.0, "boolean": True}.get(kind)
+
+    return fill(schema, "value")
 
 
 def usage(
