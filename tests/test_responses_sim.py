@@ -167,7 +167,7 @@ async def test_reasoning_tokens(client: openai.AsyncOpenAI) -> None:
     assert high.usage.output_tokens_details.reasoning_tokens == 4 * words
     assert high.usage.output_tokens == 5 * words
     assert high.reasoning is not None and high.reasoning.effort == "high"
-    with pytest.raises(openai.BadRequestError, match="reasoning.effort"):
+    with pytest.raises(openai.BadRequestError, match=r"reasoning\.effort"):
         await client.responses.create(model="gpt-4o", input=TEXT, reasoning={"effort": "low"})
 
 
