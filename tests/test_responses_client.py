@@ -369,3 +369,16 @@ async def test_stop_is_refused(sim: SimServer) -> None:
     """`stop` has no place in the Responses API: a clear ConfigurationError, nothing sent."""
     with pytest.raises(ConfigurationError, match="stop"):
         await model(sim.base_url, stop=["x"]).ainvoke(TEXT)
+
+
+async def test_batch_api_sends_responses_lines(start_sim: Callable[..., Any]) -> None:
+    """abatch_api on the Responses API: /v1/responses lines, answers with their usage."""
+    server = await start_sim(batch_speed=1000.0)
+    async with model(server.base_url) as chat:
+        answers = await chat.abatch_api([TEXT, "Hello there. Second."], poll_interval=0.01)
+    first, second = answers
+    assert isinstance(first, AIMessage) and first.content == ANSWER
+    assert isinstance(second, AIMessage) and second.content == "Hello there."
+    assert first.usage is not None and first.usage.completion_tokens == len(ANSWER.split())
+    [batch] = server._openai_batches.batches.values()
+    assert batch.info["endpoint"] == "/v1/responses"

@@ -10,7 +10,6 @@ from ._config import RunnableConfig, current_config
 from ._exceptions import APIError, BadResponseError, ConfigurationError
 from ._model_options import log_verbose
 from ._openai import BaseOpenAI
-from ._openai_wire import read_openai_usage
 from ._pipeline import StreamOutcome
 from ._runnable import Runnable
 from ._structured import structured_output
@@ -196,7 +195,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
 
         def message(data: JSONDict) -> AIMessage:
             return self._message_of(
-                self._choices_of(data)[0], data, read_openai_usage(data) or Usage()
+                self._choices_of(data)[0], data, self._pipeline._read_usage(data) or Usage()
             )
 
         return [*await run_model_batch(self, inputs, message, **options)]
