@@ -67,7 +67,7 @@ def response_json(**overrides: Any) -> dict[str, Any]:
 
 def sse(*events: dict[str, Any]) -> bytes:
     return b"".join(
-        f"event: {e['type']}\ndata: {json.dumps({**e, 'sequence_number': i})}\n\n".encode()
+        f"event: {e['type']}\ndata: {json.dumps({'sequence_number': i, **e})}\n\n".encode()
         for i, e in enumerate(events)
     )
 
@@ -295,10 +295,15 @@ async def test_streamed_request_and_events(scripted: Scripted) -> None:
             [{"type": "response.output_text.delta", "delta": "h", "output_index": 0}],
             IncompleteStreamError,
         ),
+        (
+            [{"type": "response.output_text.delta", "delta": "h", "sequence_number": 0}],
+            BadResponseError,
+        ),
     ],
 )
 async def test_bad_streams(scripted: Scripted, events: list[dict[str, Any]], error: type) -> None:
-    """error / response.failed events, malformed deltas and streams without an end raise."""
+    """error / response.failed events, malformed deltas, events out of sequence_number order
+    and streams without an end raise."""
     first = {"type": "response.output_text.delta", "delta": "a", "output_index": 0}
     server = await scripted([Reply(raw=sse(first, *events), headers=SSE)])
     with pytest.raises(error):

@@ -56,6 +56,7 @@ _OPTIONS = frozenset(
     }
 )
 _MAX_CALLS = 128
+_SEQUENCE = "_sequence_number"
 
 
 def wants_responses_api(options: Mapping[str, Any]) -> bool:
@@ -259,8 +260,21 @@ class ChatOpenAIResponses(ChatOpenAI):
         return kind == "response.function_call_arguments.delta"
 
     def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
+        # Events must come in `sequence_number` order; the last number seen is kept here
+        # (under a private key, dropped when the stream ends) since hooks hold no state.
+        number = event.get("sequence_number")
+        if number is not None:
+            last = metadata.get(_SEQUENCE)
+            if type(number) is not int or (last is not None and number <= int(last)):
+                raise BadResponseError(
+                    f"{self.base_url}{self._path} streamed events out of order "
+                    f"(sequence_number {str(number)[:20]!r} after {last})",
+                    body=str(event)[:2000],
+                )
+            metadata[_SEQUENCE] = str(number)
         if event.get("type") not in FINAL_EVENTS:
             return
+        metadata.pop(_SEQUENCE, None)
         response = event["response"]
         status = str(response.get("status"))
         metadata["id"] = str(response.get("id"))
