@@ -387,3 +387,18 @@ async def test_batch_api_sends_responses_lines(start_sim: Callable[..., Any]) ->
     assert first.usage is not None and first.usage.completion_tokens == len(ANSWER.split())
     [batch] = server._openai_batches.batches.values()
     assert batch.info["endpoint"] == "/v1/responses"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_every_malformed_kind_is_refused(start_sim: Callable[..., Any], stream: bool) -> None:
+    """The simulator's malformed Responses answers (every kind) are BadResponseError."""
+    server = await start_sim(malformed_rate=1.0, seed=3)
+    async with model(server.base_url) as chat:
+        for _ in range(60):
+            with pytest.raises(BadResponseError):
+                if stream:
+                    async for _chunk in chat.astream(TEXT):
+                        pass
+                else:
+                    await chat.ainvoke(TEXT)
+    assert server.stats()["faults"]["malformed"] == 60

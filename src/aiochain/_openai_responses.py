@@ -225,7 +225,7 @@ class ChatOpenAIResponses(ChatOpenAI):
             return ""
         if kind in FINAL_EVENTS:
             response = event.get("response")
-            if not isinstance(response, dict):
+            if not isinstance(response, dict) or not isinstance(response.get("output"), list):
                 raise BadResponseError(
                     f"{self.base_url}{self._path} ended its stream without the response",
                     body=str(event)[:2000],

@@ -4,7 +4,8 @@ The same steps as chat completions: auth (401) -> body and model checks (400, 40
 `_responses_request`) -> rate limits (429 with the rate-limit headers) -> injected faults ->
 latency -> answer (the response object, or its events when `stream` is true; see
 `_responses_wire` for what is answered). Streams are `event:` / `data:` pairs, each numbered by
-`sequence_number`, with no `[DONE]`. A stream cut by `stream_cut_rate` says `error` and then
+`sequence_number`, with no `[DONE]`. `malformed_rate` answers in `_responses_malformed`'s
+shapes. A stream cut by `stream_cut_rate` says `error` and then
 `response.failed` before the connection goes. Stored responses (`store`, true unless false)
 are kept, the newest `STORED_MAX`, for `previous_response_id`.
 """
@@ -21,6 +22,7 @@ from . import _responses_wire as wire
 from ._endpoint import SSE_HEADERS, Endpoint, read_json
 from ._json import arguments_text, dumps
 from ._request import Reject, fault_reject
+from ._responses_malformed import malformed_response
 from ._responses_request import ResponsesSpec, parse_responses
 from ._text import answer, count_tokens, tokenize
 from ._tools import answer_from_results, choose_calls
@@ -160,6 +162,12 @@ class ResponsesEndpoint(Endpoint):
         self.stats.tokens_in += spec.prompt_tokens
         self.keep(spec, decided)
         headers = openai_wire.rate_headers(limits) if limits else {}
+        kind = self.admission.malformed()
+        if kind is not None:
+            body, content_type = malformed_response(kind, decided.body(spec), stream=spec.stream)
+            await self.wait_whole(0)
+            headers = {**headers, "x-sim-fault": f"malformed/{kind}"}
+            return await self.reply(request, body, headers, content_type=content_type)
         if spec.stream:
             return await self._stream(request, spec, decided, headers)
         await self.wait_whole(decided.output_tokens)
