@@ -317,13 +317,26 @@ async def test_batch_with_responses_lines(start_sim: StartSim) -> None:
 
 
 async def test_langchain_openai_use_responses_api(sim: SimServer) -> None:
-    """langchain-openai's ChatOpenAI(use_responses_api=True) against the simulator."""
+    """langchain-openai's ChatOpenAI(use_responses_api=True) against the simulator: invoke,
+    stream, tools and strict structured output."""
     langchain_openai = pytest.importorskip(
         "langchain_openai", reason="langchain-openai is not installed (not a dev dependency)"
     )
-    model = langchain_openai.ChatOpenAI(
-        model="gpt-4o", base_url=sim.base_url, api_key="k", use_responses_api=True, max_retries=0
-    )
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        model = langchain_openai.ChatOpenAI(
+            model="gpt-4o",
+            base_url=sim.base_url,
+            api_key="k",
+            use_responses_api=True,
+            max_retries=0,
+            http_async_client=http,
+        )
+        await _langchain_round(model)
+
+
+async def _langchain_round(model: Any) -> None:
     message = await model.ainvoke(TEXT)
     assert message.text == ANSWER
     assert message.usage_metadata["output_tokens"] == len(ANSWER.split())
@@ -332,3 +345,10 @@ async def test_langchain_openai_use_responses_api(sim: SimServer) -> None:
     bound = model.bind_tools([WEATHER])
     called = await bound.ainvoke("Call get_weather city=Oslo.")
     assert called.tool_calls[0]["args"] == {"city": "Oslo"}
+
+    class Weather(BaseModel):
+        city: str
+        days: int
+
+    structured = model.with_structured_output(Weather, method="json_schema", strict=True)
+    assert await structured.ainvoke(TEXT) == Weather(city=ANSWER, days=1)
