@@ -402,3 +402,20 @@ async def test_every_malformed_kind_is_refused(start_sim: Callable[..., Any], st
                 else:
                     await chat.ainvoke(TEXT)
     assert server.stats()["faults"]["malformed"] == 60
+
+
+async def test_use_previous_response_id(scripted: Scripted, sim: SimServer) -> None:
+    """use_previous_response_id sends only the messages after the last answered response, with
+    its id; it stores responses by default, so the simulator can continue from them."""
+    server = await scripted([Reply(json=response_json())])
+    earlier = AIMessage("Old answer.", response_metadata={"id": "resp_9"})
+    conversation = [HumanMessage("Old question."), earlier, HumanMessage("New question.")]
+    async with model(server.base_url, use_previous_response_id=True) as chat:
+        await chat.ainvoke(conversation)
+    body = server.requests[0]
+    assert body["previous_response_id"] == "resp_9" and body["store"] is True
+    assert body["input"] == [{"role": "user", "content": "New question."}]
+    async with model(sim.base_url, use_previous_response_id=True) as chat:
+        first = await chat.ainvoke([HumanMessage(TEXT)])
+        second = await chat.ainvoke([HumanMessage(TEXT), first, HumanMessage("More. Text.")])
+    assert second.response_metadata["token_details"]["cached_tokens"] > 0

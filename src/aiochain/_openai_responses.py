@@ -34,9 +34,9 @@ from ._openai_responses_wire import (
     token_details,
 )
 from ._types import JSONDict
-from .messages import AIMessage, parse_tool_calls
+from .messages import AIMessage, parse_tool_calls, to_messages
 from .outputs import Usage
-from .prompts import LanguageModelInput
+from .prompts import LanguageModelInput, PromptValue
 
 _RESPONSES_ONLY_MODELS = ("gpt-5-pro", "gpt-5.2-pro", "gpt-5.4-pro", "gpt-5.5-pro", "gpt-5.6-sol")
 _RESPONSES_ONLY_FIELDS = frozenset(
@@ -123,6 +123,9 @@ class ChatOpenAIResponses(ChatOpenAI):
             `response_metadata["token_details"]["reasoning_tokens"]`.
         store: whether OpenAI keeps the responses (30 days); False by default.
         previous_response_id: continue from a stored response (sent with every request).
+        use_previous_response_id: as LangChain: send only the messages after the last
+            `AIMessage` with a response id, and that id as `previous_response_id` (responses
+            are then stored unless `store=False`).
         include / truncation / context_management: sent as they are.
         output_version: accepted as LangChain spells it ("responses/v1" selects this class).
 
@@ -140,8 +143,10 @@ class ChatOpenAIResponses(ChatOpenAI):
         # One usage reader per wire format: a response's usage, in the Responses' names.
         self._pipeline._read_usage = read_responses_usage
         self.output_version = options.get("output_version")
+        self.use_previous_response_id = bool(options.get("use_previous_response_id"))
         payload = self._base_payload
-        payload["store"] = bool(options.get("store", False))
+        # Continuing from earlier responses needs them stored, so that option stores them.
+        payload["store"] = bool(options.get("store", self.use_previous_response_id))
         for name in ("reasoning", "previous_response_id", "include", "truncation"):
             if options.get(name) is not None:
                 payload[name] = options[name]
@@ -149,6 +154,20 @@ class ChatOpenAIResponses(ChatOpenAI):
             payload["context_management"] = options["context_management"]
 
     def _payload(self, input: LanguageModelInput) -> JSONDict:
+        if self.use_previous_response_id and not isinstance(input, str):
+            # LangChain's `use_previous_response_id`: send only the messages after the last
+            # answer that has a response id, and that id as `previous_response_id`.
+            messages = input.to_messages() if isinstance(input, PromptValue) else to_messages(input)
+            for position in range(len(messages) - 1, -1, -1):
+                message = messages[position]
+                ident = (
+                    message.response_metadata.get("id") if isinstance(message, AIMessage) else None
+                )
+                if isinstance(ident, str) and ident:
+                    rest = [m.to_openai() for m in messages[position + 1 :]]
+                    body = responses_request(self._base_payload, rest)
+                    body["previous_response_id"] = ident
+                    return body
         chat = super()._payload(input)
         return responses_request(chat, chat.pop("messages"))
 
