@@ -352,3 +352,16 @@ async def _langchain_round(model: Any) -> None:
 
     structured = model.with_structured_output(Weather, method="json_schema", strict=True)
     assert await structured.ainvoke(TEXT) == Weather(city=ANSWER, days=1)
+
+
+async def test_parallel_tool_calls_false_calls_one(client: openai.AsyncOpenAI) -> None:
+    """Two tools named: two function_call items, or only the first with parallel_tool_calls
+    false."""
+    other = {**WEATHER, "name": "get_time"}
+    text = "Use get_weather and get_time."
+    both = await client.responses.create(model="gpt-4o", input=text, tools=[WEATHER, other])
+    assert [item.name for item in both.output] == ["get_weather", "get_time"]  # type: ignore[union-attr]
+    one = await client.responses.create(
+        model="gpt-4o", input=text, tools=[WEATHER, other], parallel_tool_calls=False
+    )
+    assert [item.name for item in one.output] == ["get_weather"]  # type: ignore[union-attr]

@@ -39,6 +39,8 @@ class Decided:
         self.pieces: list[list[str]] = []
         self.incomplete = False
         calls = choose_calls(spec.tools, spec.tool_choice, spec.user_text, bool(spec.tool_results))
+        if spec.body.get("parallel_tool_calls") is False:
+            calls = calls[:1]
         if calls:
             made = [(name, arguments_text(arguments)) for name, arguments in calls]
             text_tokens = sum(count_tokens(name + " " + args) for name, args in made)

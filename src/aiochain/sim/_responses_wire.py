@@ -1,7 +1,8 @@
 """What the simulator answers on `/v1/responses`: the response object and its stream of events.
 
 The answer (documented, so tests predict it):
-- Tool calls as on chat completions (see `_tools`), one `function_call` item each.
+- Tool calls as on chat completions (see `_tools`), one `function_call` item each (only the
+  first with `parallel_tool_calls` false).
 - Otherwise one `message` item with one `output_text` part: the chat answer to the last user
   message (see `_text`), or "Based on the tools: ..." once tool results are in. With
   `text.format` `json_object` it is `{"summary": ...}`; with `json_schema` it is JSON fitting
