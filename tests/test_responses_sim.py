@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -14,6 +17,8 @@ import pytest
 from pydantic import BaseModel
 
 from aiochain.sim import SimServer
+
+from .conftest import PYTHON
 
 StartSim = Callable[..., Awaitable[SimServer]]
 TEXT = (
@@ -365,3 +370,31 @@ async def test_parallel_tool_calls_false_calls_one(client: openai.AsyncOpenAI) -
         model="gpt-4o", input=text, tools=[WEATHER, other], parallel_tool_calls=False
     )
     assert [item.name for item in one.output] == ["get_weather"]  # type: ignore[union-attr]
+
+
+def test_official_client_against_aiochain_serve() -> None:
+    """`aiochain serve` in its own process: responses.create and responses.stream (sync)."""
+    process = subprocess.Popen(
+        [PYTHON, "-m", "aiochain", "serve", "--port", "0", "--latency", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().split(" at ", 1)[1].split()[0]
+        with openai.OpenAI(base_url=base_url, api_key="k", max_retries=0) as client:
+            created = client.responses.create(model="gpt-4o-mini", input=TEXT)
+            assert created.output_text == ANSWER
+            with client.responses.stream(model="gpt-4o-mini", input=TEXT) as stream:
+                kinds = [event.type for event in stream]
+                final = stream.get_final_response()
+        assert kinds[0] == "response.created" and kinds[-1] == "response.completed"
+        assert final.output_text == ANSWER
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
