@@ -33,6 +33,11 @@ class LLMChain(Chain):
         output_key: the name of the single output.
     """
 
+    llm: Runnable[Any, Any]
+    prompt: BasePromptTemplate
+    output_parser: BaseOutputParser[Any] | None = None
+    output_key: str = "text"
+
     def __init__(
         self,
         *,
@@ -44,9 +49,9 @@ class LLMChain(Chain):
     ) -> None:
         """See the class docstring; `options`: `verbose`, `callbacks`, `tags`, `metadata`,
         `memory`, as on every chain."""
-        self.set_run_options(options)
-        if options:
-            raise ConfigurationError(f"LLMChain has no option {', '.join(map(repr, options))}")
+        unknown = [name for name in options if name not in self._RUN_OPTIONS]
+        if unknown:
+            raise ConfigurationError(f"LLMChain has no option {', '.join(map(repr, unknown))}")
         if not isinstance(prompt, BasePromptTemplate):
             raise ConfigurationError(
                 f"LLMChain's prompt must be a PromptTemplate or ChatPromptTemplate, "
@@ -54,10 +59,9 @@ class LLMChain(Chain):
             )
         if not isinstance(llm, Runnable):
             raise ConfigurationError(f"LLMChain's llm must be a model, got {type(llm).__name__}")
-        self.llm = llm
-        self.prompt = prompt
-        self.output_parser = output_parser
-        self.output_key = output_key
+        super().__init__(
+            llm=llm, prompt=prompt, output_parser=output_parser, output_key=output_key, **options
+        )
 
     @property
     def input_keys(self) -> list[str]:

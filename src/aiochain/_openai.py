@@ -5,14 +5,15 @@ is `_model_client.ModelClient`."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ._body import ResponseLimits
+from ._endpoint import OPENAI_BASE_URL, Endpoint, openai_endpoint
 from ._exceptions import BadResponseError, ConfigurationError
 from ._limiter import RateLimiter
-from ._model_client import EndpointAuth, ModelClient, check_max_tokens, check_range
+from ._model_client import ModelClient
+from ._model_options import check_max_tokens, check_range
 from ._openai_wire import read_openai_usage
 from ._retry import RetryPolicy
 from ._types import NOT_GIVEN, JSONDict, NotGiven
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from ._answer_cache import AnswerCache
     from .rate_limiters import BaseRateLimiter
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_BASE_URL = OPENAI_BASE_URL
 
 OutputT = TypeVar("OutputT")
 
@@ -113,7 +114,6 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         custom_get_token_ids: Callable[[str], list[int]] | None = None,
     ) -> None:
         self.custom_get_token_ids = custom_get_token_ids
-        self.callbacks, self.tags, self.metadata = callbacks, tags, metadata
         self.model = model or model_name or self.default_model
         if isinstance(max_tokens, NotGiven):
             max_tokens = self.default_max_tokens
@@ -129,15 +129,8 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         self.top_p = top_p
         self.stop = [stop] if isinstance(stop, str) else (list(stop) if stop else None)
         self.n = n
-        self.on_token = on_token
-        self.streaming = streaming
-        self.verbose = verbose
-        auth = self._endpoint(base_url or openai_api_base, api_key or openai_api_key)
-        self._connect(
-            headers=auth.headers,
-            secrets=auth.secrets,
-            key_error=auth.key_error,
-            header_provider=auth.header_provider,
+        super().__init__(
+            endpoint=self._endpoint(base_url or openai_api_base, api_key or openai_api_key),
             read_usage=read_openai_usage,
             timeout=timeout,
             max_retries=max_retries,
@@ -149,6 +142,12 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
             cache=cache,
             session=session,
             response_limits=response_limits,
+            on_token=on_token,
+            streaming=streaming,
+            verbose=verbose,
+            callbacks=callbacks,
+            tags=tags,
+            metadata=metadata,
         )
         payload: JSONDict = {"model": self.model}
         for name, value in (
@@ -164,24 +163,9 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         payload.update(model_kwargs or {})
         self._base_payload = payload
 
-    def _endpoint(self, base_url: str | None, api_key: str | None) -> EndpointAuth:
-        """Set `base_url` and say how requests authenticate (a bearer key, for OpenAI)."""
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        )
-        key = api_key or os.environ.get("OPENAI_API_KEY") or None
-        # Only OpenAI itself insists on a key; local servers (ours, vLLM, Ollama) often need none.
-        key_error = None
-        if key is None and self.base_url == DEFAULT_BASE_URL:
-            key_error = (
-                "no API key: set OPENAI_API_KEY, or set OPENAI_BASE_URL to a compatible server "
-                "(`aiochain serve` runs an offline one at http://127.0.0.1:8000/v1)"
-            )
-        return EndpointAuth(
-            headers={"Authorization": f"Bearer {key}"} if key else {},
-            secrets=(key,) if key else (),
-            key_error=key_error,
-        )
+    def _endpoint(self, base_url: str | None, api_key: str | None) -> Endpoint:
+        """Where requests go and how they authenticate (a bearer key, for OpenAI)."""
+        return openai_endpoint(base_url, api_key)
 
     # --- streaming --------------------------------------------------------------------------
 

@@ -22,7 +22,6 @@ from typing import Any
 
 from . import _openai_chat
 from ._exceptions import BadResponseError, StreamError
-from ._model_options import log_verbose
 from ._openai_chat import ChatOpenAI
 from ._openai_responses_wire import (
     FINAL_EVENTS,
@@ -141,7 +140,7 @@ class ChatOpenAIResponses(ChatOpenAI):
         options = _pop_options(kwargs)
         super().__init__(**kwargs)
         # One usage reader per wire format: a response's usage, in the Responses' names.
-        self._pipeline._read_usage = read_responses_usage
+        self._read_usage = self._pipeline._read_usage = read_responses_usage
         self.output_version = options.get("output_version")
         self.use_previous_response_id = bool(options.get("use_previous_response_id"))
         payload = self._base_payload
@@ -198,18 +197,6 @@ class ChatOpenAIResponses(ChatOpenAI):
             },
             tool_calls=parse_tool_calls(calls),
         )
-
-    async def _ainvoke_with_options(
-        self, input: LanguageModelInput, config: Any, kwargs: dict[str, Any]
-    ) -> AIMessage:
-        if kwargs:
-            return await self.bind(**kwargs).ainvoke(input, config)
-        if self.verbose:
-            log_verbose(self, "prompt", self._payload(input)["input"])
-        message = await self._ainvoke_message(input)
-        if self.verbose:
-            log_verbose(self, "answer", message.content)
-        return message
 
     # --- streams ----------------------------------------------------------------------------
 

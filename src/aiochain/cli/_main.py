@@ -187,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of batches stuck in finalizing for ever",
     )
     serve.add_argument(
+        "--batch-malformed-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of batch result lines written cut short, to rehearse bad lines",
+    )
+    serve.add_argument(
         "--batch-token-limit",
         type=_number(int, 1, None, "an integer >= 1"),
         metavar="TOKENS",

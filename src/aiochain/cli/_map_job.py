@@ -235,9 +235,9 @@ class _Job:
             if self.index.pending(record):
                 yield record
 
-    def pending_records(self) -> list[Record]:
-        """Every record still to do, read at once (a batch is built whole)."""
-        return list(self._feed())
+    def pending_records(self) -> Iterator[Record]:
+        """Every record still to do, read lazily (a batch job reads them more than once)."""
+        return self._feed()
 
     async def _process(self, record: Record) -> None:
         self.summary.in_flight += 1

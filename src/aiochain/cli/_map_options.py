@@ -83,6 +83,7 @@ class MapSummary:
     chunks: int = 0
     via_batch: int = 0
     via_live: int = 0
+    batches: str = ""  # with --batch: the batches' states and counts, for the progress line
     output: str = ""
     journal: str = ""
     stats: RunStats = field(default_factory=RunStats)

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ._batches import TERMINAL, BatchJob, BatchPlanner, LineResult
+from ._batches import TERMINAL, BatchJob, BatchPlanner, LineResult, cut_short
 from ._endpoint import read_json
 from ._json import dumps, json_response, loads
 from ._openai_api import OpenAIEndpoints, whole_answer
@@ -301,7 +301,10 @@ class OpenAIBatches(OpenAIEndpoints):
                 "body": result.body,
             }
             line |= {"response": response, "error": None}
-            (output if result.ok else failed).append(dumps(line))
+            encoded = dumps(line)
+            if result.custom_id in job.malformed:
+                encoded = cut_short(encoded)
+            (output if result.ok else failed).append(encoded)
         for kind, lines in (("output", output), ("error", failed)):
             if lines:
                 name = f"batch_{job.ident}_{kind}.jsonl"

@@ -102,6 +102,8 @@ class SimServer:
         batch_fail_rate: share of batch lines that fail with a 500 in the error file.
         batch_expire_rate: share of batches that expire when half their requests are done.
         batch_stuck_rate: share of batches that stay in `finalizing` for ever.
+        batch_malformed_rate: share of result lines written cut short (not JSON), to
+            rehearse a result file with bad lines.
         batch_token_limit: the most prompt tokens one OpenAI batch may enqueue; a larger one
             fails with `token_limit_exceeded`. None: no limit.
         api_key: when set, requests with another bearer get 401.
@@ -136,6 +138,7 @@ class SimServer:
         batch_fail_rate: float = 0.0,
         batch_expire_rate: float = 0.0,
         batch_stuck_rate: float = 0.0,
+        batch_malformed_rate: float = 0.0,
         batch_token_limit: int | None = None,
         api_key: str | None = None,
         seed: int = 0,
@@ -171,6 +174,7 @@ class SimServer:
             ("batch_fail_rate", batch_fail_rate),
             ("batch_expire_rate", batch_expire_rate),
             ("batch_stuck_rate", batch_stuck_rate),
+            ("batch_malformed_rate", batch_malformed_rate),
         ):
             if not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
                 raise ConfigurationError(f"{name} must be between 0 and 1, got {rate!r}")
@@ -213,6 +217,7 @@ class SimServer:
         self.batch_fail_rate = batch_fail_rate
         self.batch_expire_rate = batch_expire_rate
         self.batch_stuck_rate = batch_stuck_rate
+        self.batch_malformed_rate = batch_malformed_rate
         self.batch_token_limit = batch_token_limit
         self.retry_after_max = None if retry_after_max is None else float(retry_after_max)
         self.api_key = api_key
