@@ -325,7 +325,9 @@ async def test_langchain_openai_use_responses_api(sim: SimServer) -> None:
     """langchain-openai's ChatOpenAI(use_responses_api=True) against the simulator: invoke,
     stream, tools and strict structured output."""
     langchain_openai = pytest.importorskip(
-        "langchain_openai", reason="langchain-openai is not installed (not a dev dependency)"
+        "langchain_openai",
+        reason="langchain-openai is not installed (not a dev dependency)",
+        exc_type=ImportError,
     )
     import httpx
 
