@@ -222,6 +222,38 @@ async def langchain_anthropic(
     return await timed(chain.abatch([{"text": t} for t in items], config=config))  # type: ignore[arg-type]
 
 
+async def baseline_responses(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
+    import aiohttp
+
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0),
+        headers={"Authorization": f"Bearer {KEY}"},
+    ) as session:
+
+        async def call(text: str) -> str:
+            payload = {"model": MODEL, "input": [{"role": "user", "content": text}], "store": False}
+            async with session.post(f"{url}/responses", json=payload) as response:
+                data = await response.json()
+                return str(data["output"][0]["content"][0]["text"])
+
+        await gathered(call, warm, limit)
+        return await timed(gathered(call, items, limit))
+
+
+async def aiochain_responses(
+    url: str, items: list[str], limit: int, warm: list[str]
+) -> tuple[list[str], float, float]:
+    from aiochain import ChatOpenAI
+
+    async with ChatOpenAI(base_url=url, api_key=KEY, model=MODEL, use_responses_api=True) as chat:
+        if warm:
+            await chat.amap(warm, concurrency=limit)
+        messages, cpu, wall = await timed(chat.amap(items, concurrency=limit))
+        return [m.content for m in messages], cpu, wall
+
+
 async def timed(work: Awaitable[Any]) -> tuple[Any, float, float]:
     cpu = time.process_time()
     wall = time.perf_counter()
@@ -241,6 +273,8 @@ CLIENTS: dict[str, Callable[..., Awaitable[tuple[list[str], float, float]]]] = {
     "aiochain-anthropic": aiochain_anthropic,
     "anthropic": anthropic_sdk,
     "langchain-anthropic": langchain_anthropic,
+    "baseline-responses": baseline_responses,
+    "aiochain-responses": aiochain_responses,
 }
 
 

@@ -86,6 +86,8 @@ def make_model(kind: str, sim: SimServer, streaming: bool, handler: EventLog) ->
     options: dict[str, Any] = {"streaming": streaming, "callbacks": [handler]}
     if kind == "ChatOpenAI":
         return ChatOpenAI(base_url=sim.base_url, **options)
+    if kind == "ChatOpenAI(responses)":
+        return ChatOpenAI(base_url=sim.base_url, use_responses_api=True, **options)
     if kind == "OpenAI":
         return OpenAI(base_url=sim.base_url, **options)
     if kind == "AzureChatOpenAI":
@@ -146,8 +148,15 @@ ENTRIES: dict[str, tuple[Callable[[Any], Any], int]] = {
         2,
     ),
 }
-MODELS = ["ChatOpenAI", "OpenAI", "AzureChatOpenAI", "ChatAnthropic", "BaseChatModel"]
-CHAT = {"ChatOpenAI", "AzureChatOpenAI", "ChatAnthropic", "BaseChatModel"}
+MODELS = [
+    "ChatOpenAI",
+    "ChatOpenAI(responses)",
+    "OpenAI",
+    "AzureChatOpenAI",
+    "ChatAnthropic",
+    "BaseChatModel",
+]
+CHAT = {"ChatOpenAI", "ChatOpenAI(responses)", "AzureChatOpenAI", "ChatAnthropic", "BaseChatModel"}
 
 
 @pytest.mark.parametrize("streaming", [False, True], ids=["plain", "streaming"])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Self
 
 from ._exceptions import APIError, BadResponseError, ConfigurationError
 from ._openai import BaseOpenAI
@@ -14,6 +14,10 @@ from ._types import JSONDict
 from .messages import AIMessage, parse_tool_calls, to_messages
 from .outputs import ChatGeneration, Generation, Usage
 from .prompts import LanguageModelInput, PromptValue
+
+# Set by `_openai_responses` (issue 30): the class `ChatOpenAI(**options)` builds for
+# langchain-openai's Responses options (`use_responses_api`, `reasoning`, ...), else None.
+chat_openai_variant: Callable[[Mapping[str, Any]], type[ChatOpenAI] | None] | None = None
 
 
 class ChatOpenAI(BaseOpenAI[AIMessage]):
@@ -29,6 +33,10 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     _path = "/chat/completions"
     default_model = "gpt-4o-mini"
     tools: dict[str, Any] = {}  # noqa: RUF012 - replaced, never mutated, by bind_tools
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        variant = chat_openai_variant(kwargs) if cls is ChatOpenAI and chat_openai_variant else None
+        return super().__new__(variant or cls)  # type: ignore[return-value]
 
     def with_structured_output(
         self,

@@ -24,8 +24,9 @@ from . import _json
 from ._exceptions import BadResponseError, IncompleteStreamError, StreamError
 
 _DONE = b"[DONE]"
-# Anthropic's streams end with this event instead of `[DONE]` (it is yielded, then the end).
-_LAST_EVENT = b"message_stop"
+# Streams that end with a named event instead of `[DONE]` (it is yielded, then the end):
+# Anthropic's message_stop, and the Responses API's completed or incomplete response.
+_LAST_EVENTS = frozenset({b"message_stop", b"response.completed", b"response.incomplete"})
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 """The largest event accepted by default (16 MiB): far above any real chunk."""
@@ -144,13 +145,13 @@ async def iter_sse_json(
             if data == _DONE:
                 return
             yield _decoded(event, redact(data) if redact else data, url)
-            if event == _LAST_EVENT:
+            if event in _LAST_EVENTS:
                 return
     for event, data in parser.finish():
         if data == _DONE:
             return
         yield _decoded(event, redact(data) if redact else data, url)
-        if event == _LAST_EVENT:
+        if event in _LAST_EVENTS:
             return
     raise IncompleteStreamError(f"the stream from {url} ended before its last event")
 

@@ -7,6 +7,14 @@ from __future__ import annotations
 from ._anthropic import ChatAnthropic
 from ._azure import AzureChatOpenAI
 from ._openai_chat import ChatOpenAI
+from ._openai_responses import ChatOpenAIResponses
 from .messages import AIMessage, HumanMessage
 
-__all__ = ["AIMessage", "AzureChatOpenAI", "ChatAnthropic", "ChatOpenAI", "HumanMessage"]
+__all__ = [
+    "AIMessage",
+    "AzureChatOpenAI",
+    "ChatAnthropic",
+    "ChatOpenAI",
+    "ChatOpenAIResponses",
+    "HumanMessage",
+]

@@ -91,6 +91,12 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         help="the model (default gpt-4o-mini; claude-haiku-4-5 with --provider anthropic); "
         "with --provider azure, the deployment name (required)",
     )
+    parser.add_argument(
+        "--api",
+        choices=("chat", "responses"),
+        default="chat",
+        help="with --provider openai: chat completions (default) or the Responses API",
+    )
     parser.add_argument("--api-version", help="Azure's api-version (default $OPENAI_API_VERSION)")
     parser.add_argument("--base-url", help="API root (default $OPENAI_BASE_URL or OpenAI's)")
     parser.add_argument("--concurrency", type=positive_int, default=64, help="default 64")

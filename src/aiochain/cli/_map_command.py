@@ -127,6 +127,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         base_url=args.base_url,
         api_key=os.environ.get(KEY_VARIABLES[args.provider]),
         provider=args.provider,
+        api=args.api,
         api_version=args.api_version,
         concurrency=args.concurrency,
         rpm=args.rpm,

@@ -42,6 +42,7 @@ class MapOptions:
     retries: int = 4
     max_wait: float = 120.0
     provider: str = "openai"
+    api: str = "chat"  # --api: OpenAI's chat completions, or its Responses API
     api_version: str | None = None
     batch: bool = False
     batch_poll: float = 5.0

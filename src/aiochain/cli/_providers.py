@@ -1,4 +1,5 @@
-"""`aiochain map --provider openai | anthropic | azure`: the model a job talks to.
+"""`aiochain map --provider openai | anthropic | azure`: the model a job talks to (on OpenAI,
+`--api responses` speaks the Responses API instead of chat completions).
 
 Each provider takes its key from its own environment variable (`OPENAI_API_KEY`,
 `ANTHROPIC_API_KEY`, `AZURE_OPENAI_API_KEY`) and its address from `--base-url` or its own
@@ -24,6 +25,7 @@ class ModelOptions(Protocol):
     """What of a job's options choosing and setting up its model reads (`MapOptions`)."""
 
     provider: str
+    api: str
     model: str
     api_key: str | None
     api_version: str | None
@@ -81,6 +83,8 @@ def make_model(
         "cache": cache,
     }
     json_format = {"response_format": {"type": "json_object"}} if options.json_mode else None
+    if options.api == "responses" and options.provider != "openai":
+        raise ConfigurationError("--api responses works with --provider openai only")
     if options.provider == "anthropic":
         if options.json_mode:
             raise ConfigurationError(
@@ -107,6 +111,7 @@ def make_model(
         base_url=base_url,
         max_tokens=options.max_tokens,
         model_kwargs=json_format,
+        **({"use_responses_api": True} if options.api == "responses" else {}),
         **common,
     )
 

@@ -21,8 +21,14 @@ from ._endpoint import read_json
 from ._json import dumps, json_response, loads
 from ._openai_api import OpenAIEndpoints, whole_answer
 from ._request import Reject
+from ._responses_api import ResponsesEndpoint
 
-_ENDPOINTS = {"/v1/chat/completions": True, "/v1/completions": False, "/v1/embeddings": False}
+_ENDPOINTS = {
+    "/v1/chat/completions": True,
+    "/v1/completions": False,
+    "/v1/embeddings": False,
+    "/v1/responses": True,
+}
 _NOT_RUN = {
     "expired": (
         "batch_expired",
@@ -43,6 +49,7 @@ class OpenAIBatches(OpenAIEndpoints):
         self.planner = planner
         self.files: dict[str, tuple[dict[str, Any], bytes]] = {}
         self.batches: dict[str, BatchJob] = {}
+        self.responses: ResponsesEndpoint | None = None
 
     def routes(self, app: web.Application) -> None:
         """Add the files and batches routes to `app`."""
@@ -177,6 +184,8 @@ class OpenAIBatches(OpenAIEndpoints):
                     raise Reject(400, "The line's body must be a JSON object.")
                 if endpoint == "/v1/embeddings":
                     answer, prompt_tokens = embedding_body(request_body, self.embedding_models)
+                elif endpoint == "/v1/responses" and self.responses is not None:
+                    answer, prompt_tokens, _ = self.responses.whole_answer(request_body)
                 else:
                     answer, prompt_tokens, _ = whole_answer(
                         request_body, chat=_ENDPOINTS[endpoint], models=self.models, ids=self.ids

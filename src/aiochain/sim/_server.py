@@ -34,6 +34,7 @@ from ._json import json_response
 from ._openai_api import OpenAIEndpoints
 from ._openai_batches import OpenAIBatches
 from ._request import Reject, unknown_model
+from ._responses_api import ResponsesEndpoint
 from ._stats import Stats
 
 DEFAULT_MODELS = (
@@ -237,6 +238,8 @@ class SimServer:
         planner = BatchPlanner(self, seed=seed, clock=clock)
         self._openai_batches = OpenAIBatches(self, *shared, self._model_set, planner=planner)
         self._openai_batches.embedding_models = embedding_models(models)
+        self._responses = ResponsesEndpoint(self, *shared, self._model_set)
+        self._openai_batches.responses = self._responses
         self._anthropic_batches = AnthropicBatches(self, *shared, claude_models, planner=planner)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -249,6 +252,7 @@ class SimServer:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._openai.chat)
         app.router.add_post("/v1/completions", self._openai.completions)
+        app.router.add_post("/v1/responses", self._responses.responses)
         app.router.add_post("/v1/messages", self._anthropic.messages)
         app.router.add_post("/v1/embeddings", self._embeddings.embeddings)
         self._openai_batches.routes(app)
