@@ -192,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOKENS",
         help="most prompt tokens one batch may enqueue (more: token_limit_exceeded)",
     )
+    serve.add_argument(
+        "--gemini-rpd",
+        type=_number(int, 1, None, "an integer >= 1"),
+        metavar="N",
+        help="Gemini requests per day per key and model (more: 429 with a per-day quota)",
+    )
     serve.add_argument("--api-key", help="require this bearer key (others get 401)")
     serve.add_argument("--seed", type=int, default=0, help="seed of fault and jitter draws")
     serve.add_argument(
