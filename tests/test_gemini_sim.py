@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -16,17 +16,31 @@ from google.genai import errors, types  # noqa: E402
 Start = Callable[..., Awaitable[SimServer]]
 
 
-def client(server: SimServer, key: str = "test-key") -> Any:
-    """Google's client pointed at the simulation server, with its own retries off."""
-    options = types.HttpOptions(
-        base_url=server.root_url, retry_options=types.HttpRetryOptions(attempts=1)
-    )
-    return genai.Client(api_key=key, http_options=options)
+Models = Callable[..., Any]
 
 
-async def test_generate_content_answers_with_usage(sim: SimServer) -> None:
+@pytest.fixture
+async def models() -> AsyncIterator[Models]:
+    """Makes Google's async `models` API pointed at a simulation server, with its own
+    retries off; every client is closed after the test."""
+    made: list[Any] = []
+
+    def make(server: SimServer, key: str = "test-key") -> Any:
+        options = types.HttpOptions(
+            base_url=server.root_url, retry_options=types.HttpRetryOptions(attempts=1)
+        )
+        client = genai.Client(api_key=key, http_options=options)
+        made.append(client)
+        return client.aio.models
+
+    yield make
+    for client in made:
+        await client.aio.aclose()
+
+
+async def test_generate_content_answers_with_usage(sim: SimServer, models: Models) -> None:
     """generate_content gets text, a STOP finish, and usageMetadata whose total adds up."""
-    answer = await client(sim).aio.models.generate_content(
+    answer = await models(sim).generate_content(
         model="gemini-2.0-flash",
         contents="The sky is blue. Grass is green. Snow is white.",
         config=types.GenerateContentConfig(system_instruction="Answer briefly.", temperature=0.2),
@@ -39,10 +53,12 @@ async def test_generate_content_answers_with_usage(sim: SimServer) -> None:
     assert usage.total_token_count == usage.prompt_token_count + usage.candidates_token_count
 
 
-async def test_thinking_spends_output_tokens_and_thoughts_are_parts(sim: SimServer) -> None:
+async def test_thinking_spends_output_tokens_and_thoughts_are_parts(
+    sim: SimServer, models: Models
+) -> None:
     """A 2.5 model reports thoughtsTokenCount within the budget; includeThoughts adds a
     thought part that `.text` leaves out."""
-    answer = await client(sim).aio.models.generate_content(
+    answer = await models(sim).generate_content(
         model="gemini-2.5-flash",
         contents="Cats purr. Dogs bark.",
         config=types.GenerateContentConfig(
@@ -58,12 +74,12 @@ async def test_thinking_spends_output_tokens_and_thoughts_are_parts(sim: SimServ
     )
 
 
-async def test_generate_content_stream_sends_text_in_pieces(sim: SimServer) -> None:
+async def test_generate_content_stream_sends_text_in_pieces(sim: SimServer, models: Models) -> None:
     """generate_content_stream (alt=sse) yields several chunks whose text joins to the answer,
     the last with the finish reason and the final usage."""
     chunks = [
         chunk
-        async for chunk in await client(sim).aio.models.generate_content_stream(
+        async for chunk in await models(sim).generate_content_stream(
             model="gemini-2.0-flash", contents="One two three four. Five six."
         )
     ]
@@ -73,7 +89,7 @@ async def test_generate_content_stream_sends_text_in_pieces(sim: SimServer) -> N
     assert chunks[-1].usage_metadata.candidates_token_count == len(chunks)
 
 
-async def test_function_call_and_response_round_trip(sim: SimServer) -> None:
+async def test_function_call_and_response_round_trip(sim: SimServer, models: Models) -> None:
     """A declared function named in the prompt is called (functionCall with args); sending
     its functionResponse back gets a text answer built from it."""
     tool = types.Tool(
@@ -90,13 +106,13 @@ async def test_function_call_and_response_round_trip(sim: SimServer) -> None:
         ]
     )
     config = types.GenerateContentConfig(tools=[tool])
-    models = client(sim).aio.models
+    api = models(sim)
     asked = types.Content(role="user", parts=[types.Part(text="get_weather city=Paris")])
-    first = await models.generate_content(model="gemini-2.5-flash", contents=[asked], config=config)
+    first = await api.generate_content(model="gemini-2.5-flash", contents=[asked], config=config)
     call = first.function_calls[0]
     assert (call.name, call.args) == ("get_weather", {"city": "Paris"})
     result = types.Part.from_function_response(name="get_weather", response={"result": "sunny"})
-    second = await models.generate_content(
+    second = await api.generate_content(
         model="gemini-2.5-flash",
         contents=[asked, first.candidates[0].content, types.Content(role="user", parts=[result])],
         config=config,
@@ -104,9 +120,11 @@ async def test_function_call_and_response_round_trip(sim: SimServer) -> None:
     assert second.text == "Based on the tools: get_weather: sunny."
 
 
-async def test_structured_output_follows_the_response_schema(sim: SimServer) -> None:
+async def test_structured_output_follows_the_response_schema(
+    sim: SimServer, models: Models
+) -> None:
     """responseMimeType application/json with a responseSchema answers JSON of that shape."""
-    answer = await client(sim).aio.models.generate_content(
+    answer = await models(sim).generate_content(
         model="gemini-2.5-flash",
         contents="Describe a city. name=Oslo population=700000",
         config=types.GenerateContentConfig(
@@ -120,22 +138,22 @@ async def test_structured_output_follows_the_response_schema(sim: SimServer) -> 
     assert answer.parsed == {"name": "Oslo", "population": 700000}
 
 
-async def test_count_tokens(sim: SimServer) -> None:
+async def test_count_tokens(sim: SimServer, models: Models) -> None:
     """countTokens counts the prompt as generateContent's usage does."""
-    models = client(sim).aio.models
-    counted = await models.count_tokens(model="gemini-2.0-flash", contents="a b c")
-    answer = await models.generate_content(model="gemini-2.0-flash", contents="a b c")
+    api = models(sim)
+    counted = await api.count_tokens(model="gemini-2.0-flash", contents="a b c")
+    answer = await api.generate_content(model="gemini-2.0-flash", contents="a b c")
     assert counted.total_tokens == answer.usage_metadata.prompt_token_count > 0
 
 
-async def test_per_minute_quota_429_carries_retry_delay(start_sim: Start) -> None:
+async def test_per_minute_quota_429_carries_retry_delay(start_sim: Start, models: Models) -> None:
     """Past rpm, a 429 RESOURCE_EXHAUSTED names a per-minute quota in QuotaFailure and says
     when to retry in RetryInfo; no retry-after header."""
     server = await start_sim(rpm=60)
-    models = client(server).aio.models
-    await models.generate_content(model="gemini-2.0-flash", contents="hi")
+    api = models(server)
+    await api.generate_content(model="gemini-2.0-flash", contents="hi")
     with pytest.raises(errors.ClientError) as caught:
-        await models.generate_content(model="gemini-2.0-flash", contents="hi")
+        await api.generate_content(model="gemini-2.0-flash", contents="hi")
     error = caught.value
     assert (error.code, error.status) == (429, "RESOURCE_EXHAUSTED")
     details = {d["@type"].rsplit(".", 1)[1]: d for d in error.details["error"]["details"]}
@@ -146,34 +164,32 @@ async def test_per_minute_quota_429_carries_retry_delay(start_sim: Start) -> Non
     assert delay.endswith("s") and 0 < float(delay[:-1]) <= 1.0
 
 
-async def test_per_day_quota_429_names_a_per_day_quota(start_sim: Start) -> None:
+async def test_per_day_quota_429_names_a_per_day_quota(start_sim: Start, models: Models) -> None:
     """Past gemini_rpd, the 429 names a per-day quota id and a retry delay of hours."""
     server = await start_sim(gemini_rpd=2)
-    models = client(server).aio.models
+    api = models(server)
     for _ in range(2):
-        await models.generate_content(model="gemini-2.0-flash", contents="hi")
+        await api.generate_content(model="gemini-2.0-flash", contents="hi")
     with pytest.raises(errors.ClientError) as caught:
-        await models.generate_content(model="gemini-2.0-flash", contents="hi")
+        await api.generate_content(model="gemini-2.0-flash", contents="hi")
     details = {d["@type"].rsplit(".", 1)[1]: d for d in caught.value.details["error"]["details"]}
     assert "PerDay" in details["QuotaFailure"]["violations"][0]["quotaId"]
     assert float(details["RetryInfo"]["retryDelay"][:-1]) > 3600
-    other = await models.generate_content(model="gemini-2.5-flash", contents="hi")
+    other = await api.generate_content(model="gemini-2.5-flash", contents="hi")
     assert other.text  # the quota is per model
 
 
-async def test_errors_are_googles(start_sim: Start) -> None:
+async def test_errors_are_googles(start_sim: Start, models: Models) -> None:
     """A wrong key is 400 API_KEY_INVALID, an unknown model 404 NOT_FOUND, a bad schema key
     400 INVALID_ARGUMENT, in Google's error body."""
     server = await start_sim(api_key="right-key")
     with pytest.raises(errors.ClientError) as caught:
-        await client(server, "wrong-key").aio.models.generate_content(
-            model="gemini-2.0-flash", contents="hi"
-        )
+        await models(server, "wrong-key").generate_content(model="gemini-2.0-flash", contents="hi")
     assert (caught.value.code, caught.value.status) == (400, "INVALID_ARGUMENT")
     assert caught.value.details["error"]["details"][0]["reason"] == "API_KEY_INVALID"
-    models = client(server, "right-key").aio.models
+    api = models(server, "right-key")
     with pytest.raises(errors.ClientError) as caught:
-        await models.generate_content(model="gemini-9", contents="hi")
+        await api.generate_content(model="gemini-9", contents="hi")
     assert caught.value.status == "NOT_FOUND"
     async with aiohttp.ClientSession() as session:
         url = f"{server.root_url}/v1beta/models/gemini-2.0-flash:generateContent?key=right-key"
@@ -192,10 +208,10 @@ async def test_errors_are_googles(start_sim: Start) -> None:
     assert error["status"] == "INVALID_ARGUMENT" and "additionalProperties" in error["message"]
 
 
-async def test_thinking_can_use_up_max_output_tokens(sim: SimServer) -> None:
+async def test_thinking_can_use_up_max_output_tokens(sim: SimServer, models: Models) -> None:
     """As on Gemini 2.5, thoughts count against maxOutputTokens: too small a limit leaves
     MAX_TOKENS and no parts at all."""
-    answer = await client(sim).aio.models.generate_content(
+    answer = await models(sim).generate_content(
         model="gemini-2.5-flash",
         contents="Explain the sky. " * 20,
         config=types.GenerateContentConfig(max_output_tokens=5),

@@ -47,7 +47,7 @@ from ._runnable import Runnable
 from ._sync import run
 from .agents import AgentChain
 from .chains import Chain, LLMChain, SequentialChain, SimpleSequentialChain
-from .chat_models import AzureChatOpenAI, ChatAnthropic, ChatOpenAI
+from .chat_models import AzureChatOpenAI, ChatAnthropic, ChatGoogleGenerativeAI, ChatOpenAI
 from .llms import AzureOpenAI, OpenAI
 from .messages import (
     AIMessage,
@@ -92,6 +92,7 @@ __all__ = [
     "Chain",
     "ChatAnthropic",
     "ChatGeneration",
+    "ChatGoogleGenerativeAI",
     "ChatOpenAI",
     "ChatPromptTemplate",
     "CommaSeparatedListOutputParser",

@@ -143,6 +143,8 @@ def parse_generate(body: dict[str, Any], model: str, *, stream: bool) -> GeminiR
         parsed.cache_prefix = (hash(prefix), prefix_tokens)
     spec.tools, spec.tool_choice = _tools(body)
     _generation_config(body.get("generationConfig", body.get("generation_config")), parsed)
+    if parsed.thinking_budget is None and model.startswith(THINKING_MODELS):
+        parsed.thinking_budget = -1  # 2.5 and later models think unless told not to
     spec.fingerprint = hash((model, system_text, repr(contents)))
     return parsed
 
