@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--provider",
-        choices=("openai", "anthropic", "azure"),
+        choices=("openai", "anthropic", "azure", "gemini"),
         default="openai",
         help="the simulated API the demo talks to (default openai)",
     )

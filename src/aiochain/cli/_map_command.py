@@ -95,7 +95,8 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
     )
     parser.add_argument(
         "--model",
-        help="the model (default gpt-4o-mini; claude-haiku-4-5 with --provider anthropic); "
+        help="the model (default gpt-4o-mini; claude-haiku-4-5 with --provider anthropic, "
+        "gemini-2.5-flash with --provider gemini); "
         "with --provider azure, the deployment name (required)",
     )
     parser.add_argument("--api-version", help="Azure's api-version (default $OPENAI_API_VERSION)")

@@ -26,6 +26,7 @@ from .._exceptions import (
     InputError,
     MissingVariablesError,
     NotFoundError,
+    QuotaExhaustedError,
     ServerUnreachableError,
 )
 from .._model_client import ModelClient
@@ -293,9 +294,16 @@ class _Job:
             cached = usage is not None and usage.requests == 0
             if usage is not None and not cached:
                 cost = self.budget.actual(usage.prompt_tokens, usage.completion_tokens)
-        except (AuthenticationError, NotFoundError, ConfigurationError, ServerUnreachableError):
+        except (
+            AuthenticationError,
+            NotFoundError,
+            ConfigurationError,
+            ServerUnreachableError,
+            QuotaExhaustedError,
+        ):
             # The whole job would fail the same way (a refused key, an unknown model, a server
-            # down for longer than --max-wait): stop now; the rerun resumes.
+            # down for longer than --max-wait, a per-day quota used up): stop now; the rerun
+            # resumes.
             raise
         except AiochainError as exc:
             return self._failed(record, f"{type(exc).__name__}: {exc}", type(exc).__name__)

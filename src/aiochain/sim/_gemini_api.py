@@ -55,9 +55,8 @@ class GeminiReject(Reject):
 class GeminiEndpoints(Endpoint):
     """The generateContent endpoints of Google's Gemini API."""
 
-    def __init__(self, *args: Any, rpd: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.rpd = rpd
         self._days: dict[tuple[str, str], tuple[float, int]] = {}  # (key, model): (start, used)
         self._cache: set[int] = set()
 
@@ -152,7 +151,7 @@ class GeminiEndpoints(Endpoint):
 
     def _spend_day(self, key: str, model: str) -> None:
         """Count a request against the per-day quota, or refuse it (not worth retrying today)."""
-        rpd = self.rpd
+        rpd: int | None = getattr(self.settings, "gemini_rpd", None)  # read live, as rpm is
         if rpd is None:
             return
         now = self.admission.clock()

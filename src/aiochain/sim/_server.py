@@ -244,7 +244,7 @@ class SimServer:
         self._anthropic = AnthropicEndpoints(self, *shared, claude_models)
         gemini_models = frozenset(models or DEFAULT_GEMINI_MODELS)
         self.gemini_rpd = gemini_rpd
-        self._gemini = GeminiEndpoints(self, *shared, gemini_models, rpd=gemini_rpd)
+        self._gemini = GeminiEndpoints(self, *shared, gemini_models)
         planner = BatchPlanner(self, seed=seed, clock=clock)
         self._openai_batches = OpenAIBatches(self, *shared, self._model_set, planner=planner)
         self._anthropic_batches = AnthropicBatches(self, *shared, claude_models, planner=planner)
