@@ -142,7 +142,10 @@ async def test_stream_yields_chunks_and_usage_with_thoughts(start_sim: Start) ->
     last = chunks[-1]
     assert last.response_metadata["finish_reason"] == "STOP"
     assert last.usage_metadata is not None
-    assert last.usage_metadata["output_tokens"] > 5  # the answer's 5 plus the thoughts
+    answer_tokens = len(chunks) - 1  # the simulator sends a token a chunk
+    reasoning = last.usage_metadata["output_token_details"]["reasoning"]
+    assert reasoning > 0
+    assert last.usage_metadata["output_tokens"] == answer_tokens + reasoning
 
 
 async def test_stream_goes_to_the_sse_endpoint_and_a_cut_stream_fails(

@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        help="run the OpenAI-compatible simulation server (also Anthropic's and Azure's APIs)",
+        help="run the OpenAI-compatible simulation server (also Anthropic's, Azure's and "
+        "Gemini's APIs)",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_PORT, default=8000, help="port (default 8000; 0: any)")
