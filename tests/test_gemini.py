@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from aiochain import ConfigurationError, IncompleteStreamError
+from aiochain import BadResponseError, ConfigurationError, IncompleteStreamError
 from aiochain.chat_models import ChatGoogleGenerativeAI
 from aiochain.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage
 from aiochain.sim import SimServer
@@ -297,3 +297,21 @@ async def test_key_from_the_environment_and_none(
         with pytest.raises(ConfigurationError, match="GOOGLE_API_KEY"):
             await model.ainvoke("hi")
     assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"candidates": "x"},
+        {"candidates": [{"content": {"parts": [{"text": 5}]}}]},
+        {"candidates": [{"content": {"parts": [{"functionCall": {"args": {}}}]}}]},
+        {"usageMetadata": {"promptTokenCount": "many"}, "candidates": []},
+        {"something": "else"},
+    ],
+)
+async def test_malformed_answers_are_bad_responses(scripted: Scripted, body: Any) -> None:
+    """Answers that are not GenerateContentResponses fail as BadResponseError."""
+    server = await scripted([Reply(json=body)])
+    async with ChatGoogleGenerativeAI(api_key="k", base_url=root(server)) as model:
+        with pytest.raises(BadResponseError):
+            await model.ainvoke("hi")

@@ -198,3 +198,26 @@ def test_demo_runs_against_gemini() -> None:
     assert done.returncode == 0, done.stderr
     assert "simulated Google Gemini" in done.stdout
     assert "1,000 summaries in" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("delay", "expected"),
+    [("45.8s", 45.8), ("2s", 2.0), ("0s", 0.0), ("1e12s", None), ("-3s", None), ("soon", None),
+     ("nans", None), (7, None)],
+)  # fmt: skip
+def test_retry_delay_is_read_sanely(delay: Any, expected: float | None) -> None:
+    """A Duration's JSON form is read in seconds; absurd or malformed ones are ignored."""
+    from aiochain._google_rpc import retry_delay
+
+    body = {"error": {"details": [{"@type": RPC + "RetryInfo", "retryDelay": delay}]}}
+    assert retry_delay(body) == expected
+
+
+async def test_a_hostile_retry_delay_is_not_believed(scripted: Scripted) -> None:
+    """A 429 with a retryDelay of decades is no pause: the wait is ignored, as an absurd
+    retry-after is."""
+    server = await scripted([quota_429("GenerateRequestsPerMinutePerProjectPerModel", "9e15s")])
+    async with model_for(server, max_retries=0) as model:
+        with pytest.raises(RateLimitError) as caught:
+            await model.ainvoke("hi")
+    assert caught.value.retry_after is None
