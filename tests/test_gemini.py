@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from aiochain import BadResponseError, ConfigurationError, IncompleteStreamError
+from aiochain import (
+    BadRequestError,
+    BadResponseError,
+    ConfigurationError,
+    IncompleteStreamError,
+)
 from aiochain.chat_models import ChatGoogleGenerativeAI
 from aiochain.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage
 from aiochain.sim import SimServer
@@ -315,3 +320,20 @@ async def test_malformed_answers_are_bad_responses(scripted: Scripted, body: Any
     async with ChatGoogleGenerativeAI(api_key="k", base_url=root(server)) as model:
         with pytest.raises(BadResponseError):
             await model.ainvoke("hi")
+
+
+async def test_gemini_3_thought_signatures_go_back_with_their_calls(sim: SimServer) -> None:
+    """Gemini 3 signs its function calls; the signature is kept on the tool call and sent
+    back, which the API requires (a history without it is a 400)."""
+    model = ChatGoogleGenerativeAI(
+        model="gemini-3-pro-preview", api_key="k", base_url=sim.root_url
+    ).bind_tools([get_weather])
+    first = await model.ainvoke("get_weather city=Rome")
+    call = first.tool_calls[0]
+    assert call["thought_signature"]
+    result = ToolMessage("warm", tool_call_id=call["id"])
+    second = await model.ainvoke([HumanMessage("get_weather city=Rome"), first, result])
+    assert second.content == "Based on the tools: get_weather: warm."
+    del call["thought_signature"]
+    with pytest.raises(BadRequestError, match="thought_signature"):
+        await model.ainvoke([HumanMessage("get_weather city=Rome"), first, result])

@@ -251,7 +251,9 @@ def compose(
         has_results = bool(spec.tool_results)
         calls = choose_calls(spec.tools, spec.tool_choice, spec.prompts[0], has_results)
     if calls:
-        parts = [{"functionCall": {"name": n, "args": a}} for n, a in calls]
+        parts: list[dict[str, Any]] = [{"functionCall": {"name": n, "args": a}} for n, a in calls]
+        if spec.model.startswith("gemini-3"):  # the first call carries the turn's signature
+            parts[0]["thoughtSignature"] = f"c2lnbmF0dXJl{next(ids)}"
         output = sum(count_tokens(n + " " + dumps(a).decode()) for n, a in calls)
         return [*thought_parts, *parts], "STOP", [], output, thoughts
     if parsed.json_schema is not None:

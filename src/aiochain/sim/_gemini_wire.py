@@ -93,6 +93,7 @@ def parse_generate(body: dict[str, Any], model: str, *, stream: bool) -> GeminiR
         total += count_tokens(system_text)
     user_text = ""
     prefix_tokens = total
+    unsigned: list[str] = []  # the current turn's first function calls without a signature
     for position, turn in enumerate(contents):
         where = f"contents[{position}]"
         role = turn.get("role", "user") if isinstance(turn, dict) else None
@@ -103,6 +104,7 @@ def parse_generate(body: dict[str, Any], model: str, *, stream: bool) -> GeminiR
         parts = _parts_of(turn, where)
         if position == len(contents) - 1:
             prefix_tokens = total
+        first_call = True
         for index, part in enumerate(parts):
             if "text" in part:
                 text = part["text"]
@@ -112,6 +114,7 @@ def parse_generate(body: dict[str, Any], model: str, *, stream: bool) -> GeminiR
                 if role == "user" and not part.get("thought"):
                     user_text = text
                     spec.tool_results = []
+                    unsigned = []
             elif "functionCall" in part or "function_call" in part:
                 call = part.get("functionCall", part.get("function_call"))
                 if role != "model" or not isinstance(call, dict) or not call.get("name"):
@@ -120,6 +123,10 @@ def parse_generate(body: dict[str, Any], model: str, *, stream: bool) -> GeminiR
                         "a function call must name its function and come from the model"
                     )
                 total += count_tokens(str(call["name"]) + " " + arguments_text(call.get("args")))
+                signed = part.get("thoughtSignature", part.get("thought_signature"))
+                if first_call and not signed:
+                    unsigned.append(f"`default_api:{call['name']}`, position {position + 1}")
+                first_call = False
             elif "functionResponse" in part or "function_response" in part:
                 result = part.get("functionResponse", part.get("function_response"))
                 if not isinstance(result, dict) or not isinstance(result.get("name"), str):
@@ -136,6 +143,14 @@ def parse_generate(body: dict[str, Any], model: str, *, stream: bool) -> GeminiR
             elif not any(k in part for k in ("inlineData", "inline_data", "fileData", "file_data")):
                 raise bad(f"* GenerateContentRequest.{where}.parts[{index}].data: required oneof "
                           "field 'data' must have one initialized field")  # fmt: skip
+    if unsigned and model.startswith("gemini-3"):
+        # Gemini 3 signs its function calls and wants the signatures back in the turn.
+        raise bad(
+            "Function call is missing a thought_signature in functionCall parts. This is "
+            "required for tools to work correctly, and missing thought_signature may lead to "
+            f"degraded model performance. Additional data, function call {unsigned[0]}. "
+            "Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures."
+        )
     spec.prompts = [user_text]
     spec.prompt_tokens = total
     if prefix_tokens >= CACHE_MINIMUM:
