@@ -31,6 +31,7 @@ from ._exceptions import (
     NotFoundError,
     OutputError,
     OutputParserError,
+    QuotaExhaustedError,
     RateLimitError,
     ServerError,
     ServerUnreachableError,
@@ -48,7 +49,7 @@ from ._runnable import Runnable
 from ._sync import run
 from .agents import AgentChain
 from .chains import Chain, LLMChain, SequentialChain, SimpleSequentialChain
-from .chat_models import AzureChatOpenAI, ChatAnthropic, ChatOpenAI
+from .chat_models import AzureChatOpenAI, ChatAnthropic, ChatGoogleGenerativeAI, ChatOpenAI
 from .llms import AzureOpenAI, OpenAI
 from .messages import (
     AIMessage,
@@ -93,6 +94,7 @@ __all__ = [
     "Chain",
     "ChatAnthropic",
     "ChatGeneration",
+    "ChatGoogleGenerativeAI",
     "ChatOpenAI",
     "ChatPromptTemplate",
     "CommaSeparatedListOutputParser",
@@ -119,6 +121,7 @@ __all__ = [
     "PromptTemplate",
     "PromptValue",
     "PydanticOutputParser",
+    "QuotaExhaustedError",
     "RateLimitError",
     "RateLimiter",
     "ResponseLimits",

@@ -147,12 +147,46 @@ def anthropic_endpoint(
     )
 
 
+
+
+GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
+
+
+def gemini_endpoint(
+    base_url: str | None = None,
+    api_key: str | None = None,
+    *,
+    default_headers: Mapping[str, str] | None = None,
+) -> Endpoint:
+    """Google's Gemini API (its root, without the version): `base_url`, else
+    `$GOOGLE_GEMINI_BASE_URL`, else Google's; the key from `api_key`, else `$GOOGLE_API_KEY`,
+    else `$GEMINI_API_KEY`, sent as `x-goog-api-key` (never in the URL, where logs keep it)."""
+    url = (base_url or os.environ.get("GOOGLE_GEMINI_BASE_URL") or GEMINI_BASE_URL).rstrip("/")
+    if "://" not in url:
+        url = "https://" + url  # client_options' api_endpoint is a bare host
+    key = api_key or os.environ.get("GOOGLE_API_KEY") or os.environ.get("GEMINI_API_KEY") or None
+    headers = dict(default_headers or {})
+    if key:
+        headers["x-goog-api-key"] = key
+    key_error = None
+    if key is None:
+        key_error = (
+            "no API key: set GOOGLE_API_KEY (or GEMINI_API_KEY), or pass google_api_key= "
+            "(`aiochain serve` runs an offline Gemini API at http://127.0.0.1:8000; "
+            "any key works there)"
+        )
+    return Endpoint(
+        url, EndpointAuth(headers=headers, secrets=(key,) if key else (), key_error=key_error)
+    )
+
 __all__ = [
     "ANTHROPIC_BASE_URL",
     "ANTHROPIC_VERSION",
+    "GEMINI_BASE_URL",
     "OPENAI_BASE_URL",
     "Endpoint",
     "EndpointAuth",
     "anthropic_endpoint",
+    "gemini_endpoint",
     "openai_endpoint",
 ]

@@ -176,6 +176,19 @@ class RateLimitError(APIStatusError):
     """Raised for 429 once retries are used up; `retry_after` says how long the server asked."""
 
 
+class QuotaExhaustedError(APIStatusError):
+    """Raised at once, never retried, for a 429 whose quota will not come back for hours
+    (Gemini's per-day quotas, named in `google.rpc.QuotaFailure`): retrying would waste the
+    rest of the day. A `map` job stops on it; rerun it once the quota has reset.
+
+    Attributes:
+        quota_id: the quota that ran out, as the server names it
+            (`GenerateRequestsPerDayPerProjectPerModel-FreeTier`).
+    """
+
+    quota_id: str = ""
+
+
 class ServerError(APIStatusError):
     """Raised for 5xx statuses once retries are used up."""
 

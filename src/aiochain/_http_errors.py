@@ -23,10 +23,12 @@ from ._exceptions import (
     BadRequestError,
     IncompleteStreamError,
     NotFoundError,
+    QuotaExhaustedError,
     RateLimitError,
     ServerError,
     ServerUnreachableError,
 )
+from ._google_rpc import long_quota, retry_delay
 
 BODY_EXCERPT = 2000
 """Characters of a server's body kept in an error."""
@@ -164,12 +166,21 @@ def status_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIStat
         cls: type[APIStatusError] = ServerError
     else:
         cls = _STATUS_CLASSES.get(status, BadRequestError)
+    retry_after = parse_retry_after(headers)
+    if status == 429 and isinstance(body, dict) and "error" in body:
+        # Gemini says when to come back, and which quota ran out, only in the body.
+        if (daily := long_quota(body)) is not None:
+            error = QuotaExhaustedError(daily[1], status_code=status, body=body, headers=headers)
+            error.quota_id = daily[0]
+            return error
+        if retry_after is None:
+            retry_after = retry_delay(body)
     return cls(
         message[:500],
         status_code=status,
         body=body,
         headers=headers,
-        retry_after=parse_retry_after(headers),
+        retry_after=retry_after,
     )
 
 

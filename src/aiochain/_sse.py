@@ -140,20 +140,38 @@ async def iter_sse_json(
         BadResponseError: a data payload that is not a JSON object, or too large.
     """
     parser = SSEParser(max_event_bytes=max_event_bytes, url=url)
+    finished = False  # Gemini's streams just end, after an event with a finishReason
     async for piece in body:
         for event, data in parser.feed(piece):
             if data == _DONE:
                 return
-            yield _decoded(event, redact(data) if redact else data, url)
+            payload = _decoded(event, redact(data) if redact else data, url)
+            finished = finished or _has_finish_reason(payload)
+            yield payload
             if event in _LAST_EVENTS:
                 return
     for event, data in parser.finish():
         if data == _DONE:
             return
-        yield _decoded(event, redact(data) if redact else data, url)
+        payload = _decoded(event, redact(data) if redact else data, url)
+        finished = finished or _has_finish_reason(payload)
+        yield payload
         if event in _LAST_EVENTS:
             return
+    if finished:
+        return
     raise IncompleteStreamError(f"the stream from {url} ended before its last event")
+
+
+def _has_finish_reason(payload: dict[str, Any]) -> bool:
+    """Whether an event is a Gemini stream's last (its candidate has a finishReason)."""
+    candidates = payload.get("candidates")
+    return (
+        isinstance(candidates, list)
+        and bool(candidates)
+        and isinstance(candidates[0], dict)
+        and "finishReason" in candidates[0]
+    )
 
 
 def _decoded(event: bytes | None, data: bytes, url: str) -> dict[str, Any]:

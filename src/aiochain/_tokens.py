@@ -19,6 +19,7 @@ DEFAULT_COMPLETION_TOKENS = 256.0
 def estimate_prompt_tokens(payload: dict[str, Any]) -> float:
     """Tokens of the prompt a request body carries: its `prompt`, `messages` and `system`."""
     chars = _chars(payload.get("prompt")) + _chars(payload.get("messages"))
+    chars += _chars(payload.get("contents")) + _chars(payload.get("systemInstruction"))  # Gemini
     return (chars + _chars(payload.get("system"))) / CHARS_PER_TOKEN
 
 
@@ -29,7 +30,7 @@ def _chars(value: Any) -> int:
     if isinstance(value, str):
         return len(value)
     if isinstance(value, dict):
-        content = value.get("content", value.get("text"))
+        content = value.get("content", value.get("text", value.get("parts")))
         return _chars(content) if not isinstance(content, dict) else 0
     if isinstance(value, list):
         return sum(_chars(item) for item in value)

@@ -1,11 +1,13 @@
 """Chat models, where LangChain users import them from: `ChatOpenAI` (`langchain_openai`),
-`AzureChatOpenAI` (Azure OpenAI deployments) and `ChatAnthropic` (`langchain_anthropic`,
-Anthropic's Messages API)."""
+`AzureChatOpenAI` (Azure OpenAI deployments), `ChatAnthropic` (`langchain_anthropic`,
+Anthropic's Messages API) and `ChatGoogleGenerativeAI` (`langchain_google_genai`, Google's
+Gemini API)."""
 
 from __future__ import annotations
 
 from ._anthropic import ChatAnthropic
 from ._azure import AzureChatOpenAI
+from ._gemini import ChatGoogleGenerativeAI
 from ._openai_chat import ChatOpenAI
 from ._openai_responses import ChatOpenAIResponses
 from .messages import AIMessage, HumanMessage
@@ -14,6 +16,7 @@ __all__ = [
     "AIMessage",
     "AzureChatOpenAI",
     "ChatAnthropic",
+    "ChatGoogleGenerativeAI",
     "ChatOpenAI",
     "ChatOpenAIResponses",
     "HumanMessage",

@@ -93,8 +93,9 @@ class AIMessage(BaseMessage):
         self.tool_calls = tool_calls or []
 
     @property
-    def usage_metadata(self) -> dict[str, int] | None:
-        """LangChain's view of `usage`: `input_tokens`, `output_tokens`, `total_tokens`."""
+    def usage_metadata(self) -> dict[str, Any] | None:
+        """LangChain's view of `usage`: `input_tokens`, `output_tokens`, `total_tokens`
+        (and `input_token_details` / `output_token_details` where the provider says more)."""
         return usage_metadata_of(self.usage)
 
     def to_openai(self) -> dict[str, Any]:
@@ -123,14 +124,25 @@ def _arguments_of(call: Mapping[str, Any]) -> str:
     return json.dumps(call.get("args") or {})
 
 
-def usage_metadata_of(usage: Any) -> dict[str, int] | None:
-    """`{"input_tokens", "output_tokens", "total_tokens"}` from a `Usage`, or None."""
+def usage_metadata_of(usage: Any) -> dict[str, Any] | None:
+    """`{"input_tokens", "output_tokens", "total_tokens"}` from a `Usage`, or None; with
+    LangChain's `input_token_details.cache_read` and `output_token_details.reasoning` when the
+    usage has them (Gemini's `GeminiUsage`)."""
     if usage is None:
         return None
     prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion = int(getattr(usage, "completion_tokens", 0) or 0)
     total = int(getattr(usage, "total_tokens", 0) or 0) or prompt + completion
-    return {"input_tokens": prompt, "output_tokens": completion, "total_tokens": total}
+    meta: dict[str, Any] = {
+        "input_tokens": prompt,
+        "output_tokens": completion,
+        "total_tokens": total,
+    }
+    if cached := getattr(usage, "cache_read_tokens", 0):
+        meta["input_token_details"] = {"cache_read": cached}
+    if reasoning := getattr(usage, "reasoning_tokens", 0):
+        meta["output_token_details"] = {"reasoning": reasoning}
+    return meta
 
 
 class AIMessageChunk(AIMessage):

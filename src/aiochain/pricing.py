@@ -1,4 +1,4 @@
-"""Estimated cost of calls to known OpenAI and Anthropic models.
+"""Estimated cost of calls to known OpenAI, Anthropic and Google Gemini models.
 
 Prices are US dollars per million tokens (input, output): OpenAI's as it listed them in 2025,
 Anthropic's as its pricing page (platform.claude.com/docs/about-claude/pricing) listed them when
@@ -6,7 +6,9 @@ read for issue 17 (the table then ending at Claude Opus 4.6 / Sonnet 4.6). They 
 the result as an estimate and override `PRICES` for your contract. Model names with a date or
 version suffix (`gpt-4o-mini-2024-07-18`, `claude-sonnet-4-5-20250929`) use their base model's
 price. Anthropic's prompt cache is not priced apart: cache reads (0.1x input) and writes (1.25x)
-count as input tokens at the input price.
+count as input tokens at the input price. Gemini's are its paid tier's for prompts up to 200k
+tokens (ai.google.dev/gemini-api/docs/pricing, read for issue 31); its thinking tokens count as
+output, and its cached tokens as input at the input price.
 
 Requests sent through a Batch API (OpenAI's Batch API, Anthropic's Message Batches) cost
 `BATCH_DISCOUNT` of the live price: pass `batch=True`.
@@ -43,9 +45,18 @@ PRICES: dict[str, tuple[float, float]] = {
     "claude-haiku-4-5": (1.00, 5.00),
     "claude-3-5-haiku": (0.80, 4.00),
     "claude-3-haiku": (0.25, 1.25),
+    # Google's Gemini API (paid tier, prompts up to 200k tokens; thinking is billed as output)
+    "gemini-3-pro-preview": (2.00, 12.00),
+    "gemini-2.5-pro": (1.25, 10.00),
+    "gemini-2.5-flash": (0.30, 2.50),
+    "gemini-2.5-flash-lite": (0.10, 0.40),
+    "gemini-2.0-flash": (0.10, 0.40),
+    "gemini-2.0-flash-lite": (0.075, 0.30),
+    "gemini-1.5-pro": (1.25, 5.00),
+    "gemini-1.5-flash": (0.075, 0.30),
 }
 BATCH_DISCOUNT = 0.5
-"""The share of the live price a Batch API request costs (half, at OpenAI and Anthropic)."""
+"""The share of the live price a Batch API request costs (half, at OpenAI, Anthropic and Google)."""
 
 
 def price_of(model: str, *, batch: bool = False) -> tuple[float, float] | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..chains import LLMChain
-from ..chat_models import ChatAnthropic
+from ..chat_models import ChatAnthropic, ChatGoogleGenerativeAI
 from ..llms import AzureOpenAI, OpenAI
 from ..prompts import PromptTemplate
 from ..sim import SimServer
@@ -33,6 +33,10 @@ def _model(provider: str, base_url: str) -> Any:
         return ChatAnthropic(
             model="claude-haiku-4-5", temperature=0.7, base_url=root, api_key="sim"
         )
+    if provider == "gemini":
+        return ChatGoogleGenerativeAI(
+            model="gemini-2.0-flash", temperature=0.7, base_url=root, google_api_key="sim"
+        )
     if provider == "azure":
         return AzureOpenAI(
             azure_endpoint=root,
@@ -52,7 +56,12 @@ def run_demo(*, latency: float, provider: str = "openai") -> None:
     from rich.table import Table
 
     console = Console()
-    names = {"openai": "OpenAI", "anthropic": "Anthropic Messages", "azure": "Azure OpenAI"}
+    names = {
+        "openai": "OpenAI",
+        "anthropic": "Anthropic Messages",
+        "azure": "Azure OpenAI",
+        "gemini": "Google Gemini",
+    }
     with SimServer(latency=latency).serve_in_thread() as base_url:
         console.print(
             f"[dim]simulated {names[provider]} API at {base_url.removesuffix('/v1')}, "
@@ -110,7 +119,9 @@ def run_map_demo(*, latency: float, console: Any, provider: str = "openai") -> N
             concurrency=250,
             ordered=True,
             provider=provider,
-            model={"anthropic": "claude-haiku-4-5"}.get(provider, "gpt-4o-mini"),
+            model={"anthropic": "claude-haiku-4-5", "gemini": "gemini-2.0-flash"}.get(
+                provider, "gpt-4o-mini"
+            ),
         )
         summary = execute(options, fancy=sys.stderr.isatty())
         first = output.read_text().splitlines()[0]

@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--provider",
-        choices=("openai", "anthropic", "azure"),
+        choices=("openai", "anthropic", "azure", "gemini"),
         default="openai",
         help="the simulated API the demo talks to (default openai)",
     )
@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        help="run the OpenAI-compatible simulation server (also Anthropic's and Azure's APIs)",
+        help="run the OpenAI-compatible simulation server (also Anthropic's, Azure's and "
+        "Gemini's APIs)",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_PORT, default=8000, help="port (default 8000; 0: any)")
@@ -199,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_number(int, 1, None, "an integer >= 1"),
         metavar="TOKENS",
         help="most prompt tokens one batch may enqueue (more: token_limit_exceeded)",
+    )
+    serve.add_argument(
+        "--gemini-rpd",
+        type=_number(int, 1, None, "an integer >= 1"),
+        metavar="N",
+        help="Gemini requests per day per key and model (more: 429 with a per-day quota)",
     )
     serve.add_argument("--api-key", help="require this bearer key (others get 401)")
     serve.add_argument("--seed", type=int, default=0, help="seed of fault and jitter draws")

@@ -83,12 +83,14 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         "--provider",
         choices=PROVIDERS,
         default="openai",
-        help="the API: openai (or any compatible server), anthropic, azure (default openai); "
-        "keys from OPENAI_API_KEY, ANTHROPIC_API_KEY or AZURE_OPENAI_API_KEY",
+        help="the API: openai (or any compatible server), anthropic, azure, gemini (default "
+        "openai); keys from OPENAI_API_KEY, ANTHROPIC_API_KEY, AZURE_OPENAI_API_KEY or "
+        "GOOGLE_API_KEY / GEMINI_API_KEY",
     )
     parser.add_argument(
         "--model",
-        help="the model (default gpt-4o-mini; claude-haiku-4-5 with --provider anthropic); "
+        help="the model (default gpt-4o-mini; claude-haiku-4-5 with --provider anthropic, "
+        "gemini-2.5-flash with --provider gemini); "
         "with --provider azure, the deployment name (required)",
     )
     parser.add_argument(

@@ -26,6 +26,7 @@ from .._exceptions import (
     InputError,
     MissingVariablesError,
     NotFoundError,
+    QuotaExhaustedError,
     ServerUnreachableError,
 )
 from .._model_client import ModelClient
@@ -328,9 +329,16 @@ class _Job:
             if usage is not None and not take.cached:
                 take.use(usage)
                 take.cost = self.budget.actual(usage.prompt_tokens, usage.completion_tokens)
-        except (AuthenticationError, NotFoundError, ConfigurationError, ServerUnreachableError):
+        except (
+            AuthenticationError,
+            NotFoundError,
+            ConfigurationError,
+            ServerUnreachableError,
+            QuotaExhaustedError,
+        ):
             # The whole job would fail the same way (a refused key, an unknown model, a server
-            # down for longer than --max-wait): stop now; the rerun resumes.
+            # down for longer than --max-wait, a per-day quota used up): stop now; the rerun
+            # resumes.
             raise
         except AiochainError as exc:
             take.fail(f"{type(exc).__name__}: {exc}", type(exc).__name__)

@@ -1,9 +1,10 @@
-"""`aiochain map --provider openai | anthropic | azure`: the model a job talks to (on OpenAI,
-`--api responses` speaks the Responses API instead of chat completions).
+"""`aiochain map --provider openai | anthropic | azure | gemini`: the model a job talks to (on
+OpenAI, `--api responses` speaks the Responses API instead of chat completions).
 
 Each provider takes its key from its own environment variable (`OPENAI_API_KEY`,
-`ANTHROPIC_API_KEY`, `AZURE_OPENAI_API_KEY`) and its address from `--base-url` or its own
-variable (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`, `AZURE_OPENAI_ENDPOINT`). Every provider gets
+`ANTHROPIC_API_KEY`, `AZURE_OPENAI_API_KEY`, `GOOGLE_API_KEY` or `GEMINI_API_KEY`) and its
+address from `--base-url` or its own variable (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`,
+`AZURE_OPENAI_ENDPOINT`, `GOOGLE_GEMINI_BASE_URL`). Every provider gets
 the same journal, cache, limits and retries: they differ only in payloads and answers.
 """
 
@@ -15,7 +16,7 @@ from .._exceptions import ConfigurationError
 from .._limiter import RateLimiter
 from .._model_client import ModelClient
 from .._retry import RetryPolicy
-from ..chat_models import AzureChatOpenAI, ChatAnthropic, ChatOpenAI
+from ..chat_models import AzureChatOpenAI, ChatAnthropic, ChatGoogleGenerativeAI, ChatOpenAI
 
 if TYPE_CHECKING:
     from ..cache import SQLiteCache
@@ -42,13 +43,18 @@ class ModelOptions(Protocol):
     simulate: float | None
 
 
-PROVIDERS = ("openai", "anthropic", "azure")
-DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5"}
+PROVIDERS = ("openai", "anthropic", "azure", "gemini")
+DEFAULT_MODELS = {
+    "openai": "gpt-4o-mini",
+    "anthropic": "claude-haiku-4-5",
+    "gemini": "gemini-2.5-flash",
+}
 """The model a job uses without --model (Azure has none: --model names the deployment)."""
 KEY_VARIABLES = {
     "openai": "OPENAI_API_KEY",
     "anthropic": "ANTHROPIC_API_KEY",
     "azure": "AZURE_OPENAI_API_KEY",
+    "gemini": "GOOGLE_API_KEY",  # else $GEMINI_API_KEY, which the model reads itself
 }
 SIMULATED_AZURE_VERSION = "2024-10-21"
 
@@ -97,6 +103,16 @@ def make_model(
             max_tokens=options.max_tokens or 1024,
             **common,
         )
+    if options.provider == "gemini":
+        # Gemini states no limits: slow start (above) sends one request alone, and a 429's
+        # retryDelay pauses the job; a per-day quota stops it (QuotaExhaustedError).
+        return ChatGoogleGenerativeAI(
+            model=options.model,
+            base_url=_root(base_url),
+            max_output_tokens=options.max_tokens,
+            response_mime_type="application/json" if options.json_mode else None,
+            **common,
+        )
     if options.provider == "azure":
         return AzureChatOpenAI(
             azure_endpoint=_root(base_url),
@@ -117,5 +133,5 @@ def make_model(
 
 
 def _root(base_url: str | None) -> str | None:
-    """Anthropic's and Azure's addresses are the server's root, without OpenAI's `/v1`."""
+    """Anthropic's, Azure's and Gemini's addresses are the server's root, without `/v1`."""
     return base_url.removesuffix("/").removesuffix("/v1") if base_url else None

@@ -38,6 +38,7 @@ def run_serve(args: argparse.Namespace) -> None:
         batch_stuck_rate=args.batch_stuck_rate,
         batch_malformed_rate=args.batch_malformed_rate,
         batch_token_limit=args.batch_token_limit,
+        gemini_rpd=args.gemini_rpd,
         api_key=args.api_key,
         seed=args.seed,
         models=models,
@@ -84,6 +85,8 @@ async def _serve(server: SimServer) -> None:
         settings.append("faults: " + ", ".join(faults))
     if server.batch_speed != 1.0:
         settings.append(f"batches {server.batch_speed:g}x")
+    if server.gemini_rpd:
+        settings.append(f"Gemini {server.gemini_rpd} requests a day")
     if server.api_key:
         settings.append("API key required")
     print(f"aiochain serve: OpenAI-compatible simulation at {url}", flush=True)
@@ -91,7 +94,8 @@ async def _serve(server: SimServer) -> None:
     print(f"  point any OpenAI client at it: OPENAI_BASE_URL={url}   |   Ctrl-C stops", flush=True)
     print(
         f"  Anthropic: ANTHROPIC_BASE_URL={server.root_url}   |   "
-        f"Azure OpenAI: AZURE_OPENAI_ENDPOINT={server.root_url}",
+        f"Azure OpenAI: AZURE_OPENAI_ENDPOINT={server.root_url}   |   "
+        f"Gemini: GOOGLE_GEMINI_BASE_URL={server.root_url}",
         flush=True,
     )
     try:

@@ -30,6 +30,7 @@ from ._anthropic_batches import AnthropicBatches
 from ._azure_api import AzureEndpoints
 from ._batches import BatchPlanner
 from ._embeddings_api import EmbeddingEndpoints, embedding_models
+from ._gemini_api import GeminiEndpoints
 from ._json import json_response
 from ._openai_api import OpenAIEndpoints
 from ._openai_batches import OpenAIBatches
@@ -59,6 +60,15 @@ DEFAULT_ANTHROPIC_MODELS = (
     "claude-3-5-haiku-latest",
     "claude-3-haiku-20240307",
 )
+DEFAULT_GEMINI_MODELS = (
+    "gemini-2.5-flash",
+    "gemini-2.5-pro",
+    "gemini-2.5-flash-lite",
+    "gemini-2.0-flash",
+    "gemini-2.0-flash-lite",
+    "gemini-3-pro-preview",
+    "gemini-flash-latest",
+)
 
 
 class SimServer:
@@ -68,8 +78,9 @@ class SimServer:
     sync code as `with SimServer(...).serve_in_thread() as base_url:`.
 
     It also speaks Anthropic's Messages API (`POST /v1/messages`; point the `anthropic` client's
-    `base_url` at `root_url`) and Azure OpenAI's deployment endpoints (`azure_endpoint` is
-    `root_url`), with the same answers, limits and faults.
+    `base_url` at `root_url`), OpenAI's deployment endpoints (`azure_endpoint` is `root_url`) and
+    Google's Gemini API (`/v1beta/models/{model}:generateContent`; the `google-genai`
+    client's `base_url` is `root_url`), with the same answers, limits and faults.
 
     Args:
         host: the address to bind; 127.0.0.1 unless told otherwise.
@@ -107,12 +118,16 @@ class SimServer:
             rehearse a result file with bad lines.
         batch_token_limit: the most prompt tokens one OpenAI batch may enqueue; a larger one
             fails with `token_limit_exceeded`. None: no limit.
+        gemini_rpd: requests per day per key and model on Gemini's API, or None; past it a
+            429 with a per-day `QuotaFailure` (the per-minute ones come from `rpm` / `tpm`).
         api_key: when set, requests with another bearer get 401.
         seed: the seed of the fault and jitter draws (answers depend only on the request).
         models: the model names served (on every API); others get 404. By default
             `DEFAULT_MODELS` on OpenAI's and Azure's endpoints (as deployment names) and
             `DEFAULT_ANTHROPIC_MODELS` on Anthropic's; embeddings (`/v1/embeddings`, see
             `_embedding_vectors`) serve `text-embedding-3-small`, `-3-large` and `-ada-002`.
+            `DEFAULT_MODELS` on OpenAI's and Azure's endpoints (as deployment names),
+            `DEFAULT_ANTHROPIC_MODELS` on Anthropic's and `DEFAULT_GEMINI_MODELS` on Gemini's.
     """
 
     def __init__(
@@ -142,6 +157,7 @@ class SimServer:
         batch_stuck_rate: float = 0.0,
         batch_malformed_rate: float = 0.0,
         batch_token_limit: int | None = None,
+        gemini_rpd: int | None = None,
         api_key: str | None = None,
         seed: int = 0,
         models: Sequence[str] | None = None,
@@ -194,6 +210,8 @@ class SimServer:
             raise ConfigurationError(
                 f"retry_after_max must be >= 1 second, got {retry_after_max!r}"
             )
+        if gemini_rpd is not None and (not isinstance(gemini_rpd, int) or gemini_rpd < 1):
+            raise ConfigurationError(f"gemini_rpd must be an integer >= 1, got {gemini_rpd!r}")
         if not 400 <= fail_status <= 599:
             raise ConfigurationError(f"fail_status must be a 4xx or 5xx status, got {fail_status}")
         if not 0 <= port <= 65535:
@@ -235,6 +253,9 @@ class SimServer:
         claude_models = frozenset(models or DEFAULT_ANTHROPIC_MODELS)
         self._anthropic = AnthropicEndpoints(self, *shared, claude_models)
         self._embeddings = EmbeddingEndpoints(self, *shared, embedding_models(models))
+        gemini_models = frozenset(models or DEFAULT_GEMINI_MODELS)
+        self.gemini_rpd = gemini_rpd
+        self._gemini = GeminiEndpoints(self, *shared, gemini_models)
         planner = BatchPlanner(self, seed=seed, clock=clock)
         self._openai_batches = OpenAIBatches(self, *shared, self._model_set, planner=planner)
         self._openai_batches.embedding_models = embedding_models(models)
@@ -261,6 +282,8 @@ class SimServer:
         app.router.add_post(f"{deployment}/chat/completions", self._azure.chat)
         app.router.add_post(f"{deployment}/completions", self._azure.completions)
         app.router.add_post(f"{deployment}/embeddings", self._embeddings.azure_embeddings)
+        for version in ("v1beta", "v1"):
+            app.router.add_post(f"/{version}/models/{{target}}", self._gemini.dispatch)
         app.router.add_get("/v1/models", self._list_models)
         app.router.add_get("/v1/models/{model}", self._get_model)
         app.router.add_get("/health", self._health)
