@@ -22,7 +22,12 @@ from aiochain import RunStats
 from aiochain._runner import amap
 from aiochain.callbacks import BaseCallbackHandler, get_openai_callback
 from aiochain.chains import LLMChain
-from aiochain.chat_models import AzureChatOpenAI, ChatAnthropic, ChatOpenAI
+from aiochain.chat_models import (
+    AzureChatOpenAI,
+    ChatAnthropic,
+    ChatGoogleGenerativeAI,
+    ChatOpenAI,
+)
 from aiochain.language_models import BaseChatModel
 from aiochain.llms import OpenAI
 from aiochain.messages import AIMessage, BaseMessage, HumanMessage
@@ -102,6 +107,10 @@ def make_model(kind: str, sim: SimServer, streaming: bool, handler: EventLog) ->
         return ChatAnthropic(
             base_url=sim.root_url, model="claude-haiku-4-5", api_key="anthropic-test-key", **options
         )
+    if kind == "ChatGoogleGenerativeAI":
+        return ChatGoogleGenerativeAI(
+            base_url=sim.root_url, model="gemini-2.5-flash", google_api_key="gemini-key", **options
+        )
     assert kind == "BaseChatModel"
     return Wrapped(ChatOpenAI(base_url=sim.base_url, streaming=streaming), callbacks=[handler])
 
@@ -154,9 +163,10 @@ MODELS = [
     "OpenAI",
     "AzureChatOpenAI",
     "ChatAnthropic",
+    "ChatGoogleGenerativeAI",
     "BaseChatModel",
 ]
-CHAT = {"ChatOpenAI", "ChatOpenAI(responses)", "AzureChatOpenAI", "ChatAnthropic", "BaseChatModel"}
+CHAT = set(MODELS) - {"OpenAI"}
 
 
 @pytest.mark.parametrize("streaming", [False, True], ids=["plain", "streaming"])

@@ -191,7 +191,7 @@ class GeminiEndpoints(Endpoint):
         full_usage = replies.usage(spec.prompt_tokens, output_tokens, thoughts, cached)
         if not stream:
             await self.wait_whole(len(tokens))
-            self.stats.tokens_out += output_tokens
+            self.stats.tokens_out += output_tokens + thoughts  # thoughts are billed as output
             data = replies.response(model, ident, parts, finish, full_usage)
             return await self.reply(request, dumps(data), {})
         head_usage = replies.usage(spec.prompt_tokens, 0, 0, cached)
@@ -200,7 +200,7 @@ class GeminiEndpoints(Endpoint):
             data = replies.response(model, ident, parts, finish, full_usage)
             return await self.stream(
                 request, dict(SSE_HEADERS), [], [(replies.sse(data), 0)], [],
-                tokens=output_tokens, cuttable=False,
+                tokens=output_tokens + thoughts, cuttable=False,
             )  # fmt: skip
         head = []
         if thought_parts:
@@ -217,7 +217,9 @@ class GeminiEndpoints(Endpoint):
                 full_usage if last else head_usage,
             )
             steps.append((replies.sse(event), 1))
-        return await self.stream(request, dict(SSE_HEADERS), head, steps, [], tokens=output_tokens)
+        return await self.stream(
+            request, dict(SSE_HEADERS), head, steps, [], tokens=output_tokens + thoughts
+        )
 
     def _cached_tokens(self, prefix: tuple[int, int] | None) -> int:
         """Tokens read from the implicit cache: a prefix seen before (of at least
