@@ -10,7 +10,8 @@
     │   ├── InputError              a `map` input file is unreadable, malformed or empty
     │   ├── OutputError             a `map` output cannot be written, or would overwrite an input
     │   ├── JournalError            a `map` journal cannot be used (damaged, unreadable)
-    │   └── JournalMismatchError    a `map` journal belongs to another job
+    │   ├── JournalMismatchError    a `map` journal belongs to another job
+    │   └── RequestTooLargeError    a request can never fit the per-minute token limit
     ├── APIError                    the remote service failed us
     │   ├── APIConnectionError      no connection, or it broke mid-request
     │   │   ├── ServerUnreachableError  no connection could be made (refused, unreachable)
@@ -98,6 +99,22 @@ class JournalError(UsageError):
 
 class JournalMismatchError(UsageError):
     """Raised when a journal was written by a job with another template, model or parameters."""
+
+
+class RequestTooLargeError(UsageError):
+    """Raised when a request needs more tokens than the per-minute token limit allows (set,
+    or stated by the server), so that it can never be sent: it fails at once instead of
+    being retried. Split the input (`aiochain map --split TOKENS`) or lower `max_tokens`.
+
+    Attributes:
+        tokens: the tokens the request needs, as the provider counts them (an estimate).
+        limit: the per-minute token limit.
+    """
+
+    def __init__(self, message: str, *, tokens: float, limit: float) -> None:
+        super().__init__(message)
+        self.tokens = tokens
+        self.limit = limit
 
 
 class APIError(AiochainError):
