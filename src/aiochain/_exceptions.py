@@ -15,6 +15,7 @@
     ├── APIError                    the remote service failed us
     │   ├── APIConnectionError      no connection, or it broke mid-request
     │   │   ├── ServerUnreachableError  no connection could be made (refused, unreachable)
+    │   │   ├── ConnectionDroppedError  the server closed or reset the connection mid-request
     │   │   ├── APITimeoutError     no complete answer within the timeout
     │   │   └── IncompleteStreamError  a stream ended before [DONE] (carries partial)
     │   ├── APIStatusError          an HTTP error status (carries status_code, body, headers)
@@ -128,6 +129,12 @@ class APIConnectionError(APIError):
 class ServerUnreachableError(APIConnectionError):
     """Raised when no connection to the server could be made (refused, unreachable, no such
     host): the server is down or the address is wrong, as opposed to a request that broke."""
+
+
+class ConnectionDroppedError(APIConnectionError):
+    """Raised when the server closed or reset the connection before its answer was complete
+    (a server going down mid-request, or restarting). Retried as a refused connection is:
+    under `RetryPolicy.max_service_wait` it waits for the server instead of failing."""
 
 
 class APITimeoutError(APIConnectionError):

@@ -140,6 +140,7 @@ class RequestPipeline:
         if budget is not None:
             budget.deposit()
         # The first attempt runs bare: the retry machinery costs nothing until something fails.
+        started = time.monotonic() if self.retry.max_total is not None else None
         try:
             return await self._post_once(path, payload, tokens, stats)
         except Exception as exc:
@@ -156,6 +157,7 @@ class RequestPipeline:
             first_error=first_error,
             stats=stats,
             what=self.transport.base_url + path,
+            started=started,  # max_total counts the first attempt, as for streams
         )
 
     async def _post_once(
