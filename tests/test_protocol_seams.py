@@ -18,6 +18,7 @@ from aiochain import (
     BadResponseError,
     ChatAnthropic,
     ChatOpenAI,
+    RateLimiter,
     RateLimitError,
     ResponseLimits,
     RetryPolicy,
@@ -27,7 +28,7 @@ from aiochain._http_errors import status_error
 from aiochain._sse import SSEParser
 from aiochain.sim import SimServer
 
-from .conftest import Reply, ScriptedServer, completion_json
+from .conftest import Reply, ScriptedServer, completion_json, free_port, until
 
 Scripted = Callable[[list[Reply]], Awaitable[ScriptedServer]]
 StartSim = Callable[..., Awaitable[SimServer]]
@@ -167,6 +168,32 @@ async def test_a_connection_dropped_mid_request_is_waited_out(scripted: Scripted
         answer = await llm.ainvoke("hi")
     assert answer.content == "back"
     assert len(server.requests) == 4
+
+
+async def test_a_server_killed_with_requests_in_flight_fails_nothing(start_sim: StartSim) -> None:
+    """The server stops while every request is in flight (their connections cut) and comes
+    back a second later on the same port: with no retries allowed, a batch policy still loses
+    no request (cut connections failed records)."""
+    port = free_port()
+    server = await start_sim(port=port, latency=0.3)
+    policy = RetryPolicy(max_retries=0, max_service_wait=30.0)
+    limiter = RateLimiter(max_concurrency=16)
+    async with ChatOpenAI(
+        base_url=server.base_url, api_key="sk-test-key", retry=policy, rate_limiter=limiter
+    ) as llm:
+
+        async def outage() -> SimServer:
+            await until(lambda: server.stats()["requests_total"] >= 16)
+            await server.aclose()
+            await asyncio.sleep(1.0)  # the outage itself: the server stays down a while
+            return await start_sim(port=port, latency=0.05)
+
+        restart = asyncio.create_task(outage())
+        results = await llm.amap(
+            [f"Document {i}." for i in range(32)], concurrency=16, return_exceptions=True
+        )
+        await restart
+    assert not [r for r in results if isinstance(r, BaseException)]
 
 
 # --- a truncated gzip body (issue 23, item 10) ------------------------------------------------

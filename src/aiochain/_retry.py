@@ -20,6 +20,7 @@ from ._exceptions import (
     APIStatusError,
     ConfigurationError,
     ConnectionDroppedError,
+    IncompleteStreamError,
     RateLimitError,
     ServerError,
     ServerUnreachableError,
@@ -91,15 +92,19 @@ class RetryPolicy:
             return False
         if isinstance(exc, RateLimitError):
             return exc.retry_after is None or exc.retry_after <= self.max_retry_after
-        # A connection cut mid-request is the same outage seen a moment earlier.
-        return isinstance(exc, ServerUnreachableError | ConnectionDroppedError)
+        # A connection cut mid-request (before the answer, or in its body) is the same outage
+        # seen a moment earlier. A stream is retried only until its first content, so a cut
+        # stream waits only while nothing of it reached the caller.
+        return isinstance(
+            exc, ServerUnreachableError | ConnectionDroppedError | IncompleteStreamError
+        )
 
     def service_wait(self, exc: BaseException, attempt: int, rand: Callable[[], float]) -> float:
         """Seconds before asking again after the service said "not now"."""
         retry_after: float | None = getattr(exc, "retry_after", None)
         if retry_after is not None:
             return max(MIN_RATE_LIMIT_WAIT, retry_after) * (1.0 + 0.1 * rand())
-        if isinstance(exc, ServerUnreachableError | ConnectionDroppedError):
+        if isinstance(exc, ServerUnreachableError | ConnectionDroppedError | IncompleteStreamError):
             return 0.05 + 0.2 * rand()  # the limiter's shared pause does the backing off
         wait = rand() * min(self.max_wait, self.initial_wait * (2.0 ** min(attempt, 16)))
         return max(MIN_RATE_LIMIT_WAIT, wait) if isinstance(exc, RateLimitError) else wait
