@@ -9,6 +9,7 @@ the acceptance, with true 10 s windows, are behind the `slow` marker.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
@@ -121,6 +122,47 @@ async def test_the_limiter_refuses_what_can_never_fit() -> None:
     with pytest.raises(RequestTooLargeError, match="--split") as info:
         limiter.check_fits(1_001)
     assert info.value.limit == 1_000
+
+
+class FakeTime:
+    """A clock and a sleep that advances it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def test_tokens_given_back_let_the_next_in_line_go_early() -> None:
+    """A waiter short of tokens goes as soon as a settled answer gives its unused
+    reservation back, not when its own computed wait ends (it slept the full 0.5 s)."""
+    fake = FakeTime()
+    limiter = RateLimiter(tpm=6_000, clock=fake.clock, sleep=fake.sleep)  # 100/s, holds 50
+    await limiter.acquire(50)
+    waiter = asyncio.create_task(limiter.acquire(50))
+    await asyncio.sleep(0)
+    limiter.release(50, used_tokens=0)  # the answer used none of its reservation
+    await waiter
+    assert fake.now <= 0.05
+
+
+async def test_waiters_leave_in_the_order_they_came() -> None:
+    """Callers short of budget leave first come, first served, evenly spaced."""
+    fake = FakeTime()
+    limiter = RateLimiter(rpm=600, clock=fake.clock, sleep=fake.sleep)  # 10/s, holds 5
+    order: list[int] = []
+
+    async def caller(index: int) -> None:
+        await limiter.acquire()
+        order.append(index)
+
+    await asyncio.gather(*(caller(i) for i in range(12)))
+    assert order == list(range(12))
 
 
 def test_one_header_reader_for_both_providers() -> None:

@@ -7,18 +7,25 @@ Pacing. Each per-minute limit is a bucket that refills continuously and holds `b
 budget (half a second by default). Real servers enforce a per-minute limit over much shorter
 windows (OpenAI documents 60,000 rpm enforced as 1,000 a second), so a client that sends a
 minute's budget in its first second is refused; holding less than the server does keeps a margin
-for requests that bunch up in transit. A caller that finds the bucket short reserves its units
-(the level goes negative) and sleeps until they are paid for, so waiters leave in order and evenly
-spaced, with no lock and no queue to manage.
+for requests that bunch up in transit. Callers wait in line, first come first served: the first
+in line polls the buckets and goes once they cover it (a request larger than a bucket goes when
+it is full, leaving it in debt, as on the server); the others wait on a future each. So waiters
+leave in order and evenly spaced.
+
+Tokens are reserved before a request goes and settled when its answer arrives (`release` with
+the tokens it really used): the difference comes back at once (or is charged), so the first in
+line may go early. This is how the providers count (the prompt plus `max_tokens` at the start,
+the real usage at the end); a request that can never fit the per-minute token limit fails at
+once (`check_fits`).
 
 Learning. With `slow_start` and no per-minute limit set, the first request goes alone: its
 answer's `x-ratelimit-*` headers set the pace before the rest of the pool is let go, so a
 server's limit is known before the first wave rather than learned from its 429s (`aiochain map`
 does this; the library does not by default, since it costs one request's latency). After a
 429 the limiter pauses every caller until the server's retry-after has passed (one shared
-pause instead of each request retrying on its own), and `x-ratelimit-limit-*` headers (or
-Anthropic's `anthropic-ratelimit-*`) give it the server's limits when none were set, or tighter
-ones than were set.
+pause instead of each request retrying on its own), and the server's rate-limit headers (read
+by `_ratelimit_headers`, OpenAI's and Anthropic's) give it the server's limits when none were
+set, or tighter ones than were set, and what is left of them.
 
 Outages. A server that cannot be reached pauses every caller too, with a backoff that grows
 while it stays down (a shared circuit breaker): the requests waiting then find it up again
