@@ -179,8 +179,8 @@ def main() -> None:
             "- target: aiochain with a handler below 1.3x aiochain without one.",
             "- client CPU varies by 10-20% between rounds on this shared 2-core machine; "
             "compare within one table.",
-            "- aiochain reports the sequence as one chain run and the model call as its child "
-            "(4 events per call); LangChain also reports the prompt and the parser as chain runs.",
+            "- both libraries report the sequence, the prompt, the model and the parser runs "
+            "(8 events per call).",
             "- with no handler anywhere, aiochain's per-call path makes one check "
             "(`config` / `callbacks` / context config) and no other callback work.",
             *before,

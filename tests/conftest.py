@@ -7,7 +7,7 @@ import ipaddress
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -236,3 +236,23 @@ def start_threaded_sim() -> Any:
             return server
 
         yield start
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[str]:
+    """A local cluster for the session (2 CPUs, no dashboard, a small object store); its
+    address is what `--ray ADDRESS` joins."""
+    ray = pytest.importorskip(
+        "ray", reason="the ray extra is not installed: pip install -e '.[ray]'"
+    )
+    pytest.importorskip("ray.data", reason="Ray Data is not installed: pip install -e '.[ray]'")
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        object_store_memory=100 * 1024 * 1024,
+        log_to_driver=False,
+    )
+    try:
+        yield str(ray.get_runtime_context().gcs_address)
+    finally:
+        ray.shutdown()

@@ -284,9 +284,9 @@ async def test_sync_handlers_and_no_handler_costs_nothing(start_sim: StartSim) -
     async with OpenAI(base_url=server.base_url, callbacks=[Broken(), Sync()]) as llm:
         assert await llm.ainvoke("echo me") == seen[0]
     async with OpenAI(base_url=server.base_url) as llm:
-        from aiochain._traced import traced_invoke
+        from aiochain._traced import traced_call
 
-        assert traced_invoke(llm, "x", None, {}) is None
+        assert traced_call(llm, "x", None, {}) is None
 
 
 async def test_retries_and_errors_reach_the_handlers(scripted: Any) -> None:

@@ -43,3 +43,15 @@ def test_lcel_example() -> None:
     assert out[1] == f"routed: [{{'summary': '{first}'}}, '{first}']"
     assert out[2] == f"structured: summary='{first}'"
     assert out[3] == f"streamed JSON, last: {{'summary': '{first}'}}"
+
+
+def test_streaming_example() -> None:
+    """The streaming example prints a chat model's pieces as text (never AIMessageChunk
+    reprs), and the AsyncIteratorCallbackHandler recipe yields an agenerate's tokens."""
+    out = run_example("streaming.py").splitlines()
+    first = "Streams arrive piece by piece."
+    assert out[0] == first and out[1] == first
+    assert "AIMessageChunk" not in "\n".join(out)
+    assert out[2] == f"tokens: {first}"
+    assert out[3] == "same answer: True"
+    assert out[4] == "requests: 1, tokens counted: True"

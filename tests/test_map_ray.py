@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,26 +23,6 @@ from .conftest import PYTHON
 from .test_map import TEMPLATE, map_cli, rows, write_jsonl
 
 StartThreaded = Callable[..., SimServer]
-
-
-@pytest.fixture(scope="session")
-def cluster() -> Iterator[str]:
-    """A local cluster for the session (2 CPUs, no dashboard, a small object store); its
-    address is what `--ray ADDRESS` joins."""
-    ray = pytest.importorskip(
-        "ray", reason="the ray extra is not installed: pip install -e '.[ray]'"
-    )
-    pytest.importorskip("ray.data", reason="Ray Data is not installed: pip install -e '.[ray]'")
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        object_store_memory=100 * 1024 * 1024,
-        log_to_driver=False,
-    )
-    try:
-        yield str(ray.get_runtime_context().gcs_address)
-    finally:
-        ray.shutdown()
 
 
 def ids_of(path: Path) -> list[str]:
@@ -146,6 +126,37 @@ def test_a_killed_worker_and_a_rerun_write_every_id_once(
     sent = server.stats()["requests_total"]
     print(f"requests for 600 records with one worker killed: {sent}")
     assert 600 <= sent <= 600 + 2 * 4 * 16 * 4  # at most the dead worker's batches again
+
+
+@pytest.mark.ray
+def test_ctrl_c_exits_130_and_the_rerun_finishes(
+    cluster: str, start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """Ctrl-C (SIGINT to the job's process group, as a terminal sends it) while `--ray` runs:
+    status 130 with the resume line and no traceback, as the local job; the rerun finishes."""
+    server = start_threaded_sim(latency=0.2)
+    data = write_jsonl(tmp_path / "in.jsonl", 300)
+    out = tmp_path / "out.jsonl"
+    args = [
+        *("-m", "aiochain", "map", "--base-url", server.base_url, "--template", TEMPLATE),
+        *("--input", str(data), "--output", str(out), "--quiet"),
+        *("--ray", cluster, "--workers", "1", "--concurrency", "4"),
+    ]
+    job = subprocess.Popen(
+        [PYTHON, *args], stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and job.poll() is None:
+        if out.exists() and len(out.read_text().splitlines()) >= 20:
+            break
+        time.sleep(0.05)  # the job is another process: its progress can only be polled
+    os.killpg(job.pid, signal.SIGINT)
+    _, err = job.communicate(timeout=120)
+    assert job.returncode == 130, err
+    assert "Resume with" in err and "Traceback" not in err
+    rerun = subprocess.run([PYTHON, *args], capture_output=True, text=True, timeout=180)
+    assert rerun.returncode == 0, rerun.stderr
+    assert sorted(ids_of(out)) == sorted(f"doc{i}" for i in range(300))
 
 
 def test_plain_map_never_imports_ray(tmp_path: Path) -> None:

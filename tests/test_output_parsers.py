@@ -156,3 +156,24 @@ def test_xml_parser() -> None:
         parser.parse("<open><never-closed></open>")
     with pytest.raises(OutputParserError, match="no XML"):
         parser.parse("none at all")
+
+
+async def test_json_parser_streams_partial_json_after_a_sentence_before_the_fence() -> None:
+    """A model that writes a sentence before its ```json fence still streams partial values
+    (the fence's inside is parsed as it grows), and the closing fence and text after it are
+    ignored."""
+    pieces = [
+        "Sure! Here is",
+        " the data:\n```",
+        'json\n{"name": "A',
+        'da", "born": 18',
+        "15}\n```\n",
+        "Hope it helps.",
+    ]
+
+    async def stream() -> Any:
+        for piece in pieces:
+            yield piece
+
+    out = [value async for value in JsonOutputParser().atransform(stream())]
+    assert out == [{"name": "A"}, {"name": "Ada", "born": 18}, {"name": "Ada", "born": 1815}]

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from aiochain._progress import CallCounts, RunStats, current_call
-from aiochain.cli._journal import TRACE_COLUMNS, Journal, JournalRow
+from aiochain.cli._journal import TRACE_COLUMNS, Journal
+from aiochain.cli._journal_rows import RecordTake, journal_row
+from aiochain.cli._records import Record
 from aiochain.cli._report_data import bucket_width, load_report
 from aiochain.cli._report_html import render_report
 from aiochain.cli._svg import line_chart, ticks
@@ -85,7 +87,8 @@ def check_report(tmp_path: Path, n: int) -> dict[str, Any]:
         in_db = db.execute("SELECT count(*), sum(attempts), sum(rate_limited) FROM rows").fetchone()
     assert summary["cost"] == pytest.approx(spent) and spent > 0
     assert in_db == (60, summary["requests"], summary["rate_limited"])
-    assert sum(report["latency"]["counts"]) == report["latency"]["count"] == 60 - len(failed)
+    in_job = report["time_in_job"]
+    assert sum(in_job["counts"]) == in_job["count"] == 60 - len(failed)
     line = report["timeline"]
     assert sum(line["done_per_second"]) * line["bucket_seconds"] == pytest.approx(60 - len(failed))
     assert sum(line["rate_limited"]) == summary["rate_limited"]
@@ -168,11 +171,14 @@ def test_an_older_journal_gets_the_new_columns_and_keeps_its_rows(tmp_path: Path
             "('k0', 0, 'a', 1, 0, '{\"id\":\"a\"}', 0.5)"
         )
     with Journal(path, job) as journal:
-        fine = JournalRow.finished("k1", 1, "b", output="B", usage={"prompt_tokens": 3})
-        fine.started, fine.ended, fine.attempts = 100.0, 101.5, 1
-        bad = JournalRow.finished("k2", 2, "c", error="ServerError: boom", error_class="X")
-        bad.started, bad.ended, bad.attempts = 100.0, 102.0, 2
-        journal.commit([fine, bad])
+        fine = journal_row(
+            Record(1, "b", {}, "k1"),
+            RecordTake("live", 100.0, 101.5, requests=1, prompt_tokens=3),
+            output="B",
+        )
+        take = RecordTake("live", 100.0, 102.0, requests=2)
+        take.fail("ServerError: boom", "X")
+        journal.commit([fine, journal_row(Record(2, "c", {}, "k2"), take)])
         assert journal.spent == 0.5
     with sqlite3.connect(path) as db:
         columns = {c for (_, c, *_) in db.execute("PRAGMA table_info(rows)")}
@@ -184,7 +190,7 @@ def test_an_older_journal_gets_the_new_columns_and_keeps_its_rows(tmp_path: Path
     assert report["failed"] == [
         {"id": "c", "error_class": "X", "error": "ServerError: boom", "attempts": 2}
     ]
-    assert report["latency"]["p50"] == 1.5 and summary["wall_seconds"] == 2.0
+    assert report["time_in_job"]["p50"] == 1.5 and summary["wall_seconds"] == 2.0
     assert "1 row(s) were written by an older aiochain" in render_report(report)
 
 
@@ -193,9 +199,9 @@ def test_the_page_escapes_what_the_journal_holds(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     evil = "</script><img src=x onerror=alert(1)>"
     with Journal(path, {"template": evil + "{text}"}) as journal:
-        row = JournalRow.finished("k", 0, evil, error=evil, error_class="ServerError")
-        row.started, row.ended, row.attempts = 1.0, 2.0, 1
-        journal.commit([row])
+        take = RecordTake("live", 1.0, 2.0, requests=1)
+        take.fail(evil, "ServerError")
+        journal.commit([journal_row(Record(0, evil, {}, "k"), take)])
     page = render_report(load_report(path))
     assert "<img" not in page and page.count("</script>") == 2
 

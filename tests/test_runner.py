@@ -149,6 +149,70 @@ async def test_as_completed_break_cancels_the_rest(start_threaded_sim: StartThre
     assert server.stats()["requests_total"] < 40
 
 
+@pytest.mark.parametrize("streaming", [False, True])
+@pytest.mark.parametrize("source", ["generator", "async generator"])
+async def test_as_completed_reads_no_further_than_its_consumer(
+    streaming: bool, source: str
+) -> None:
+    """A busy consumer taking 10 results out of 200,000 inputs lets the workers read about
+    what is in flight plus a backlog of `concurrency` results, not the whole input (issue 23,
+    item 7: every input was read, every result kept)."""
+    concurrency, total = 8, 200_000
+    read = 0
+
+    def inputs() -> Iterator[int]:
+        nonlocal read
+        for i in range(total):
+            read += 1
+            yield i
+
+    async def async_inputs() -> AsyncIterator[int]:
+        for i in inputs():
+            yield i
+
+    async def double(x: int) -> int:
+        return 2 * x  # finishes without suspending: nothing else slows the workers down
+
+    async def pieces(x: int) -> AsyncIterator[int]:
+        yield x
+        yield -x
+
+    from aiochain._runner import as_completed
+
+    given: Any = inputs() if source == "generator" else async_inputs()
+    func: Any = pieces if streaming else double
+    taken = 0
+    runs = as_completed(func, given, concurrency=concurrency, streaming=streaming)
+    async with contextlib.aclosing(runs) as results:
+        async for _pair in results:
+            taken += 1
+            for _ in range(50):  # the consumer is busy; the event loop runs meanwhile
+                await asyncio.sleep(0)
+            if taken == 10:
+                break
+    assert taken == 10
+    assert read <= taken + 3 * concurrency, read
+
+
+async def test_as_completed_with_a_backlog_still_yields_every_result() -> None:
+    """Workers waiting for the consumer lose nothing: every input's result, once, also with
+    failures returned in their slots."""
+
+    async def maybe_fail(x: int) -> int:
+        if x % 7 == 0:
+            raise ValueError(x)
+        return x
+
+    got = {}
+    async for index, result in RunnableLambda(maybe_fail).as_completed(
+        range(500), concurrency=3, return_exceptions=True
+    ):
+        got[index] = result
+        await asyncio.sleep(0)
+    assert sorted(got) == list(range(500))
+    assert all(isinstance(got[i], ValueError) == (i % 7 == 0) for i in range(500))
+
+
 # --- failures and cancellation ---------------------------------------------------------------
 
 

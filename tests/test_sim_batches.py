@@ -238,3 +238,56 @@ def test_bad_batch_options(options: dict[str, Any]) -> None:
     """Out-of-range batch options are refused with ConfigurationError."""
     with pytest.raises(ConfigurationError):
         SimServer(**options)
+
+
+async def test_batch_malformed_rate_cuts_result_lines_short(start_sim: StartSim) -> None:
+    """`batch_malformed_rate`: that share of result lines is written cut short (not JSON, its
+    custom_id still showing), on both APIs; the other lines are whole."""
+    clock = FakeClock()
+    server = await start_sim(clock=clock, seed=1, batch_malformed_rate=0.3, batch_speed=1e6)
+    clock.now = 2000.0
+    async with openai.AsyncOpenAI(base_url=server.base_url, api_key="k", max_retries=0) as c:
+        batch = await start_batch(c, [line(f"r{i}", f"Doc {i}.") for i in range(40)])
+        clock.now = 3000.0
+        batch = await c.batches.retrieve(batch.id)
+        assert batch.output_file_id is not None
+        content = (await c.files.content(batch.output_file_id)).text.splitlines()
+    bad = [text for text in content if not _is_json(text)]
+    assert 0 < len(bad) < 40 and len(content) == 40
+    assert all(text.startswith('{"id"') and '"custom_id":"r' in text for text in bad)
+    async with anthropic.AsyncAnthropic(
+        base_url=server.root_url, api_key="k", max_retries=0
+    ) as claude:
+        requests: Any = [
+            {
+                "custom_id": f"m{i}",
+                "params": {
+                    "model": "claude-haiku-4-5",
+                    "max_tokens": 20,
+                    "messages": [{"role": "user", "content": f"Doc {i}."}],
+                },
+            }
+            for i in range(40)
+        ]
+        made = await claude.messages.batches.create(requests=requests)
+    clock.now = 4000.0
+    import aiohttp  # the results as sent: the official client would refuse the bad lines
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            f"{server.root_url}/v1/messages/batches/{made.id}/results",
+            headers={"x-api-key": "k", "anthropic-version": "2023-06-01"},
+        ) as answer,
+    ):
+        lines = (await answer.read()).decode().splitlines()
+    assert len(lines) == 40
+    assert 0 < sum(not _is_json(text) for text in lines) < 40
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True

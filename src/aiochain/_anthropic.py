@@ -5,7 +5,6 @@ sending, retries, limits, the cache and usage go through the one request pipelin
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,22 +18,19 @@ from ._anthropic_wire import (
     tool_of,
 )
 from ._body import ResponseLimits
-from ._config import RunnableConfig, current_config
+from ._endpoint import ANTHROPIC_BASE_URL, ANTHROPIC_VERSION, anthropic_endpoint
 from ._exceptions import ConfigurationError
 from ._limiter import RateLimiter
-from ._model_client import ModelClient, check_max_tokens, check_range
-from ._model_options import log_verbose, request_fields
-from ._pipeline import StreamOutcome
+from ._model_client import ModelClient
+from ._model_options import check_max_tokens, check_range, request_fields
 from ._retry import RetryPolicy
 from ._runnable import Runnable
-from ._traced import traced_invoke
 from ._types import JSONDict
 from ._usage import Usage
 from .messages import (
     AIMessage,
     BaseMessage,
     message_class,
-    parse_tool_calls,
     to_messages,
 )
 from .outputs import ChatGeneration, Generation
@@ -43,10 +39,10 @@ from .prompts import LanguageModelInput, PromptValue
 if TYPE_CHECKING:
     import aiohttp
 
-    from .cache import SQLiteCache
+    from ._answer_cache import AnswerCache
+    from .rate_limiters import BaseRateLimiter
 
-DEFAULT_BASE_URL = "https://api.anthropic.com"
-ANTHROPIC_VERSION = "2023-06-01"
+DEFAULT_BASE_URL = ANTHROPIC_BASE_URL
 
 
 class ChatAnthropic(ModelClient[AIMessage]):
@@ -79,6 +75,7 @@ class ChatAnthropic(ModelClient[AIMessage]):
     _streams_chunks = True  # `astream` yields AIMessageChunks, as LangChain's chat models
 
     _path = "/v1/messages"
+    _stop_field = "stop_sequences"
     default_model = "claude-sonnet-4-5"
     tools: dict[str, Any] = {}  # noqa: RUF012 - replaced, never mutated, by bind_tools
 
@@ -106,9 +103,9 @@ class ChatAnthropic(ModelClient[AIMessage]):
         max_concurrency: int | None = None,
         rpm: float | None = None,
         tpm: float | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: RateLimiter | BaseRateLimiter | None = None,
         on_token: Callable[[str], Any] | None = None,
-        cache: SQLiteCache | None = None,
+        cache: AnswerCache | bool | None = None,
         model_kwargs: dict[str, Any] | None = None,
         session: aiohttp.ClientSession | None = None,
         response_limits: ResponseLimits | None = None,
@@ -117,8 +114,9 @@ class ChatAnthropic(ModelClient[AIMessage]):
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
+        custom_get_token_ids: Callable[[str], list[int]] | None = None,
     ) -> None:
-        self.callbacks, self.tags, self.metadata = callbacks, tags, metadata
+        self.custom_get_token_ids = custom_get_token_ids
         self.model = model or model_name or self.default_model
         check_max_tokens(max_tokens)
         check_range("temperature", temperature, 0.0, 1.0)
@@ -131,29 +129,13 @@ class ChatAnthropic(ModelClient[AIMessage]):
         self.temperature = temperature
         self.top_p = top_p
         self.top_k = top_k
-        self.on_token = on_token
-        self.streaming = streaming
-        self.verbose = verbose
-        self.base_url = (
-            base_url
-            or anthropic_api_url
-            or os.environ.get("ANTHROPIC_BASE_URL")
-            or DEFAULT_BASE_URL
-        ).rstrip("/")
-        key = api_key or anthropic_api_key or os.environ.get("ANTHROPIC_API_KEY") or None
-        headers = {"anthropic-version": anthropic_version, **(default_headers or {})}
-        if key:
-            headers["x-api-key"] = key
-        key_error = None
-        if key is None and self.base_url == DEFAULT_BASE_URL:
-            key_error = (
-                "no API key: set ANTHROPIC_API_KEY, or set ANTHROPIC_BASE_URL to a compatible "
-                "server (`aiochain serve` runs an offline one at http://127.0.0.1:8000)"
-            )
-        self._connect(
-            headers=headers,
-            secrets=(key,) if key else (),
-            key_error=key_error,
+        super().__init__(
+            endpoint=anthropic_endpoint(
+                base_url or anthropic_api_url,
+                api_key or anthropic_api_key,
+                version=anthropic_version,
+                default_headers=default_headers,
+            ),
             read_usage=read_anthropic_usage,
             timeout=default_request_timeout or timeout,
             max_retries=max_retries,
@@ -165,6 +147,12 @@ class ChatAnthropic(ModelClient[AIMessage]):
             cache=cache,
             session=session,
             response_limits=response_limits,
+            on_token=on_token,
+            streaming=streaming,
+            verbose=verbose,
+            callbacks=callbacks,
+            tags=tags,
+            metadata=metadata,
         )
         payload: JSONDict = {"model": self.model, "max_tokens": max_tokens}
         for name, value in (
@@ -185,16 +173,6 @@ class ChatAnthropic(ModelClient[AIMessage]):
         if "stop" in fields:
             fields["stop_sequences"] = fields.pop("stop")
         return fields
-
-    def bind(self, **kwargs: Any) -> ChatAnthropic:
-        """A copy of this model whose requests carry `kwargs` as fields (`stop=[...]` is sent
-        as `stop_sequences`); it shares this one's connections, limits and usage totals."""
-        fields = self._call_fields(kwargs)
-        bound = copy.copy(self)
-        bound._base_payload = {**self._base_payload, **fields}
-        if "stop_sequences" in fields:
-            bound.stop = fields["stop_sequences"]
-        return bound
 
     def bind_tools(
         self,
@@ -288,42 +266,8 @@ class ChatAnthropic(ModelClient[AIMessage]):
     def _event_started(self, event: JSONDict) -> bool:
         return event_started(event)
 
-    # --- the public API ---------------------------------------------------------------------
-
-    async def ainvoke(
-        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AIMessage:
-        """The model's answer to one prompt or conversation; `kwargs` (`stop=`, ...) are
-        request fields for this call."""
-        if (
-            config is not None or self.callbacks is not None or current_config.get() is not None
-        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:  # callbacks
-            return await traced  # type: ignore[no-any-return]
-        if kwargs:
-            return await self.bind(**kwargs).ainvoke(input, config)
-        if self.verbose:
-            log_verbose(self, "prompt", self._payload(input)["messages"])
-        if self.on_token is not None:
-            outcome = StreamOutcome()
-            text, usage = await self._collect_stream(input, outcome)
-            calls = parse_tool_calls(
-                [
-                    {"id": c.get("id"), "function": {"name": c.get("name"), "arguments": c["args"]}}
-                    for _, c in sorted(outcome.tool_calls.items())
-                ]
-            )
-            message = AIMessage(
-                text,
-                usage=usage,
-                response_metadata={"model_name": self.model, **outcome.metadata},
-                tool_calls=calls,
-            )
-        else:
-            data, usage = await self._apost(self._payload(input))
-            message = self._message_of(data, usage)
-        if self.verbose:
-            log_verbose(self, "answer", message.content)
-        return message
+    def _answer(self, data: JSONDict, usage: Usage) -> AIMessage:
+        return self._message_of(data, usage)
 
 
 def _messages_of(input: LanguageModelInput) -> list[BaseMessage]:

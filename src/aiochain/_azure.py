@@ -18,8 +18,8 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from ._exceptions import ConfigurationError
-from ._model_client import EndpointAuth
+from ._endpoint import Endpoint, EndpointAuth
+from ._exceptions import ConfigurationError, CredentialError
 from ._openai_chat import ChatOpenAI
 from ._openai_completions import OpenAI
 
@@ -82,9 +82,16 @@ class _AzureOptions:
         if provider is not None:
 
             async def bearer() -> Mapping[str, str]:
+                # What the provider raises becomes a CredentialError, and the token it gives
+                # is kept out of errors (`Endpoint.transport`).
                 token = provider()
                 if inspect.isawaitable(token):
                     token = await token
+                if not isinstance(token, str) or not token:
+                    raise CredentialError(
+                        "azure_ad_token_provider returned no token (an empty string or "
+                        f"{type(token).__name__})"
+                    )
                 return {"Authorization": f"Bearer {token}"}
 
             return EndpointAuth(headers={}, header_provider=bearer)
@@ -135,10 +142,9 @@ class AzureChatOpenAI(ChatOpenAI):
         self._azure, rest = _options(kwargs)
         super().__init__(**rest)
 
-    def _endpoint(self, base_url: str | None, api_key: str | None) -> EndpointAuth:
-        self.base_url = self._azure.base_url()
+    def _endpoint(self, base_url: str | None, api_key: str | None) -> Endpoint:
         self._path = self._azure.path(type(self)._path)
-        return self._azure.auth()
+        return Endpoint(self._azure.base_url(), self._azure.auth())
 
 
 class AzureOpenAI(OpenAI):
@@ -148,10 +154,9 @@ class AzureOpenAI(OpenAI):
         self._azure, rest = _options(kwargs)
         super().__init__(**rest)
 
-    def _endpoint(self, base_url: str | None, api_key: str | None) -> EndpointAuth:
-        self.base_url = self._azure.base_url()
+    def _endpoint(self, base_url: str | None, api_key: str | None) -> Endpoint:
         self._path = self._azure.path(type(self)._path)
-        return self._azure.auth()
+        return Endpoint(self._azure.base_url(), self._azure.auth())
 
 
 __all__ = ["AzureChatOpenAI", "AzureOpenAI"]

@@ -1,6 +1,7 @@
-"""What every Batch API client does the same way, whatever the provider: submit the shards a
-resumed run does not already have, record each id before polling, poll with backoff, report a
-batch stuck before its end, and merge each batch's results as soon as it ends.
+"""What every Batch API client does the same way, whatever the provider: collect the batches a
+resumed run is given first and submit only what they did not answer, record each id before
+polling, poll with backoff, report a batch stuck before its end, and read each batch's result
+lines from disk as soon as it ends (a line that is not a result is its request's error).
 
 A provider's client (`aiochain.batches.OpenAIBatchClient`, `AnthropicBatchClient`) says how
 requests are cut into shards, how one shard becomes a batch, how a batch is read, which
@@ -12,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Self
 
-from ._batch_files import BatchRequest, Shard
+from ._batch_files import BatchRequest, ResultLine, Shard, merge_line
+from ._batch_spool import SpooledShard, iter_lines, temporary_folder
 from ._batch_status import BatchOutcome, BatchStatus, unanswered_errors
 from ._exceptions import ConfigurationError
 from ._http import HTTPTransport
@@ -56,6 +59,7 @@ class BaseBatchClient:
         self.poll_interval, self.max_poll_interval = poll_interval, max_poll_interval
         self.stuck_after = stuck_after
         self._clock, self._sleep = clock, sleep
+        self.max_download_bytes = 2 * 1024**3
 
     async def aclose(self) -> None:
         """Close the transport's session of the running loop, if this client made it."""
@@ -78,8 +82,17 @@ class BaseBatchClient:
         """The batch's state now."""
         raise NotImplementedError
 
-    async def collect(self, batch: BatchStatus | str) -> BatchOutcome:
-        """An ended batch's results, merged by `custom_id`."""
+    def result_paths(self, status: BatchStatus) -> list[str]:
+        """The paths of an ended batch's result files (output and error files, or results)."""
+        raise NotImplementedError
+
+    def read_line(self, text: bytes, *, batch_id: str, number: int) -> ResultLine | None:
+        """One result line, read (a malformed one is its request's error; None: no request)."""
+        raise NotImplementedError
+
+    async def start_spooled(self, shard: SpooledShard, *, key: str) -> BatchStatus:
+        """Make a batch of the requests in `shard`'s file (`key` goes into its metadata
+        where the provider keeps metadata)."""
         raise NotImplementedError
 
     async def _start(self, shard: Shard, record: Record | None) -> BatchStatus:
@@ -102,6 +115,45 @@ class BaseBatchClient:
             lambda: self.transport.request_json(method, path, **kwargs), path
         )
         return data
+
+    async def download(self, path: str, target: Path, *, max_bytes: int) -> None:
+        """Download `path` into the file `target`, retried from the start on failures."""
+
+        async def attempt() -> None:
+            with target.open("wb") as sink:
+                await self.transport.download(path, sink, max_bytes=max_bytes)
+
+        await self._call(attempt, path)
+
+    async def result_lines(self, batch: BatchStatus | str) -> AsyncIterator[ResultLine]:
+        """An ended batch's result lines, read one at a time from files downloaded to disk:
+        memory stays bounded by one line, whatever the batch's size. A line that is not a
+        result is its request's error (`malformed_line`); one that names no request is
+        skipped (its request then has no row at all)."""
+        status = batch if isinstance(batch, BatchStatus) else await self.retrieve(batch)
+        with temporary_folder("aiochain-results-") as folder:
+            for number, path in enumerate(self.result_paths(status)):
+                target = Path(folder) / f"result-{number}.jsonl"
+                await self.download(path, target, max_bytes=self.max_download_bytes)
+                for line_number, text in enumerate(self._redacted(iter_lines(target)), start=1):
+                    line = self.read_line(text, batch_id=status.id, number=line_number)
+                    if line is not None:
+                        yield line
+                target.unlink()
+
+    def _redacted(self, lines: Iterator[bytes]) -> Iterator[bytes]:
+        redactor = self.transport.redactor
+        for line in lines:
+            yield redactor.raw(line) if redactor.active else line
+
+    async def collect(self, batch: BatchStatus | str) -> BatchOutcome:
+        """Merge an ended batch's result lines by `custom_id` (in memory: for a job of any
+        size, read `result_lines` instead)."""
+        status = batch if isinstance(batch, BatchStatus) else await self.retrieve(batch)
+        outcome = BatchOutcome(batches=[status])
+        async for line in self.result_lines(status):
+            merge_line(line, outcome.results, outcome.errors)
+        return outcome
 
     # --- polling ---------------------------------------------------------------------------
 
@@ -164,37 +216,60 @@ class BaseBatchClient:
         resume: Iterable[str] = (),
         on_progress: OnProgress | None = None,
     ) -> BatchOutcome:
-        """Submit (or resume), poll every batch at once, and merge each as it ends.
+        """Resume, submit, poll every batch at once, and merge each as it ends.
 
-        Every request ends up in `results` or in `errors`: a failed batch's requests are
-        `batch_failed` (retryable when the server refused it for its token limit), a stuck
-        batch's `batch_stuck`, rows in no result file `missing`.
+        The batches in `resume` are polled and collected first, whatever requests they hold
+        and in whatever order they are given: a request one of them answered (or failed for
+        good) is not sent again, and only the rest are cut into new batches. Every request
+        ends up in `results` or in `errors`: a failed batch's requests are `batch_failed`
+        (retryable when the server refused it for its token limit), a stuck batch's
+        `batch_stuck`, rows in no result file `missing`, a line that is not a result
+        `malformed_line`.
         """
-        submitted = await self.submit(requests, record=record, resume=resume)
         outcome = BatchOutcome()
+        wanted = {request.custom_id for request in requests}
+        resumed = [(None, await self.retrieve(batch_id)) for batch_id in resume]
+        await self._finish_all(resumed, outcome, wanted, on_progress)
+        held = set(outcome.results) | {c for c, e in outcome.errors.items() if not e.retryable}
+        rest = [request for request in requests if request.custom_id not in held]
+        submitted = [(s, await self._start(s, record)) for s in self.shards(rest)] if rest else []
+        await self._finish_all(submitted, outcome, wanted, on_progress)
+        return outcome
 
-        async def finish(shard: Shard, status: BatchStatus) -> None:
+    async def _finish_all(
+        self,
+        batches: Sequence[tuple[Shard | None, BatchStatus]],
+        outcome: BatchOutcome,
+        wanted: set[str],
+        on_progress: OnProgress | None,
+    ) -> None:
+        """Poll `batches` at once, merging each one's lines for `wanted` requests as it ends."""
+
+        async def finish(shard: Shard | None, status: BatchStatus) -> None:
             if not status.terminal:
                 status = await self.wait(status.id, on_progress=on_progress)
-            part = await self.collect(status) if status.terminal else BatchOutcome()
             outcome.batches.append(status)
-            outcome.results.update(part.results)
-            outcome.errors.update(part.errors)
-            unanswered = [
-                c for c in shard.custom_ids if c not in part.results and c not in part.errors
-            ]
-            outcome.errors.update(unanswered_errors(status, unanswered))
+            seen: set[str] = set()
+            if status.terminal:
+                async for line in self.result_lines(status):
+                    if line.custom_id in wanted:
+                        seen.add(line.custom_id)
+                        merge_line(line, outcome.results, outcome.errors)
+            if shard is not None:
+                unanswered = [c for c in shard.custom_ids if c not in seen]
+                for custom_id, error in unanswered_errors(status, unanswered).items():
+                    if custom_id not in outcome.results:
+                        outcome.errors[custom_id] = error
 
         # gather, not a TaskGroup: the first failure is raised as it is (not in an
         # ExceptionGroup), and the other polls are cancelled.
-        tasks = [asyncio.ensure_future(finish(shard, status)) for shard, status in submitted]
+        tasks = [asyncio.ensure_future(finish(shard, status)) for shard, status in batches]
         try:
             await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        return outcome
 
 
 def check_ident(value: str) -> str:

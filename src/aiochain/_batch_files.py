@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import _json
-from ._exceptions import BadResponseError, BatchRequestError, ConfigurationError
+from ._exceptions import BatchRequestError, ConfigurationError
 from ._http_errors import excerpt
 from ._types import JSONDict
 
@@ -123,44 +124,99 @@ def _shard(ids: list[str], lines: list[bytes]) -> Shard:
     return Shard(tuple(ids), tuple(lines), key)
 
 
+@dataclass(frozen=True, slots=True)
+class ResultLine:
+    """One line of a result file: the answer body of `custom_id`, or its error."""
+
+    custom_id: str
+    body: JSONDict | None = None
+    error: BatchRequestError | None = None
+
+
+_CUSTOM_ID = re.compile(rb'"custom_id"\s*:\s*("(?:[^"\\]|\\.){1,600}")')
+
+
+def custom_id_of(text: bytes) -> str | None:
+    """The `custom_id` of a line that is not a whole result (cut short, say), when it shows."""
+    match = _CUSTOM_ID.search(text[:4096])
+    if match is None:
+        return None
+    try:
+        value = _json.loads(match.group(1))
+    except ValueError:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def malformed_line(text: bytes, *, batch_id: str, number: int) -> ResultLine | None:
+    """The error of a line that is not a batch result: that request's error (retryable: asking
+    again may get a whole answer), or None when the line does not show whose it is."""
+    custom_id = custom_id_of(text)
+    if custom_id is None:
+        return None
+    message = (
+        f"{custom_id}: line {number} of a result file of {batch_id} is not a batch result: "
+        f"{excerpt(text, 80)!r}"
+    )
+    error = BatchRequestError(
+        message, custom_id=custom_id, code="malformed_line", body=excerpt(text), batch_id=batch_id
+    )
+    return ResultLine(custom_id, error=error)
+
+
+def read_openai_line(text: bytes, *, batch_id: str, number: int) -> ResultLine | None:
+    """One line of an OpenAI output or error file; a line that is not shaped as a result
+    is its request's error (`malformed_line`), or None when it is blank or names no request."""
+    if not text.strip():
+        return None
+    try:
+        row = _json.loads(text)
+    except ValueError:
+        return malformed_line(text, batch_id=batch_id, number=number)
+    custom_id = row.get("custom_id") if isinstance(row, dict) else None
+    if not isinstance(custom_id, str) or not custom_id:
+        return malformed_line(text, batch_id=batch_id, number=number)
+    response, error = row.get("response"), row.get("error")
+    if isinstance(response, dict):
+        status, body = response.get("status_code"), response.get("body")
+        if type(status) is not int or not 100 <= status <= 599:
+            return malformed_line(text, batch_id=batch_id, number=number)
+        if status < 300 and isinstance(body, dict):
+            return ResultLine(custom_id, body=body)
+        return ResultLine(custom_id, error=_line_error(custom_id, batch_id, status, body))
+    if isinstance(error, dict):
+        code = str(error.get("code") or "batch_error")[:80]
+        message = str(error.get("message") or code)[:500]
+        failure = BatchRequestError(
+            f"{custom_id}: {message}", custom_id=custom_id, code=code, body=error,
+            batch_id=batch_id,
+        )  # fmt: skip
+        return ResultLine(custom_id, error=failure)
+    return malformed_line(text, batch_id=batch_id, number=number)
+
+
+def merge_line(
+    line: ResultLine | None, results: dict[str, JSONDict], errors: dict[str, Any]
+) -> None:
+    """Merge one read line into `results` / `errors` (an answer wins over an error)."""
+    if line is None:
+        return
+    if line.body is not None:
+        results[line.custom_id] = line.body
+        errors.pop(line.custom_id, None)
+    elif line.custom_id not in results:
+        errors[line.custom_id] = line.error
+
+
 def read_result_file(
     raw: bytes, *, batch_id: str, results: dict[str, JSONDict], errors: dict[str, Any]
 ) -> None:
     """Merge an output or error file into `results` (custom_id -> answer body) and `errors`
-    (custom_id -> `BatchRequestError`).
-
-    Raises:
-        BadResponseError: a line that is not shaped as OpenAI's result lines are.
-    """
+    (custom_id -> `BatchRequestError`). A line that is not a result costs only its own
+    request (`malformed_line`); one that names no request is skipped (its request then has
+    no row, and is reported missing)."""
     for number, text in enumerate(raw.splitlines(), start=1):
-        if not text.strip():
-            continue
-        try:
-            row = _json.loads(text)
-        except ValueError as exc:
-            raise _malformed(batch_id, number, text) from exc
-        custom_id = row.get("custom_id") if isinstance(row, dict) else None
-        if not isinstance(custom_id, str) or not custom_id:
-            raise _malformed(batch_id, number, text)
-        response, error = row.get("response"), row.get("error")
-        if isinstance(response, dict):
-            status, body = response.get("status_code"), response.get("body")
-            if type(status) is not int or not 100 <= status <= 599:
-                raise _malformed(batch_id, number, text)
-            if status < 300 and isinstance(body, dict):
-                results[custom_id] = body
-                errors.pop(custom_id, None)
-                continue
-            errors[custom_id] = _line_error(custom_id, batch_id, status, body)
-        elif isinstance(error, dict):
-            code = str(error.get("code") or "batch_error")[:80]
-            message = str(error.get("message") or code)[:500]
-            errors[custom_id] = BatchRequestError(
-                f"{custom_id}: {message}", custom_id=custom_id, code=code, body=error,
-                batch_id=batch_id,
-            )  # fmt: skip
-        else:
-            raise _malformed(batch_id, number, text)
+        merge_line(read_openai_line(text, batch_id=batch_id, number=number), results, errors)
 
 
 def _line_error(custom_id: str, batch_id: str, status: int, body: Any) -> BatchRequestError:
@@ -177,14 +233,6 @@ def _line_error(custom_id: str, batch_id: str, status: int, body: Any) -> BatchR
         batch_id=batch_id,
         # A malformed request fails again; 408, 409, 429 and 5xx may not.
         retryable=status >= 500 or status in (408, 409, 429),
-    )
-
-
-def _malformed(batch_id: str, number: int, text: bytes) -> BadResponseError:
-    return BadResponseError(
-        f"line {number} of a result file of {batch_id} is not a batch result: "
-        f"{excerpt(text, 80)!r}",
-        body=excerpt(text),
     )
 
 

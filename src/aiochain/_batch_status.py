@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._anthropic_wire import read_anthropic_usage
 from ._batch_files import missing_errors
 from ._exceptions import BadResponseError, BatchRequestError
+from ._openai_wire import read_openai_usage
 from ._types import JSONDict
 from ._usage import Usage
 from .pricing import cost_of
@@ -118,17 +120,19 @@ class BatchOutcome:
     batches: list[BatchStatus] = field(default_factory=list)
 
     def usage(self) -> Usage:
-        """The tokens of every answer (OpenAI's `prompt_tokens` / `completion_tokens` or
-        Anthropic's `input_tokens` / `output_tokens`); counts that are not sane are skipped."""
+        """The tokens of every answer, read by its provider's one usage reader, as live calls
+        read them (Anthropic's prompt-cache reads and writes count as prompt tokens); answers
+        whose counts are not sane are skipped."""
         total = Usage()
         for body in self.results.values():
-            raw = body.get("usage")
-            if not isinstance(raw, dict):
+            reader = read_anthropic_usage if body.get("type") == "message" else read_openai_usage
+            try:
+                usage = reader(body)
+            except BadResponseError:
                 continue
-            prompt: Any = raw.get("prompt_tokens", raw.get("input_tokens", 0))
-            completion: Any = raw.get("completion_tokens", raw.get("output_tokens", 0))
-            if all(type(n) is int and 0 <= n <= 10**9 for n in (prompt, completion)):
-                total.add(Usage(prompt, completion, prompt + completion, 1))
+            if usage is not None:
+                usage.requests = 1
+                total.add(usage)
         return total
 
     def cost(self, model: str) -> float | None:

@@ -3,7 +3,6 @@ from here) and `BaseRunManager` (who hears one run's later events)."""
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Sequence
 from typing import Any, Self, TypeVar
@@ -16,9 +15,10 @@ ManagerT = TypeVar("ManagerT", bound="BaseCallbackManager")
 
 
 def new_run_id() -> uuid.UUID:
-    """A random (version 4) UUID, without `uuid4()`'s system call per id: run ids name runs,
-    they guard no secret."""
-    return uuid.UUID(int=random.getrandbits(128), version=4)
+    """A random (version 4) UUID from the operating system's generator (`uuid4`), never from
+    the global `random`: a program that calls `random.seed(0)` (or forks) would otherwise
+    give every process the same run ids, and tracing backends merge runs by id (issue 23)."""
+    return uuid.uuid4()
 
 
 class BaseCallbackManager:

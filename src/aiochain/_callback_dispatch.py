@@ -82,6 +82,10 @@ async def adispatch(
             _failed(handler, event, exc)
 
 
+_pending: set[asyncio.Task[None]] = set()
+"""Fire-and-forget dispatches still running (see `dispatch`)."""
+
+
 def dispatch(
     handlers: Sequence[BaseCallbackHandler],
     event: str,
@@ -101,6 +105,10 @@ def dispatch(
         except RuntimeError:
             asyncio.run_coroutine_threadsafe(run(), loop).result()
             return
-        loop.create_task(run())  # called on the loop itself: it cannot wait
+        # Called on the loop itself: it cannot wait. The loop keeps only a weak reference to a
+        # task, so hold one until it is done, or the task may vanish mid-run (issue 23).
+        task = loop.create_task(run())
+        _pending.add(task)
+        task.add_done_callback(_pending.discard)
         return
     asyncio.run(run())

@@ -32,6 +32,8 @@ class Chain(Runnable[Any, dict[str, Any]]):
     `MyChain(llm=llm)`.
     """
 
+    reports_own_runs = True  # a chain run (_chain_run.py), see _run_trace.py
+
     verbose: bool = False
     """Print each run through a `StdOutCallbackHandler`, as LangChain's `verbose=True` does."""
     callbacks: Any = None

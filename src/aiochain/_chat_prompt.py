@@ -68,9 +68,13 @@ class MessagesPlaceholder:
         return f"MessagesPlaceholder({self.variable_name!r}, optional={self.optional})"
 
 
-MessageTemplateLike = Union[BaseMessage, MessagesPlaceholder, tuple[str, str], str]  # noqa: UP007 - a runtime alias
+MessageTemplateLike = Union[  # noqa: UP007 - a runtime alias
+    BaseMessage, MessagesPlaceholder, BasePromptTemplate, tuple[str, str], str
+]
 
-_Item = Union[tuple[type[BaseMessage], PromptTemplate], BaseMessage, MessagesPlaceholder]  # noqa: UP007
+_Item = Union[  # noqa: UP007
+    tuple[type[BaseMessage], PromptTemplate], BaseMessage, MessagesPlaceholder, BasePromptTemplate
+]
 
 
 class ChatPromptTemplate(BasePromptTemplate):
@@ -103,6 +107,11 @@ class ChatPromptTemplate(BasePromptTemplate):
                 self._messages.append(item)
                 name = item.variable_name
                 (optional if item.optional else fields).append(name)
+                continue
+            if isinstance(item, BasePromptTemplate) and hasattr(item, "format_messages"):
+                # A template of messages inside this one (few-shot examples, a chat prompt).
+                self._messages.append(item)
+                fields.extend(f for f in item.input_variables if f not in fields)
                 continue
             if not (isinstance(item, tuple) and len(item) == 2):
                 raise TemplateError(
@@ -150,6 +159,10 @@ class ChatPromptTemplate(BasePromptTemplate):
                 out.append(item)
             elif isinstance(item, MessagesPlaceholder):
                 out.extend(item.format_messages(**kwargs))
+            elif isinstance(item, BasePromptTemplate):
+                known = item.known_variables()
+                inner = {k: v for k, v in kwargs.items() if k in known}
+                out.extend(item.format_messages(**inner))  # type: ignore[attr-defined]
             else:
                 cls, template = item
                 out.append(cls(render(template._parts, kwargs)))

@@ -189,7 +189,9 @@ class StuffDocumentsChain(BaseCombineDocumentsChain):
     def token_counter(self) -> Callable[[str], int]:
         """Counts a prompt's tokens: the one given, else the model's (looked up on first use)."""
         if self._token_counter is None:
-            self._token_counter = counter_for_model(str(getattr(self.step.llm, "model", "")))
+            llm = self.step.llm  # the model's own count, as LangChain's (custom_get_token_ids)
+            counter = getattr(llm, "get_num_tokens", None)
+            self._token_counter = counter or counter_for_model(str(getattr(llm, "model", "")))
         return self._token_counter
 
     def _inputs(self, docs: list[Document], kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, cast
 
 from . import _runner
-from ._callback_manager import context_handlers
 from ._config import (
     RunnableConfig,
     accepts_config,
@@ -20,13 +19,16 @@ from ._config import (
     filled_config,
 )
 from ._exceptions import UsageError
+from ._generators import RunnableGenerator, is_generator_function
+from ._run_trace import call_step, listening, traced_call, traced_sequence_stream
 from ._runnable import Config, PureRunnable, Runnable, bound_call, takes_config
-from ._traced_steps import traced_runnable
 
 
 class RunnableSequence(Runnable[Any, Any]):
     """Runnables applied one after another; what `a | b | c` builds."""
 
+    reports_own_runs = True
+    transforms_streams = True
     steps: list[Runnable[Any, Any]]
 
     def __init__(self, *steps: Any, first: Any = None, middle: Any = (), last: Any = None) -> None:
@@ -58,11 +60,15 @@ class RunnableSequence(Runnable[Any, Any]):
                     value = step.invoke(value) if pure else await step.ainvoke(value)
                 return value
         config = check_config(config)
-        if config.get("callbacks") is not None or context_handlers.get():
-            return await traced_runnable(self, input, config, self._run_steps)
+        if listening(config):
+            return await traced_call(self, input, config, self._run_steps, own=True)
         return await self._run_steps(input, child_config(config))
 
     async def _run_steps(self, value: Any, child: RunnableConfig) -> Any:
+        if listening(child):  # each step its own run, tagged as LangChain tags it
+            for index, step in enumerate(self.steps):
+                value = await call_step(step, value, child, f"seq:step:{index + 1}")
+            return value
         for pure, step in self._plan:
             if pure:
                 value = step.invoke(value, child)
@@ -74,12 +80,15 @@ class RunnableSequence(Runnable[Any, Any]):
         """Stream from the last step that can stream (a model); the steps before it run
         whole and the steps after it transform its stream."""
         config = config if config is not None else current_config.get()
+        if config is not None and listening(config):
+            async for chunk in traced_sequence_stream(self, input, check_config(config)):
+                yield chunk
+            return
+        split = self._stream_split()
         child = None if config is None else child_config(check_config(config))
-        streaming = [i for i, s in enumerate(self.steps) if streams(s)]
-        if not streaming:
+        if split is None:
             yield await self.ainvoke(input, config)
             return
-        split = streaming[-1]
         value = input
         for _, step in self._plan[:split]:
             value = await bound_call(step, child, {})(value)
@@ -94,6 +103,19 @@ class RunnableSequence(Runnable[Any, Any]):
                 chunks = step.atransform(chunks)
         async for chunk in chunks:
             yield chunk
+
+    def _stream_split(self) -> int | None:
+        """The step whose stream the sequence streams: the last that produces pieces (a
+        model), else the first generator; None when no step streams."""
+        sources = [
+            i
+            for i, s in enumerate(self.steps)
+            if streams(s) and not isinstance(s, RunnableGenerator)
+        ]
+        if sources:
+            return sources[-1]
+        generators = [i for i, s in enumerate(self.steps) if isinstance(s, RunnableGenerator)]
+        return generators[0] if generators else None
 
     def __repr__(self) -> str:
         return " | ".join(type(s).__name__ for s in self.steps)
@@ -111,6 +133,8 @@ class RunnableLambda(Runnable[Any, Any]):
         name: a name for the step.
     """
 
+    transforms_streams = True
+
     def __init__(
         self,
         func: Callable[..., Any],
@@ -119,7 +143,8 @@ class RunnableLambda(Runnable[Any, Any]):
     ) -> None:
         self.func = func
         self.afunc = afunc
-        self.name = name or getattr(func, "__name__", "RunnableLambda")
+        own_name = getattr(func, "__name__", "<lambda>")
+        self.name = name or (own_name if own_name != "<lambda>" else "RunnableLambda")
         self._is_async = afunc is not None or inspect.iscoroutinefunction(func)
         self._with_config = accepts_config(afunc or func)
 
@@ -136,6 +161,8 @@ class RunnableLambda(Runnable[Any, Any]):
             else:
                 result = func(input, **options)
             if isinstance(result, Runnable):
+                if config is not None and listening(config):
+                    return await call_step(result, input, config)
                 result = await bound_call(result, config, {})(input)
             return result
         finally:
@@ -154,6 +181,8 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
     `max_concurrency` caps how many branches run at once.
     """
 
+    transforms_streams = True
+
     def __init__(self, steps__: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         merged = {**(steps__ or {}), **kwargs}
         if not merged:
@@ -168,7 +197,12 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
                 values = await asyncio.gather(*(s.ainvoke(input) for s in self.steps.values()))
                 return dict(zip(self.steps, values, strict=True))
         child = child_config(check_config(config))
-        calls = [bound_call(step, child, {}) for step in self.steps.values()]
+        if listening(child):
+            calls = [
+                _traced_branch(step, child, f"map:key:{key}") for key, step in self.steps.items()
+            ]
+        else:
+            calls = [bound_call(step, child, {}) for step in self.steps.values()]
         limit = child.get("max_concurrency")
         if limit is None or limit >= len(calls):
             values = await asyncio.gather(*(call(input) for call in calls))
@@ -176,8 +210,17 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
             values = await _runner.amap(lambda call: call(input), calls, concurrency=limit)
         return dict(zip(self.steps, values, strict=True))
 
+    def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
+        return super().get_name(suffix, name=name or f"RunnableParallel<{','.join(self.steps)}>")
+
     def __repr__(self) -> str:
         return f"RunnableParallel({', '.join(self.steps)})"
+
+
+def _traced_branch(
+    step: Runnable[Any, Any], config: RunnableConfig, tag: str
+) -> Callable[[Any], Awaitable[Any]]:
+    return lambda value: call_step(step, value, config, tag)
 
 
 def streams(step: Runnable[Any, Any]) -> bool:
@@ -195,6 +238,8 @@ def coerce_runnable(obj: Any) -> Runnable[Any, Any]:
         return obj
     if isinstance(obj, Mapping):
         return RunnableParallel(obj)
+    if is_generator_function(obj):
+        return RunnableGenerator(obj)
     if callable(obj):
         return RunnableLambda(obj)
     raise UsageError(f"cannot compose {type(obj).__name__} with `|`; expected a runnable")

@@ -27,9 +27,11 @@
     │   ├── BadResponseError        a 2xx answer that is not JSON or not shaped as expected
     │   ├── BatchRequestError       a Batch API request without an answer (failed, expired,
     │   │                           cancelled, never run); carries custom_id, code, retryable
-    │   └── StreamError             an error object arrived in the middle of a stream
+    │   ├── StreamError             an error object arrived in the middle of a stream
+    │   └── CredentialError         a credential provider (azure_ad_token_provider) failed
     ├── OutputParserError           the model's text does not parse (carries llm_output)
     ├── ToolArgumentsError          a model called a tool with arguments that do not fit it
+    ├── ToolException               a tool's own failure, for the model (`_tool_errors.py`)
     ├── DeadlineExceededError       a run's overall deadline passed (also a TimeoutError)
     ├── MaxStepsError               an agent reached max_steps without an answer (transcript)
     └── SimServerError              the simulation server cannot start (port taken, ...)
@@ -212,6 +214,11 @@ class BadResponseError(APIError):
     def __init__(self, message: str, *, body: str = "") -> None:
         super().__init__(message)
         self.body = body
+
+
+class CredentialError(APIError):
+    """Raised when a credential provider (`azure_ad_token_provider`) raises or returns no
+    token; the provider's own exception is the cause (`__cause__`)."""
 
 
 class BatchRequestError(APIError):

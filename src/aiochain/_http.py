@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import secrets
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from . import _json
 from ._body import ACCEPT_ENCODING, ResponseLimits, inflated_start, iter_body, read_body
@@ -33,38 +32,6 @@ if TYPE_CHECKING:
 # What a request may raise that means "the transport failed"; aiohttp's base error joins it
 # when aiohttp is first imported (always before the first request).
 _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (TimeoutError,)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Multipart:
-    """A `multipart/form-data` body: text fields and one file (OpenAI's file uploads).
-
-    Built in memory, so its size is the file's (at most 200 MB for a batch input file).
-    """
-
-    body: bytes
-    content_type: str
-
-    @classmethod
-    def encode(
-        cls, fields: Mapping[str, str], *, name: str, filename: str, content: bytes
-    ) -> Multipart:
-        """The form of `fields` and the file `content` under the field `name`."""
-        boundary = secrets.token_hex(16)
-        while boundary.encode() in content:  # pragma: no cover - 2**-128
-            boundary = secrets.token_hex(16)
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
-            for key, value in fields.items()
-        ]
-        head = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-        )
-        body = (
-            "".join(parts).encode() + head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
-        )
-        return cls(body, f"multipart/form-data; boundary={boundary}")
 
 
 def import_aiohttp() -> None:
@@ -218,13 +185,14 @@ class HTTPTransport:
         path: str,
         *,
         payload: JSONDict | None = None,
-        form: Multipart | None = None,
+        form: aiohttp.FormData | None = None,
         content: bytes | None = None,
         max_bytes: int | None = None,
     ) -> bytes:
         """Send one request of any method (GET, DELETE, POST with a JSON `payload`, a
-        multipart `form`, or JSON already encoded as `content`) and return the body, inflated
-        and without our secrets.
+        multipart `form` (aiohttp's `FormData`, which streams its files; build one per
+        attempt, as aiohttp sends each once), or JSON already encoded as `content`) and return
+        the body, inflated and without our secrets.
 
         One attempt: callers retry with `call_with_retry`. The body is bounded by
         `max_bytes` (default: `limits.max_bytes`).
@@ -236,14 +204,17 @@ class HTTPTransport:
         limits = self.limits
         if max_bytes is not None:
             limits = dataclasses.replace(limits, max_bytes=max_bytes)
-        data: bytes | None = None
+        data: bytes | aiohttp.Payload | None = None
         headers: dict[str, str] = {}
         if payload is not None:
             data = _json.dumps(payload)
         elif content is not None:
             data = content
         elif form is not None:
-            data, headers["Content-Type"] = form.body, form.content_type
+            # The session's default Content-Type (JSON) would win over the form's: name the
+            # multipart type and boundary of the encoded form explicitly.
+            data = form()
+            headers["Content-Type"] = data.content_type
         failure: BaseException | None = None
         try:
             async with session.request(method, url, data=data, headers=headers) as resp:
@@ -265,12 +236,40 @@ class HTTPTransport:
         path: str,
         *,
         payload: JSONDict | None = None,
-        form: Multipart | None = None,
+        form: aiohttp.FormData | None = None,
         content: bytes | None = None,
     ) -> JSONDict:
         """`request`, for an answer that must be a JSON object (`BadResponseError` if not)."""
         raw = await self.request(method, path, payload=payload, form=form, content=content)
         return self._json_object(raw, self.base_url + path, 200)
+
+    async def download(self, path: str, sink: IO[bytes], *, max_bytes: int) -> int:
+        """GET `path` and write its body, inflated, to `sink` as it arrives (a batch's
+        result file: never held whole); returns the bytes written. One attempt: a caller
+        that retries starts `sink` over.
+
+        Raises what `request` raises; `BadResponseError` past `max_bytes`.
+        """
+        session = await self._current_session()
+        url = self.base_url + path
+        limits = dataclasses.replace(self.limits, max_bytes=max_bytes)
+        written = 0
+        failure: BaseException | None = None
+        try:
+            async with session.get(url, timeout=self._stream_timeout) as resp:
+                if resp.status >= 400:
+                    raise status_error(resp.status, await _error_body(resp), resp.headers)
+                async for piece in iter_body(resp, url, limits, deadline=None):
+                    sink.write(piece)
+                    written += len(piece)
+        except _TRANSPORT_ERRORS as exc:
+            failure = exc
+        except AiochainError as exc:
+            self.redactor.error(exc)
+            raise
+        if failure is not None:
+            self._raise_transport_error(failure, url)
+        return written
 
     def _raise_transport_error(self, exc: BaseException, url: str) -> NoReturn:
         """Raise the aiochain error for a transport failure, outside the `except` block that

@@ -56,13 +56,29 @@ class Redactor:
             removing them would mangle ordinary text and they are no real key.
     """
 
-    __slots__ = ("_encoded", "_secrets", "active")
+    __slots__ = ("_encoded", "_fixed", "_fresh", "_secrets", "active")
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if len(s) >= 8}, key=len, reverse=True)
+        self._fixed = {s for s in secrets if len(s) >= 8}
+        self._fresh: list[str] = []
+        self._secrets: list[str] = []
+        self._encoded: list[tuple[bytes, bytes]] = []
+        self.active = False
+        """Whether there is anything to remove."""
+        self._index()
+
+    def _index(self) -> None:
+        self._secrets = sorted(self._fixed.union(self._fresh), key=len, reverse=True)
         self._encoded = [(s.encode(), REDACTED.encode()) for s in self._secrets]
         self.active = bool(self._secrets)
-        """Whether there is anything to remove."""
+
+    def add(self, secret: str) -> None:
+        """Remove `secret` too from now on: a token made afresh per request (Azure's Entra
+        ID tokens); the 16 most recent are kept."""
+        if len(secret) < 8 or secret in self._fixed or secret in self._fresh:
+            return
+        self._fresh = [*self._fresh[-15:], secret]
+        self._index()
 
     def raw(self, body: bytes) -> bytes:
         """A body as the server sent it, without any secret (before it is decoded, so that

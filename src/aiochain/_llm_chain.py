@@ -7,7 +7,9 @@ from typing import Any
 
 from ._callback_manager import AsyncCallbackManagerForChainRun
 from ._chain import Chain
+from ._config import check_config, current_config
 from ._exceptions import ConfigurationError, UsageError
+from ._run_trace import listening, traced_stream
 from ._runnable import Config, Runnable
 from ._sync import run_sync
 from .messages import BaseMessage
@@ -33,6 +35,11 @@ class LLMChain(Chain):
         output_key: the name of the single output.
     """
 
+    llm: Runnable[Any, Any]
+    prompt: BasePromptTemplate
+    output_parser: BaseOutputParser[Any] | None = None
+    output_key: str = "text"
+
     def __init__(
         self,
         *,
@@ -44,9 +51,9 @@ class LLMChain(Chain):
     ) -> None:
         """See the class docstring; `options`: `verbose`, `callbacks`, `tags`, `metadata`,
         `memory`, as on every chain."""
-        self.set_run_options(options)
-        if options:
-            raise ConfigurationError(f"LLMChain has no option {', '.join(map(repr, options))}")
+        unknown = [name for name in options if name not in self._RUN_OPTIONS]
+        if unknown:
+            raise ConfigurationError(f"LLMChain has no option {', '.join(map(repr, unknown))}")
         if not isinstance(prompt, BasePromptTemplate):
             raise ConfigurationError(
                 f"LLMChain's prompt must be a PromptTemplate or ChatPromptTemplate, "
@@ -54,10 +61,9 @@ class LLMChain(Chain):
             )
         if not isinstance(llm, Runnable):
             raise ConfigurationError(f"LLMChain's llm must be a model, got {type(llm).__name__}")
-        self.llm = llm
-        self.prompt = prompt
-        self.output_parser = output_parser
-        self.output_key = output_key
+        super().__init__(
+            llm=llm, prompt=prompt, output_parser=output_parser, output_key=output_key, **options
+        )
 
     @property
     def input_keys(self) -> list[str]:
@@ -88,8 +94,19 @@ class LLMChain(Chain):
     async def astream(self, input: Any, config: Config = None, **kwargs: Any) -> AsyncIterator[Any]:
         """Yield the answer's text as it arrives; a parser that needs the whole text (JSON,
         pydantic) yields its result once at the end."""
+        config = config if config is not None else current_config.get()
+        if config is not None and listening(config):  # a chain run (astream_events, handlers)
+            traced = traced_stream(self, input, check_config(config), self._astream, own=True)
+            async for chunk in traced:
+                yield chunk
+            return
+        async for chunk in self._astream(input, None):
+            yield chunk
+
+    async def _astream(self, input: Any, config: Config) -> AsyncIterator[Any]:
         inputs = self.prep_inputs(input)
-        chunks = self.llm.astream(self._prompt_for(inputs))
+        prompt = self._prompt_for(inputs)
+        chunks = self.llm.astream(prompt) if config is None else self.llm.astream(prompt, config)
         if self.output_parser is not None:
             chunks = self.output_parser.atransform(chunks)
         async for chunk in chunks:

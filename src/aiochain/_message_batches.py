@@ -12,15 +12,17 @@ no other host.
 from __future__ import annotations
 
 import asyncio
-import os
+import datetime
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import _json
 from ._batch_client import BaseBatchClient, Record, check_ident, maybe_await
-from ._batch_files import BatchRequest, Shard, shard_requests
-from ._batch_status import BatchOutcome, BatchStatus
+from ._batch_files import BatchRequest, ResultLine, Shard, malformed_line, shard_requests
+from ._batch_spool import SpooledShard
+from ._batch_status import BatchStatus
+from ._endpoint import anthropic_endpoint
 from ._exceptions import (
     APIConnectionError,
     BadResponseError,
@@ -28,22 +30,19 @@ from ._exceptions import (
     ConfigurationError,
     ServerUnreachableError,
 )
-from ._http import HTTPTransport
-from ._http_errors import excerpt
 from ._retry import RetryPolicy
 from ._types import Clock, JSONDict, Sleep
 
 if TYPE_CHECKING:
     import aiohttp
 
-ANTHROPIC_BASE_URL = "https://api.anthropic.com"
-ANTHROPIC_VERSION = "2023-06-01"
 MAX_BATCH_REQUESTS = 100_000
 MAX_BATCH_BYTES = 256 * 1024 * 1024
 _PATH = "/v1/messages/batches"
 _COUNTS = ("processing", "succeeded", "errored", "canceled", "expired")
 # Errors worth sending again: the server's trouble, not the request's.
 _RETRYABLE = frozenset({"api_error", "overloaded_error", "rate_limit_error", "timeout_error"})
+_KINDS = frozenset({"succeeded", "errored", "canceled", "expired"})
 
 
 class AnthropicBatchClient(BaseBatchClient):
@@ -57,8 +56,10 @@ class AnthropicBatchClient(BaseBatchClient):
         max_download_bytes: the largest results file read.
         poll_interval, max_poll_interval, stuck_after, clock, sleep: as `OpenAIBatchClient`'s.
 
-    Resuming: pass the recorded batch ids in the order they were recorded; they cover the
-    requests' shards in that order (Message Batches carry no metadata to say which).
+    Resuming: `run(requests, resume=ids)` collects the recorded batches first, in any order,
+    and sends only the requests they did not answer. `submit(requests, resume=ids)` (no
+    results read) takes them as covering the shards in the order they were recorded (Message
+    Batches carry no metadata to say which).
     """
 
     def __init__(
@@ -78,20 +79,10 @@ class AnthropicBatchClient(BaseBatchClient):
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or ANTHROPIC_BASE_URL
-        key = api_key or os.environ.get("ANTHROPIC_API_KEY") or None
-        if key is None and url.rstrip("/") == ANTHROPIC_BASE_URL:
+        endpoint = anthropic_endpoint(base_url, api_key)  # the models' own endpoint setup
+        if endpoint.auth.key_error is not None:
             raise ConfigurationError("no API key: set ANTHROPIC_API_KEY or pass api_key")
-        headers = {
-            "User-Agent": "aiochain/0.1",
-            "Content-Type": "application/json",
-            "anthropic-version": ANTHROPIC_VERSION,
-        }
-        if key:
-            headers["x-api-key"] = key
-        transport = HTTPTransport(
-            url, headers=headers, timeout=timeout, session=session, secrets=(key,) if key else ()
-        )
+        transport = endpoint.transport(timeout=timeout, session=session)
         super().__init__(
             transport,
             owns_transport=True,
@@ -107,14 +98,16 @@ class AnthropicBatchClient(BaseBatchClient):
 
     # --- single calls ----------------------------------------------------------------------
 
-    async def create(self, shard: Shard) -> BatchStatus:
-        """Create a batch of `shard`'s requests.
+    async def create(self, shard: Shard | SpooledShard) -> BatchStatus:
+        """Create a batch of `shard`'s requests (a spooled shard's are read from its file:
+        one batch's body is held, never a job's).
 
         Retried only when the server surely did not make it (an error status, no
         connection): after a timeout or a broken connection it may have, and a second batch
         would be paid twice, so the error is raised.
         """
-        content = b'{"requests":[' + b",".join(shard.lines) + b"]}"
+        lines = shard.lines() if isinstance(shard, SpooledShard) else shard.lines
+        content = b'{"requests":[' + b",".join(lines) + b"]}"
 
         async def attempt() -> JSONDict | APIConnectionError:
             try:
@@ -149,19 +142,19 @@ class AnthropicBatchClient(BaseBatchClient):
             raise BadResponseError(f"a batch list without data: {str(data)[:200]}")
         return [_status(row) for row in rows if isinstance(row, dict)]
 
-    async def collect(self, batch: BatchStatus | str) -> BatchOutcome:
-        """Merge an ended batch's results by `custom_id`: Messages for `succeeded`, errors
-        for `errored`, `expired` and `canceled`."""
-        status = batch if isinstance(batch, BatchStatus) else await self.retrieve(batch)
-        path = f"{_PATH}/{check_ident(status.id)}/results"
-        raw: bytes = await self._call(
-            lambda: self.transport.request("GET", path, max_bytes=self.max_download_bytes), path
-        )
-        outcome = BatchOutcome(batches=[status])
-        for number, text in enumerate(raw.splitlines(), start=1):
-            if text.strip():
-                _read_result(text, number, status.id, outcome)
-        return outcome
+    def result_paths(self, status: BatchStatus) -> list[str]:
+        """The batch's results, from our own base URL (never the `results_url` it names)."""
+        return [f"{_PATH}/{check_ident(status.id)}/results"]
+
+    def read_line(self, text: bytes, *, batch_id: str, number: int) -> ResultLine | None:
+        """One results line: a Message for `succeeded`, an error for `errored`, `expired`
+        and `canceled`, and for a line that is not a result (`malformed_line`)."""
+        return _read_result(text, number, batch_id)
+
+    async def start_spooled(self, shard: SpooledShard, *, key: str) -> BatchStatus:
+        """Create a batch of the requests in `shard`'s file (Message Batches keep no
+        metadata: `key` is not sent)."""
+        return await self.create(shard)
 
     # --- the provider's part of the flow ---------------------------------------------------
 
@@ -213,6 +206,7 @@ def _status(data: JSONDict) -> BatchStatus:
     else:
         status = "in_progress" if processing else "finalizing"
     url = data.get("results_url")
+    created = data.get("created_at")
     return BatchStatus(
         ident[:200],
         status,
@@ -220,11 +214,27 @@ def _status(data: JSONDict) -> BatchStatus:
         completed=succeeded,
         failed=errored,
         results_url=url[:2000] if isinstance(url, str) else None,
+        created_at=_epoch(created),
     )
 
 
-def _read_result(text: bytes, number: int, batch_id: str, outcome: BatchOutcome) -> None:
-    """Merge one line of a results file into `outcome`."""
+def _epoch(value: Any) -> int:
+    """An RFC 3339 time as epoch seconds (0 when it is not one)."""
+    if not isinstance(value, str):
+        return 0
+    try:
+        moment = datetime.datetime.fromisoformat(value[:40].replace("Z", "+00:00"))
+    except ValueError:
+        return 0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return int(moment.timestamp())
+
+
+def _read_result(text: bytes, number: int, batch_id: str) -> ResultLine | None:
+    """One line of a results file (see `read_line`)."""
+    if not text.strip():
+        return None
     try:
         row: Any = _json.loads(text)
     except ValueError:
@@ -233,22 +243,19 @@ def _read_result(text: bytes, number: int, batch_id: str, outcome: BatchOutcome)
     result = row.get("result") if isinstance(row, dict) else None
     kind = result.get("type") if isinstance(result, dict) else None
     if not isinstance(custom_id, str) or not custom_id or not isinstance(kind, str):
-        raise BadResponseError(
-            f"line {number} of the results of {batch_id} is not a batch result: "
-            f"{excerpt(text, 80)!r}",
-            body=excerpt(text),
-        )
+        return malformed_line(text, batch_id=batch_id, number=number)
     assert isinstance(result, dict)
     message = result.get("message")
     if kind == "succeeded" and isinstance(message, dict):
-        outcome.results[custom_id] = message
-        return
+        return ResultLine(custom_id, body=message)
+    if kind not in _KINDS:
+        return malformed_line(text, batch_id=batch_id, number=number)
     error = result.get("error")
     inner = error.get("error") if isinstance(error, dict) else None
     detail = inner if isinstance(inner, dict) else error if isinstance(error, dict) else {}
     code = str(detail.get("type") or kind)[:80]
     text_of = str(detail.get("message") or kind)[:500]
-    outcome.errors[custom_id] = BatchRequestError(
+    failure = BatchRequestError(
         f"{custom_id}: {text_of}",
         custom_id=custom_id,
         code=code if kind == "errored" else f"batch_{kind}",
@@ -256,3 +263,4 @@ def _read_result(text: bytes, number: int, batch_id: str, outcome: BatchOutcome)
         batch_id=batch_id,
         retryable=kind != "errored" or code in _RETRYABLE,
     )
+    return ResultLine(custom_id, error=failure)

@@ -1,34 +1,24 @@
 """Per-call and bound request fields of the OpenAI models: `llm.bind(stop=[...])`,
 `llm.ainvoke(x, stop=[...])`, and the LangChain options we accept (`streaming`, `verbose`).
 
-A bound model is a shallow copy with more fields in its request body; it shares the original's
-connections, limits and usage totals, as `bind_tools` does.
+Also the range checks of the options every provider shares.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from ._exceptions import ConfigurationError
-from ._types import JSONDict
 
 logger = logging.getLogger("aiochain")
 
 
-class RequestModel(Protocol):
-    """What binding needs of a model: its request body and its stop list."""
-
-    _base_payload: JSONDict
-    stop: list[str] | None
-
-
-ModelT = TypeVar("ModelT", bound=RequestModel)
-
 # Arguments LangChain's models take per call that are not request fields.
-_NOT_REQUEST_FIELDS = frozenset({"callbacks", "run_manager", "tags", "metadata", "run_name"})
+_NOT_REQUEST_FIELDS = frozenset(
+    {"callbacks", "run_manager", "tags", "metadata", "run_name", "run_id"}
+)
 
 
 def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,18 +41,20 @@ def request_fields(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def bound_model(model: ModelT, kwargs: Mapping[str, Any]) -> ModelT:
-    """A copy of `model` whose every request also carries `kwargs` as request fields."""
-    fields = request_fields(kwargs)
-    bound = copy.copy(model)
-    payload = dict(model._base_payload)
-    payload.update(fields)
-    bound._base_payload = payload
-    if "stop" in fields:
-        bound.stop = fields["stop"]
-    return bound
-
-
 def log_verbose(model: object, what: str, text: Any) -> None:
     """LangChain's `verbose=True` output, through our logger at INFO."""
     logger.info("%s %s: %s", type(model).__name__, what, text)
+
+
+def check_range(name: str, value: float | None, low: float, high: float) -> None:
+    """Raise `ConfigurationError` unless `value` is None or a number in [low, high]."""
+    if value is None:
+        return
+    if not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+
+
+def check_max_tokens(max_tokens: int | None) -> None:
+    """Raise `ConfigurationError` unless `max_tokens` is None or a positive integer."""
+    if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
+        raise ConfigurationError(f"max_tokens must be a positive integer, got {max_tokens!r}")

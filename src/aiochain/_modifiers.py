@@ -14,7 +14,11 @@ from typing import Any
 
 from ._composition import RunnableParallel, RunnableSequence, coerce_runnable
 from ._config import RunnableConfig, merge_configs
+from ._configurable import RunnableConfigurableAlternatives, RunnableConfigurableFields
+from ._event_stream import astream_events
 from ._exceptions import ConfigurationError, UsageError
+from ._listeners import RunnableWithListeners
+from ._run_trace import call_step, listening, reports_own_runs, step_stream, traced_stream
 from ._runnable import (
     Config,
     ModifierFactory,
@@ -24,6 +28,7 @@ from ._runnable import (
     register_modifiers,
     takes_config,
 )
+from ._runnable_each import RunnableEach
 from ._types import Sleep
 
 logger = logging.getLogger("aiochain")
@@ -80,6 +85,33 @@ class RunnableBinding(Runnable[Any, Any]):
             stream = self.bound.atransform(chunks, merged, **arguments)
         async for chunk in stream:
             yield chunk
+
+    def bound_runnable(self) -> Runnable[Any, Any]:
+        """The runnable whose runs this one's are (for callback reporting)."""
+        return self.bound
+
+    async def abatch(
+        self,
+        inputs: Any,
+        config: Any = None,
+        *,
+        return_exceptions: bool = False,
+        concurrency: int | None = None,
+        **kwargs: Any,
+    ) -> list[Any]:
+        """`abatch`, its config's `max_concurrency` (from `with_config`) capping the batch."""
+        if concurrency is None and self.config is not None:
+            own = self.config.get("max_concurrency")
+            given = [config] if isinstance(config, dict) else list(config or [])
+            limits = [int(c["max_concurrency"]) for c in given if c and c.get("max_concurrency")]
+            concurrency = min(limits) if limits else own
+        return await super().abatch(
+            inputs,
+            config,
+            return_exceptions=return_exceptions,
+            concurrency=concurrency,
+            **kwargs,
+        )
 
     def bind(self, **kwargs: Any) -> Runnable[Any, Any]:
         if type(self) is not RunnableBinding:  # a retry keeps retrying what it binds
@@ -225,9 +257,13 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
         """Call each runnable in turn until one succeeds."""
         first: BaseException | None = None
         last: BaseException | None = None
+        traced = config is not None and listening(config) and not kwargs
         for runnable in self.runnables:
             try:
-                return await bound_call(runnable, config, kwargs)(self._input_for(input, last))
+                value = self._input_for(input, last)
+                if traced:  # each attempt a run of its own, as in LangChain
+                    return await call_step(runnable, value, config)  # type: ignore[arg-type]
+                return await bound_call(runnable, config, kwargs)(value)
             except self.exceptions_to_handle as exc:
                 first = first or exc
                 last = exc
@@ -238,8 +274,13 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
         """Stream from each runnable in turn until one yields its first piece."""
         first: BaseException | None = None
         last: BaseException | None = None
+        traced = config is not None and listening(config) and not kwargs
         for runnable in self.runnables:
-            stream = runnable.astream(self._input_for(input, last), config, **kwargs)
+            value = self._input_for(input, last)
+            if traced:  # each attempt a run of its own, as in LangChain
+                stream = step_stream(runnable, value, config)  # type: ignore[arg-type]
+            else:
+                stream = runnable.astream(value, config, **kwargs)
             try:
                 head = await anext(stream)
             except StopAsyncIteration:
@@ -259,6 +300,8 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
 class RunnableAssign(Runnable[Any, dict[str, Any]]):
     """The input dict with the outputs of `mapper`'s branches added (`.assign(**steps)`)."""
 
+    transforms_streams = True
+
     def __init__(self, mapper: RunnableParallel) -> None:
         self.mapper = mapper
 
@@ -272,8 +315,15 @@ class RunnableAssign(Runnable[Any, dict[str, Any]]):
 
     async def ainvoke(self, input: Any, config: Config = None, **kwargs: Any) -> dict[str, Any]:
         """Run the branches on the input and return the input with their outputs added."""
+        if config is not None and listening(config):  # the mapper is a run, as in LangChain
+            added = await call_step(self.mapper, self._check(input), config)
+            return {**input, **added}
         added = await self.mapper.ainvoke(self._check(input), config)
         return {**input, **added}
+
+    def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
+        keys = ",".join(self.mapper.steps)
+        return super().get_name(suffix, name=name or f"RunnableAssign<{keys}>")
 
     def __repr__(self) -> str:
         return f"RunnableAssign({', '.join(self.mapper.steps)})"
@@ -281,6 +331,8 @@ class RunnableAssign(Runnable[Any, dict[str, Any]]):
 
 class RunnablePick(PureRunnable[Any, Any]):
     """One key of a dict (a str) or a dict of the keys present (a list); `.pick(keys)`."""
+
+    transforms_streams = True
 
     def __init__(self, keys: str | Sequence[str]) -> None:
         self.keys = keys
@@ -322,6 +374,33 @@ class _Factory(ModifierFactory):
 
     def pick(self, keys: str | Sequence[str]) -> Runnable[Any, Any]:
         return RunnablePick(keys)
+
+    def astream_events(self, runnable: Any, input: Any, config: Config, **options: Any) -> Any:
+        return astream_events(runnable, input, config, stream=_root_stream, **options)
+
+    def each(self, bound: Runnable[Any, Any]) -> Runnable[Any, Any]:
+        return RunnableEach(bound)
+
+    def listeners(self, bound: Runnable[Any, Any], *listeners: Any, is_async: bool) -> Any:
+        return RunnableWithListeners(bound, *listeners, is_async=is_async)
+
+    def configurable_fields(self, bound: Runnable[Any, Any], fields: dict[str, Any]) -> Any:
+        return RunnableConfigurableFields(bound, fields)
+
+    def configurable_alternatives(
+        self, bound: Runnable[Any, Any], which: Any, alternatives: dict[str, Any], **options: Any
+    ) -> Any:
+        return RunnableConfigurableAlternatives(bound, which, alternatives, **options)
+
+
+def _root_stream(runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
+    """The stream `astream_events` runs: the runnable's `astream`, as a run of its own when
+    it reports none itself."""
+    if reports_own_runs(runnable):
+        return runnable.astream(input, config, **kwargs)
+    return traced_stream(
+        runnable, input, config, lambda value, inner: runnable.astream(value, inner, **kwargs)
+    )
 
 
 register_modifiers(_Factory())

@@ -5,14 +5,15 @@ is `_model_client.ModelClient`."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ._body import ResponseLimits
+from ._endpoint import OPENAI_BASE_URL, Endpoint, openai_endpoint
 from ._exceptions import BadResponseError, ConfigurationError
 from ._limiter import RateLimiter
-from ._model_client import EndpointAuth, ModelClient, check_max_tokens, check_range
+from ._model_client import ModelClient
+from ._model_options import check_max_tokens, check_range
 from ._openai_wire import read_openai_usage
 from ._retry import RetryPolicy
 from ._types import NOT_GIVEN, JSONDict, NotGiven
@@ -21,9 +22,10 @@ from .prompts import LanguageModelInput
 if TYPE_CHECKING:
     import aiohttp
 
-    from .cache import SQLiteCache
+    from ._answer_cache import AnswerCache
+    from .rate_limiters import BaseRateLimiter
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_BASE_URL = OPENAI_BASE_URL
 
 OutputT = TypeVar("OutputT")
 
@@ -51,8 +53,12 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         rate_limiter: a `RateLimiter` shared with other clients of the same endpoint, instead
             of `max_concurrency` / `rpm` / `tpm`. Without one, each client has its own, which
             still learns from 429s and rate-limit headers.
-        cache: an `aiochain.cache.SQLiteCache`; identical requests are answered from it (and
-            identical requests in flight at once are sent once). Streams are not cached.
+            Or LangChain's `InMemoryRateLimiter` (`aiochain.rate_limiters`), waited on once
+            per call beside `max_concurrency` / `rpm` / `tpm`.
+        cache: an `aiochain.cache` cache (`SQLiteCache`, `InMemoryCache`); identical requests
+            are answered from it (and identical requests in flight at once are sent once).
+            None: the global cache (`aiochain.globals.set_llm_cache`), if any; False: none.
+            Streams are not cached.
         on_token: called with each piece of text as it arrives; when set, every call streams
             (so chains built on this model report tokens too) and still returns the whole
             answer.
@@ -61,9 +67,13 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         response_limits: bounds on answers (`ResponseLimits`: body and event sizes, a stream's
             total time); generous by default.
         streaming: accepted as LangChain spells it (`astream` streams either way).
+        stream_usage: accepted as langchain-openai spells it; a stream always asks for its
+            usage, so the last chunk carries exact `usage_metadata` either way.
         verbose: log each prompt and answer under the `aiochain` logger at INFO.
         callbacks / tags / metadata: handlers that hear every call of this model, and the
             tags and metadata they are given (`aiochain.callbacks`).
+        custom_get_token_ids: text to token ids, for `get_num_tokens` and the summarize
+            chains' `token_max` (instead of tiktoken).
 
     Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
     `aclose()` / `async with`, or at the latest when their event loop shuts down.
@@ -89,13 +99,14 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         max_concurrency: int | None = None,
         rpm: float | None = None,
         tpm: float | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: RateLimiter | BaseRateLimiter | None = None,
         on_token: Callable[[str], Any] | None = None,
-        cache: SQLiteCache | None = None,
+        cache: AnswerCache | bool | None = None,
         model_kwargs: dict[str, Any] | None = None,
         session: aiohttp.ClientSession | None = None,
         response_limits: ResponseLimits | None = None,
         streaming: bool = False,
+        stream_usage: bool = True,
         verbose: bool = False,
         callbacks: Any = None,
         tags: list[str] | None = None,
@@ -103,8 +114,9 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         openai_api_key: str | None = None,
         openai_api_base: str | None = None,
         request_timeout: float | None = None,
+        custom_get_token_ids: Callable[[str], list[int]] | None = None,
     ) -> None:
-        self.callbacks, self.tags, self.metadata = callbacks, tags, metadata
+        self.custom_get_token_ids = custom_get_token_ids
         self.model = model or model_name or self.default_model
         if isinstance(max_tokens, NotGiven):
             max_tokens = self.default_max_tokens
@@ -120,15 +132,10 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         self.top_p = top_p
         self.stop = [stop] if isinstance(stop, str) else (list(stop) if stop else None)
         self.n = n
-        self.on_token = on_token
-        self.streaming = streaming
-        self.verbose = verbose
-        auth = self._endpoint(base_url or openai_api_base, api_key or openai_api_key)
-        self._connect(
-            headers=auth.headers,
-            secrets=auth.secrets,
-            key_error=auth.key_error,
-            header_provider=auth.header_provider,
+        # Accepted as langchain-openai spells it; streams always ask for usage (exact counts).
+        self.stream_usage = stream_usage
+        super().__init__(
+            endpoint=self._endpoint(base_url or openai_api_base, api_key or openai_api_key),
             read_usage=read_openai_usage,
             timeout=timeout,
             max_retries=max_retries,
@@ -140,6 +147,12 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
             cache=cache,
             session=session,
             response_limits=response_limits,
+            on_token=on_token,
+            streaming=streaming,
+            verbose=verbose,
+            callbacks=callbacks,
+            tags=tags,
+            metadata=metadata,
         )
         payload: JSONDict = {"model": self.model}
         for name, value in (
@@ -155,24 +168,9 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         payload.update(model_kwargs or {})
         self._base_payload = payload
 
-    def _endpoint(self, base_url: str | None, api_key: str | None) -> EndpointAuth:
-        """Set `base_url` and say how requests authenticate (a bearer key, for OpenAI)."""
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        )
-        key = api_key or os.environ.get("OPENAI_API_KEY") or None
-        # Only OpenAI itself insists on a key; local servers (ours, vLLM, Ollama) often need none.
-        key_error = None
-        if key is None and self.base_url == DEFAULT_BASE_URL:
-            key_error = (
-                "no API key: set OPENAI_API_KEY, or set OPENAI_BASE_URL to a compatible server "
-                "(`aiochain serve` runs an offline one at http://127.0.0.1:8000/v1)"
-            )
-        return EndpointAuth(
-            headers={"Authorization": f"Bearer {key}"} if key else {},
-            secrets=(key,) if key else (),
-            key_error=key_error,
-        )
+    def _endpoint(self, base_url: str | None, api_key: str | None) -> Endpoint:
+        """Where requests go and how they authenticate (a bearer key, for OpenAI)."""
+        return openai_endpoint(base_url, api_key)
 
     # --- streaming --------------------------------------------------------------------------
 

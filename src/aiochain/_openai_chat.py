@@ -6,15 +6,10 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from ._config import RunnableConfig, current_config
 from ._exceptions import APIError, BadResponseError, ConfigurationError
-from ._model_options import log_verbose
 from ._openai import BaseOpenAI
-from ._openai_wire import read_openai_usage
-from ._pipeline import StreamOutcome
 from ._runnable import Runnable
 from ._structured import structured_output
-from ._traced import traced_invoke
 from ._types import JSONDict
 from .messages import AIMessage, parse_tool_calls, to_messages
 from .outputs import ChatGeneration, Generation, Usage
@@ -119,6 +114,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 "model_name": data.get("model"),
             },
             tool_calls=parse_tool_calls(message.get("tool_calls")),
+            id=_answer_id(data),
         )
 
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
@@ -167,6 +163,8 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
             metadata["finish_reason"] = str(choices[0]["finish_reason"])
         if isinstance(event.get("model"), str):
             metadata["model_name"] = event["model"]
+        if "id" not in metadata and (answer_id := _answer_id(event)) is not None:
+            metadata["id"] = answer_id  # the message's id, not response metadata: see messages
 
     def _chunk_text(self, choice: JSONDict) -> str | None:
         delta = choice.get("delta")
@@ -192,59 +190,17 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         (see `aiochain.batches`)."""
         from .batches import run_model_batch
 
-        def message(data: JSONDict) -> AIMessage:
-            return self._message_of(
-                self._choices_of(data)[0], data, read_openai_usage(data) or Usage()
-            )
+        return [*await run_model_batch(self, inputs, self.read_answer, **options)]
 
-        return [*await run_model_batch(self, inputs, message, **options)]
-
-    async def ainvoke(
-        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AIMessage:
-        """The model's answer to one prompt or conversation; `kwargs` (`stop=`, ...) are
-        request fields for this call."""
-        if (
-            config is not None or self.callbacks is not None or current_config.get() is not None
-        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:  # callbacks
-            return await traced  # type: ignore[no-any-return]
-        if kwargs or self.verbose or self.on_token is not None:
-            return await self._ainvoke_with_options(input, config, kwargs)
-        # The plain call, inline: one coroutine per call on the hot path.
-        data, usage = await self._apost(self._payload(input))
+    def _answer(self, data: JSONDict, usage: Usage) -> AIMessage:
         return self._message_of(self._choices_of(data)[0], data, usage)
 
-    async def _ainvoke_with_options(
-        self, input: LanguageModelInput, config: RunnableConfig | None, kwargs: dict[str, Any]
-    ) -> AIMessage:
-        """A call with per-call request fields, verbose logging or `on_token` streaming."""
-        if kwargs:
-            return await self.bind(**kwargs).ainvoke(input, config)
-        if self.verbose:
-            log_verbose(self, "prompt", self._payload(input)["messages"])
-        message = await self._ainvoke_message(input)
-        if self.verbose:
-            log_verbose(self, "answer", message.content)
-        return message
 
-    async def _ainvoke_message(self, input: LanguageModelInput) -> AIMessage:
-        if self.on_token is not None:
-            outcome = StreamOutcome()
-            text, usage = await self._collect_stream(input, outcome)
-            calls = parse_tool_calls(
-                [
-                    {"id": c.get("id"), "function": {"name": c.get("name"), "arguments": c["args"]}}
-                    for _, c in sorted(outcome.tool_calls.items())
-                ]
-            )
-            return AIMessage(
-                text,
-                usage=usage,
-                response_metadata={"model_name": self.model, **outcome.metadata},
-                tool_calls=calls,
-            )
-        data, usage = await self._apost(self._payload(input))
-        return self._message_of(self._choices_of(data)[0], data, usage)
+def _answer_id(data: JSONDict) -> str | None:
+    """The answer's id (`chatcmpl-...`), as LangChain's `message.id`; bounded, as the server
+    chooses it."""
+    answer_id = data.get("id")
+    return answer_id[:256] if isinstance(answer_id, str) and answer_id else None
 
 
 __all__ = ["ChatOpenAI"]

@@ -4,15 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from ._config import RunnableConfig, current_config
 from ._exceptions import BadResponseError
-from ._model_options import log_verbose
 from ._openai import BaseOpenAI
-from ._pipeline import StreamOutcome
 from ._sync import run_sync
-from ._traced import traced_invoke
 from ._types import JSONDict
 from .messages import to_messages
 from .outputs import Generation, Usage
@@ -68,27 +63,8 @@ class OpenAI(BaseOpenAI[str]):
             )
         return text
 
-    async def ainvoke(
-        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> str:
-        """The generated text for one prompt; `kwargs` (`stop=`, ...) are request fields for
-        this call."""
-        if (
-            config is not None or self.callbacks is not None or current_config.get() is not None
-        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:  # callbacks
-            return await traced  # type: ignore[no-any-return]
-        if kwargs:
-            return await self.bind(**kwargs).ainvoke(input, config)
-        if self.verbose:
-            log_verbose(self, "prompt", self._payload(input)["prompt"])
-        if self.on_token is not None:
-            text, _ = await self._collect_stream(input, StreamOutcome())
-        else:
-            data, _ = await self._apost(self._payload(input))
-            text = self._choice_text(self._choices_of(data)[0], data)
-        if self.verbose:
-            log_verbose(self, "answer", text)
-        return text
+    def _answer(self, data: JSONDict, usage: Usage) -> str:
+        return self._choice_text(self._choices_of(data)[0], data)
 
     def __call__(self, prompt: str, stop: Sequence[str] | None = None) -> str:
         """The old LangChain call style, `llm("prompt")`; blocking."""

@@ -16,16 +16,19 @@ from typing import Any
 # half-written key or literal, bounded so a hostile stream cannot make each chunk quadratic.
 MAX_TRIM = 256
 
-_FENCE_START = re.compile(r"\A\s*```[ \t]*(?:json|JSON)?[ \t]*\n?")
-_FENCE_END = re.compile(r"\n?```\s*\Z")
+_FENCE_START = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?")
 
 
 def strip_fence(text: str) -> str:
-    """The text without a leading ```json fence and its closing fence, when present."""
-    opened = _FENCE_START.match(text)
+    """What is inside the first ```json fence (closed or still open), when there is one:
+    a model may write a sentence before its fence, as LangChain's `parse_json_markdown`
+    allows; else the text as it is."""
+    opened = _FENCE_START.search(text)
     if opened is None:
         return text
-    return _FENCE_END.sub("", text[opened.end() :])
+    inside = text[opened.end() :]
+    closing = inside.find("```")
+    return inside if closing < 0 else inside[:closing]
 
 
 def parse_partial_json(text: str) -> Any | None:

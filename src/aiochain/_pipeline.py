@@ -37,10 +37,12 @@ from ._retry import RetryPolicy, call_with_retry, is_retryable
 from ._tokens import Reservation, TokenEstimator
 from ._types import JSONDict
 from ._usage import Usage
+from .globals import resolve_cache
 from .pricing import cost_for
 
 if TYPE_CHECKING:
-    from .cache import SQLiteCache
+    from ._answer_cache import AnswerCache
+    from .rate_limiters import BaseRateLimiter
 
 UsageReader = Callable[[JSONDict], "Usage | None"]
 """Reads the usage a provider put in an answer or a stream event (None when there is none)."""
@@ -70,6 +72,8 @@ class RequestPipeline:
             message (no API key where one is needed).
         check_answer: raises `BadResponseError` for an answer the provider cannot read; run
             before the cache keeps an answer.
+        estimate: the tokens a request may use, for the tpm limit; default a completion's
+            (its prompt plus the answer expected). Embeddings count their input only.
 
     Attributes:
         usage: the tokens of every answer this pipeline received, summed.
@@ -82,10 +86,11 @@ class RequestPipeline:
         limiter: RateLimiter,
         retry: RetryPolicy,
         read_usage: UsageReader,
-        cache: SQLiteCache | None = None,
+        cache: AnswerCache | bool | None = None,
         price: tuple[float, float] | None = None,
         key_error: str | None = None,
         check_answer: Callable[[JSONDict], object] | None = None,
+        estimate: Callable[[JSONDict], float] | None = None,
     ) -> None:
         self.transport = transport
         self.limiter = limiter
@@ -99,8 +104,10 @@ class RequestPipeline:
         # Run on a fresh answer before the cache keeps it: a malformed answer must fail this
         # call only, not be replayed to every identical call after it.
         self._check_answer = check_answer
+        # A LangChain-style limiter (`aiochain.rate_limiters`), waited on once per call.
+        self.request_limiter: BaseRateLimiter | None = None
         # Token reservations, following what the answers really used.
-        self._estimator = TokenEstimator()
+        self._estimator = TokenEstimator(estimate)
 
     # --- plain requests ---------------------------------------------------------------------
 
@@ -110,7 +117,7 @@ class RequestPipeline:
         A cached answer reports the usage it was stored with, with `requests == 0`, and adds
         nothing to the totals: it cost nothing this time.
         """
-        cache = self.cache
+        cache = resolve_cache(self.cache)  # its own, else the global one (`aiochain.globals`)
         if cache is None:
             return await self._send(path, payload)
         fresh: list[Usage] = []
@@ -134,6 +141,8 @@ class RequestPipeline:
 
     async def _send(self, path: str, payload: JSONDict) -> tuple[JSONDict, Usage]:
         self._check_key()
+        if self.request_limiter is not None:
+            await self.request_limiter.aacquire()
         stats = current_stats.get()
         tokens = self._estimator.estimate(payload)
         budget = self.budget
@@ -208,6 +217,8 @@ class RequestPipeline:
         response (and its connection) at once.
         """
         self._check_key()
+        if self.request_limiter is not None:
+            await self.request_limiter.aacquire()
         stats = current_stats.get()
         tokens = self._estimator.estimate(payload)
         opened: _OpenedStream = await call_with_retry(

@@ -29,13 +29,17 @@ current_stats: contextvars.ContextVar[RunStats | None] = contextvars.ContextVar(
 
 @dataclass(slots=True)
 class CallCounts:
-    """What happened to one call (`aiochain map`'s journal keeps it per record): retries
-    scheduled, 429s seen, and whether a cache answered. Counted by the hooks below only when
-    a run listens (stats set) and a caller set `current_call`."""
+    """What happened to one call (`aiochain map`'s journal keeps it per record): requests
+    sent (answered or refused), retries scheduled, 429s seen, whether a cache answered, and
+    each answered request's wall-clock send time, seconds and tokens (a split record makes
+    many). Counted by the hooks below only when a run listens (stats set) and a caller set
+    `current_call`."""
 
+    requests: int = 0
     retries: int = 0
     rate_limited: int = 0
     cached: bool = False
+    answers: list[tuple[float, float, int, int]] = field(default_factory=list)
 
 
 current_call: contextvars.ContextVar[CallCounts | None] = contextvars.ContextVar(
@@ -98,9 +102,14 @@ class RunStats:
     def answered(self, usage: Usage, cost: float, seconds: float | None = None) -> None:
         """A request got a complete answer that used `usage`, cost `cost` dollars and took
         `seconds` from being sent."""
-        if seconds is not None:
+        if seconds is not None:  # from the pipeline (a traced call's own copy passes none)
             self._request_count += 1
             _sample(self.request_latencies, self._request_count, seconds)
+            if (call := current_call.get()) is not None:
+                call.requests += 1
+                call.answers.append(
+                    (time.time() - seconds, seconds, usage.prompt_tokens, usage.completion_tokens)
+                )
         self.requests += 1
         self.prompt_tokens += usage.prompt_tokens
         self.completion_tokens += usage.completion_tokens
@@ -109,10 +118,11 @@ class RunStats:
     def refused(self, *, rate_limited: bool) -> None:
         """A request got an error status (a 429 when `rate_limited`)."""
         self.requests += 1
+        if (call := current_call.get()) is not None:
+            call.requests += 1
+            call.rate_limited += rate_limited
         if rate_limited:
             self.rate_limited += 1
-            if (call := current_call.get()) is not None:
-                call.rate_limited += 1
 
     def retry_scheduled(self) -> None:
         """A failed request will be retried after a wait."""

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections.abc import (
     AsyncIterator,
+    Awaitable,
+    Callable,
     Iterator,
     Mapping,
     Sequence,
 )
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from ._batching import BatchConfig as BatchConfig
 from ._batching import Batching
@@ -43,7 +45,29 @@ OutputT = TypeVar("OutputT")
 
 
 class Runnable(Batching[InputT, OutputT]):
-    """Something that turns one input into one output, asynchronously at heart."""
+    """Something that turns one input into one output, asynchronously at heart.
+
+    Attributes:
+        run_type: what its runs are reported as (`chain`, `prompt`, `parser`): the `X` of
+            `astream_events`' `on_X_start`.
+        reports_own_runs: whether it starts its own callback run when called with handlers
+            (models, tools, sequences, chains); the others are run as a step by their caller.
+        transforms_streams: whether, in a streamed chain, it works on its input as a stream
+            (lambdas, parsers, generators) rather than waiting for all of it (prompts, models).
+    """
+
+    run_type: ClassVar[str] = "chain"
+    reports_own_runs: ClassVar[bool] = False
+    transforms_streams: ClassVar[bool] = False
+
+    def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
+        """The name its runs are reported under: its `name`, else its class name."""
+        if not name:
+            own = getattr(self, "name", None)
+            name = own if isinstance(own, str) and own else type(self).__name__
+        if suffix:
+            return name + suffix.title() if name[0].isupper() else f"{name}_{suffix.lower()}"
+        return name
 
     async def ainvoke(self, input: InputT, config: Config = None, **kwargs: Any) -> OutputT:
         """Run on one input."""
@@ -90,6 +114,40 @@ class Runnable(Batching[InputT, OutputT]):
         """
         call = bound_call(self, config, kwargs)
         yield await call(join_chunks([chunk async for chunk in chunks]))
+
+    def astream_events(
+        self,
+        input: Any,
+        config: Config = None,
+        *,
+        version: str = "v2",
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Stream every run of this call as LangChain's v2 event dicts (`on_chain_start`,
+        `on_chat_model_stream`, `on_parser_end`, `on_tool_start`, `on_custom_event`, ...).
+
+        Each event has `event`, `name`, `run_id`, `parent_ids`, `tags`, `metadata` and `data`
+        (`input` / `chunk` / `output`). The filters keep events by run name, run type
+        (`chat_model`, `chain`, `parser`, ...) or tag, and drop them likewise.
+        """
+        filters = {
+            "include_names": include_names,
+            "include_types": include_types,
+            "include_tags": include_tags,
+            "exclude_names": exclude_names,
+            "exclude_types": exclude_types,
+            "exclude_tags": exclude_tags,
+        }
+        events: AsyncIterator[dict[str, Any]] = _modifiers().astream_events(
+            self, input, config, version=version, filters=filters, kwargs=kwargs
+        )
+        return events
 
     # --- composition and modifiers ----------------------------------------------------------
 
@@ -174,6 +232,59 @@ class Runnable(Batching[InputT, OutputT]):
         """`self`, then one key of its output dict (a str) or a dict of some keys (a list)."""
         return _modifiers().sequence(self, _modifiers().pick(keys))
 
+    def map(self) -> Runnable[list[InputT], list[OutputT]]:
+        """A runnable that runs this one on every item of a list input (`RunnableEach`)."""
+        return _modifiers().each(self)
+
+    def with_listeners(
+        self,
+        *,
+        on_start: Callable[..., Any] | None = None,
+        on_end: Callable[..., Any] | None = None,
+        on_error: Callable[..., Any] | None = None,
+    ) -> Runnable[InputT, OutputT]:
+        """A runnable that calls `on_start(run)`, then `on_end(run)` or `on_error(run)`, with
+        the `Run` of each call (`id`, `name`, `inputs`, `outputs`, `error`, times); a listener
+        may also take the call's config as a second argument."""
+        wrapped: Runnable[InputT, OutputT] = _modifiers().listeners(
+            self, on_start, on_end, on_error, is_async=False
+        )
+        return wrapped
+
+    def with_alisteners(
+        self,
+        *,
+        on_start: Callable[..., Awaitable[Any]] | None = None,
+        on_end: Callable[..., Awaitable[Any]] | None = None,
+        on_error: Callable[..., Awaitable[Any]] | None = None,
+    ) -> Runnable[InputT, OutputT]:
+        """`with_listeners` with async listeners (awaited in the call's task)."""
+        wrapped: Runnable[InputT, OutputT] = _modifiers().listeners(
+            self, on_start, on_end, on_error, is_async=True
+        )
+        return wrapped
+
+    def configurable_fields(self, **fields: Any) -> Runnable[InputT, OutputT]:
+        """A runnable whose attributes named here (`temperature=ConfigurableField(id=...)`) are
+        set per call from `config["configurable"]`."""
+        wrapped: Runnable[InputT, OutputT] = _modifiers().configurable_fields(self, fields)
+        return wrapped
+
+    def configurable_alternatives(
+        self,
+        which: Any,
+        *,
+        default_key: str = "default",
+        prefix_keys: bool = False,
+        **alternatives: Any,
+    ) -> Runnable[InputT, OutputT]:
+        """A runnable that runs one of `alternatives` (or this one, under `default_key`),
+        chosen per call by `config["configurable"][which.id]`."""
+        wrapped: Runnable[InputT, OutputT] = _modifiers().configurable_alternatives(
+            self, which, alternatives, default_key=default_key, prefix_keys=prefix_keys
+        )
+        return wrapped
+
 
 class ModifierFactory:
     """Builds the runnables the methods above return; `_modifiers.py` provides the one
@@ -203,6 +314,23 @@ class ModifierFactory:
         raise NotImplementedError
 
     def pick(self, keys: str | Sequence[str]) -> Runnable[Any, Any]:
+        raise NotImplementedError
+
+    def astream_events(self, runnable: Any, input: Any, config: Config, **options: Any) -> Any:
+        raise NotImplementedError
+
+    def each(self, bound: Runnable[Any, Any]) -> Runnable[Any, Any]:
+        raise NotImplementedError
+
+    def listeners(self, bound: Runnable[Any, Any], *listeners: Any, is_async: bool) -> Any:
+        raise NotImplementedError
+
+    def configurable_fields(self, bound: Runnable[Any, Any], fields: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def configurable_alternatives(
+        self, bound: Runnable[Any, Any], which: Any, alternatives: dict[str, Any], **options: Any
+    ) -> Any:
         raise NotImplementedError
 
 

@@ -3,9 +3,11 @@
 `amap` returns results in input order; `as_completed` yields `(index, result)` as they finish.
 Neither creates more than `concurrency` tasks, whatever the number of inputs, and both read the
 inputs one at a time as workers free up, so a million inputs cost memory for the ones in flight
-(and, for `amap`, the results), not a million tasks. A pool of workers also does less work per
-call than one task per call behind a semaphore: no task is created, scheduled and destroyed per
-input.
+(and, for `amap`, the results), not a million tasks. `as_completed` also waits for its
+consumer: while `concurrency` results (or stream pieces) wait to be taken, no worker reads
+another input, so a busy consumer holds about what is in flight plus that backlog, not the
+whole input (issue 23, item 7). A pool of workers also does less work per call than one task
+per call behind a semaphore: no task is created, scheduled and destroyed per input.
 
 Failure: with `return_exceptions=False` the first failure (after its retries) cancels every
 other worker and is raised; with True each failure takes its input's slot. Cancelling the caller
@@ -127,6 +129,7 @@ class _Pool(Generic[T, R]):
         progress: RunStats | ProgressCallback | None,
         emit: Callable[[int, Any], None],
         streaming: bool = False,
+        backlog: _Backlog | None = None,
     ) -> None:
         _check_concurrency(concurrency)
         self.stats, self.callback = _stats_for(inputs, progress)
@@ -139,6 +142,8 @@ class _Pool(Generic[T, R]):
         self.concurrency = concurrency
         self.return_exceptions = return_exceptions
         self.emit = emit
+        # as_completed's results not yet taken: a worker waits while it is full.
+        self.backlog = backlog
         self.next_report = 0.0
         # The inputs under way; kept only when a deadline may have to fail them.
         self.unfinished: set[int] = set()
@@ -154,6 +159,7 @@ class _Pool(Generic[T, R]):
         next_now = self.inputs.next_now if self.inputs.sync_iter is not None else None
         track = self.track_unfinished
         unfinished = self.unfinished
+        backlog = self.backlog
         while True:
             entry = next_now() if next_now is not None else await self.inputs.next()
             if entry is None:
@@ -165,6 +171,8 @@ class _Pool(Generic[T, R]):
                 unfinished.add(index)
             try:
                 if self.streaming:
+                    # A stream in flight is never held up by the consumer (a server would see
+                    # a stalled reader); the backlog holds the next input back instead.
                     async for chunk in func(item):
                         emit(index, chunk)
                     result = None
@@ -178,6 +186,8 @@ class _Pool(Generic[T, R]):
                 if not self.return_exceptions:
                     raise
                 emit(index, exc)
+                if backlog is not None and backlog.full():
+                    await backlog.room()
             else:
                 now = clock()
                 stats.in_flight -= 1
@@ -189,6 +199,8 @@ class _Pool(Generic[T, R]):
                 if self.callback is not None and now >= self.next_report:
                     self.next_report = now + PROGRESS_INTERVAL
                     self.callback(stats)
+                if backlog is not None and backlog.full():
+                    await backlog.room()
 
     async def run(self, deadline: float | None) -> None:
         """Run the workers to the end; raise the first failure, or the deadline."""
@@ -228,11 +240,41 @@ class _Pool(Generic[T, R]):
             self.stats.failed += len(self.unfinished)
             raise error
         expired = sorted(self.unfinished)
-        while (entry := await self.inputs.next()) is not None:
-            expired.append(entry[0])
         self.stats.failed += len(expired)
         for index in expired:
             self.emit(index, error)
+        # The inputs never started, read one at a time as the consumer takes their errors.
+        while (entry := await self.inputs.next()) is not None:
+            self.stats.failed += 1
+            self.emit(entry[0], error)
+            if self.backlog is not None and self.backlog.full():
+                await self.backlog.room()
+
+
+class _Backlog:
+    """The results `as_completed` yielded not yet: workers wait while `limit` of them do.
+
+    Without it a busy consumer lets the workers read and run the whole input, keeping every
+    result in memory (200,000 inputs read for 10 results taken).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
+        self.limit = limit
+        self._taken = asyncio.Event()
+
+    def full(self) -> bool:
+        return self.queue.qsize() >= self.limit
+
+    async def room(self) -> None:
+        """Wait until the consumer has taken enough for the backlog to have room."""
+        while self.full():
+            self._taken.clear()
+            await self._taken.wait()
+
+    def took(self) -> None:
+        """The consumer took a result: wake the workers waiting for room."""
+        self._taken.set()
 
 
 async def _first_failure(workers: list[asyncio.Task[None]]) -> None:
@@ -327,7 +369,9 @@ async def as_completed(
     `contextlib.aclosing` to make that happen at once rather than when the generator is
     collected. See `amap` for the arguments.
     """
-    queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
+    _check_concurrency(concurrency)
+    backlog = _Backlog(concurrency)
+    queue = backlog.queue
     pool: _Pool[T, Any] = _Pool(
         func,
         inputs,
@@ -336,6 +380,7 @@ async def as_completed(
         progress=progress,
         emit=lambda index, value: queue.put_nowait((index, value)),
         streaming=streaming,
+        backlog=backlog,
     )
     runner = asyncio.create_task(pool.run(deadline))
     try:
@@ -350,8 +395,10 @@ async def as_completed(
                         yield queue.get_nowait()
                     await runner
                     return
+                backlog.took()
                 yield getter.result()
             else:
+                backlog.took()
                 yield queue.get_nowait()
     finally:
         if not runner.done():

@@ -172,6 +172,8 @@ def resolve_partials(partials: Mapping[str, PartialValue]) -> dict[str, Any]:
 class BasePromptTemplate(PureRunnable[Any, PromptValue]):
     """What both templates share: variables, partials, and `invoke` for `|` composition."""
 
+    run_type = "prompt"  # reported as `on_prompt_start` / `on_prompt_end`
+
     input_variables: list[str]
     partial_variables: dict[str, PartialValue]
 

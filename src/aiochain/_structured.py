@@ -43,8 +43,16 @@ def _is_pydantic_model(schema: Any) -> bool:
     return isinstance(schema, type) and hasattr(schema, "model_json_schema")
 
 
-def _is_typed_dict(schema: Any) -> bool:
-    return isinstance(schema, type) and typing.is_typeddict(schema)
+def is_typed_dict(schema: Any) -> bool:
+    """Whether `schema` is a TypedDict class, of `typing` or of `typing_extensions` (on
+    Python 3.11 `typing.is_typeddict` says no to the latter, the form LangChain's docs use)."""
+    if not isinstance(schema, type):
+        return False
+    if typing.is_typeddict(schema):
+        return True
+    return issubclass(schema, dict) and all(
+        hasattr(schema, key) for key in ("__required_keys__", "__optional_keys__", "__total__")
+    )
 
 
 def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
@@ -55,7 +63,7 @@ def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
     """
     if _is_pydantic_model(schema):
         json_schema = schema.model_json_schema()
-    elif _is_typed_dict(schema):
+    elif is_typed_dict(schema):
         try:
             import pydantic  # noqa: F401 - only to say clearly that it is needed
         except ImportError:
@@ -85,14 +93,29 @@ def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
 
 def _typed_dict_model(schema: type[Any]) -> Any:
     """A pydantic model with a TypedDict's fields (pydantic refuses `typing.TypedDict` itself
-    before Python 3.12); its docstring is the description."""
+    before Python 3.12); its docstring is the description.
+
+    A field written as LangChain's docs write them, `Annotated[type, default, "description"]`
+    (`...` as the default: required), gets that default and description; `Annotated[type,
+    "description"]` a description only.
+    """
     import pydantic
 
-    hints = typing.get_type_hints(schema)
+    hints = typing.get_type_hints(schema, include_extras=True)
     required = getattr(schema, "__required_keys__", frozenset(hints))
-    fields: dict[str, Any] = {
-        name: (hint, ... if name in required else None) for name, hint in hints.items()
-    }
+    fields: dict[str, Any] = {}
+    for name, hint in hints.items():
+        default: Any = ... if name in required else None
+        description = None
+        if typing.get_origin(hint) is typing.Annotated:
+            hint, *extras = typing.get_args(hint)
+            if len(extras) == 1 and isinstance(extras[0], str):
+                description = extras[0]
+            elif extras:
+                default = extras[0]
+                if len(extras) > 1 and isinstance(extras[1], str):
+                    description = extras[1]
+        fields[name] = (hint, pydantic.Field(default, description=description))
     model = pydantic.create_model(schema.__name__, __doc__=schema.__doc__, **fields)
     return model
 
@@ -186,7 +209,7 @@ class StructuredOutput(Runnable[LanguageModelInput, Any]):
         return self._validate(data, text)
 
     def _validate(self, data: Any, text: str) -> Any:
-        if _is_pydantic_model(self.schema) or _is_typed_dict(self.schema):
+        if _is_pydantic_model(self.schema) or is_typed_dict(self.schema):
             import pydantic
 
             try:

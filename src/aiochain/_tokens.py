@@ -6,6 +6,7 @@ has to be in the right range: the limiter corrects it from each answer's usage.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,11 +53,18 @@ class Reservation:
 class TokenEstimator:
     """Token reservations for one client's requests, learning from the answers' usage: the
     completion tokens of an answer (None until one arrived: then max_tokens, or a default)
-    and the server's prompt tokens per estimated one."""
+    and the server's prompt tokens per estimated one.
 
-    __slots__ = ("_expected_completion", "_prompt_ratio")
 
-    def __init__(self) -> None:
+    Args:
+        estimate: the tokens of a request, when its kind is not a completion's (embeddings
+            count their input only); then nothing is learned.
+    """
+
+    __slots__ = ("_custom", "_expected_completion", "_prompt_ratio")
+
+    def __init__(self, estimate: Callable[[dict[str, Any]], float] | None = None) -> None:
+        self._custom = estimate
         self._expected_completion: float | None = None
         self._prompt_ratio = 1.0
 
@@ -70,6 +78,9 @@ class TokenEstimator:
         one request at a time. Prompts are estimated from their characters, scaled by what
         the server counted for earlier ones.
         """
+        if self._custom is not None:
+            tokens = self._custom(payload)
+            return Reservation(tokens, tokens, 0.0)
         raw_prompt = estimate_prompt_tokens(payload)
         prompt = raw_prompt * self._prompt_ratio
         cap = payload.get("max_tokens") or payload.get("max_completion_tokens")

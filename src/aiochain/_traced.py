@@ -1,12 +1,15 @@
 """Runs that report to callback handlers: model calls, streams, tool calls and runnable
 sequences (chains are in `_chain_run.py`).
 
-Each entry point here is reached only past a one-line check at the top of the traced method
-(`config is not None or self.callbacks is not None or current_config.get() is not None`), and
-returns None when, after all, no handler listens; the caller then runs as it always does. With a
-handler, the run starts (`on_chat_model_start` / `on_llm_start`), the method runs again inside
-the run (a context flag stops it from starting a second one), and the run ends with an
-`LLMResult` whose `llm_output["token_usage"]` holds the tokens the request pipeline counted.
+A model call has one prologue, `traced_call`, used by every model (ours and a user's own) and
+every entry point (`ainvoke`, each prompt of `agenerate` / `generate`, and so `batch`,
+`LLMChain` and the rest); streams have `traced_stream`. Each returns None at once when nobody
+can listen (no config, no callbacks on the model, none in the context): the caller then makes
+its plain call, with no callback work. With a handler, the run starts (`on_chat_model_start`
+/ `on_llm_start`), the model's own untraced call runs inside the run (streamed, with
+`on_llm_new_token` for every piece, when the model has `streaming=True` or `on_token=`), and
+the run ends with an `LLMResult` whose `llm_output["token_usage"]` holds the tokens the
+request pipeline counted.
 
 The tokens come from the pipeline's own hooks: for the length of the call, the run's
 `RunStats` in the context is a `CallRecorder` that adds up what the pipeline reports (and
@@ -28,6 +31,7 @@ from ._callback_manager import (
     configure,
 )
 from ._config import RunnableConfig, current_config
+from ._generations import generation_of, model_name_of
 from ._progress import RunStats, current_stats
 from ._usage import Usage
 from .messages import (
@@ -38,7 +42,7 @@ from .messages import (
     get_buffer_string,
     to_messages,
 )
-from .outputs import ChatGeneration, Generation, LLMResult
+from .outputs import Generation, LLMResult
 
 _inside_model: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "aiochain_inside_model_run", default=False
@@ -232,44 +236,34 @@ async def start_model_run(
     return runs[0]
 
 
-def _result(model: Any, output: Any, usage: Usage) -> LLMResult:
-    generation: Generation
-    if isinstance(output, AIMessage):
-        info = {"finish_reason": output.response_metadata.get("finish_reason")}
-        generation = ChatGeneration(text=output.content, generation_info=info, message=output)
-        model_name = output.response_metadata.get("model_name") or getattr(model, "model", None)
-    else:
-        generation = Generation(text=str(output), generation_info={"finish_reason": None})
-        model_name = getattr(model, "model", None)
-    return LLMResult(
-        generations=[[generation]],
-        llm_output={"token_usage": usage.to_dict(), "model_name": model_name},
-        usage=usage,
-    )
-
-
-def traced_invoke(
+def traced_call(
     model: Any, input: Any, config: RunnableConfig | None, kwargs: dict[str, Any]
-) -> Coroutine[Any, Any, Any] | None:
-    """A model's `ainvoke` as a run reported to its handlers, or None when none listens (or
-    when this is the model's own call inside such a run)."""
+) -> Coroutine[Any, Any, tuple[list[Generation], Usage]] | None:
+    """One model call (any model, any entry point: `ainvoke`, each prompt of `agenerate`) as
+    a run reported to its handlers, returning its generations and usage; or None when no
+    handler listens (or when this is the model's own call inside such a run), and the caller
+    makes its plain call. The first line is the only work a call does when nobody listens."""
+    if config is None and model.callbacks is None and current_config.get() is None:
+        return None
     if _inside_model.get():
         return None
     manager = manager_for(model, config)
     if manager is None:
         return None
-    return _invoke(model, manager, input, config, kwargs)
+    return _model_run(model, manager, input, config, kwargs)
 
 
-async def _invoke(
+async def _model_run(
     model: Any,
     manager: AsyncCallbackManager,
     input: Any,
     config: RunnableConfig | None,
     kwargs: dict[str, Any],
-) -> Any:
+) -> tuple[list[Generation], Usage]:
     on_token = getattr(model, "on_token", None)
     streaming = bool(getattr(model, "streaming", False)) or on_token is not None
+    # `astream_events` hears every token even of an `ainvoke` (as LangChain's models stream then).
+    streaming = streaming or any(getattr(h, "wants_tokens", False) for h in manager.handlers)
     run = await start_model_run(model, manager, input, config, kwargs, streaming)
     recorder = CallRecorder(current_stats.get(), run)
     inside = _inside_model.set(True)
@@ -279,14 +273,14 @@ async def _invoke(
             pieces = []
             async for chunk in model.astream(input, config, **kwargs):
                 text = chunk if isinstance(chunk, str) else chunk.content
-                if text:
-                    if on_token is not None:
-                        on_token(text)
+                if text and on_token is not None:
+                    on_token(text)
+                if text or not isinstance(chunk, str):
                     await run.on_llm_new_token(text, chunk=chunk)
                 pieces.append(chunk)
-            output = _joined(pieces, recorder)
+            generations = [generation_of(_joined(pieces, recorder) if pieces else "")]
         else:
-            output = await model.ainvoke(input, config, **kwargs)
+            generations, own = await model._generate_one(input, kwargs)
     except BaseException as exc:
         current_stats.reset(counting)
         _inside_model.reset(inside)
@@ -296,8 +290,24 @@ async def _invoke(
     current_stats.reset(counting)
     _inside_model.reset(inside)
     await recorder.settle()
-    await run.on_llm_end(_result(model, output, recorder.usage()))
-    return output
+    usage = recorder.usage()
+    if not streaming and not recorder.requests and getattr(model, "usage_from_answers", False):
+        # A user's model that sends through no pipeline of ours: what its answer says it used,
+        # and one request answered (as LangChain's OpenAICallbackHandler counts every run).
+        usage = Usage(own.prompt_tokens, own.completion_tokens, own.total_tokens, 1)
+    await run.on_llm_end(_result(model, generations, usage))
+    return generations, usage
+
+
+def _result(model: Any, generations: list[Generation], usage: Usage) -> LLMResult:
+    return LLMResult(
+        generations=[generations],
+        llm_output={
+            "token_usage": usage.to_dict(),
+            "model_name": model_name_of(generations, model),
+        },
+        usage=usage,
+    )
 
 
 def _joined(pieces: list[Any], recorder: CallRecorder) -> Any:
@@ -311,6 +321,7 @@ def _joined(pieces: list[Any], recorder: CallRecorder) -> Any:
         usage=recorder.usage(),
         response_metadata=whole.response_metadata,
         tool_calls=whole.tool_calls,
+        id=whole.id,
     )
 
 
@@ -319,6 +330,8 @@ def traced_stream(
 ) -> AsyncIterator[Any] | None:
     """A model's `astream` as a run reported to its handlers (`on_llm_new_token` for every
     piece), or None when none listens."""
+    if config is None and model.callbacks is None and current_config.get() is None:
+        return None
     if _inside_model.get():
         return None
     manager = manager_for(model, config)
@@ -365,10 +378,10 @@ async def _stream(
         await inner.aclose()
     await recorder.settle()
     output = _joined(pieces, recorder) if pieces else ""
-    await run.on_llm_end(_result(model, output, recorder.usage()))
+    await run.on_llm_end(_result(model, [generation_of(output)], recorder.usage()))
 
 
 async def _token(run: AsyncCallbackManagerForLLMRun, chunk: Any) -> None:
     text = chunk if isinstance(chunk, str) else chunk.content
-    if text:
+    if text or not isinstance(chunk, str):  # a tool-call or usage chunk is a token event too
         await run.on_llm_new_token(text, chunk=chunk)

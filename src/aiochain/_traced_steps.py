@@ -1,65 +1,13 @@
-"""Runs reported to handlers besides single model calls: `agenerate_prompt(prompts,
-callbacks=...)` (one model run per prompt), tool calls, and runnable sequences."""
+"""Runs reported to handlers besides model calls: tool calls and runnable sequences."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ._callback_manager import AsyncCallbackManager, context_handlers
 from ._config import RunnableConfig, current_config
-from ._progress import current_stats
-from ._traced import CallRecorder, inside_runnable, manager_for, run_config, start_model_run
-from ._usage import Usage
-from .outputs import Generation, LLMResult
-
-
-async def traced_generate(
-    model: Any,
-    prompts: list[Any],
-    callbacks: Any,
-    generate: Callable[[Any], Coroutine[Any, Any, tuple[list[Generation], Usage]]],
-) -> LLMResult:
-    """`agenerate_prompt(prompts, callbacks=...)`: one model run per prompt, concurrently."""
-    config: RunnableConfig | None = {"callbacks": callbacks} if callbacks is not None else None
-
-    async def one(prompt: Any) -> tuple[list[Generation], Usage]:
-        manager = manager_for(model, config)
-        if manager is None:
-            return await generate(prompt)
-        run = await start_model_run(model, manager, prompt, config, {}, False)
-        recorder = CallRecorder(current_stats.get(), run)
-        counting = current_stats.set(recorder)
-        try:
-            generations, usage = await generate(prompt)
-        except BaseException as exc:
-            current_stats.reset(counting)
-            await run.on_llm_error(exc)
-            raise
-        current_stats.reset(counting)
-        await recorder.settle()
-        result = LLMResult(
-            [generations],
-            {
-                "token_usage": recorder.usage().to_dict(),
-                "model_name": getattr(model, "model", None),
-            },
-            recorder.usage(),
-        )
-        await run.on_llm_end(result)
-        return generations, usage
-
-    results = await asyncio.gather(*(one(p) for p in prompts))
-    total = Usage()
-    for _, usage in results:
-        total.add(usage)
-    return LLMResult(
-        generations=[g for g, _ in results],
-        llm_output={"token_usage": total.to_dict(), "model_name": getattr(model, "model", None)},
-        usage=total,
-    )
-
+from ._traced import inside_runnable, manager_for, run_config
 
 # --- tools and sequences --------------------------------------------------------------------
 

@@ -7,6 +7,10 @@ the model again; stop when it answers without tools, or fail with `MaxStepsError
 not fit its schema becomes an error message the model sees ("error: ..."), not a crash: the
 model can recover, and the run finishes. The agent is a `Chain` (input `input`, output
 `output`), so it can be `arun`, `amap`ped and limited like any other.
+
+LangChain's classic agent API is here too, as `langchain.agents` has it:
+`create_tool_calling_agent(llm, tools, prompt)` and `AgentExecutor(agent=..., tools=...)`
+(`_agent_executor.py`), with its `AgentAction` / `AgentFinish` types.
 """
 
 from __future__ import annotations
@@ -18,9 +22,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._agent_actions import (
+    AgentAction,
+    AgentActionMessageLog,
+    AgentActionStep,
+    AgentFinish,
+    ToolAgentAction,
+)
+from ._agent_executor import AgentExecutor
 from ._callback_manager import AsyncCallbackManagerForChainRun
 from ._chain import Chain
 from ._exceptions import ConfigurationError, MaxStepsError, ToolArgumentsError
+from ._tool_calling_agent import (
+    OpenAIToolsAgentOutputParser,
+    ToolCallingAgent,
+    ToolsAgentOutputParser,
+    create_tool_calling_agent,
+    format_to_openai_tool_messages,
+    format_to_tool_messages,
+    parse_ai_message_to_tool_action,
+)
 from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from .outputs import Usage
 from .tools import Tool
@@ -222,8 +243,21 @@ def _to_text(value: Any) -> str:
 
 
 __all__ = [
+    "AgentAction",
+    "AgentActionMessageLog",
+    "AgentActionStep",
     "AgentChain",
+    "AgentExecutor",
+    "AgentFinish",
     "AgentStep",
+    "OpenAIToolsAgentOutputParser",
+    "ToolAgentAction",
     "ToolCallRecord",
+    "ToolCallingAgent",
+    "ToolsAgentOutputParser",
     "Transcript",
+    "create_tool_calling_agent",
+    "format_to_openai_tool_messages",
+    "format_to_tool_messages",
+    "parse_ai_message_to_tool_action",
 ]

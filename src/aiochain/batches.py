@@ -8,11 +8,13 @@ The flow, for any number of requests:
 3. each file is uploaded (`POST /files`, purpose `batch`) and a batch created on it
    (`POST /batches`, `completion_window: "24h"`); every file and batch id is handed to the
    caller's `record(kind, id)` hook *before* polling starts, so a process killed while it
-   waits can resume polling the same batches instead of paying again (`resume=`);
+   waits can resume the same batches instead of paying again (`resume=`: they are collected
+   first, and only the requests they did not answer are sent);
 4. each batch is polled with backoff (`on_progress` sees every state); a batch that stays in
    `finalizing` longer than `stuck_after` is reported as stuck instead of waited on for ever;
 5. as soon as a batch reaches any terminal state (completed, failed, expired, cancelled) its
-   output and error files are merged by `custom_id`: expired and cancelled batches keep what
+   output and error files are read line by line from disk and merged by `custom_id` (a line
+   that is not a result is only its request's error): expired and cancelled batches keep what
    they finished, and every request without an answer gets a `BatchRequestError` saying why
    and whether sending it again may help (`retryable`).
 
@@ -29,9 +31,10 @@ The flow, for any number of requests:
 from __future__ import annotations
 
 import asyncio
-import os
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._batch_client import BaseBatchClient, OnProgress, Record, check_ident, maybe_await
@@ -39,16 +42,18 @@ from ._batch_files import (
     MAX_FILE_BYTES,
     MAX_REQUESTS,
     BatchRequest,
+    ResultLine,
     Shard,
     openai_line,
-    read_result_file,
+    read_openai_line,
     shard_requests,
 )
+from ._batch_spool import SpooledShard
 from ._batch_status import TERMINAL, BatchOutcome, BatchStatus
+from ._endpoint import openai_endpoint
 from ._exceptions import APIStatusError, BadResponseError, BatchRequestError, ConfigurationError
-from ._http import HTTPTransport, Multipart
+from ._http import HTTPTransport
 from ._message_batches import AnthropicBatchClient
-from ._openai import DEFAULT_BASE_URL
 from ._retry import RetryPolicy
 from ._types import Clock, JSONDict, Sleep
 
@@ -107,17 +112,10 @@ class OpenAIBatchClient(BaseBatchClient):
     ) -> None:
         owns = transport is None
         if transport is None:
-            url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-            key = api_key or os.environ.get("OPENAI_API_KEY") or None
-            if key is None and url.rstrip("/") == DEFAULT_BASE_URL:
+            api = openai_endpoint(base_url, api_key)  # the models' own endpoint setup
+            if api.auth.key_error is not None:
                 raise ConfigurationError("no API key: set OPENAI_API_KEY or pass api_key")
-            headers = {"User-Agent": "aiochain/0.1", "Content-Type": "application/json"}
-            if key:
-                headers["Authorization"] = f"Bearer {key}"
-            secrets = (key,) if key else ()
-            transport = HTTPTransport(
-                url, headers=headers, timeout=timeout, session=session, secrets=secrets
-            )
+            transport = api.transport(timeout=timeout, session=session)
         super().__init__(
             transport,
             owns_transport=owns,
@@ -135,19 +133,30 @@ class OpenAIBatchClient(BaseBatchClient):
     @classmethod
     def for_model(cls, llm: BaseOpenAI[Any], **options: Any) -> OpenAIBatchClient:
         """A client on `llm`'s endpoint, key, connections and retry policy."""
-        pipeline = llm._pipeline
-        pipeline._check_key()
-        options.setdefault("retry", pipeline.retry)
-        return cls(transport=pipeline.transport, endpoint="/v1" + llm._path, **options)
+        llm.check_key()
+        options.setdefault("retry", llm.retry_policy)
+        return cls(transport=llm.transport, endpoint="/v1" + llm.endpoint_path, **options)
 
     # --- single calls ----------------------------------------------------------------------
 
-    async def upload(self, content: bytes, *, filename: str = "batch.jsonl") -> str:
-        """Upload a batch input file; returns its file id."""
-        form = Multipart.encode(
-            {"purpose": "batch"}, name="file", filename=filename, content=content
-        )
-        data = await self._json("POST", "/files", form=form)
+    async def upload(self, content: bytes | Path, *, filename: str = "batch.jsonl") -> str:
+        """Upload a batch input file (its bytes, or a path: streamed from disk); returns its
+        file id."""
+        import aiohttp
+
+        async def attempt() -> JSONDict:
+            with contextlib.ExitStack() as stack:
+                source: Any = content
+                if isinstance(content, Path):
+                    source = stack.enter_context(content.open("rb"))
+                form = aiohttp.FormData()  # one per attempt: aiohttp sends a form once
+                form.add_field("purpose", "batch")
+                form.add_field(
+                    "file", source, filename=filename, content_type="application/octet-stream"
+                )
+                return await self.transport.request_json("POST", "/files", form=form)
+
+        data: JSONDict = await self._call(attempt, "/files")
         ident = data.get("id")
         if not isinstance(ident, str) or not ident:
             raise BadResponseError(f"an upload answered without a file id: {str(data)[:200]}")
@@ -226,17 +235,19 @@ class OpenAIBatchClient(BaseBatchClient):
         )
         return raw
 
-    async def collect(self, batch: BatchStatus | str) -> BatchOutcome:
-        """Merge the output and error files of an ended batch by `custom_id`."""
-        status = batch if isinstance(batch, BatchStatus) else await self.retrieve(batch)
-        outcome = BatchOutcome(batches=[status])
-        for file_id in (status.output_file_id, status.error_file_id):
-            if file_id:
-                raw = await self.file_content(file_id)
-                read_result_file(
-                    raw, batch_id=status.id, results=outcome.results, errors=outcome.errors
-                )
-        return outcome
+    def result_paths(self, status: BatchStatus) -> list[str]:
+        """The content paths of the batch's output and error files."""
+        files = (status.output_file_id, status.error_file_id)
+        return [f"/files/{check_ident(file_id)}/content" for file_id in files if file_id]
+
+    def read_line(self, text: bytes, *, batch_id: str, number: int) -> ResultLine | None:
+        """One line of an output or error file."""
+        return read_openai_line(text, batch_id=batch_id, number=number)
+
+    async def start_spooled(self, shard: SpooledShard, *, key: str) -> BatchStatus:
+        """Upload `shard`'s file (streamed) and create a batch on it, `key` in its metadata."""
+        file_id = await self.upload(shard.path, filename=f"batch-{key}.jsonl")
+        return await self.create(file_id, metadata={"aiochain_shard": key})
 
     # --- the provider's part of the flow ---------------------------------------------------
 
@@ -276,7 +287,7 @@ async def run_model_batch(
 ) -> list[T | BatchRequestError | BadResponseError]:
     """Send `llm`'s requests for `inputs` through the Batch API; one result per input, in
     input order: `convert(answer)`, or the error of a request without a usable answer."""
-    requests = [BatchRequest.make(str(i), llm._payload(x)) for i, x in enumerate(inputs)]
+    requests = [BatchRequest.make(str(i), llm.request_body(x)) for i, x in enumerate(inputs)]
     async with OpenAIBatchClient.for_model(llm, **options) as client:
         outcome = await client.run(requests, record=record, resume=resume, on_progress=on_progress)
     out: list[T | BatchRequestError | BadResponseError] = []

@@ -1,4 +1,8 @@
-"""A cache of answers in SQLite, shared across runs, commands and processes.
+"""Caches of answers: `SQLiteCache` in a file shared across runs, commands and processes, and
+`InMemoryCache` in this process. Give one to a model (`cache=`), or to every model at once
+with `aiochain.globals.set_llm_cache` (LangChain's global cache; a model's `cache=False` opts
+out of it).
+
 
 `ChatOpenAI(cache=SQLiteCache())` answers a request identical to an earlier one (same URL,
 model, messages and parameters) from the file, and sends identical requests that are in flight
@@ -13,18 +17,18 @@ the cache, not every task on the loop.
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import copy
 import json
 import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-JSONDict = dict[str, Any]
+from ._answer_cache import AnswerCache, JSONDict
+
 logger = logging.getLogger("aiochain")
 
 
@@ -36,11 +40,12 @@ def default_cache_path() -> Path:
     return Path(base) / "aiochain" / "cache.sqlite"
 
 
-class SQLiteCache:
+class SQLiteCache(AnswerCache):
     """Answers by request, in a SQLite file.
 
     Args:
-        path: the cache file; default `default_cache_path()`.
+        path: the cache file; default `default_cache_path()` (`database_path` is accepted
+            as LangChain's `SQLiteCache` spells it).
 
     Attributes:
         hits: requests answered from the file or by an identical request in flight.
@@ -49,9 +54,13 @@ class SQLiteCache:
     Use it as a context manager (`with SQLiteCache() as cache:`), or call `close()`.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(
+        self, path: str | Path | None = None, *, database_path: str | Path | None = None
+    ) -> None:
         from ._sqlite import open_database
 
+        super().__init__()
+        path = path if path is not None else database_path
         self.path = Path(path) if path is not None else default_cache_path()
         self._db = open_database(
             self.path,
@@ -61,17 +70,8 @@ class SQLiteCache:
             ],
         )
         self._lock = threading.Lock()
-        self._in_flight: dict[str, asyncio.Future[JSONDict]] = {}
         # One thread does the file's work for async callers, in order.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiochain-cache")
-        self.hits = 0
-        self.misses = 0
-
-    @staticmethod
-    def key_for(url: str, payload: JSONDict) -> str:
-        """The cache key of a request: its URL and its JSON body."""
-        text = json.dumps([url, payload], sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(text.encode()).hexdigest()
 
     def get(self, key: str) -> JSONDict | None:
         """The stored answer for `key`, or None."""
@@ -101,51 +101,14 @@ class SQLiteCache:
         except sqlite3.Error as exc:
             logger.debug("cache %s: an answer could not be stored: %s", self.path, exc)
 
-    async def fetch(
-        self, key: str, send: Callable[[], Awaitable[JSONDict]]
-    ) -> tuple[JSONDict, bool]:
-        """The answer for `key` and whether it was a hit; `send()` is awaited on a miss.
+    def clear(self, **kwargs: Any) -> None:
+        """Forget every answer."""
+        with self._lock:
+            self._db.execute("DELETE FROM answers")
 
-        Identical requests in flight at the same time share one `send()`. When the caller
-        whose `send()` is shared is cancelled, the others do not fail with it: one of them
-        sends instead.
-        """
-        stored = await self.aget(key)
-        if stored is not None:
-            self.hits += 1
-            return stored, True
-        while True:
-            pending = self._in_flight.get(key)
-            if pending is None:
-                break
-            try:
-                answer = await asyncio.shield(pending)
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if not pending.cancelled() or (task is not None and task.cancelling()):
-                    raise  # this caller itself was cancelled
-                continue  # the sender was cancelled, not us: send it ourselves
-            self.hits += 1
-            return answer, True
-        future: asyncio.Future[JSONDict] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = future
-        self.misses += 1
-        try:
-            try:
-                answer = await send()
-            except asyncio.CancelledError:
-                future.cancel()  # waiters see a cancelled sender and take over
-                raise
-            except BaseException as exc:
-                future.set_exception(exc)
-                future.exception()  # retrieved: only the waiters need it
-                raise
-            future.set_result(answer)
-            # Still "in flight" until stored, so an identical request meanwhile is not resent.
-            await self.aput(key, answer)
-        finally:
-            del self._in_flight[key]
-        return answer, False
+    async def aclear(self, **kwargs: Any) -> None:
+        """`clear`, on the cache's thread."""
+        await asyncio.get_running_loop().run_in_executor(self._executor, self.clear)
 
     def __len__(self) -> int:
         with self._lock:
@@ -165,7 +128,69 @@ class SQLiteCache:
         self.close()
 
 
+class InMemoryCache(AnswerCache):
+    """Answers by request, in this process's memory (LangChain's `InMemoryCache`).
+
+    Args:
+        maxsize: the most entries kept; when full, the oldest entry goes. None: no limit.
+
+    Besides the models' own use, it has LangChain's `BaseCache` methods: `lookup(prompt,
+    llm_string)`, `update(prompt, llm_string, value)`, `clear()` and their async forms.
+    """
+
+    def __init__(self, *, maxsize: int | None = None) -> None:
+        from ._exceptions import ConfigurationError
+
+        if maxsize is not None and (not isinstance(maxsize, int) or maxsize <= 0):
+            raise ConfigurationError(f"maxsize must be a positive integer or None, got {maxsize!r}")
+        super().__init__()
+        self.maxsize = maxsize
+        self._entries: dict[tuple[str, str], Any] = {}
+
+    def lookup(self, prompt: str, llm_string: str) -> Any:
+        """The value stored for the pair, or None."""
+        return self._entries.get((prompt, llm_string))
+
+    def update(self, prompt: str, llm_string: str, return_val: Any) -> None:
+        """Store a value, dropping the oldest entry when full."""
+        key = (prompt, llm_string)
+        if self.maxsize is not None and key not in self._entries:
+            while len(self._entries) >= self.maxsize:
+                del self._entries[next(iter(self._entries))]
+        self._entries[key] = return_val
+
+    def clear(self, **kwargs: Any) -> None:
+        """Forget every entry."""
+        self._entries = {}
+
+    async def alookup(self, prompt: str, llm_string: str) -> Any:
+        return self.lookup(prompt, llm_string)
+
+    async def aupdate(self, prompt: str, llm_string: str, return_val: Any) -> None:
+        self.update(prompt, llm_string, return_val)
+
+    async def aclear(self, **kwargs: Any) -> None:
+        self.clear()
+
+    # A model's answers are kept as copies, so no caller can change what the next one reads.
+    async def aget(self, key: str) -> JSONDict | None:
+        stored = self._entries.get((key, _REQUEST))
+        return copy.deepcopy(stored) if stored is not None else None
+
+    async def aput(self, key: str, answer: JSONDict) -> None:
+        if (key, _REQUEST) not in self._entries:
+            self.update(key, _REQUEST, copy.deepcopy(answer))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_REQUEST = "aiochain-request"
+"""The `llm_string` under which a model's answers are kept (the key is the request's hash)."""
+
 __all__ = [
+    "AnswerCache",
+    "InMemoryCache",
     "SQLiteCache",
     "default_cache_path",
 ]

@@ -24,6 +24,7 @@ from ._conversation import ConversationChain
 from ._exceptions import ConfigurationError
 from ._llm_chain import LLMChain
 from ._map_reduce import MapReduceDocumentsChain, ReduceDocumentsChain
+from ._retrieval_chain import create_retrieval_chain
 from ._summarize import create_stuff_documents_chain, load_summarize_chain
 from .agents import AgentChain
 
@@ -157,6 +158,7 @@ __all__ = [
     "SequentialChain",
     "SimpleSequentialChain",
     "StuffDocumentsChain",
+    "create_retrieval_chain",
     "create_stuff_documents_chain",
     "load_summarize_chain",
 ]

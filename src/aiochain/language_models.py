@@ -16,62 +16,42 @@ from abc import ABC
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from ._config import RunnableConfig, current_config
+from ._generations import generation_of
+from ._prompt_generation import ModelCalls
 from ._runnable import Runnable
 from ._string_prompt import LanguageModelInput
-from ._sync import run_sync
-from ._traced import traced_invoke
+from ._usage import Usage
 from .chat_models import ChatAnthropic, ChatOpenAI
 from .llms import OpenAI
 from .messages import AIMessage, BaseMessage, HumanMessage, to_messages
-from .outputs import ChatGeneration, Generation, LLMResult
+from .outputs import ChatGeneration, Generation
 from .prompts import ChatPromptValue, PromptValue
 
 OutputT = TypeVar("OutputT")
 
 
-class BaseLanguageModel(Runnable[LanguageModelInput, OutputT], ABC):
+class BaseLanguageModel(ModelCalls[OutputT], Runnable[LanguageModelInput, OutputT], ABC):
     """A model: takes a string, a prompt value or a list of messages.
 
-    `callbacks=` (a class attribute or set on an instance) hear every call of the model.
+    `callbacks=` (a class attribute or set on an instance) hear every call of the model. Its
+    entry points (`ainvoke`, `agenerate` / `generate`, `agenerate_prompt`, `apredict`,
+    `batch`, `astream`) are our own models' (`_prompt_generation.ModelCalls`): a subclass only
+    answers one prompt.
     """
 
+    reports_own_runs = True  # a model run, see _run_trace.py
+
     callbacks: Any = None
+    # Its requests pass through no pipeline of ours (unless it calls one of our models): the
+    # usage its answers carry (`AIMessage(usage=...)`) is what its runs report.
+    usage_from_answers = True
 
-    async def agenerate_prompt(
-        self,
-        prompts: Sequence[LanguageModelInput],
-        stop: Sequence[str] | None = None,
-        callbacks: Any = None,
-        **kwargs: Any,
-    ) -> LLMResult:
-        """Generate for every prompt concurrently, one model run each; `callbacks` hear them
-        (a chain passes `run_manager.get_child()`)."""
-        config: RunnableConfig | None = {"callbacks": callbacks} if callbacks is not None else None
-        if stop:
-            kwargs["stop"] = list(stop)
-        outputs = await asyncio.gather(*(self.ainvoke(p, config, **kwargs) for p in prompts))
-        generations: list[list[Generation]] = [
-            [ChatGeneration(text=o.content, message=o)]
-            if isinstance(o, AIMessage)
-            else [Generation(text=str(o))]
-            for o in outputs
-        ]
-        return LLMResult(generations=generations, llm_output={})
-
-    def generate_prompt(
-        self,
-        prompts: Sequence[LanguageModelInput],
-        stop: Sequence[str] | None = None,
-        callbacks: Any = None,
-        **kwargs: Any,
-    ) -> LLMResult:
-        """`agenerate_prompt`, blocking; do not call from inside an event loop."""
-        return run_sync(
-            lambda: self.agenerate_prompt(prompts, stop, callbacks, **kwargs),
-            name=f"{type(self).__name__}.generate_prompt",
-            async_name="agenerate_prompt",
-        )
+    async def _generate_one(
+        self, input: Any, kwargs: dict[str, Any]
+    ) -> tuple[list[Generation], Usage]:
+        output = await self._invoke_untraced(input, kwargs)
+        usage = output.usage if isinstance(output, AIMessage) else None
+        return [generation_of(output)], usage or Usage()
 
 
 class BaseChatModel(BaseLanguageModel[AIMessage]):
@@ -95,21 +75,14 @@ class BaseChatModel(BaseLanguageModel[AIMessage]):
     ) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement _agenerate or _generate")
 
-    async def ainvoke(
-        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AIMessage:
-        """The model's answer to one prompt or conversation."""
-        if (
-            config is not None or self.callbacks is not None or current_config.get() is not None
-        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:
-            return await traced  # type: ignore[no-any-return]
+    async def _invoke_untraced(self, input: Any, kwargs: dict[str, Any]) -> AIMessage:
         if isinstance(input, str):
             messages: list[BaseMessage] = [HumanMessage(input)]
         elif isinstance(input, PromptValue):
             messages = input.to_messages()
         else:
             messages = to_messages(input)
-        result = await self._agenerate(messages, **kwargs)
+        result = await self._agenerate(messages, **_call_options(kwargs))
         if isinstance(result, AIMessage):
             return result
         if isinstance(result, str):
@@ -139,21 +112,23 @@ class LLM(BaseLLM):
     def _call(self, prompt: str, stop: Sequence[str] | None = None, **kwargs: Any) -> str:
         raise NotImplementedError(f"{type(self).__name__} must implement _acall or _call")
 
-    async def ainvoke(
-        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> str:
-        """The generated text for one prompt."""
-        if (
-            config is not None or self.callbacks is not None or current_config.get() is not None
-        ) and (traced := traced_invoke(self, input, config, kwargs)) is not None:
-            return await traced  # type: ignore[no-any-return]
+    async def _invoke_untraced(self, input: Any, kwargs: dict[str, Any]) -> str:
         if isinstance(input, str):
             prompt = input
         elif isinstance(input, PromptValue):
             prompt = input.to_string()
         else:
             prompt = ChatPromptValue(to_messages(input)).to_string()
-        return await self._acall(prompt, **kwargs)
+        return await self._acall(prompt, **_call_options(kwargs))
+
+
+def _call_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A call's keyword arguments for a user's `_agenerate` / `_acall`: without the ones that
+    only say who listens (`callbacks`, `tags`, ...)."""
+    return {k: v for k, v in kwargs.items() if k not in _NOT_MODEL_OPTIONS}
+
+
+_NOT_MODEL_OPTIONS = frozenset({"callbacks", "run_manager", "tags", "metadata", "run_name"})
 
 
 BaseChatModel.register(ChatOpenAI)

@@ -8,6 +8,8 @@ from typing import Any, ClassVar, TypeAlias
 
 from . import _json
 from ._exceptions import BadResponseError, UsageError
+from ._message_trimming import count_tokens_approximately, trim_messages
+from ._message_utils import filter_messages, merge_message_runs
 from ._usage import Usage
 
 
@@ -71,7 +73,7 @@ class AIMessage(BaseMessage):
             `args` is None and `error` says why when the text is not a JSON object).
     """
 
-    __slots__ = ("response_metadata", "tool_calls", "usage")
+    __slots__ = ("id", "response_metadata", "tool_calls", "usage")
     role = "assistant"
     type = "ai"
 
@@ -82,8 +84,10 @@ class AIMessage(BaseMessage):
         usage: Usage | None = None,
         response_metadata: dict[str, Any] | None = None,
         tool_calls: list[dict[str, Any]] | None = None,
+        id: str | None = None,
     ) -> None:
         super().__init__(content)
+        self.id = id  # the provider's id of the answer, as LangChain's `message.id`
         self.usage = usage
         self.response_metadata = response_metadata or {}
         self.tool_calls = tool_calls or []
@@ -148,8 +152,9 @@ class AIMessageChunk(AIMessage):
         usage_metadata: dict[str, int] | None = None,
         response_metadata: dict[str, Any] | None = None,
         tool_call_chunks: list[dict[str, Any]] | None = None,
+        id: str | None = None,
     ) -> None:
-        super().__init__(content, response_metadata=response_metadata)
+        super().__init__(content, response_metadata=response_metadata, id=id)
         self.chunk_usage_metadata = usage_metadata
         self.tool_call_chunks = list(tool_call_chunks or [])
         self.tool_calls = parse_tool_calls(
@@ -179,6 +184,7 @@ class AIMessageChunk(AIMessage):
             usage_metadata=_add_usage(self.chunk_usage_metadata, other.chunk_usage_metadata),
             response_metadata={**self.response_metadata, **other.response_metadata},
             tool_call_chunks=list(calls.values()),
+            id=self.id or other.id,  # pieces of one answer share its id; the first one given
         )
 
     def __eq__(self, other: object) -> bool:
@@ -328,8 +334,12 @@ __all__ = [
     "MessageLike",
     "SystemMessage",
     "ToolMessage",
+    "count_tokens_approximately",
+    "filter_messages",
+    "merge_message_runs",
     "message_class",
     "parse_tool_calls",
     "to_message",
     "to_messages",
+    "trim_messages",
 ]

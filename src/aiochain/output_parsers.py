@@ -14,6 +14,11 @@ from typing import Any, Generic, TypeVar
 
 from . import _json
 from ._exceptions import ConfigurationError, OutputParserError
+from ._openai_tools_parsers import (
+    JsonOutputKeyToolsParser,
+    JsonOutputToolsParser,
+    PydanticToolsParser,
+)
 from ._partial_json import parse_partial_json
 from ._runnable import Config, PureRunnable
 from .messages import BaseMessage
@@ -23,6 +28,10 @@ T = TypeVar("T")
 
 class BaseOutputParser(PureRunnable[Any, T], Generic[T]):
     """Parses one model answer; subclasses implement `parse`."""
+
+    transforms_streams = True
+
+    run_type = "parser"  # reported as `on_parser_start` / `on_parser_end`
 
     def parse(self, text: str) -> T:
         """Parse the model's text.
@@ -251,8 +260,11 @@ def _element_dict(element: Any) -> dict[str, Any]:
 __all__ = [
     "BaseOutputParser",
     "CommaSeparatedListOutputParser",
+    "JsonOutputKeyToolsParser",
     "JsonOutputParser",
+    "JsonOutputToolsParser",
     "PydanticOutputParser",
+    "PydanticToolsParser",
     "StrOutputParser",
     "XMLOutputParser",
     "parse_json_text",

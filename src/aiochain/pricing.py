@@ -25,6 +25,10 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-3.5-turbo-instruct": (1.50, 2.00),
     "o3-mini": (1.10, 4.40),
     "o4-mini": (1.10, 4.40),
+    # Embeddings: input tokens only.
+    "text-embedding-3-small": (0.02, 0.0),
+    "text-embedding-3-large": (0.13, 0.0),
+    "text-embedding-ada-002": (0.10, 0.0),
     # Anthropic
     "claude-opus-4-6": (5.00, 25.00),
     "claude-opus-4-5": (5.00, 25.00),

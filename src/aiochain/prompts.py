@@ -11,6 +11,11 @@ parse.
 """
 
 from ._chat_prompt import ChatPromptTemplate, MessagesPlaceholder, MessageTemplateLike
+from ._few_shot import (
+    FewShotChatMessagePromptTemplate,
+    FewShotPromptTemplate,
+    LengthBasedExampleSelector,
+)
 from ._string_prompt import (
     BasePromptTemplate,
     ChatPromptValue,
@@ -26,7 +31,10 @@ __all__ = [
     "BasePromptTemplate",
     "ChatPromptTemplate",
     "ChatPromptValue",
+    "FewShotChatMessagePromptTemplate",
+    "FewShotPromptTemplate",
     "LanguageModelInput",
+    "LengthBasedExampleSelector",
     "MessageTemplateLike",
     "MessagesPlaceholder",
     "PartialValue",

@@ -17,7 +17,17 @@ from typing import Any
 
 from ._composition import RunnableLambda, RunnableParallel, RunnableSequence, coerce_runnable
 from ._config import RunnableConfig
+from ._configurable import (
+    ConfigurableField,
+    ConfigurableFieldMultiOption,
+    ConfigurableFieldSingleOption,
+    ConfigurableFieldSpec,
+    RunnableConfigurableAlternatives,
+    RunnableConfigurableFields,
+)
 from ._exceptions import UsageError
+from ._generators import RunnableGenerator
+from ._listeners import Run, RunnableWithListeners
 from ._message_history import RunnableWithMessageHistory
 from ._modifiers import (
     RunnableAssign,
@@ -26,7 +36,9 @@ from ._modifiers import (
     RunnableRetry,
     RunnableWithFallbacks,
 )
+from ._run_trace import call_step, listening, step_config, step_stream
 from ._runnable import Config, PureRunnable, Runnable, bound_call
+from ._runnable_each import RunnableEach
 
 
 class RunnablePassthrough(PureRunnable[Any, Any]):
@@ -35,6 +47,8 @@ class RunnablePassthrough(PureRunnable[Any, Any]):
     `RunnablePassthrough.assign(key=step, ...)` returns the input dict with the steps' outputs
     added, the steps run concurrently.
     """
+
+    transforms_streams = True
 
     def __init__(self, func: Callable[[Any], Any] | None = None) -> None:
         self.func = func
@@ -75,21 +89,32 @@ class RunnableBranch(Runnable[Any, Any]):
             self.branches.append((coerce_runnable(pair[0]), coerce_runnable(pair[1])))
         self.default = coerce_runnable(default)
 
-    async def _choose(self, input: Any, config: Config) -> Runnable[Any, Any]:
-        for condition, runnable in self.branches:
-            if await bound_call(condition, config, {})(input):
-                return runnable
-        return self.default
+    async def _choose(self, input: Any, config: Config) -> tuple[Runnable[Any, Any], str]:
+        traced = config is not None and listening(config)
+        for index, (condition, runnable) in enumerate(self.branches, 1):
+            if traced:  # conditions are runs of their own, as in LangChain
+                assert config is not None
+                holds = await call_step(condition, input, config, f"condition:{index}")
+            else:
+                holds = await bound_call(condition, config, {})(input)
+            if holds:
+                return runnable, f"branch:{index}"
+        return self.default, "branch:default"
 
     async def ainvoke(self, input: Any, config: Config = None, **kwargs: Any) -> Any:
         """Run the chosen branch on `input`."""
-        chosen = await self._choose(input, config)
+        chosen, tag = await self._choose(input, config)
+        if config is not None and not kwargs and listening(config):
+            return await call_step(chosen, input, config, tag)
         return await bound_call(chosen, config, kwargs)(input)
 
     async def astream(self, input: Any, config: Config = None, **kwargs: Any) -> AsyncIterator[Any]:
         """Stream the chosen branch."""
-        chosen = await self._choose(input, config)
-        stream = chosen.astream(input) if config is None else chosen.astream(input, config)
+        chosen, tag = await self._choose(input, config)
+        if config is not None and listening(config):
+            stream = step_stream(chosen, input, step_config(config, tag))
+        else:
+            stream = chosen.astream(input) if config is None else chosen.astream(input, config)
         async for chunk in stream:
             yield chunk
 
@@ -103,11 +128,20 @@ RunnableMap = RunnableParallel
 """LangChain's older name for `RunnableParallel`."""
 
 __all__ = [
+    "ConfigurableField",
+    "ConfigurableFieldMultiOption",
+    "ConfigurableFieldSingleOption",
+    "ConfigurableFieldSpec",
+    "Run",
     "Runnable",
     "RunnableAssign",
     "RunnableBinding",
     "RunnableBranch",
     "RunnableConfig",
+    "RunnableConfigurableAlternatives",
+    "RunnableConfigurableFields",
+    "RunnableEach",
+    "RunnableGenerator",
     "RunnableLambda",
     "RunnableMap",
     "RunnableParallel",
@@ -116,6 +150,7 @@ __all__ = [
     "RunnableRetry",
     "RunnableSequence",
     "RunnableWithFallbacks",
+    "RunnableWithListeners",
     "RunnableWithMessageHistory",
     "chain",
 ]

@@ -21,14 +21,21 @@ import asyncio
 import inspect
 import json
 import re
-import typing
 from collections.abc import Callable
 from typing import Any, overload
 
 from ._config import RunnableConfig, current_config
 from ._exceptions import ConfigurationError, ToolArgumentsError
 from ._runnable import Runnable
-from ._structured import schema_of
+from ._structured import is_typed_dict, schema_of
+from ._tool_errors import (
+    TOOL_ERROR_DEFAULT,
+    VALIDATION_ERROR_DEFAULT,
+    ErrorHandler,
+    ToolException,
+    check_handler,
+    error_answer,
+)
 from ._tool_schema import JSONSchema, describe, fits, parse_docstring, schema_of_function
 from ._traced_steps import traced_tool
 from .messages import ToolMessage
@@ -47,7 +54,14 @@ class Tool(Runnable[Any, Any]):
         parameters: the JSON schema of its arguments.
         args_schema: the pydantic model that checks the arguments, when one was given.
         func: the function.
+        handle_tool_error: when set (True, a text, or a function of the error), a
+            `ToolException` raised by the function becomes the tool's answer instead of
+            propagating (see `aiochain._tool_errors`); settable after construction, as in
+            LangChain (`my_tool.handle_tool_error = True`).
+        handle_validation_error: the same for arguments that do not fit the schema.
     """
+
+    reports_own_runs = True  # a tool run (`on_tool_start`), see _run_trace.py
 
     def __init__(
         self,
@@ -57,7 +71,13 @@ class Tool(Runnable[Any, Any]):
         description: str | None = None,
         args_schema: type[Any] | None = None,
         return_direct: bool = False,
+        handle_tool_error: ErrorHandler = False,
+        handle_validation_error: ErrorHandler = False,
     ) -> None:
+        check_handler("handle_tool_error", handle_tool_error)
+        check_handler("handle_validation_error", handle_validation_error)
+        self.handle_tool_error = handle_tool_error
+        self.handle_validation_error = handle_validation_error
         self.func = func
         self.name = name or func.__name__
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.name):
@@ -145,11 +165,20 @@ class Tool(Runnable[Any, Any]):
                 )
         elif not isinstance(input, dict) and len(self.parameters.get("properties", {})) == 1:
             input = {next(iter(self.parameters["properties"])): input}
-        arguments = self.check_arguments(input)
-        if self.is_async:
-            result = await self.func(**arguments)
-        else:
-            result = await asyncio.to_thread(self.func, **arguments)
+        try:
+            arguments = self.check_arguments(input)
+            if self.is_async:
+                result = await self.func(**arguments)
+            else:
+                result = await asyncio.to_thread(self.func, **arguments)
+        except ToolArgumentsError as exc:
+            result = error_answer(self.handle_validation_error, exc, VALIDATION_ERROR_DEFAULT)
+            if result is None:
+                raise
+        except ToolException as exc:
+            result = error_answer(self.handle_tool_error, exc, TOOL_ERROR_DEFAULT)
+            if result is None:
+                raise
         if call_id is None:
             return result
         return ToolMessage(tool_content(result), tool_call_id=call_id, name=self.name)
@@ -185,7 +214,7 @@ def as_tool(obj: Any) -> Tool:
     if isinstance(obj, Tool):
         return obj
     is_schema_class = isinstance(obj, type) and (
-        hasattr(obj, "model_json_schema") or typing.is_typeddict(obj)
+        hasattr(obj, "model_json_schema") or is_typed_dict(obj)
     )
     if isinstance(obj, dict) or is_schema_class:
         return SchemaTool(obj)
@@ -211,7 +240,12 @@ class StructuredTool(Tool):
         Raises:
             ConfigurationError: when neither function is given, or for unknown options.
         """
-        unknown = set(kwargs) - {"infer_schema", "parse_docstring", "handle_tool_error"}
+        handlers = {
+            key: kwargs.pop(key)
+            for key in ("handle_tool_error", "handle_validation_error")
+            if key in kwargs
+        }
+        unknown = set(kwargs) - {"infer_schema", "parse_docstring", "error_on_invalid_docstring"}
         if unknown:
             raise ConfigurationError(f"unknown StructuredTool option(s) {sorted(unknown)}")
         chosen = coroutine or func
@@ -223,6 +257,7 @@ class StructuredTool(Tool):
             description=description,
             args_schema=args_schema,
             return_direct=return_direct,
+            **handlers,
         )
 
 
@@ -331,6 +366,7 @@ __all__ = [
     "SchemaTool",
     "StructuredTool",
     "Tool",
+    "ToolException",
     "tool",
     "tool_content",
 ]

@@ -35,8 +35,10 @@ from .._callback_manager import (
     CallbackManagerForLLMRun,
     Callbacks,
 )
+from .._custom_events import adispatch_custom_event, dispatch_custom_event
 from .._openai_callback import OpenAICallbackHandler, collect_runs_with, get_openai_callback
 from .._streaming_handlers import AsyncIteratorCallbackHandler, StreamingStdOutCallbackHandler
+from .._usage_callback import UsageMetadataCallbackHandler, get_usage_metadata_callback
 
 __all__ = [
     "AsyncCallbackHandler",
@@ -58,6 +60,10 @@ __all__ = [
     "RetryState",
     "StdOutCallbackHandler",
     "StreamingStdOutCallbackHandler",
+    "UsageMetadataCallbackHandler",
+    "adispatch_custom_event",
     "collect_runs_with",
+    "dispatch_custom_event",
     "get_openai_callback",
+    "get_usage_metadata_callback",
 ]

@@ -16,6 +16,7 @@ from .._callback_manager import (
     CallbackManagerForLLMRun,
     Callbacks,
 )
+from .._custom_events import adispatch_custom_event, dispatch_custom_event
 from .._openai_callback import get_openai_callback
 
 __all__ = [
@@ -30,5 +31,7 @@ __all__ = [
     "CallbackManagerForChainRun",
     "CallbackManagerForLLMRun",
     "Callbacks",
+    "adispatch_custom_event",
+    "dispatch_custom_event",
     "get_openai_callback",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,22 +51,46 @@ def add_batches_parser(commands: Any, positive_int: Any) -> None:
     collect.add_argument("id", help="the batch id")
     collect.add_argument("-o", "--output", help="output file (default: standard output)")
     collect.add_argument("--wait", action="store_true", help="poll until the batch ends first")
+    collect.add_argument(
+        "--journal",
+        help="the journal of the `aiochain map --batch` job that made the batch: each row then "
+        "says the record_id its custom_id stands for",
+    )
 
 
 def run_batches_command(args: argparse.Namespace) -> int:
     """Run `aiochain batches ...`; returns the exit status."""
     from .._sync import run
 
-    return run(_main(args))
+    mapping: dict[str, str] = {}
+    if getattr(args, "journal", None):
+        from ._batch_cover import record_ids
+
+        if not Path(args.journal).is_file():
+            raise UsageError(f"{args.journal}: no such journal")
+        mapping = record_ids(args.journal, args.id)
+        if not mapping:
+            raise UsageError(f"{args.journal} knows no batch {args.id}")
+    if args.action != "collect" or args.output is None:
+        return run(_main(args, mapping, None))
+    try:
+        with Path(args.output).open("wb") as stream:
+            return run(_main(args, mapping, stream))
+    except OSError as exc:
+        raise UsageError(f"{args.output}: cannot write: {exc.strerror}") from None
 
 
-async def _main(args: argparse.Namespace) -> int:
+async def _main(args: argparse.Namespace, mapping: dict[str, str], stream: IO[bytes] | None) -> int:
     from ..batches import AnthropicBatchClient, OpenAIBatchClient
 
     if args.action == "list" and args.limit > 100:
         raise UsageError(f"--limit is at most 100, got {args.limit}")
     kind = AnthropicBatchClient if args.provider == "anthropic" else OpenAIBatchClient
-    async with kind(args.base_url) as client:
+    base_url = args.base_url
+    if base_url and args.provider == "anthropic":
+        # As `map --provider anthropic`: the API root, with or without its `/v1`.
+        base_url = base_url.rstrip("/").removesuffix("/v1")
+    async with kind(base_url) as client:
         if args.action == "list":
             for status in await client.list_batches(limit=args.limit, after=args.after):
                 print(status.describe())
@@ -84,34 +109,45 @@ async def _main(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        outcome = await client.collect(status)
-    rows: list[JSONDict] = [{"custom_id": c, "response": b} for c, b in outcome.results.items()]
-    for custom_id, error in outcome.errors.items():
-        detail = {"code": error.code, "message": str(error), "status_code": error.status_code}
-        rows.append({"custom_id": custom_id, "error": detail})
-    _write(rows, args.output)
+        counts = [0, 0]  # answered, without an answer
+
+        async def rows() -> AsyncIterator[JSONDict]:
+            seen: set[str] = set()
+            async for line in client.result_lines(status):
+                if line.custom_id in seen:
+                    continue
+                seen.add(line.custom_id)
+                row: JSONDict = {"custom_id": line.custom_id}
+                if mapping:
+                    row["record_id"] = mapping.get(line.custom_id)
+                if line.body is not None:
+                    row["response"] = line.body
+                    counts[0] += 1
+                elif line.error is not None:
+                    error = line.error
+                    row["error"] = {
+                        "code": error.code,
+                        "message": str(error),
+                        "status_code": error.status_code,
+                    }
+                    counts[1] += 1
+                yield row
+
+        await _write(rows(), stream)
     where = args.output or "standard output"
     print(
-        f"{status.describe()}: {len(outcome.results)} answered, {len(outcome.errors)} "
-        f"without an answer, written to {where}",
+        f"{status.describe()}: {counts[0]} answered, {counts[1]} without an answer, written "
+        f"to {where}",
         file=sys.stderr,
     )
-    return 1 if outcome.errors or status.status == "failed" else 0
+    return 1 if counts[1] or status.status == "failed" else 0
 
 
-def _write(rows: list[JSONDict], output: str | None) -> None:
+async def _write(rows: AsyncIterator[JSONDict], stream: IO[bytes] | None) -> None:
+    """Write each row as a JSON line as it comes (a batch's rows are never held whole)."""
     from .. import _json
 
-    def dump(stream: IO[bytes]) -> None:
-        for row in rows:
-            stream.write(_json.dumps(row) + b"\n")
-
-    if output is None:
-        dump(sys.stdout.buffer)
-        sys.stdout.flush()
-        return
-    try:
-        with Path(output).open("wb") as stream:
-            dump(stream)
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
+    target = sys.stdout.buffer if stream is None else stream
+    async for row in rows:
+        target.write(_json.dumps(row) + b"\n")
+    target.flush()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from ._journal import Journal, JournalRow
 
-_Item = tuple[JournalRow, "asyncio.Future[None]"]
+_Item = tuple[JournalRow, "asyncio.Future[None] | None"]
 
 
 class GroupCommit:
@@ -45,6 +45,18 @@ class GroupCommit:
             done.set_exception(self._error)
         else:
             self._queue.put((row, done))
+        return done
+
+    def commit_many(self, rows: list[JournalRow]) -> asyncio.Future[None]:
+        """Queue `rows` (not empty) with one future, done once the last is committed: for
+        rows that finish together (an embeddings request's), one future instead of many."""
+        done: asyncio.Future[None] = self._loop.create_future()
+        if self._error is not None:
+            done.set_exception(self._error)
+            return done
+        for row in rows[:-1]:
+            self._queue.put((row, None))
+        self._queue.put((rows[-1], done))
         return done
 
     async def aclose(self) -> None:
@@ -82,7 +94,7 @@ class GroupCommit:
             except BaseException as exc:
                 error = self._error = exc
         for _, done in batch:
-            if done.done():
+            if done is None or done.done():
                 continue  # its worker was cancelled: the row is committed all the same
             if error is None:
                 done.set_result(None)

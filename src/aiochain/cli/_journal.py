@@ -30,7 +30,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from .. import _json
 from .._exceptions import InputError, JournalError, JournalMismatchError
 from .._sqlite import open_database
 from ._records import Record
@@ -45,21 +44,30 @@ TRACE_COLUMNS = (
     "prompt_tokens",
     "completion_tokens",
     "error_class",
+    "via",
+    "request_seconds",
+    "answers",
+    "run",
 )
 """What each row took, for `aiochain report` (added in place to older journals)."""
 _INSERTED = f"{_COLUMNS}, cost, {', '.join(TRACE_COLUMNS)}"
-_CHUNK = 2000  # rows per INSERT statement (14 parameters each, under SQLite's 32,766)
+_WIDTH = 7 + len(TRACE_COLUMNS)
+_CHUNK = 1000  # rows per INSERT statement (18 parameters each, under SQLite's 32,766)
 
 
 @dataclass(slots=True)
 class JournalRow:
     """One finished record: its output line (JSON, encoded once), and whether it succeeded.
 
-    The same line is stored in the journal and written to the output, so each result is
-    encoded once however often it is written. `cost` (dollars spent on it in this run) is
-    stored with the row and added to the job's spend in the same transaction. The rest is
-    for `aiochain report`: wall-clock start and end (Unix seconds), HTTP attempts, 429s seen,
-    tokens, and the class of the error that failed it.
+    Built by `_journal_rows.journal_row` from what the record took, on every path. The same
+    line is stored in the journal and written to the output, so each result is encoded once
+    however often it is written. `cost` (dollars spent on it in this run) is stored with the
+    row and added to the job's spend in the same transaction. The rest is for `aiochain
+    report`: wall-clock start and end in the job (Unix seconds), HTTP requests sent, 429s
+    seen, tokens, the class of the error that failed it, how it was answered (`via`), the
+    seconds its answering request took from being sent, and, when it made several requests
+    (a split record), each one's send time, seconds and tokens as JSON. The journal adds the
+    number of the run that committed it.
     """
 
     key: str
@@ -76,46 +84,12 @@ class JournalRow:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error_class: str | None = None
-
-    @classmethod
-    def finished(
-        cls,
-        key: str,
-        index: int,
-        record_id: str,
-        *,
-        output: Any = None,
-        usage: dict[str, int] | None = None,
-        error: str | None = None,
-        cached: bool = False,
-        cost: float = 0.0,
-        via: str | None = None,
-        error_class: str | None = None,
-    ) -> JournalRow:
-        """A row for a record that ended with `output` (and `usage`), or with `error`.
-
-        A cached row says `"cached": true` and reports zero usage: it cost nothing this time,
-        so summing the output's usage gives what was really spent.
-        """
-        if cached:
-            usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
-        value: dict[str, Any] = {"id": record_id, "output": output, "usage": usage}
-        if cached:
-            value["cached"] = True
-        if error is not None:
-            value["error"] = error
-        if via is not None:
-            value["via"] = via  # "batch" or "live", for jobs run with --batch
-        line = _json.dumps(value).decode()
-        row = cls(key, index, record_id, error is None, cached, line, cost)
-        if usage:
-            row.prompt_tokens = usage.get("prompt_tokens", 0)
-            row.completion_tokens = usage.get("completion_tokens", 0)
-        row.error_class = error_class if error is not None else None
-        return row
+    via: str | None = None
+    request_seconds: float | None = None
+    answers: str | None = field(default=None, repr=False)
 
     def values(self) -> tuple[Any, ...]:
-        """The row's values in the journal's column order (`_INSERTED`)."""
+        """The row's values in field order (the journal's columns, but for `run`)."""
         return (
             self.key,
             self.index,
@@ -131,6 +105,9 @@ class JournalRow:
             self.prompt_tokens,
             self.completion_tokens,
             self.error_class,
+            self.via,
+            self.request_seconds,
+            self.answers,
         )
 
 
@@ -175,6 +152,7 @@ class Journal:
     ) -> None:
         self.path = Path(path)
         self.spent = 0.0
+        self.run = 1  # this run's number: 1 for a new job, one more for each resumed run
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="aiochain-journal")
         self._indexed_up_to = 0  # rowid of the last row seen by index() or refresh()
         self._db = open_database(
@@ -220,8 +198,14 @@ class Journal:
                 db.execute("DELETE FROM rows")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('job', ?)", (wanted,))
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('spent', '0')")
+                db.execute("DELETE FROM meta WHERE key = 'runs'")
             elif db.execute("SELECT 1 FROM meta WHERE key = 'spent'").fetchone() is None:
                 db.execute("INSERT INTO meta VALUES ('spent', '0')")  # an older journal
+            # Each run of the job gets the next number: the report shows runs apart.
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('runs', (SELECT coalesce(max(CAST(value AS "
+                "INTEGER)), 0) + 1 FROM meta WHERE key = 'runs'))"
+            )
             if settings is not None:
                 db.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('settings', ?)",
@@ -233,6 +217,7 @@ class Journal:
         db.execute("COMMIT")
         spent = db.execute("SELECT value FROM meta WHERE key = 'spent'").fetchone()
         self.spent = float(spent[0])
+        self.run = int(db.execute("SELECT value FROM meta WHERE key = 'runs'").fetchone()[0])
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         """Run `function(*args)` on the journal's thread, off the event loop."""
@@ -318,18 +303,26 @@ class Journal:
 
     def commit(self, rows: Iterable[JournalRow]) -> None:
         """Append finished records in one transaction (a trigger adds their cost to the job's
-        spend in it); they count as done once this returns."""
+        spend in it); they count as done once this returns, all of them or none."""
         rows = list(rows)
+        run = (self.run,)
         with self._errors():
-            # One statement per `_CHUNK` rows: each statement releases the GIL, and taking it
-            # back from a busy event loop is much of what a commit on this thread costs.
-            for start in range(0, len(rows), _CHUNK):
-                chunk = rows[start : start + _CHUNK]
-                self._db.execute(
-                    f"INSERT INTO rows ({_INSERTED}) VALUES "
-                    + ", ".join([f"({', '.join('?' * 14)})"] * len(chunk)),
-                    [v for r in chunk for v in r.values()],
-                )
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                # One statement per `_CHUNK` rows: each statement releases the GIL, and taking
+                # it back from a busy event loop is much of what a commit on this thread costs.
+                for start in range(0, len(rows), _CHUNK):
+                    chunk = rows[start : start + _CHUNK]
+                    db.execute(
+                        f"INSERT INTO rows ({_INSERTED}) VALUES "
+                        + ", ".join([f"({', '.join('?' * _WIDTH)})"] * len(chunk)),
+                        [v for r in chunk for v in (*r.values(), *run)],
+                    )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
         self.spent += sum(row.cost for row in rows)
 
     def remember(self, kind: str, ident: str) -> None:

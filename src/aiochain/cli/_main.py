@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from .._exceptions import AiochainError, UsageError
+from ._cli_words import cli_words
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the simulated API the demo talks to (default openai)",
     )
 
-    from ._map_command import add_map_parser
+    from ._map_arguments import add_map_parser
 
     add_map_parser(commands, _number)
 
@@ -187,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of batches stuck in finalizing for ever",
     )
     serve.add_argument(
+        "--batch-malformed-rate",
+        type=_RATE,
+        default=0.0,
+        help="share of batch result lines written cut short, to rehearse bad lines",
+    )
+    serve.add_argument(
         "--batch-token-limit",
         type=_number(int, 1, None, "an integer >= 1"),
         metavar="TOKENS",
@@ -205,33 +213,70 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "demo":
-            from ._demo import run_demo
-
-            run_demo(latency=args.latency, provider=args.provider)
-        elif args.command == "serve":
-            from ._serve import run_serve
-
-            run_serve(args)
-        elif args.command == "map":
-            from ._map_command import run_map_command
-
-            return run_map_command(args, argv)
-        elif args.command == "batches":
-            from ._batches_command import run_batches_command
-
-            return run_batches_command(args)
-        elif args.command == "report":
-            from ._report_command import run_report_command
-
-            return run_report_command(args)
+        _check_text(args)
+        status = _run(args, argv)
+        sys.stdout.flush()  # what is still buffered meets a closed pipe here, not at exit
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of standard output went away (`aiochain batches list | head -1`): stop
+        # quietly, as `cat` does, for every command that prints lists or rows.
+        return quiet_broken_pipe()
     except AiochainError as exc:
         if args.debug:
             raise
-        print(f"aiochain {args.command}: error: {exc}", file=sys.stderr)
+        message = cli_words(str(exc), getattr(args, "provider", None))
+        print(f"aiochain {args.command}: error: {message}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1
+    return status
+
+
+_TEXT_OPTIONS = ("template", "system", "reduce_template")
+"""Options that are text sent to the model (paths may hold any bytes: they stay paths)."""
+
+
+def _check_text(args: argparse.Namespace) -> None:
+    """Refuse a text option holding bytes that are not UTF-8 (Python passes them on as lone
+    surrogates, which no request body, journal or output can hold)."""
+    for name in _TEXT_OPTIONS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            bad = next((c for c in value if "\ud800" <= c <= "\udfff"), None)
+            if bad is not None:
+                flag = "--" + name.replace("_", "-")
+                raise UsageError(f"{flag} is not UTF-8 text (byte 0x{ord(bad) & 0xFF:02x})")
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
+    if args.command == "demo":
+        from ._demo import run_demo
+
+        run_demo(latency=args.latency, provider=args.provider)
+    elif args.command == "serve":
+        from ._serve import run_serve
+
+        run_serve(args)
+    elif args.command == "map":
+        from ._map_command import run_map_command
+
+        return run_map_command(args, argv)
+    elif args.command == "batches":
+        from ._batches_command import run_batches_command
+
+        return run_batches_command(args)
+    elif args.command == "report":
+        from ._report_command import run_report_command
+
+        return run_report_command(args)
     return 0
+
+
+def quiet_broken_pipe() -> int:
+    """Point standard output at /dev/null (the interpreter's last flush must not complain)
+    and return 141, the status of a process whose pipe closed."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141

@@ -1,153 +1,187 @@
 """`aiochain map --batch`: the job's requests through the provider's Batch API, at half price.
 
-Flow: build every pending record's request (the same body a live call sends) -> check
-`--max-cost` at batch prices before anything is uploaded -> upload and create the batches,
-writing each file and batch id into the journal before polling (a killed run resumes polling
-the same batches instead of paying again) -> poll, one progress line per batch -> merge each
-batch's answers as it ends, partial results of expired and cancelled batches included -> the
-requests left without an answer that may be retried are sent live (by the job, with the usual
-limits), or with `--batch-retry` first resubmitted as one more batch; the others are failed
-rows. Every output row says `"via": "batch"` or `"via": "live"`.
+Flow: batches remembered in the journal that are not collected yet are resumed (announced on
+standard error) -> every pending record no remembered batch covers is written to shard files
+as its request is built (the same body a live call sends; `custom_id` the record's id where
+the provider allows it), each line noted in the journal under its shard -> `--max-cost` is
+checked against what the new batches may cost at most, before anything is uploaded -> each
+shard becomes a batch, which takes over the shard's lines in the journal -> every batch is
+polled (one line each time its state or counts change), and as each ends its result lines are
+read from disk one by one and committed `COMMIT_ROWS` at a time -> with `--batch-retry`, what
+the batches left that may be retried goes into one more batch -> the rest is sent live (by
+the job, with the usual limits). A rerun after a kill in any phase pays no batch twice: it
+collects the batches it knows, and sends no record a batch covers to another batch. Every
+output row says `"via": "batch"` or `"via": "live"`.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, Protocol
+from collections.abc import Iterator
+from typing import Any
 
+from .._batch_spool import temporary_folder
 from .._exceptions import (
     AiochainError,
-    APIStatusError,
-    AuthenticationError,
     ConfigurationError,
-    NotFoundError,
 )
-from .._tokens import CHARS_PER_TOKEN, DEFAULT_COMPLETION_TOKENS
-from .._usage import Usage
-from ..batches import AnthropicBatchClient, BatchRequest, OpenAIBatchClient
+from .._tokens import DEFAULT_COMPLETION_TOKENS
+from ..batches import AnthropicBatchClient, OpenAIBatchClient
 from ..chat_models import ChatAnthropic
-from ..messages import HumanMessage
 from ..pricing import cost_for, price_of
+from . import _batch_cover as cover
+from ._batch_run import BatchableJob, BatchRun
 from ._journal import JournalRow
-from ._record_prompts import json_output, missing_variables, prompt_values
+from ._journal_rows import RecordTake, journal_row
+from ._record_prompts import json_output
 from ._records import Record
 
-
-class BatchableJob(Protocol):
-    """What of the map job a batch run uses (`_map_job._Job`)."""
-
-    options: Any
-    llm: Any
-    journal: Any
-    budget: Any
-    summary: Any
-    stats: Any
-    template: Any
-    system: Any
-    via: str | None
-
-    def pending_records(self) -> list[Record]: ...
+__all__ = ["BatchableJob", "run_batch"]
 
 
-async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], list[Record]]:
-    """Run the job's pending records through the Batch API; return the rows to commit and
-    the records to send live. Runs before the job's group commit starts: the journal's
-    thread is free to record the batch ids as they are made."""
+async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], Iterator[Record]]:
+    """Run the job's pending records through the Batch API, committing each answer (and each
+    failure for good) as its batch's results are read; returns no rows left to commit and
+    the records to send live (read lazily). Runs before the job's group commit starts: the
+    journal's thread is free for the batch's own commits."""
     options = job.options
-    records = job.pending_records()
-    if not records:
-        return [], []
-    requests: list[BatchRequest] = []
-    by_id: dict[str, Record] = {}
-    estimate = 0.0
-    price = price_of(options.model, batch=True)
-    unsendable: list[JournalRow] = []
-    for record in records:
-        missing = missing_variables(job.template, record)
-        if missing is not None:  # fails alone, unsent, as on the live path
-            unsendable.append(_failed_row(record, missing))
-            continue
-        prompt = job.template.format(**prompt_values(job.template, record))
-        messages: Any = [job.system, HumanMessage(prompt)] if job.system else prompt
-        request = BatchRequest.make(record.digest, job.llm._payload(messages))
-        requests.append(request)
-        by_id[request.custom_id] = record
-        if price is not None:
-            answer = options.max_tokens or DEFAULT_COMPLETION_TOKENS
-            estimate += cost_for(price, len(prompt) / CHARS_PER_TOKEN, answer)
-    if options.max_cost is not None and job.journal.spent + estimate > options.max_cost:
-        raise ConfigurationError(
-            f"the batch would cost about ${estimate:.4f} at batch prices, and with "
-            f"${job.journal.spent:.4f} spent the job would pass --max-cost ${options.max_cost}; "
-            "raise --max-cost or run fewer records"
-        )
-    if not requests:
-        return unsendable, []
-    rows, retry = await _round(job, requests, by_id, price, "batch")
-    rows += unsendable
-    if retry and options.batch_retry:
-        # What the first batch left (expired, cancelled, failed for a reason worth retrying)
-        # goes into one more batch; what that one leaves is sent live.
-        again = {r.digest for r in retry}
-        rows_2, retry = await _round(
-            job, [q for q in requests if by_id[q.custom_id].digest in again], by_id, price, "retry"
-        )
-        rows += rows_2
-    job.summary.via_batch += sum(1 for row in rows if row.ok)
-    return rows, retry
+    if not options.resume:
+        await job.journal.call(cover.forget_all, job.journal)
+    provider = "anthropic" if isinstance(job.llm, ChatAnthropic) else "openai"
+    with temporary_folder("aiochain-batch-") as folder:
+        run = await _run(job, provider, folder)
+    finished = run.finished
+    return [], (r for r in job.pending_records() if not finished[r.index])
 
 
-async def _round(
-    job: BatchableJob,
-    requests: list[BatchRequest],
-    by_id: dict[str, Record],
-    price: tuple[float, float] | None,
-    name: str,
-) -> tuple[list[JournalRow], list[Record]]:
-    """One batch round: submit (or resume, from the ids the journal keeps under `name`), poll,
-    merge; the rows answered or failed for good, and the records worth another try."""
-    kind = "batch" if name == "batch" else f"{name}-batch"
-    resume = await job.journal.call(job.journal.remembered, kind)
-
-    async def record_id(what: str, ident: str) -> None:
-        await job.journal.call(
-            job.journal.remember, what if name == "batch" else f"{name}-{what}", ident
-        )
-
+async def _run(job: BatchableJob, provider: str, folder: str) -> BatchRun:
+    options = job.options
     async with _client(job) as client:
-        outcome = await client.run(
-            requests,
-            record=record_id,
-            resume=resume,
-            on_progress=_progress_line if job.options.batch_progress else None,
+        run = BatchRun(
+            job,
+            client,
+            provider=provider,
+            price=price_of(options.model, batch=True),
+            answer_row=_answer_row,
+            failed_row=_failed_row,
+            folder=folder,
         )
-    if not outcome.results and requests:
-        # Every request refused as the live path would stop on (an unknown model, a refused
-        # key): stop the job, as it does, instead of failing every record.
-        errors = [outcome.errors.get(q.custom_id) for q in requests]
-        codes = {getattr(e, "status_code", None) for e in errors}
-        if len(codes) == 1 and (code := codes.pop()) in _STOPS:
-            raise _STOPS[code](str(errors[0]), status_code=code)
-    rows, retry = [], []
-    for request in requests:
-        record = by_id[request.custom_id]
-        body = outcome.results.get(request.custom_id)
-        if body is not None:
-            rows.append(_answer_row(job, record, body, price))
-            continue
-        error = outcome.errors[request.custom_id]
-        if error.retryable:
-            retry.append(record)
-        else:
-            rows.append(_failed_row(record, f"{type(error).__name__}: {error}"))
-    return rows, retry
+        resumed = await _resume(run)
+        covered = await run.call(cover.covered)
+        shards, estimate = await run.spool(lambda r: r.id not in covered, _limits(client), "batch")
+        covered.clear()
+        _check_cost(job, estimate, len(shards))
+        made = [await run.start(key, shard, "batch") for key, shard in shards]
+        await _collect_all(run, resumed + made)
+        if options.batch_retry and any(run.again):
+            # What the batches left (expired, cancelled, failed for a reason worth retrying)
+            # goes into one more batch, unless one already holds it; what that one leaves is
+            # sent live.
+            retried = await run.call(cover.covered, "retry")
+            shards, estimate = await run.spool(
+                lambda r: bool(run.again[r.index]) and r.id not in retried,
+                _limits(client),
+                "retry",
+            )
+            retried.clear()
+            _check_cost(job, estimate, len(shards))
+            made = [await run.start(key, shard, "retry") for key, shard in shards]
+            await _collect_all(run, made)
+    return run
 
 
-_STOPS: dict[int, type[APIStatusError]] = {
-    401: AuthenticationError,
-    403: AuthenticationError,
-    404: NotFoundError,
-}
+async def _resume(run: BatchRun) -> list[Any]:
+    """The batches an earlier run made and did not finish collecting, announced; shards it
+    wrote but made no batch of are dropped (found by their key first, where the provider
+    keeps metadata: a run killed between creating a batch and noting it)."""
+    client = run.client
+    orphans = await run.call(cover.provisional)
+    if orphans:
+        listed = await client.list_batches(limit=100)
+        taken = await run.call(cover.known)
+        for key, round_name, written, lines in orphans:
+            by_size = isinstance(client, AnthropicBatchClient)
+            batch = _made_from(listed, taken, key, written, lines, by_size=by_size)
+            if batch is None:
+                await run.call(cover.drop_shard, key)
+            else:
+                taken.add(batch.id)
+                await run.call(cover.made, key, batch.id, round_name)
+    statuses = [await client.retrieve(b) for b, _ in await run.call(cover.open_batches)]
+    if statuses and run.job.options.batch_progress:
+        names = ", ".join(s.describe() for s in statuses[:10])
+        more = f" and {len(statuses) - 10} more" if len(statuses) > 10 else ""
+        print(
+            f"aiochain map: resuming {len(statuses)} batch(es) from the journal: {names}{more}",
+            file=sys.stderr,
+            flush=True,
+        )
+    for status in statuses:
+        run.show(status)
+    return statuses
+
+
+def _made_from(
+    listed: list[Any], taken: set[str], key: str, written: float, lines: int, *, by_size: bool
+) -> Any | None:
+    """The batch a killed run made of the shard `key` but had not noted, if it can be told:
+    by the key in its metadata (OpenAI), else the one batch unknown to the journal with as
+    many requests made since the shard was written (Message Batches keep no metadata)."""
+    for batch in listed:
+        if batch.metadata.get("aiochain_shard") == key:
+            return batch
+    if not by_size:
+        return None
+    candidates = [
+        b
+        for b in listed
+        if b.id not in taken
+        and not b.metadata
+        and b.total == lines
+        and b.created_at >= written - 60
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+async def _collect_all(run: BatchRun, statuses: list[Any]) -> None:
+    """Poll every batch at once, committing each one's results as it ends."""
+    import asyncio
+
+    tasks = [asyncio.ensure_future(run.collect(status)) for status in statuses]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _limits(client: OpenAIBatchClient | AnthropicBatchClient) -> tuple[int, int]:
+    if isinstance(client, AnthropicBatchClient):
+        return client.max_requests, client.max_batch_bytes
+    return client.max_requests, client.max_file_bytes
+
+
+def _check_cost(job: BatchableJob, estimate: float, batches: int) -> None:
+    """Refuse new batches that could take the job past `--max-cost`, before any upload: a
+    batch cannot be stopped halfway, so the check is against the most it may cost."""
+    options = job.options
+    if options.max_cost is None or not batches:
+        return
+    spent = job.journal.spent
+    if spent + estimate <= options.max_cost:
+        return
+    answer = int(options.max_tokens or DEFAULT_COMPLETION_TOKENS)
+    assumption = (
+        f"every answer taking all {answer} tokens of --max-tokens"
+        if options.max_tokens
+        else f"every answer taking {answer} tokens (no --max-tokens given)"
+    )
+    raise ConfigurationError(
+        f"the new batches could cost up to ${estimate:.4f} at batch prices (assuming "
+        f"{assumption}); with ${spent:.4f} spent that could pass --max-cost "
+        f"${options.max_cost}; raise --max-cost, lower --max-tokens, or run fewer records"
+    )
 
 
 def _answer_row(
@@ -155,38 +189,29 @@ def _answer_row(
 ) -> JournalRow:
     """The row of a record the batch answered, at batch price."""
     try:
-        usage = job.llm._pipeline._read_usage(body) or Usage()
-        generation = job.llm._generations(body, usage)[0]
+        usage = job.llm.read_usage(body)
+        generation = job.llm.read_generations(body)[0]
     except AiochainError as exc:
-        return _failed_row(record, f"{type(exc).__name__}: {exc}")
+        return _failed_row(job, record, f"{type(exc).__name__}: {exc}", type(exc).__name__)
     cost = cost_for(price, usage.prompt_tokens, usage.completion_tokens) if price else 0.0
-    job.stats.answered(usage, cost)  # the summary's tokens and cost count the batch too
+    job.stats.answered(usage, cost)  # the progress display counts the batch too
     job.budget.spent += cost
+    take = RecordTake.batch_line(started=job.batch_started, usage=usage, cost=cost)
     output: Any = generation.text
     if job.options.json_mode:
         output, not_json = json_output(generation.text)
         if not_json is not None:
-            return JournalRow.finished(
-                record.digest,
-                record.index,
-                record.id,
-                error=f"the answer is not valid JSON: {not_json}",
-                cost=cost,
-                via="batch",
-            )
-    return JournalRow.finished(
-        record.digest,
-        record.index,
-        record.id,
-        output=output,
-        usage=usage.to_dict(),
-        cost=cost,
-        via="batch",
-    )
+            take.fail(f"the answer is not valid JSON: {not_json}", type(not_json).__name__)
+    return journal_row(record, take, output=output, tell_via=True)
 
 
-def _failed_row(record: Record, error: str) -> JournalRow:
-    return JournalRow.finished(record.digest, record.index, record.id, error=error, via="batch")
+def _failed_row(job: BatchableJob, record: Record, error: str, kind: str) -> JournalRow:
+    """The row of a record that failed for good: a batch line's error (one request), or a
+    record missing a template variable, which was never sent."""
+    take = RecordTake.batch_line(started=job.batch_started, usage=None, cost=0.0)
+    take.requests = 0 if kind == "MissingVariablesError" else 1
+    take.fail(error, kind)
+    return journal_row(record, take, tell_via=True)
 
 
 def _client(job: BatchableJob) -> OpenAIBatchClient | AnthropicBatchClient:
@@ -197,7 +222,3 @@ def _client(job: BatchableJob) -> OpenAIBatchClient | AnthropicBatchClient:
     if job.options.provider != "openai":
         raise ConfigurationError("--batch works with --provider openai or anthropic")
     return OpenAIBatchClient.for_model(job.llm, **poll)
-
-
-def _progress_line(status: Any) -> None:
-    print(f"aiochain map: {status.describe()}", file=sys.stderr, flush=True)

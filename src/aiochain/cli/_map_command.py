@@ -11,31 +11,16 @@ import re
 import shlex
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from .._exceptions import UsageError
 from .._progress import RunStats
 from ._map_job import Backend, MapOptions, MapSummary
-from ._providers import DEFAULT_MODELS, KEY_VARIABLES, PROVIDERS
-from ._records import FORMATS
+from ._providers import DEFAULT_MODELS, KEY_VARIABLES
 
-EPILOG = """\
-the API key comes from $OPENAI_API_KEY (the base URL from --base-url or $OPENAI_BASE_URL).
-
---template and --system turn the escapes \\n, \\t and \\\\ into a newline, a tab and a backslash,
-so --template "Summarize:\\n\\n{text}" works in any shell; --template-file is read as it is.
-Values that are not strings (numbers, lists, objects, null) go into the prompt as JSON.
-
-ids: a record's own "id" field (JSON Lines, CSV); else, for a file, <resolved path>:<line>
-(the line where the record starts: the same whatever the path's spelling); for a directory,
-the file's path inside it; for standard input, <stdin>:<line>.
-
-exit status: 0 every record done; 1 some records failed or were not sent (budget), or the job
-stopped (an unknown model, a refused key); 2 a usage error (a bad option, input or path), sent
-nothing; 130 interrupted (rerun the same command to resume); 141 the output was closed (a pipe).
-"""
+EMBEDDING_MODEL = "text-embedding-3-small"
 _ESCAPE = re.compile(r"\\([nt\\])")
 
 
@@ -44,189 +29,27 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), "\\"), text)
 
 
-def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -> None:
-    """Add `map` and its options to the CLI's subcommands."""
-    positive_int = number(int, 1, None, "an integer >= 1")
-    positive = number(float, 1e-9, None, "a number > 0")
-    not_negative_int = number(int, 0, None, "an integer >= 0")
-    temperature = number(float, 0.0, 2.0, "a temperature from 0 to 2")
-    parser = commands.add_parser(
-        "map",
-        help="run a prompt over every record of a file, resumably",
-        description="Run a prompt over every record of an input, with progress, a crash-safe "
-        "journal (rerun the same command to resume), an optional cache and a budget.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--template", help="the prompt, with {field} placeholders (\\\\n: a newline)"
-    )
-    source.add_argument("--template-file", help="a file holding the prompt, read as it is")
-    parser.add_argument("--system", help="a system message sent before each prompt")
-    parser.add_argument("--input", required=True, help="a file, a directory, or - for stdin")
-    parser.add_argument("--input-format", choices=FORMATS, help="default: from the name")
-    parser.add_argument(
-        "--include",
-        action="append",
-        default=[],
-        metavar="GLOB",
-        help="for a directory: only files matching this (repeatable), e.g. '*.md'",
-    )
-    parser.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="GLOB",
-        help="for a directory: leave out files matching this (repeatable)",
-    )
-    parser.add_argument("--output", help="JSON Lines output file (default: standard output)")
-    parser.add_argument(
-        "--ordered",
-        action="store_true",
-        help="write the whole output in input order at the end (to a file or standard output)",
-    )
-    parser.add_argument(
-        "--provider",
-        choices=PROVIDERS,
-        default="openai",
-        help="the API: openai (or any compatible server), anthropic, azure (default openai); "
-        "keys from OPENAI_API_KEY, ANTHROPIC_API_KEY or AZURE_OPENAI_API_KEY",
-    )
-    parser.add_argument(
-        "--model",
-        help="the model (default gpt-4o-mini; claude-haiku-4-5 with --provider anthropic); "
-        "with --provider azure, the deployment name (required)",
-    )
-    parser.add_argument("--api-version", help="Azure's api-version (default $OPENAI_API_VERSION)")
-    parser.add_argument("--base-url", help="API root (default $OPENAI_BASE_URL or OpenAI's)")
-    parser.add_argument("--concurrency", type=positive_int, default=64, help="default 64")
-    parser.add_argument("--rpm", type=positive, help="requests per minute to stay under")
-    parser.add_argument(
-        "--tpm",
-        type=number(float, 100, None, "a number of tokens per minute >= 100"),
-        help="tokens per minute to stay under (at least 100: one request must fit)",
-    )
-    parser.add_argument("--max-tokens", type=positive_int, help="most tokens per answer")
-    parser.add_argument("--temperature", type=temperature)
-    parser.add_argument("--json", action="store_true", help="ask for and check JSON answers")
-    parser.add_argument(
-        "--journal",
-        help="journal file (default: next to the output; for standard output, "
-        "aiochain-map-<job hash>.journal.sqlite here)",
-    )
-    parser.add_argument(
-        "--no-resume", action="store_true", help="start this job over, emptying its journal"
-    )
-    parser.add_argument(
-        "--cache",
-        action="store_true",
-        help="answer identical requests from a local cache ($AIOCHAIN_CACHE)",
-    )
-    parser.add_argument(
-        "--max-cost",
-        type=positive,
-        metavar="USD",
-        help="a budget for the whole job, across reruns: stop sending once the spend would pass it",
-    )
-    parser.add_argument(
-        "--retries",
-        type=not_negative_int,
-        default=4,
-        help="retries of a failed request (default 4); 429s and outages do not count",
-    )
-    batch = parser.add_argument_group("half price: the Batch API")
-    batch.add_argument(
-        "--batch",
-        action="store_true",
-        help="send the requests through the provider's Batch API (OpenAI, Anthropic): half "
-        "the price, answers within 24 hours; rerun the same command to resume polling",
-    )
-    batch.add_argument(
-        "--batch-retry",
-        action="store_true",
-        help="resubmit what a batch leaves unanswered (expired, cancelled, failed lines worth "
-        "retrying) as one more batch, instead of sending it live",
-    )
-    batch.add_argument(
-        "--batch-poll",
-        type=positive,
-        default=5.0,
-        metavar="SECONDS",
-        help="how often batches are checked at first (default 5; backs off to 60)",
-    )
-    long = parser.add_argument_group("long documents")
-    long.add_argument(
-        "--split",
-        type=positive_int,
-        metavar="TOKENS",
-        help="split records longer than this many tokens into chunks, map each chunk, then "
-        "reduce the answers to one line per record",
-    )
-    long.add_argument(
-        "--overlap",
-        type=not_negative_int,
-        default=0,
-        metavar="TOKENS",
-        help="tokens neighbouring chunks share (default 0)",
-    )
-    long.add_argument(
-        "--split-field",
-        metavar="FIELD",
-        help="the field to split (default: the template's only field, else text)",
-    )
-    long.add_argument(
-        "--reduce-template",
-        help="combines the chunk answers, with {text}; default a concise summary of them",
-    )
-    parser.add_argument(
-        "--max-wait",
-        type=positive,
-        default=120.0,
-        metavar="SECONDS",
-        help="while the server refuses (429) or cannot be reached, wait for it up to this "
-        "long without an answer, then stop the job, resumable (default 120)",
-    )
-    parser.add_argument("--timeout", type=positive, default=120.0, help="seconds per request")
-    parser.add_argument(
-        "--simulate",
-        type=number(float, 0.0, None, "seconds >= 0"),
-        nargs="?",
-        const=0.5,
-        metavar="LATENCY",
-        help="run against an in-process simulated API (default latency 0.5 s)",
-    )
-    parser.add_argument(
-        "--quiet", action="store_true", help="no progress and no summary; errors only"
-    )
-    parser.add_argument(
-        "--report", metavar="HTML", help="at the end, write the job's report (see aiochain report)"
-    )
-    parser.add_argument(
-        "--ray",
-        nargs="?",
-        const="local",
-        metavar="ADDRESS",
-        help="answer on a Ray cluster (pip install 'aiochain[ray]'): a new local one without "
-        "ADDRESS, else ray://host:10001 or auto; --rpm/--tpm hold for the whole cluster",
-    )
-    parser.add_argument(
-        "--workers", type=positive_int, default=2, help="with --ray: worker actors (default 2)"
-    )
+class Terminated(KeyboardInterrupt):
+    """Raised by `execute` after the job stopped because of SIGTERM (`kill`, a container or a
+    CI runner stopping it): handled as Ctrl-C, with the resume line, and exit status 143."""
 
 
 def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSummary:
     """Run a map job on a fresh event loop with its progress display; return its summary.
 
-    The first Ctrl-C cancels the job (which commits what finished and closes its files); more
-    Ctrl-Cs while it stops are ignored, so cleanup is never cut short by a traceback.
+    The first Ctrl-C or SIGTERM cancels the job (which commits what finished and closes its
+    files); more of them while it stops are ignored, so cleanup is never cut short by a
+    traceback.
 
     Raises:
         KeyboardInterrupt: after the job stopped because of Ctrl-C.
+        Terminated: after the job stopped because of SIGTERM.
     """
     from .._sync import run
     from ._map_job import run_map
     from ._map_progress import watch
+
+    stopped_by: int = signal.SIGINT  # the signal that stopped the job
 
     async def main() -> MapSummary | None:
         watcher: asyncio.Task[None] | None = None
@@ -234,10 +57,11 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
         job = asyncio.current_task()
         interrupted = False
 
-        def on_interrupt() -> None:
-            nonlocal interrupted
+        def on_interrupt(signum: int) -> None:
+            nonlocal interrupted, stopped_by
             if not interrupted and job is not None:
                 interrupted = True
+                stopped_by = signum
                 job.cancel()
 
         def on_start(summary: MapSummary, stats: RunStats, limiter: Any) -> None:
@@ -245,8 +69,9 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
             if not quiet:
                 watcher = asyncio.create_task(watch(summary, stats, limiter, fancy=fancy))
 
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, on_interrupt, signum)
         backend: Backend | None = None
         if options.ray is not None:  # imported only here: plain `map` never imports ray
             from ._ray_backend import refuse_with_ray
@@ -255,8 +80,8 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
             refuse_with_ray(options)
         try:
             return await run_map(options, on_start=on_start, backend=backend)
-        except asyncio.CancelledError:
-            if interrupted:
+        except (asyncio.CancelledError, Exception):
+            if interrupted:  # what Ctrl-C broke on its way (a Ray worker it stopped) included
                 return None
             raise
         finally:
@@ -266,7 +91,7 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
 
     summary = run(main())
     if summary is None:
-        raise KeyboardInterrupt
+        raise Terminated if stopped_by == signal.SIGTERM else KeyboardInterrupt
     return summary
 
 
@@ -274,6 +99,10 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     """Run `aiochain map`; returns the exit status."""
     from ._map_progress import print_summary
 
+    if args.field is not None and not args.embed:
+        raise UsageError("--field needs --embed (a prompt takes --template)")
+    if (args.dimensions is not None or args.chunk_size is not None) and not args.embed:
+        raise UsageError("--dimensions and --chunk-size need --embed")
     if args.template_file:
         try:
             template = Path(args.template_file).read_text(encoding="utf-8")
@@ -281,7 +110,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
             reason = getattr(exc, "strerror", None) or str(exc)
             raise UsageError(f"{args.template_file}: cannot read: {reason}") from None
     else:
-        template = unescape(args.template)
+        template = unescape(args.template) if args.template is not None else ""
     options = MapOptions(
         template=template,
         input=args.input,
@@ -290,7 +119,11 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         exclude=tuple(args.exclude),
         system=unescape(args.system) if args.system else None,
         output=args.output,
-        model=args.model or DEFAULT_MODELS.get(args.provider) or _need_deployment(),
+        overwrite=args.overwrite,
+        model=args.model
+        or (EMBEDDING_MODEL if args.embed and args.provider == "openai" else None)
+        or DEFAULT_MODELS.get(args.provider)
+        or _need_deployment(),
         base_url=args.base_url,
         api_key=os.environ.get(KEY_VARIABLES[args.provider]),
         provider=args.provider,
@@ -321,19 +154,25 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         ordered=args.ordered,
         ray=args.ray,
         workers=args.workers,
+        embed=args.embed,
+        field=args.field,
+        dimensions=args.dimensions,
+        chunk_size=args.chunk_size,
     )
     quiet = bool(args.quiet)
     fancy = sys.stderr.isatty() and not quiet
     resume = shlex.join(["aiochain", *(argv if argv is not None else sys.argv[1:])])
     try:
         summary = execute(options, fancy=fancy, quiet=quiet)
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a late Ctrl-C must not cut this short
+    except KeyboardInterrupt as stop:
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a late one must not cut this short
+            signal.signal(signum, signal.SIG_IGN)
+        what = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
         print(
-            f"interrupted; what finished is in the journal. Resume with:\n  {resume}",
+            f"{what}; what finished is in the journal. Resume with:\n  {resume}",
             file=sys.stderr,
         )
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
     except OSError as exc:
         if exc.errno != errno.EPIPE:
             if args.debug:
@@ -352,9 +191,10 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     if not quiet:
         print_summary(summary, fancy=fancy)
     if args.report:
-        from ._report_command import write_report
+        from ._job_files import write_report_at_end
 
-        write_report(summary.journal, args.report)
+        if not write_report_at_end(summary.journal, args.report):
+            return 1
     if summary.skipped_for_budget:
         spent = f" (${summary.job_cost:.4f} spent by this job)" if summary.job_cost else ""
         print(
@@ -363,8 +203,11 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
             file=sys.stderr,
         )
     elif summary.failed:
+        where = "'error' in the output"
+        if options.embed and Path(options.output or "").suffix.lower() in (".npy", ".parquet"):
+            where = f"aiochain report {summary.journal}"  # vectors only in those files
         print(
-            f"{summary.failed} record(s) failed (see 'error' in the output); rerun the same "
+            f"{summary.failed} record(s) failed (see {where}); rerun the same "
             "command to retry only those",
             file=sys.stderr,
         )

@@ -37,7 +37,9 @@ from ..pricing import price_of
 from ..prompts import PromptTemplate
 from ._budget import Budget
 from ._group_commit import GroupCommit
+from ._job_files import JobFiles
 from ._journal import InputIndex, Journal, JournalRow
+from ._journal_rows import RecordTake, journal_row
 from ._map_batch import run_batch
 from ._map_options import MapOptions, MapSummary, default_journal, job_description, run_settings
 from ._outputs import Output, check_paths
@@ -48,6 +50,7 @@ from ._split import RecordSplitter
 
 # Answers a job's to-do records instead of the local runner (the Ray backend).
 Backend = Callable[["_Job"], Awaitable[None]]
+_DECLINED: Any = object()  # what `_Job._answer` returns for a record over budget
 
 
 async def run_map(
@@ -57,6 +60,10 @@ async def run_map(
     backend: Backend | None = None,
 ) -> MapSummary:
     """Run the job; returns its summary. Raises `UsageError` for bad input before any request."""
+    if options.embed:  # vectors instead of answers: its own job, on the same journal
+        from ._embed_job import run_embed_map
+
+        return await run_embed_map(options, on_start=on_start)
     source = Source(
         options.input, options.input_format, include=options.include, exclude=options.exclude
     )
@@ -87,6 +94,8 @@ async def run_map(
         job = job_description(options, endpoint)
         journal_path = options.journal or default_journal(options, job, source)
         check_paths(options.input, options.output, journal_path, options.report)
+        files = await asyncio.to_thread(JobFiles.check, options, journal_path)
+        stack.push(files.on_exit)  # after a failed run, removes the files it made, if empty
         journal = await asyncio.to_thread(
             Journal, journal_path, job, resume=options.resume, settings=run_settings(options)
         )
@@ -194,11 +203,15 @@ class _Job:
         self.system = SystemMessage(options.system) if options.system else None
         self.splitter: RecordSplitter | None = None
         self.via: str | None = None  # with --batch, rows say how they were answered
+        self.answered_via = "live"  # the journal's `via` of what this job answers itself
+        self.spent = 0.0  # dollars of the rows committed in this run
+        self.batch_started: float | None = None  # when this run's batches were submitted
 
     async def run(self) -> None:
         self.summary.resumed = self.summary.ok = self.index.done
         if self.index.done and not self.options.ordered:
             await self.journal.call(lambda: self.output.write(self.journal.lines(only_ok=True)))
+        self.batch_started = time.time()
         answered, live = await run_batch(self) if self.options.batch else ([], [])
         self.writer = GroupCommit(self.journal, self._committed)
         try:
@@ -232,25 +245,38 @@ class _Job:
             if self.index.pending(record):
                 yield record
 
-    def pending_records(self) -> list[Record]:
-        """Every record still to do, read at once (a batch is built whole)."""
-        return list(self._feed())
+    def pending_records(self) -> Iterator[Record]:
+        """Every record still to do, read lazily (a batch job reads them more than once)."""
+        return self._feed()
 
     async def _process(self, record: Record) -> None:
         self.summary.in_flight += 1
-        call = CallCounts()  # the request path counts this record's retries and 429s in it
-        reset = current_call.set(call)
-        started = time.time()
         try:
-            row = await self._answer(record)
+            row = await self.take(record)
         finally:
-            current_call.reset(reset)
             self.summary.in_flight -= 1
         if row is not None:
-            row.started, row.ended, row.rate_limited = started, time.time(), call.rate_limited
-            if row.error_class != MissingVariablesError.__name__:  # else nothing was sent
-                row.attempts = 0 if call.cached else call.retries + 1
             await self._commit(row)
+
+    async def take(self, record: Record) -> JournalRow | None:
+        """Answer `record` and build its row from what it took (None: over budget, unsent).
+
+        The request path counts the record's requests, 429s and answers in a `CallCounts`
+        of its own (split requests included: they run in tasks copied from this context).
+        Errors that stop the whole job propagate.
+        """
+        take = RecordTake(self.answered_via, time.time())
+        call = CallCounts()
+        reset = current_call.set(call)
+        try:
+            output = await self._answer(record, take)
+        finally:
+            current_call.reset(reset)
+        if output is _DECLINED:
+            return None
+        take.ended = time.time()
+        take.count(call)
+        return journal_row(record, take, output=output, tell_via=self.via is not None)
 
     async def _commit(self, row: JournalRow) -> None:
         """Hand `row` to the group commit; return once it is committed. The worker's slot is
@@ -259,26 +285,33 @@ class _Job:
         await self.writer.commit(row)
 
     def _committed(self, rows: list[JournalRow]) -> None:
-        """After each group commit, on the event loop: write the rows out and count them."""
+        """After each group commit, on the event loop: write the rows out and count them (the
+        summary's tokens and cost are the committed rows', as the report's are)."""
         self.output.write(row.line for row in rows)
+        s = self.summary
         for row in rows:
             if row.ok:
-                self.summary.ok += 1
-                self.summary.cached += row.cached
+                s.ok += 1
+                s.cached += row.cached
             else:
-                self.summary.failed += 1
+                s.failed += 1
+            s.prompt_tokens += row.prompt_tokens
+            s.completion_tokens += row.completion_tokens
+            self.spent += row.cost
 
-    async def _answer(self, record: Record) -> JournalRow | None:
+    async def _answer(self, record: Record, take: RecordTake) -> Any:
+        """The record's output, with what it took noted in `take` (`_DECLINED` when the budget
+        declined to send it)."""
         missing = missing_variables(self.template, record)
-        if missing is not None:
-            return self._failed(record, missing, MissingVariablesError.__name__)
+        if missing is not None:  # fails alone, nothing sent
+            take.fail(missing, MissingVariablesError.__name__)
+            return None
         values = prompt_values(self.template, record)
         prompt = self.template.format(**values)
         chunks = self.splitter.chunks_of(values) if self.splitter is not None else None
         estimate = await self.budget.reserve(prompt)
         if estimate is None:
-            return None  # over budget: _finish_summary counts what was not sent
-        cost = 0.0
+            return _DECLINED  # over budget: _finish_summary counts what was not sent
         try:
             if chunks is None:
                 # Without a system message the prompt goes as a plain string: the cheapest.
@@ -287,53 +320,35 @@ class _Job:
                 text, usage = message.content, message.usage
             else:
                 assert self.splitter is not None
+                take.via = "split"
                 split = await self.splitter.answer(values, chunks)
                 text, usage = split.text, split.usage
                 self.summary.chunks += split.chunks
-            cached = usage is not None and usage.requests == 0
-            if usage is not None and not cached:
-                cost = self.budget.actual(usage.prompt_tokens, usage.completion_tokens)
+            take.cached = usage is not None and usage.requests == 0
+            if usage is not None and not take.cached:
+                take.use(usage)
+                take.cost = self.budget.actual(usage.prompt_tokens, usage.completion_tokens)
         except (AuthenticationError, NotFoundError, ConfigurationError, ServerUnreachableError):
             # The whole job would fail the same way (a refused key, an unknown model, a server
             # down for longer than --max-wait): stop now; the rerun resumes.
             raise
         except AiochainError as exc:
-            return self._failed(record, f"{type(exc).__name__}: {exc}", type(exc).__name__)
+            take.fail(f"{type(exc).__name__}: {exc}", type(exc).__name__)
+            return None
         finally:
-            self.budget.settle(estimate, cost)
-        output: Any = text
-        if self.options.json_mode:
-            output, not_json = json_output(text)
-            if not_json is not None:
-                error = f"the answer is not valid JSON: {not_json}"
-                row = self._failed(record, error, type(not_json).__name__, cost)
-                if usage is not None:  # spent all the same
-                    row.prompt_tokens = usage.prompt_tokens
-                    row.completion_tokens = usage.completion_tokens
-                return row
-        return JournalRow.finished(
-            record.digest,
-            record.index,
-            record.id,
-            output=output,
-            usage=usage.to_dict() if usage is not None else None,
-            cached=cached,
-            cost=cost,
-            via=self.via,
-        )
-
-    def _failed(self, record: Record, error: str, kind: str, cost: float = 0.0) -> JournalRow:
-        return JournalRow.finished(
-            record.digest, record.index, record.id, error=error, error_class=kind, cost=cost
-        )
+            self.budget.settle(estimate, take.cost)
+        if not self.options.json_mode:
+            return text
+        output, not_json = json_output(text)
+        if not_json is not None:  # spent all the same: the row keeps its tokens and cost
+            take.fail(f"the answer is not valid JSON: {not_json}", type(not_json).__name__)
+        return output
 
     def _finish_summary(self) -> None:
         s = self.summary
-        s.prompt_tokens = self.stats.prompt_tokens
-        s.completion_tokens = self.stats.completion_tokens
         if self.budget.price is not None:
-            s.cost = self.budget.spent
-            s.job_cost = self.budget.spent_before + self.budget.spent
+            s.cost = self.spent
+            s.job_cost = self.budget.spent_before + self.spent
         # Request latency, from being sent: time queued behind the limiter is not the server's.
         s.p50 = self.stats.percentile(0.5, requests=True)
         s.p95 = self.stats.percentile(0.95, requests=True)

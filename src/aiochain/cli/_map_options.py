@@ -24,6 +24,7 @@ class MapOptions:
     exclude: tuple[str, ...] = ()
     system: str | None = None
     output: str | None = None
+    overwrite: bool = False  # replace an existing output that no journal says is the job's
     model: str = "gpt-4o-mini"
     base_url: str | None = None
     api_key: str | None = None
@@ -56,6 +57,10 @@ class MapOptions:
     ordered: bool = False
     ray: str | None = None  # --ray: a cluster address, or "local"
     workers: int = 2
+    embed: bool = False  # --embed: vectors instead of answers (see _embed_job)
+    field: str | None = None  # --field: with --embed, the field holding the text
+    dimensions: int | None = None
+    chunk_size: int | None = None  # --chunk-size: with --embed, texts per request
 
 
 @dataclass
@@ -81,6 +86,7 @@ class MapSummary:
     chunks: int = 0
     via_batch: int = 0
     via_live: int = 0
+    batches: str = ""  # with --batch: the batches' states and counts, for the progress line
     output: str = ""
     journal: str = ""
     stats: RunStats = field(default_factory=RunStats)

@@ -72,6 +72,7 @@ def status_line(summary: MapSummary, stats: RunStats, limits: str = "") -> str:
         f"{stats.rate:.0f} req/s, {stats.tokens_per_second:.0f} tok/s, "
         f"{stats.rate_limited} x 429{cost}"
         + (f", {limits}" if limits else "")
+        + (f", {summary.batches}" if summary.batches else "")
         + f", ETA {_eta(summary, stats)}"
     )
 
@@ -130,6 +131,8 @@ def _compact(summary: MapSummary, stats: RunStats, limits: str) -> str:
         parts.append(f"${stats.cost:.4f}")
     if limits:
         parts.append(limits)
+    if summary.batches:
+        parts.append(summary.batches)
     parts.append(f"ETA {_eta(summary, stats)}")
     return " ".join(parts)
 
@@ -159,7 +162,7 @@ def print_summary(summary: MapSummary, *, fancy: bool) -> None:
         ("429s", f"{summary.rate_limited:,}"),
         ("input check", seconds(summary.indexing)),
         ("wall time", seconds(summary.wall)),
-        ("latency p50 / p95", f"{seconds(summary.p50)} / {seconds(summary.p95)}"),
+        ("request latency p50 / p95", f"{seconds(summary.p50)} / {seconds(summary.p95)}"),
         ("output", summary.output),
         ("journal", summary.journal),
     ]

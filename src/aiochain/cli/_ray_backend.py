@@ -22,6 +22,7 @@ import json
 import logging
 import pickle
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -41,6 +42,7 @@ from ..pricing import price_of
 from ..prompts import PromptTemplate
 from ._budget import Budget
 from ._journal import JournalRow
+from ._journal_rows import RecordTake, journal_row
 from ._map_job import MapOptions, _Job
 from ._providers import make_model
 from ._ray_limiter import ClusterBudget, ClusterRateLimiter
@@ -57,8 +59,7 @@ BATCH = 16  # records per batch handed to an actor (answered concurrently)
 BLOCK = 512  # records per input block (a Ray task)
 WORKER_CPUS = 0.25  # a worker waits on the network: several share a CPU
 _FATAL = (AuthenticationError, NotFoundError, ConfigurationError, ServerUnreachableError)
-_COLUMNS = ("index", "id", "key", "ok", "cached", "line", "cost", "fatal")
-_STATS = ("requests", "rate_limited", "retries", "cache_hits", "prompt", "completion", "sent")
+_COLUMNS = ("row", "fatal")  # a row's values (JSON), and the pickled error that stops the job
 
 
 class Answerer(_Job):
@@ -79,6 +80,7 @@ class Answerer(_Job):
         self._slots: asyncio.Semaphore | None = None
         self.splitter = None  # --split is refused with --ray (see _map_command)
         self.via = None
+        self.answered_via = "ray"
 
     async def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         if self._model is None:  # on the actor's event loop, where its session lives
@@ -97,39 +99,25 @@ class Answerer(_Job):
             )
         ]
         answers = await asyncio.gather(*(self._one(record) for record in records))
-        return {name: [a[name] for a in answers] for name in (*_COLUMNS, *_STATS)}
+        return {name: [a[name] for a in answers] for name in _COLUMNS}
 
     async def _one(self, record: Record) -> dict[str, Any]:
+        """The record's journal row (built by `_Job.take`, as on the driver), as JSON."""
         assert self._slots is not None
-        stats = RunStats()
-        current_stats.set(stats)  # this task's own context: the counts are this record's
+        current_stats.set(RunStats())  # a run listens: the request path counts the record
         fatal = b""
         async with self._slots:
+            take = RecordTake("ray", time.time())
             try:
-                row = await self._answer(record)
+                row = await self.take(record)
             except _FATAL as exc:
-                row = self._failed(record, str(exc), type(exc).__name__)
-                fatal = _pickled(exc)
+                take.fail(str(exc), type(exc).__name__)
+                row, fatal = journal_row(record, take), _pickled(exc)
             except Exception as exc:  # a worker never raises: the record fails alone
-                row = self._failed(record, f"{type(exc).__name__}: {exc}", type(exc).__name__)
+                take.fail(f"{type(exc).__name__}: {exc}", type(exc).__name__)
+                row = journal_row(record, take)
         assert row is not None  # a worker's budget has no limit: it never declines
-        return {
-            "index": row.index,
-            "id": row.id,
-            "key": row.key,
-            "ok": row.ok,
-            "cached": row.cached,
-            "line": row.line,
-            "cost": row.cost,
-            "fatal": fatal,
-            "requests": stats.requests,
-            "rate_limited": stats.rate_limited,
-            "retries": stats.retries,
-            "cache_hits": stats.cached,
-            "prompt": stats.prompt_tokens,
-            "completion": stats.completion_tokens,
-            "sent": stats.request_latencies[-1] if stats.request_latencies else -1.0,
-        }
+        return {"row": json.dumps(row.values()), "fatal": fatal}
 
 
 def _pickled(exc: BaseException) -> bytes:
@@ -165,6 +153,11 @@ async def run_on_ray(job: _Job) -> None:
     work = asyncio.ensure_future(asyncio.to_thread(driver.run))
     try:
         await asyncio.shield(work)
+    except AiochainError:
+        raise
+    except Exception as exc:  # Ray's own errors (a cluster gone, a worker dead): one line
+        await driver.drain()
+        raise AiochainError(f"the Ray cluster failed: {type(exc).__name__}: {exc}") from exc
     except asyncio.CancelledError:
         # Ctrl-C: stop feeding the cluster, let the thread leave Ray Data's iterator (which
         # stops the pool), and commit what came back; the rerun does the rest.
@@ -225,36 +218,26 @@ class _Driver:
             num_cpus=WORKER_CPUS,
         )
         for batch in answered.iter_batches(batch_size=None, batch_format="numpy"):
-            columns = {name: batch[name].tolist() for name in (*_COLUMNS, *_STATS)}
+            columns = {name: batch[name].tolist() for name in _COLUMNS}
             self.loop.call_soon_threadsafe(self._take, columns)
             if self.stop.is_set():
                 return
 
     def _take(self, columns: dict[str, list[Any]]) -> None:
         """On the event loop: commit a batch's rows, once per record, and count them."""
-        job, stats = self.job, self.job.stats
-        for n, index in enumerate(columns["index"]):
+        for encoded, fatal in zip(columns["row"], columns["fatal"], strict=True):
+            row = JournalRow(*json.loads(encoded))
             self.received += 1
-            if self.taken[index]:
+            if self.taken[row.index]:
                 continue  # answered again by a retried task: the first row stands
-            self.taken[index] = 1
-            fatal = columns["fatal"][n]
+            self.taken[row.index] = 1
             if fatal:  # as the local job: what stops the job is not written as failed
                 if self.error is None:
                     self.error = pickle.loads(fatal)
                     self.stop.set()
                 continue
-            row = JournalRow(
-                columns["key"][n],
-                index,
-                columns["id"][n],
-                columns["ok"][n],
-                columns["cached"][n],
-                columns["line"][n],
-                columns["cost"][n],
-            )
-            self._count(stats, columns, n)
-            done = job.writer.commit(row)
+            _count(self.job.stats, row)
+            done = self.job.writer.commit(row)
             self.pending.add(done)
             done.add_done_callback(self._committed)
         self._show_in_flight()
@@ -265,17 +248,6 @@ class _Driver:
         self.job.summary.in_flight = max(
             0, min(self.sent - self.received, options.workers * options.concurrency)
         )
-
-    def _count(self, stats: RunStats, columns: dict[str, list[Any]], n: int) -> None:
-        stats.done += 1
-        stats.retries += columns["retries"][n]
-        stats.cached += columns["cache_hits"][n]
-        refused = columns["requests"][n] - (1 if columns["sent"][n] >= 0 else 0)
-        for k in range(refused):
-            stats.refused(rate_limited=k < columns["rate_limited"][n])
-        if columns["sent"][n] >= 0:
-            usage = Usage(columns["prompt"][n], columns["completion"][n])
-            stats.answered(usage, columns["cost"][n], columns["sent"][n])
 
     def _committed(self, done: asyncio.Future[None]) -> None:
         self.pending.discard(done)
@@ -291,6 +263,19 @@ class _Driver:
         self.job.summary.in_flight = 0
         if self.error is not None:
             raise self.error
+
+
+def _count(stats: RunStats, row: JournalRow) -> None:
+    """Count a worker's row in the driver's progress, as the request path counts a live one."""
+    stats.done += 1  # as amap counts a live record (a failed row is an answer too)
+    stats.cached += row.cached
+    answered = row.request_seconds is not None
+    stats.retries += max(0, row.attempts - 1)
+    for k in range(row.attempts - answered):
+        stats.refused(rate_limited=k < row.rate_limited)
+    if answered:
+        usage = Usage(row.prompt_tokens, row.completion_tokens)
+        stats.answered(usage, row.cost, row.request_seconds)
 
 
 def _windows(records: Iterator[Record]) -> Iterator[list[dict[str, Any]]]:

@@ -12,14 +12,16 @@ path relative to the directory; on standard input `<stdin>:<line>`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
+import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -29,6 +31,8 @@ from .._exceptions import InputError
 FORMATS = ("jsonl", "csv", "txt", "dir")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "txt"}
 _BOM = b"\xef\xbb\xbf"
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # the escape of a surrogate, in JSON text
+_LONE = re.compile("[\ud800-\udfff]")  # a surrogate left alone once decoded (pairs join)
 
 
 @dataclass(slots=True)
@@ -97,7 +101,8 @@ class Source:
                 raise InputError(f"{path}: not a directory")
             if self.fmt != "dir" and not resolved.is_file():
                 raise InputError(f"{path}: cannot read: no such file")
-            self.name = str(resolved)
+            # A file name that is not UTF-8 comes with surrogates: not in a record's id.
+            self.name = _LONE.sub("\ufffd", str(resolved))
 
     def identity(self) -> str:
         """What names this input in a default journal's name: its resolved path, or `<stdin>`."""
@@ -112,13 +117,11 @@ class Source:
         if self.fmt == "dir":
             yield from _numbered(self._dir_fields())
             return
-        with self._open() as raw:
-            if self.fmt == "jsonl":
-                fields = _jsonl_fields(raw, self.name)
-            elif self.fmt == "csv":
-                fields = _csv_fields(raw, self.name)
-            else:
-                fields = _txt_fields(raw, self.name)
+        reader = {"jsonl": _jsonl_fields, "csv": _csv_fields}.get(self.fmt, _txt_fields)
+        # The reader closes before its file (a reader left to the garbage collector would
+        # unwrap a closed file: "Exception ignored ... I/O operation on closed file" after a
+        # job stopped early, issue 23).
+        with self._open() as raw, contextlib.closing(reader(raw, self.name)) as fields:
             yield from _numbered(fields)
 
     def close(self) -> None:
@@ -143,7 +146,7 @@ class Source:
         root = Path(self.path)
         files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
         for file in files:
-            relative = file.relative_to(root).as_posix()
+            relative = _LONE.sub("\ufffd", file.relative_to(root).as_posix())
             if not self._wanted(relative):
                 continue
             try:
@@ -179,7 +182,7 @@ def _lines(raw: IO[bytes], name: str) -> Iterator[tuple[int, str, bool]]:
         yield number, text.rstrip("\r\n"), ended
 
 
-def _jsonl_fields(raw: IO[bytes], name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _jsonl_fields(raw: IO[bytes], name: str) -> Generator[tuple[str, dict[str, Any]]]:
     for number, line, ended in _lines(raw, name):
         if not line.strip():
             continue
@@ -190,17 +193,32 @@ def _jsonl_fields(raw: IO[bytes], name: str) -> Iterator[tuple[str, dict[str, An
             raise InputError(f"{name}:{number}: not valid JSON: {exc.msg}{hint}") from None
         if not isinstance(value, dict):
             raise InputError(f"{name}:{number}: expected a JSON object, got {type(value).__name__}")
+        if "\\u" in line and _SURROGATE.search(line):
+            value = without_lone_surrogates(value)
         record_id = value.get("id")
         yield (str(record_id) if record_id is not None else f"{name}:{number}"), value
 
 
-def _txt_fields(raw: IO[bytes], name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` with each lone surrogate (a `\\ud800` escape without its pair, common in
+    scraped text) replaced by U+FFFD: such a string cannot be encoded as UTF-8 for the request,
+    the journal or the output, and no API accepts one."""
+    if isinstance(value, str):
+        return _LONE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    return value
+
+
+def _txt_fields(raw: IO[bytes], name: str) -> Generator[tuple[str, dict[str, Any]]]:
     for number, line, _ in _lines(raw, name):
         if line.strip():
             yield f"{name}:{number}", {"text": line, "line": number, "path": name}
 
 
-def _csv_fields(raw: IO[bytes], name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _csv_fields(raw: IO[bytes], name: str) -> Generator[tuple[str, dict[str, Any]]]:
     # utf-8-sig: a file saved by Excel starts with a byte order mark that must not end up in
     # the first column's name (it would hide the `id` column).
     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")

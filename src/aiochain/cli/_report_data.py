@@ -3,8 +3,14 @@
 Every row the journal holds counts (a record failed in one run and answered in the next has
 two rows: both were paid for); "failed records" are those whose latest row failed. Times are
 the journal's wall-clock start and end of each row; rows written by versions that did not
-keep them count in the totals but not in the plots. 429s and retries are placed in time at
-the end of their row (the journal keeps counts per row, not a time per request).
+keep them count in the totals but not in the plots.
+
+Two latencies are kept apart: a request's (from being sent to its answer, as the CLI's summary
+shows it) and a record's time in the job (from being taken up to its row: time queued behind
+the limits, retries and every chunk of a split record included). Each run of a resumed job is
+shown apart, and the time axis leaves out the idle time between runs: rates are over the time
+the job ran. A split record's requests and tokens are placed at their own times; 429s and
+retries at the end of their row (the journal keeps counts per row, not a time per 429).
 """
 
 from __future__ import annotations
@@ -26,8 +32,11 @@ HISTOGRAM_BINS = 30
 ROW_FIELDS = (
     "id",
     "status",
+    "via",
+    "run",
     "start",
     "seconds",
+    "request_seconds",
     "attempts",
     "rate_limited",
     "prompt_tokens",
@@ -36,7 +45,8 @@ ROW_FIELDS = (
     "error_class",
     "error",
 )
-"""What each row of `rows` holds (`start`: seconds after the first row started)."""
+"""What each row of `rows` holds (`start`: seconds into the timeline, idle gaps between runs
+left out; `seconds`: time in the job; `request_seconds`: the answering request's latency)."""
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
@@ -72,32 +82,35 @@ def _report(path: Path, meta: dict[str, str], found: list[tuple[Any, ...]]) -> d
     rows: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     for n, (key, record_id, ok, cached, line, cost, *trace) in enumerate(found):
-        started, ended, attempts, rate_limited, prompt, completion, error_class = trace
-        error = None if ok else _error_of(line)
+        started, ended, attempts, rate_limited, prompt, completion, error_class = trace[:7]
+        via, request_seconds, answers, run = trace[7:]
+        timed = started is not None and ended is not None
         row = {
             "id": record_id,
             "status": "cached" if cached else "ok" if ok else "failed",
+            "via": via,
+            "run": run or 1,
             "start": started,
             "end": ended,
-            "seconds": ended - started if started is not None and ended is not None else None,
+            "seconds": ended - started if timed else None,
+            "request_seconds": request_seconds,
+            "answers": _answers(answers, request_seconds, ended),
             "attempts": attempts,
             "rate_limited": rate_limited,
             "prompt_tokens": prompt,
             "completion_tokens": completion,
             "cost": cost or 0.0,
             "error_class": error_class,
-            "error": error,
+            "error": None if ok else _error_of(line),
         }
         rows.append(row)
         if not ok and latest[key] == n:
             failed.append({k: row[k] for k in ("id", "error_class", "error", "attempts")})
-    timed = [r for r in rows if r["seconds"] is not None]
-    first = min((r["start"] for r in timed), default=None)
-    last = max((r["end"] for r in timed), default=None)
-    for r in rows:
-        del r["end"]
-        r["start"] = r["start"] - first if first is not None and r["start"] is not None else None
-    latencies = sorted(r["seconds"] for r in timed if r["attempts"] and r["status"] == "ok")
+    timed_rows = [r for r in rows if r["seconds"] is not None]
+    runs = _runs(rows)
+    wall = sum(r["wall_seconds"] for r in runs) if runs else None
+    in_job = sorted(r["seconds"] for r in timed_rows if r["attempts"] and r["status"] == "ok")
+    requests = sorted(a[1] for r in rows for a in r["answers"])
     job = json.loads(meta["job"])
     job["endpoint"] = _safe_url(job.get("endpoint"))
     settings = json.loads(meta.get("settings", "{}"))
@@ -109,28 +122,87 @@ def _report(path: Path, meta: dict[str, str], found: list[tuple[Any, ...]]) -> d
         "cached": sum(r["status"] == "cached" for r in rows),
         "requests": sum(r["attempts"] or 0 for r in rows),
         "rate_limited": sum(r["rate_limited"] or 0 for r in rows),
-        "retries": sum(max((r["attempts"] or 0) - 1, 0) for r in rows),
+        "retries": sum(_retries(r) for r in rows),
         "prompt_tokens": sum(r["prompt_tokens"] or 0 for r in rows),
         "completion_tokens": sum(r["completion_tokens"] or 0 for r in rows),
         "cost": sum(r["cost"] for r in rows),
         "job_spent": float(meta.get("spent", 0) or 0),
-        "untimed_rows": len(rows) - len(timed),
-        "started": first,
-        "wall_seconds": last - first if first is not None and last is not None else None,
+        "untimed_rows": len(rows) - len(timed_rows),
+        "runs": len(runs),
+        "started": runs[0]["started"] if runs else None,
+        "wall_seconds": wall,
+        "records_per_second": len(timed_rows) / wall if wall else None,
     }
-    wall = summary["wall_seconds"]
-    summary["records_per_second"] = len(timed) / wall if wall else None
+    line = _timeline(rows, runs, wall)
+    for r in rows:
+        r["start"] = r.pop("offset", None)
     return {
         "journal": str(path),
         "job": job,
         "settings": settings,
         "summary": summary,
-        "latency": _latency(latencies),
-        "timeline": _timeline(rows, wall),
+        "runs": runs,
+        "request_latency": _latency(requests),
+        "time_in_job": _latency(in_job),
+        "timeline": line,
         "failed": failed,
         "row_fields": list(ROW_FIELDS),
         "rows": [[r[f] for f in ROW_FIELDS] for r in rows],
     }
+
+
+def _answers(
+    stored: str | None, request_seconds: float | None, ended: float | None
+) -> list[tuple[float, float, int, int]]:
+    """Each answered request of a row: (sent, seconds, tokens in, tokens out); a row that
+    made one request keeps only its seconds (it was sent `seconds` before the row ended)."""
+    if stored:
+        try:
+            return [(float(a), float(b), int(c), int(d)) for a, b, c, d in json.loads(stored)]
+        except (ValueError, TypeError):
+            return []
+    if request_seconds is None:
+        return []
+    end = ended if ended is not None else 0.0
+    return [(end - request_seconds, float(request_seconds), -1, -1)]
+
+
+def _retries(row: dict[str, Any]) -> int:
+    """Requests beyond the one each answer needed (a split record needs one per chunk)."""
+    return max((row["attempts"] or 0) - max(len(row["answers"]), 1), 0)
+
+
+def _runs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each run of the job with timed rows: when it started, how long it ran, what it did,
+    and where it begins on the timeline (`offset`: the runs before it, end to end). Each
+    row gets its `offset` there."""
+    by_run: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["seconds"] is not None:
+            by_run.setdefault(r["run"], []).append(r)
+    runs, offset = [], 0.0
+    for number in sorted(by_run):
+        members = by_run[number]
+        first = min(r["start"] for r in members)
+        wall = max(r["end"] for r in members) - first
+        for r in members:
+            r["offset"] = offset + r["start"] - first
+            r["shift"] = offset - first  # wall-clock time -> timeline time, in this run
+        runs.append(
+            {
+                "run": number,
+                "started": first,
+                "offset": offset,
+                "wall_seconds": wall,
+                "rows": len(members),
+                "ok": sum(r["status"] != "failed" for r in members),
+                "failed": sum(r["status"] == "failed" for r in members),
+                "requests": sum(r["attempts"] or 0 for r in members),
+                "records_per_second": len(members) / wall if wall else None,
+            }
+        )
+        offset += wall
+    return runs
 
 
 def _error_of(line: str) -> str | None:
@@ -190,36 +262,59 @@ def bucket_width(span: float) -> float:
     return 10 * power  # pragma: no cover
 
 
-def _timeline(rows: list[dict[str, Any]], wall: float | None) -> dict[str, Any]:
-    """Per bucket: rows finished per second (ok, failed), the mean number in flight, 429s and
-    retries (at their row's end), and cumulative tokens and cost."""
+def _timeline(
+    rows: list[dict[str, Any]], runs: list[dict[str, Any]], wall: float | None
+) -> dict[str, Any]:
+    """Per bucket of the time the job ran: rows finished per second (ok, failed), requests
+    answered per second, the mean number of rows in flight, 429s and retries (at their row's
+    end), and cumulative tokens and cost. A request's tokens are placed where it ended."""
     if wall is None:
-        return {"bucket_seconds": None, "t": []}
+        return {"bucket_seconds": None, "t": [], "runs": []}
     width = bucket_width(wall)
     count = max(1, math.ceil(wall / width - 1e-9))
     edges = [width * (i + 1) for i in range(count)]
-    done, failed, limited, retries, tokens, cost = ([0.0] * count for _ in range(6))
+    series = {
+        name: [0.0] * count
+        for name in ("done", "failed", "requests", "limited", "retries", "tokens", "cost")
+    }
     partial = [0.0] * count  # busy bucket-widths in the buckets where rows start or end
     full = [0] * (count + 1)  # difference array: rows busy for a whole bucket
+
+    def bucket(at: float) -> int:
+        return min(count - 1, bisect_right(edges, at))
+
     for r in rows:
-        start, seconds = r["start"], r["seconds"]
+        start, seconds = r.get("offset"), r["seconds"]
         if start is None or seconds is None:
             continue
         end = start + seconds
-        i = min(count - 1, bisect_right(edges, end))
-        (failed if r["status"] == "failed" else done)[i] += 1 / width
-        limited[i] += r["rate_limited"] or 0
-        retries[i] += max((r["attempts"] or 0) - 1, 0)
-        tokens[i] += (r["prompt_tokens"] or 0) + (r["completion_tokens"] or 0)
-        cost[i] += r["cost"]
-        a, b = min(count - 1, int(start / width)), i
-        if a == b:
+        i = bucket(end)
+        series["failed" if r["status"] == "failed" else "done"][i] += 1 / width
+        series["limited"][i] += r["rate_limited"] or 0
+        series["retries"][i] += _retries(r)
+        series["cost"][i] += r["cost"]
+        placed = 0
+        for sent, took, used_in, used_out in r["answers"]:
+            k = bucket(min(end, max(start, sent + took + r["shift"])))
+            series["requests"][k] += 1 / width
+            if used_in >= 0:
+                series["tokens"][k] += used_in + used_out
+                placed += used_in + used_out
+        series["requests"][i] += max(0, (r["attempts"] or 0) - len(r["answers"])) / width
+        tokens = (r["prompt_tokens"] or 0) + (r["completion_tokens"] or 0)
+        series["tokens"][i] += max(0, tokens - placed)
+        a = min(count - 1, int(start / width))
+        if a == i:
             partial[a] += seconds / width
         else:
             partial[a] += (width * (a + 1) - start) / width
-            partial[b] += (end - width * b) / width
+            partial[i] += (end - width * i) / width
             full[a + 1] += 1
-            full[b] -= 1
+            full[i] -= 1
+    for r in rows:
+        r.pop("shift", None)
+        r.pop("end", None)
+        r.pop("answers", None)
     in_flight, level = [], 0
     for i in range(count):
         level += full[i]
@@ -227,13 +322,15 @@ def _timeline(rows: list[dict[str, Any]], wall: float | None) -> dict[str, Any]:
     return {
         "bucket_seconds": width,
         "t": [width * i for i in range(count)],
-        "done_per_second": done,
-        "failed_per_second": failed,
+        "runs": [run["offset"] for run in runs],
+        "done_per_second": series["done"],
+        "failed_per_second": series["failed"],
+        "requests_per_second": series["requests"],
         "in_flight": in_flight,
-        "rate_limited": limited,
-        "retries": retries,
-        "tokens": _cumulative(tokens),
-        "cost": _cumulative(cost),
+        "rate_limited": series["limited"],
+        "retries": series["retries"],
+        "tokens": _cumulative(series["tokens"]),
+        "cost": _cumulative(series["cost"]),
     }
 
 

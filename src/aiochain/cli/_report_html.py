@@ -73,7 +73,7 @@ var data=JSON.parse(document.getElementById('rows-data').textContent);
 var fields=data.fields,rows=data.rows,body=document.getElementById('rows-body');
 var filter=document.getElementById('filter'),only=document.getElementById('only');
 var count=document.getElementById('shown'),sortCol=-1,sortDir=1;
-var numeric={start:1,seconds:1,attempts:1,rate_limited:1,prompt_tokens:1,
+var numeric={run:1,start:1,seconds:1,request_seconds:1,attempts:1,rate_limited:1,prompt_tokens:1,
 completion_tokens:1,cost:1};
 function esc(s){return String(s).replace(/[&<>"]/g,function(c){
 return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c];});}
@@ -127,8 +127,11 @@ status.textContent='ok';
 _HEADINGS = {
     "id": "id",
     "status": "status",
+    "via": "via",
+    "run": "run",
     "start": "start (s)",
-    "seconds": "seconds",
+    "seconds": "time in job (s)",
+    "request_seconds": "request latency (s)",
     "attempts": "attempts",
     "rate_limited": "429s",
     "prompt_tokens": "prompt tokens",
@@ -137,7 +140,8 @@ _HEADINGS = {
     "error_class": "error class",
     "error": "error",
 }
-_NUMERIC = {"start", "seconds", "attempts", "rate_limited", "prompt_tokens"}
+_NUMERIC = {"run", "start", "seconds", "request_seconds", "attempts", "rate_limited"}
+_NUMERIC |= {"prompt_tokens"}
 _NUMERIC |= {"completion_tokens", "cost"}
 
 
@@ -145,11 +149,7 @@ def render_report(report: dict[str, Any]) -> str:
     """The page for `report` (as `_report_data.load_report` builds it)."""
     summary = report["summary"]
     started = summary["started"]
-    when = (
-        datetime.datetime.fromtimestamp(started, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        if started is not None
-        else "no timed rows"
-    )
+    when = _when(started) if started is not None else "no timed rows"
     wall = summary["wall_seconds"]
     title = f"aiochain map report: {report['journal']}"
     parts = [
@@ -158,9 +158,11 @@ def render_report(report: dict[str, Any]) -> str:
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body><main>",
         "<h1>aiochain map report</h1>",
         f'<p class="sub">{escape(report["journal"])} · started {escape(when)}'
-        + (f" · {wall:.3g} s from first start to last end" if wall is not None else "")
+        + (f" · ran {wall:.3g} s" if wall is not None else "")
+        + (f" in {summary['runs']} runs" if summary["runs"] > 1 else "")
         + "</p>",
         _cards(report),
+        _runs(report),
         _charts(report),
         "<h2>Settings</h2>",
         _settings(report),
@@ -184,7 +186,7 @@ def _seconds(value: float | None) -> str:
 
 
 def _cards(report: dict[str, Any]) -> str:
-    s, lat = report["summary"], report["latency"]
+    s, ask, held = report["summary"], report["request_latency"], report["time_in_job"]
     rate = s["records_per_second"]
     cards = [
         ("records", f"{s['records']:,}"),
@@ -196,10 +198,12 @@ def _cards(report: dict[str, Any]) -> str:
         ("retries", f"{s['retries']:,}"),
         ("tokens", f"{s['prompt_tokens'] + s['completion_tokens']:,}"),
         ("cost", _money(s["cost"])),
-        ("rows per second", "-" if rate is None else f"{rate:.3g}"),
-        ("p50 latency", _seconds(lat["p50"])),
-        ("p95 latency", _seconds(lat["p95"])),
-        ("p99 latency", _seconds(lat["p99"])),
+        ("rows per second (while running)", "-" if rate is None else f"{rate:.3g}"),
+        ("request latency p50", _seconds(ask["p50"])),
+        ("request latency p95", _seconds(ask["p95"])),
+        ("time in job p50", _seconds(held["p50"])),
+        ("time in job p95", _seconds(held["p95"])),
+        ("time in job p99", _seconds(held["p99"])),
     ]
     items = "".join(
         f'<div class="card"><b>{escape(value)}</b><span>{escape(name)}</span></div>'
@@ -224,7 +228,7 @@ def _figure(caption: str, legend: list[tuple[str, str]], chart: str) -> str:
 
 def _charts(report: dict[str, Any]) -> str:
     line = report["timeline"]
-    t, lat = line["t"], report["latency"]
+    t, ask, held = line["t"], report["request_latency"], report["time_in_job"]
     per = f"per {_svg.number(line['bucket_seconds'])} s" if line["bucket_seconds"] else ""
     figures = [
         _figure(
@@ -244,14 +248,19 @@ def _charts(report: dict[str, Any]) -> str:
             [("s4", "mean rows in flight")],
             _svg.line_chart("rows in flight", t, [("s4", line.get("in_flight", []))]),
         ),
+        _latency_figure(
+            "Request latency (from being sent to the answer)", "request latency", ask
+        ),
+        _latency_figure(
+            "Time in job of answered records (queued, retries and chunks included)",
+            "time in job",
+            held,
+        ),
         _figure(
-            "Latency of answered records (retries included)",
-            [("s3", "p50"), ("s2", "p95"), ("s1", "p99")],
-            _svg.histogram(
-                "latency histogram",
-                lat["counts"],
-                lat["bin_seconds"],
-                [(f"{k} {lat[k]:.3g} s", lat[k]) for k in ("p50", "p95", "p99") if lat[k]],
+            f"Requests answered per second (split chunks at their own times), {per}",
+            [("s0", "requests / s")],
+            _svg.line_chart(
+                "requests answered per second", t, [("s0", line.get("requests_per_second", []))]
             ),
         ),
         _figure(
@@ -277,15 +286,56 @@ def _charts(report: dict[str, Any]) -> str:
     return f'<h2>Over time</h2><section class="charts">{"".join(figures)}</section>'
 
 
+def _latency_figure(caption: str, name: str, lat: dict[str, Any]) -> str:
+    return _figure(
+        caption,
+        [("s3", "p50"), ("s2", "p95"), ("s1", "p99")],
+        _svg.histogram(
+            f"{name} histogram",
+            lat["counts"],
+            lat["bin_seconds"],
+            [(f"{k} {lat[k]:.3g} s", lat[k]) for k in ("p50", "p95", "p99") if lat[k]],
+        ),
+    )
+
+
+def _runs(report: dict[str, Any]) -> str:
+    """One line per run of the job (a resumed job has several); the time between runs is
+    idle, and left out of the rates and the plots."""
+    runs = report["runs"]
+    if len(runs) < 2:
+        return ""
+    body = "".join(
+        f"<tr><td class=n>{r['run']}</td><td>{escape(_when(r['started']))}</td>"
+        f"<td class=n>{r['wall_seconds']:.3g}</td><td class=n>{r['rows']:,}</td>"
+        f"<td class=n>{r['failed']:,}</td><td class=n>{r['requests']:,}</td>"
+        f"<td class=n>{_rate(r['records_per_second'])}</td></tr>"
+        for r in runs
+    )
+    return (
+        f"<h2>Runs ({len(runs)})</h2>"
+        '<div class="scroll"><table><thead><tr><th class=n>run</th><th>started</th>'
+        "<th class=n>seconds</th><th class=n>rows</th><th class=n>failed</th>"
+        f"<th class=n>requests</th><th class=n>rows / s</th></tr></thead><tbody>{body}"
+        "</tbody></table></div>"
+    )
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def _when(started: float) -> str:
+    return datetime.datetime.fromtimestamp(started, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _settings(report: dict[str, Any]) -> str:
     values: dict[str, Any] = {**report["job"], **report["settings"]}
     endpoint = values.get("endpoint")
     if isinstance(endpoint, str):  # shown without its scheme: text, not a link
         values["endpoint"] = endpoint.split("://", 1)[-1]
     if isinstance(values.get("run_started"), float | int):
-        values["run_started"] = datetime.datetime.fromtimestamp(
-            values["run_started"], datetime.UTC
-        ).strftime("%Y-%m-%d %H:%M:%S UTC")
+        values["run_started"] = _when(values["run_started"])
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td>{escape(_plain(value))}</td></tr>"
         for name, value in values.items()

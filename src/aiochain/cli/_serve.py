@@ -36,6 +36,7 @@ def run_serve(args: argparse.Namespace) -> None:
         batch_fail_rate=args.batch_fail_rate,
         batch_expire_rate=args.batch_expire_rate,
         batch_stuck_rate=args.batch_stuck_rate,
+        batch_malformed_rate=args.batch_malformed_rate,
         batch_token_limit=args.batch_token_limit,
         api_key=args.api_key,
         seed=args.seed,
@@ -73,6 +74,7 @@ async def _serve(server: SimServer) -> None:
             ("batch-fail", server.batch_fail_rate),
             ("batch-expire", server.batch_expire_rate),
             ("batch-stuck", server.batch_stuck_rate),
+            ("batch-malformed", server.batch_malformed_rate),
         )
         if rate
     ]

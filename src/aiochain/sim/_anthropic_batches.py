@@ -14,7 +14,7 @@ from aiohttp import web
 
 from . import _anthropic_wire as wire
 from ._anthropic_api import AnthropicEndpoints, whole_message
-from ._batches import TERMINAL, BatchJob, BatchPlanner, LineResult
+from ._batches import TERMINAL, BatchJob, BatchPlanner, LineResult, cut_short
 from ._endpoint import read_json
 from ._json import dumps, json_response
 from ._request import Reject
@@ -130,7 +130,8 @@ class AnthropicBatches(AnthropicEndpoints):
                 outcome = {"type": "succeeded", "message": result.body}
             else:
                 outcome = {"type": "errored", "error": result.body}
-            lines.append(dumps({"custom_id": result.custom_id, "result": outcome}))
+            line = dumps({"custom_id": result.custom_id, "result": outcome})
+            lines.append(cut_short(line) if result.custom_id in job.malformed else line)
         return web.Response(body=b"\n".join(lines) + b"\n", content_type="application/binary")
 
     def _describe(self, job: BatchJob, request: web.Request) -> dict[str, Any]:

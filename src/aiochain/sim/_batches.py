@@ -7,7 +7,9 @@ clock only decides how much of that is visible. In simulated seconds (real secon
 which results complete in a shuffled order, finalizing for 1 s, then completed. Faults, drawn
 by seed when the batch is created: a share of lines fail (`batch_fail_rate`), a batch expires
 when half its requests are done (`batch_expire_rate`), a batch stays in finalizing for ever
-(`batch_stuck_rate`). A cancelled batch keeps what was done when it was cancelled.
+(`batch_stuck_rate`), a share of result lines is written cut short (`batch_malformed_rate`,
+to rehearse a result file with bad lines). A cancelled batch keeps what was done when it was
+cancelled.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class BatchSettings(Protocol):
     batch_fail_rate: float
     batch_expire_rate: float
     batch_stuck_rate: float
+    batch_malformed_rate: float
     batch_token_limit: int | None
 
 
@@ -68,8 +71,10 @@ class BatchJob:
         stuck: bool = False,
         errors: list[dict[str, Any]] | None = None,
         info: dict[str, Any] | None = None,
+        malformed: frozenset[str] = frozenset(),
     ) -> None:
         self.ident = ident
+        self.malformed = malformed  # custom_ids whose result line is written cut short
         self.results = results
         self.expire = expire
         self.stuck = stuck
@@ -162,6 +167,8 @@ class BatchPlanner:
         rng.shuffle(planned)
         expire = bool(settings.batch_expire_rate) and rng.random() < settings.batch_expire_rate
         stuck = bool(settings.batch_stuck_rate) and rng.random() < settings.batch_stuck_rate
+        bad_rate = settings.batch_malformed_rate
+        malformed = frozenset(r.custom_id for r in planned if bad_rate and rng.random() < bad_rate)
         return BatchJob(
             ident,
             planned,
@@ -171,4 +178,11 @@ class BatchPlanner:
             stuck=stuck,
             errors=errors,
             info=info,
+            malformed=malformed,
         )
+
+
+def cut_short(line: bytes) -> bytes:
+    """A result line cut off mid-way, as a broken writer leaves it: not JSON, but its start
+    (with the `custom_id`) is there."""
+    return line[: max(1, len(line) * 2 // 3)]

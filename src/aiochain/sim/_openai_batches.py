@@ -15,13 +15,14 @@ from typing import Any
 
 from aiohttp import web
 
-from ._batches import TERMINAL, BatchJob, BatchPlanner, LineResult
+from ._batches import TERMINAL, BatchJob, BatchPlanner, LineResult, cut_short
+from ._embedding_vectors import EMBEDDING_MODELS, embedding_body
 from ._endpoint import read_json
 from ._json import dumps, json_response, loads
 from ._openai_api import OpenAIEndpoints, whole_answer
 from ._request import Reject
 
-_ENDPOINTS = {"/v1/chat/completions": True, "/v1/completions": False}
+_ENDPOINTS = {"/v1/chat/completions": True, "/v1/completions": False, "/v1/embeddings": False}
 _NOT_RUN = {
     "expired": (
         "batch_expired",
@@ -33,6 +34,9 @@ _NOT_RUN = {
 
 class OpenAIBatches(OpenAIEndpoints):
     """Files and batches, on OpenAI's auth and errors."""
+
+    # The embedding models its `/v1/embeddings` lines may name (the server sets its own).
+    embedding_models: dict[str, int] = EMBEDDING_MODELS
 
     def __init__(self, *args: Any, planner: BatchPlanner, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -171,9 +175,12 @@ class OpenAIBatches(OpenAIEndpoints):
             try:
                 if not isinstance(request_body, dict):
                     raise Reject(400, "The line's body must be a JSON object.")
-                answer, prompt_tokens, _ = whole_answer(
-                    request_body, chat=_ENDPOINTS[endpoint], models=self.models, ids=self.ids
-                )
+                if endpoint == "/v1/embeddings":
+                    answer, prompt_tokens = embedding_body(request_body, self.embedding_models)
+                else:
+                    answer, prompt_tokens, _ = whole_answer(
+                        request_body, chat=_ENDPOINTS[endpoint], models=self.models, ids=self.ids
+                    )
             except Reject as reject:
                 results.append(LineResult(custom_id, False, reject.status, reject.body))
                 continue
@@ -296,7 +303,10 @@ class OpenAIBatches(OpenAIEndpoints):
                 "body": result.body,
             }
             line |= {"response": response, "error": None}
-            (output if result.ok else failed).append(dumps(line))
+            encoded = dumps(line)
+            if result.custom_id in job.malformed:
+                encoded = cut_short(encoded)
+            (output if result.ok else failed).append(encoded)
         for kind, lines in (("output", output), ("error", failed)):
             if lines:
                 name = f"batch_{job.ident}_{kind}.jsonl"

@@ -29,6 +29,7 @@ from ._anthropic_api import AnthropicEndpoints
 from ._anthropic_batches import AnthropicBatches
 from ._azure_api import AzureEndpoints
 from ._batches import BatchPlanner
+from ._embeddings_api import EmbeddingEndpoints, embedding_models
 from ._json import json_response
 from ._openai_api import OpenAIEndpoints
 from ._openai_batches import OpenAIBatches
@@ -101,13 +102,16 @@ class SimServer:
         batch_fail_rate: share of batch lines that fail with a 500 in the error file.
         batch_expire_rate: share of batches that expire when half their requests are done.
         batch_stuck_rate: share of batches that stay in `finalizing` for ever.
+        batch_malformed_rate: share of result lines written cut short (not JSON), to
+            rehearse a result file with bad lines.
         batch_token_limit: the most prompt tokens one OpenAI batch may enqueue; a larger one
             fails with `token_limit_exceeded`. None: no limit.
         api_key: when set, requests with another bearer get 401.
         seed: the seed of the fault and jitter draws (answers depend only on the request).
         models: the model names served (on every API); others get 404. By default
             `DEFAULT_MODELS` on OpenAI's and Azure's endpoints (as deployment names) and
-            `DEFAULT_ANTHROPIC_MODELS` on Anthropic's.
+            `DEFAULT_ANTHROPIC_MODELS` on Anthropic's; embeddings (`/v1/embeddings`, see
+            `_embedding_vectors`) serve `text-embedding-3-small`, `-3-large` and `-ada-002`.
     """
 
     def __init__(
@@ -135,6 +139,7 @@ class SimServer:
         batch_fail_rate: float = 0.0,
         batch_expire_rate: float = 0.0,
         batch_stuck_rate: float = 0.0,
+        batch_malformed_rate: float = 0.0,
         batch_token_limit: int | None = None,
         api_key: str | None = None,
         seed: int = 0,
@@ -170,6 +175,7 @@ class SimServer:
             ("batch_fail_rate", batch_fail_rate),
             ("batch_expire_rate", batch_expire_rate),
             ("batch_stuck_rate", batch_stuck_rate),
+            ("batch_malformed_rate", batch_malformed_rate),
         ):
             if not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
                 raise ConfigurationError(f"{name} must be between 0 and 1, got {rate!r}")
@@ -212,6 +218,7 @@ class SimServer:
         self.batch_fail_rate = batch_fail_rate
         self.batch_expire_rate = batch_expire_rate
         self.batch_stuck_rate = batch_stuck_rate
+        self.batch_malformed_rate = batch_malformed_rate
         self.batch_token_limit = batch_token_limit
         self.retry_after_max = None if retry_after_max is None else float(retry_after_max)
         self.api_key = api_key
@@ -226,8 +233,10 @@ class SimServer:
         self._azure = AzureEndpoints(self, *shared, self._model_set)
         claude_models = frozenset(models or DEFAULT_ANTHROPIC_MODELS)
         self._anthropic = AnthropicEndpoints(self, *shared, claude_models)
+        self._embeddings = EmbeddingEndpoints(self, *shared, embedding_models(models))
         planner = BatchPlanner(self, seed=seed, clock=clock)
         self._openai_batches = OpenAIBatches(self, *shared, self._model_set, planner=planner)
+        self._openai_batches.embedding_models = embedding_models(models)
         self._anthropic_batches = AnthropicBatches(self, *shared, claude_models, planner=planner)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -241,11 +250,13 @@ class SimServer:
         app.router.add_post("/v1/chat/completions", self._openai.chat)
         app.router.add_post("/v1/completions", self._openai.completions)
         app.router.add_post("/v1/messages", self._anthropic.messages)
+        app.router.add_post("/v1/embeddings", self._embeddings.embeddings)
         self._openai_batches.routes(app)
         self._anthropic_batches.routes(app)
         deployment = "/openai/deployments/{deployment}"
         app.router.add_post(f"{deployment}/chat/completions", self._azure.chat)
         app.router.add_post(f"{deployment}/completions", self._azure.completions)
+        app.router.add_post(f"{deployment}/embeddings", self._embeddings.azure_embeddings)
         app.router.add_get("/v1/models", self._list_models)
         app.router.add_get("/v1/models/{model}", self._get_model)
         app.router.add_get("/health", self._health)
