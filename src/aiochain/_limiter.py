@@ -209,28 +209,42 @@ class RateLimiter:
             )
 
     async def _wait_for_budget(self, tokens: float) -> None:
-        """Wait in line (first come, first served) until the per-minute budgets cover one
-        request and `tokens`, then spend them.
+        """Wait out a shared pause (every caller on its own: a pause is a barrier, and after
+        it all may go), then in line (first come, first served) until the per-minute budgets
+        cover one request and `tokens`, and spend them."""
+        while True:
+            pause = self._paused_until - self._clock()
+            if pause > 0:
+                self._notify(pause, "pause")
+                await self._sleep(pause)
+                continue
+            if not self._queue and self._shortfall(tokens) <= 0.0:
+                self._take(tokens)
+                return
+            if await self._wait_in_line(tokens):
+                return
+
+    async def _wait_in_line(self, tokens: float) -> bool:
+        """True once the budgets were spent; False when a pause began (to be waited out by
+        each caller on its own, outside the line).
 
         Only the first in line polls the clock (every `_POLL` seconds at most, so that budget
         given back by requests that used less than reserved lets it go early); the others
         wait on a future that the one before them completes when it leaves.
         """
         queue = self._queue
-        if not queue and self._shortfall(tokens) <= 0.0:
-            self._take(tokens)
-            return
         ticket: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue.append(ticket)
         try:
             if queue[0] is not ticket:
                 await ticket
-            while True:
+            while self._paused_until <= self._clock():
                 wait = self._shortfall(tokens)
                 if wait <= 0.0:
                     self._take(tokens)
-                    return
+                    return True
                 await self._sleep(min(wait, _POLL))
+            return False
         finally:
             head = queue[0] is ticket
             queue.remove(ticket)
@@ -238,11 +252,7 @@ class RateLimiter:
                 queue[0].set_result(None)
 
     def _shortfall(self, tokens: float) -> float:
-        """Seconds until a request of `tokens` may go: a shared pause, else the budgets."""
-        pause = self._paused_until - self._clock()
-        if pause > 0:
-            self._notify(pause, "pause")
-            return pause
+        """Seconds until the per-minute budgets cover a request of `tokens`."""
         wait_requests = self._requests.shortfall(1.0) if self._requests else 0.0
         wait_tokens = self._tokens.shortfall(tokens) if self._tokens and tokens else 0.0
         wait = max(wait_requests, wait_tokens)
