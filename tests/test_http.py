@@ -79,11 +79,11 @@ async def test_429_with_retry_after_then_success(scripted: Scripted) -> None:
 
 async def test_429_exhausted_raises_rate_limit_error_with_retry_after(scripted: Scripted) -> None:
     """When retries run out, RateLimitError carries the server's retry-after."""
-    server = await scripted([Reply(429, error_body("slow down"), headers={"retry-after": "0"})])
+    server = await scripted([Reply(429, error_body("slow down"), headers={"retry-after": "0.01"})])
     async with OpenAI(base_url=server.base_url, retry=FAST_RETRY) as llm:
         with pytest.raises(RateLimitError) as info:
             await llm.ainvoke("hi")
-    assert info.value.retry_after == 0.0
+    assert info.value.retry_after == 0.01
     assert len(server.requests) == 3
 
 
@@ -190,13 +190,17 @@ def test_every_error_is_an_aiochain_error() -> None:
     [
         ({"retry-after-ms": "1500", "retry-after": "9"}, 1.5),
         ({"retry-after": "2"}, 2.0),
-        ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),
+        ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, None),  # past: as absent
+        ({"retry-after": "0"}, None),  # not positive: as absent (issue 23, item 6)
+        ({"retry-after": "-3"}, None),
+        ({"retry-after-ms": "0", "retry-after": "2"}, 2.0),
         ({"retry-after": "soon"}, None),
         ({}, None),
     ],
 )
 def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
-    """retry-after-ms wins; seconds and HTTP dates are understood; junk is ignored."""
+    """retry-after-ms wins; seconds and HTTP dates are understood; junk, zero and past
+    times are ignored."""
     assert parse_retry_after(headers) == expected
 
 

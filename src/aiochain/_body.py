@@ -34,11 +34,21 @@ class ResponseLimits:
         max_event_bytes: the largest single server-sent event of a stream.
         stream_seconds: the longest a stream may take from request to end (the call's
             `timeout` bounds each wait for the next bytes); None for no limit.
+        stream_min_rate: the fewest bytes a second a stream must deliver, on average over
+            each `stream_grace` seconds after its first bytes; a stream that trickles slower
+            is cut with `APITimeoutError` (web servers guard against slow clients the same
+            way: nginx's `send_timeout`, Apache's `RequestReadTimeout ... MinRate`). Silence
+            before the first bytes (a model thinking) is bounded by the timeout, not by this.
+            None: no minimum.
+        stream_grace: seconds a stream runs before its rate is judged, and the span the
+            rate is averaged over.
     """
 
     max_bytes: int = 64 * 1024 * 1024
     max_event_bytes: int = 16 * 1024 * 1024
     stream_seconds: float | None = 600.0
+    stream_min_rate: float | None = 16.0
+    stream_grace: float = 30.0
 
 
 async def read_body(response: aiohttp.ClientResponse, url: str, limits: ResponseLimits) -> bytes:
@@ -74,11 +84,28 @@ async def iter_body(
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     inflater = _inflater(encoding, url)
     total = 0
+    min_rate = limits.stream_min_rate if deadline is not None else None
+    span_start = 0.0  # the rate of a stream is judged over spans of stream_grace seconds
+    span_bytes = 0
     async for raw in response.content.iter_any():
-        if deadline is not None and time.monotonic() > deadline:
-            raise APITimeoutError(
-                f"the stream from {url} took longer than {limits.stream_seconds} s"
-            )
+        if deadline is not None:
+            now = time.monotonic()
+            if now > deadline:
+                raise APITimeoutError(
+                    f"the stream from {url} took longer than {limits.stream_seconds} s"
+                )
+            if min_rate is not None:
+                if not span_start:
+                    span_start = now
+                elif now - span_start >= limits.stream_grace:
+                    if span_bytes < min_rate * (now - span_start):
+                        raise APITimeoutError(
+                            f"the stream from {url} sent {span_bytes} bytes in "
+                            f"{now - span_start:.0f} s, under the minimum of {min_rate:g} a "
+                            "second (ResponseLimits.stream_min_rate)"
+                        )
+                    span_start, span_bytes = now, 0
+                span_bytes += len(raw)
         if inflater is None:
             pieces = [raw]
         else:
@@ -91,6 +118,10 @@ async def iter_body(
                     + (" once inflated" if inflater is not None else "")
                 )
             yield piece
+    if inflater is not None and not inflater.eof:
+        raise BadResponseError(
+            f"{url} sent a compressed body cut before its end ({encoding[:20]} stream not finished)"
+        )
 
 
 def inflated_start(raw: bytes, encoding: str, limit: int) -> bytes:

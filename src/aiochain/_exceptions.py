@@ -10,10 +10,12 @@
     │   ├── InputError              a `map` input file is unreadable, malformed or empty
     │   ├── OutputError             a `map` output cannot be written, or would overwrite an input
     │   ├── JournalError            a `map` journal cannot be used (damaged, unreadable)
-    │   └── JournalMismatchError    a `map` journal belongs to another job
+    │   ├── JournalMismatchError    a `map` journal belongs to another job
+    │   └── RequestTooLargeError    a request can never fit the per-minute token limit
     ├── APIError                    the remote service failed us
     │   ├── APIConnectionError      no connection, or it broke mid-request
     │   │   ├── ServerUnreachableError  no connection could be made (refused, unreachable)
+    │   │   ├── ConnectionDroppedError  the server closed or reset the connection mid-request
     │   │   ├── APITimeoutError     no complete answer within the timeout
     │   │   └── IncompleteStreamError  a stream ended before [DONE] (carries partial)
     │   ├── APIStatusError          an HTTP error status (carries status_code, body, headers)
@@ -102,6 +104,22 @@ class JournalMismatchError(UsageError):
     """Raised when a journal was written by a job with another template, model or parameters."""
 
 
+class RequestTooLargeError(UsageError):
+    """Raised when a request needs more tokens than the per-minute token limit allows (set,
+    or stated by the server), so that it can never be sent: it fails at once instead of
+    being retried. Split the input (`aiochain map --split TOKENS`) or lower `max_tokens`.
+
+    Attributes:
+        tokens: the tokens the request needs, as the provider counts them (an estimate).
+        limit: the per-minute token limit.
+    """
+
+    def __init__(self, message: str, *, tokens: float, limit: float) -> None:
+        super().__init__(message)
+        self.tokens = tokens
+        self.limit = limit
+
+
 class APIError(AiochainError):
     """Raised when the remote LLM service fails; the subclasses say how."""
 
@@ -113,6 +131,12 @@ class APIConnectionError(APIError):
 class ServerUnreachableError(APIConnectionError):
     """Raised when no connection to the server could be made (refused, unreachable, no such
     host): the server is down or the address is wrong, as opposed to a request that broke."""
+
+
+class ConnectionDroppedError(APIConnectionError):
+    """Raised when the server closed or reset the connection before its answer was complete
+    (a server going down mid-request, or restarting). Retried as a refused connection is:
+    under `RetryPolicy.max_service_wait` it waits for the server instead of failing."""
 
 
 class APITimeoutError(APIConnectionError):

@@ -8,6 +8,7 @@ log or a traceback).
 
 from __future__ import annotations
 
+import errno
 import math
 import time
 from collections.abc import Iterable, Mapping
@@ -21,6 +22,7 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ConnectionDroppedError,
     IncompleteStreamError,
     NotFoundError,
     QuotaExhaustedError,
@@ -29,6 +31,9 @@ from ._exceptions import (
     ServerUnreachableError,
 )
 from ._google_rpc import long_quota, retry_delay
+
+# A connection the server reset or broke mid-request (the server went down, or restarts).
+_DROPPED_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
 
 BODY_EXCERPT = 2000
 """Characters of a server's body kept in an error."""
@@ -135,7 +140,9 @@ def transport_error(exc: BaseException, url: str, timeout: float | None) -> APIC
     if isinstance(exc, aiohttp.ClientConnectorError):
         return ServerUnreachableError(f"cannot connect to {url}: {exc.os_error.strerror or exc}")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return APIConnectionError(f"{url} closed the connection before answering")
+        return ConnectionDroppedError(f"{url} closed the connection before answering")
+    if isinstance(exc, aiohttp.ClientOSError) and exc.errno in _DROPPED_ERRNOS:
+        return ConnectionDroppedError(f"{url} reset the connection: {exc.strerror or exc}")
     if isinstance(exc, aiohttp.ClientPayloadError):
         return IncompleteStreamError(f"the answer from {url} was cut before its end")
     return APIConnectionError(f"connection to {url} failed: {type(exc).__name__}: {str(exc)[:300]}")
@@ -189,7 +196,9 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     Anthropic's reset time of an exhausted limit, else None.
 
     `retry-after` may be a number of seconds or an HTTP date (RFC 9110). Values that are not
-    finite numbers, or are negative, or further away than a year, are ignored.
+    finite numbers, or are not positive (`retry-after: 0`, a date in the past: the openai
+    SDK ignores them too; honoured, they make a retry loop with no wait), or further away
+    than a year, are ignored.
     """
     value = headers.get("retry-after-ms")
     if value:
@@ -208,8 +217,8 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    seconds = max(0.0, when.timestamp() - time.time())
-    return seconds if seconds <= MAX_RETRY_AFTER else None
+    seconds = when.timestamp() - time.time()
+    return seconds if 0.0 < seconds <= MAX_RETRY_AFTER else None
 
 
 def _anthropic_reset(headers: Mapping[str, str]) -> float | None:
@@ -229,7 +238,7 @@ def _anthropic_reset(headers: Mapping[str, str]) -> float | None:
         if when.tzinfo is None:
             continue
         seconds = when.timestamp() - time.time()
-        if 0.0 <= seconds <= MAX_RETRY_AFTER and (latest is None or seconds > latest):
+        if 0.0 < seconds <= MAX_RETRY_AFTER and (latest is None or seconds > latest):
             latest = seconds
     return latest
 
@@ -239,7 +248,7 @@ def _seconds(text: str, per_second: float) -> float | None:
         number = float(text[:40]) / per_second
     except ValueError:
         return None
-    if not math.isfinite(number) or not 0.0 <= number <= MAX_RETRY_AFTER:
+    if not math.isfinite(number) or not 0.0 < number <= MAX_RETRY_AFTER:
         return None
     return number
 

@@ -7,18 +7,25 @@ Pacing. Each per-minute limit is a bucket that refills continuously and holds `b
 budget (half a second by default). Real servers enforce a per-minute limit over much shorter
 windows (OpenAI documents 60,000 rpm enforced as 1,000 a second), so a client that sends a
 minute's budget in its first second is refused; holding less than the server does keeps a margin
-for requests that bunch up in transit. A caller that finds the bucket short reserves its units
-(the level goes negative) and sleeps until they are paid for, so waiters leave in order and evenly
-spaced, with no lock and no queue to manage.
+for requests that bunch up in transit. Callers wait in line, first come first served: the first
+in line polls the buckets and goes once they cover it (a request larger than a bucket goes when
+it is full, leaving it in debt, as on the server); the others wait on a future each. So waiters
+leave in order and evenly spaced.
+
+Tokens are reserved before a request goes and settled when its answer arrives (`release` with
+the tokens it really used): the difference comes back at once (or is charged), so the first in
+line may go early. This is how the providers count (the prompt plus `max_tokens` at the start,
+the real usage at the end); a request that can never fit the per-minute token limit fails at
+once (`check_fits`).
 
 Learning. With `slow_start` and no per-minute limit set, the first request goes alone: its
 answer's `x-ratelimit-*` headers set the pace before the rest of the pool is let go, so a
 server's limit is known before the first wave rather than learned from its 429s (`aiochain map`
 does this; the library does not by default, since it costs one request's latency). After a
 429 the limiter pauses every caller until the server's retry-after has passed (one shared
-pause instead of each request retrying on its own), and `x-ratelimit-limit-*` headers (or
-Anthropic's `anthropic-ratelimit-*`) give it the server's limits when none were set, or tighter
-ones than were set.
+pause instead of each request retrying on its own), and the server's rate-limit headers (read
+by `_ratelimit_headers`, OpenAI's and Anthropic's) give it the server's limits when none were
+set, or tighter ones than were set, and what is left of them.
 
 Outages. A server that cannot be reached pauses every caller too, with a backoff that grows
 while it stays down (a shared circuit breaker): the requests waiting then find it up again
@@ -28,14 +35,15 @@ instead of each failing on its own. `unreachable_for` says how long it has been 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
-import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._bucket import Bucket
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, RequestTooLargeError
+from ._ratelimit_headers import stated_limit
 from ._types import Clock, Sleep
 
 logger = logging.getLogger("aiochain")
@@ -104,6 +112,8 @@ class RateLimiter:
         self._slots: asyncio.Semaphore | None = None
         self._slots_loop: asyncio.AbstractEventLoop | None = None
         self._paused_until = 0.0
+        # Callers waiting for budget, first come first served (see `_wait_for_budget`).
+        self._queue: collections.deque[asyncio.Future[None]] = collections.deque()
         # Slow start: with nothing to pace by, the first request goes alone; the others wait
         # for its answer (futures, one per waiter, on whichever loop it runs).
         self._probing = slow_start and learn and rpm is None and tpm is None
@@ -185,38 +195,80 @@ class RateLimiter:
             self._slots_loop = loop
         return self._slots
 
+    def check_fits(self, tokens: float) -> None:
+        """Raise `RequestTooLargeError` when a request counted at `tokens` (its prompt plus
+        `max_tokens`, as the provider counts it) can never fit the per-minute token limit:
+        retrying it would only wait for nothing."""
+        if self.tpm is not None and tokens > self.tpm:
+            raise RequestTooLargeError(
+                f"this request needs about {tokens:,.0f} tokens, more than the limit of "
+                f"{self.tpm:,.0f} tokens per minute: it can never be sent as it is; split the "
+                "input into smaller pieces (`aiochain map --split TOKENS`) or lower max_tokens",
+                tokens=tokens,
+                limit=self.tpm,
+            )
+
     async def _wait_for_budget(self, tokens: float) -> None:
+        """Wait out a shared pause (every caller on its own: a pause is a barrier, and after
+        it all may go), then in line (first come, first served) until the per-minute budgets
+        cover one request and `tokens`, and spend them."""
         while True:
             pause = self._paused_until - self._clock()
             if pause > 0:
                 self._notify(pause, "pause")
                 await self._sleep(pause)
                 continue
-            wait_requests = self._requests.reserve(1) if self._requests else 0.0
-            wait_tokens = self._tokens.reserve(tokens) if self._tokens and tokens else 0.0
-            wait = max(wait_requests, wait_tokens)
-            if wait <= 0:
+            if not self._queue and self._shortfall(tokens) <= 0.0:
+                self._take(tokens)
                 return
+            if await self._wait_in_line(tokens):
+                return
+
+    async def _wait_in_line(self, tokens: float) -> bool:
+        """True once the budgets were spent; False when a pause began (to be waited out by
+        each caller on its own, outside the line).
+
+        Only the first in line polls the clock (every `_POLL` seconds at most, so that budget
+        given back by requests that used less than reserved lets it go early); the others
+        wait on a future that the one before them completes when it leaves.
+        """
+        queue = self._queue
+        ticket: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue.append(ticket)
+        try:
+            if queue[0] is not ticket:
+                await ticket
+            while self._paused_until <= self._clock():
+                wait = self._shortfall(tokens)
+                if wait <= 0.0:
+                    self._take(tokens)
+                    return True
+                await self._sleep(min(wait, _POLL))
+            return False
+        finally:
+            head = queue[0] is ticket
+            queue.remove(ticket)
+            if head and queue and not queue[0].done():
+                queue[0].set_result(None)
+
+    def _shortfall(self, tokens: float) -> float:
+        """Seconds until the per-minute budgets cover a request of `tokens`."""
+        wait_requests = self._requests.shortfall(1.0) if self._requests else 0.0
+        wait_tokens = self._tokens.shortfall(tokens) if self._tokens and tokens else 0.0
+        wait = max(wait_requests, wait_tokens)
+        if wait > 0:
             self._notify(wait, "requests" if wait_requests >= wait_tokens else "tokens")
-            try:
-                await self._sleep(wait)
-            except BaseException:
-                # A cancelled caller gives its reservation back to those behind it.
-                if self._requests:
-                    self._requests.refund(1)
-                if self._tokens and tokens:
-                    self._tokens.refund(tokens)
-                raise
-            if self._paused_until <= self._clock():
-                return
-            # A 429 arrived while we waited: give the reservation back and wait out the pause.
-            if self._requests:
-                self._requests.refund(1)
-            if self._tokens and tokens:
-                self._tokens.refund(tokens)
+        return wait
+
+    def _take(self, tokens: float) -> None:
+        if self._requests:
+            self._requests.take(1.0)
+        if self._tokens and tokens:
+            self._tokens.take(tokens)
 
     def release(self, reserved_tokens: float = 0.0, used_tokens: float | None = None) -> None:
-        """End a request; correct its token estimate with what it really used, when known."""
+        """End a request; settle its token reservation with what it really used, when known
+        (the difference is given back, or charged when it used more)."""
         self.in_flight -= 1
         if self._probing:
             self._end_probe()
@@ -224,6 +276,12 @@ class RateLimiter:
             self._slots.release()
         if self._tokens is not None and used_tokens is not None and reserved_tokens:
             self._tokens.refund(reserved_tokens - used_tokens)
+
+    def rebate(self, tokens: float) -> None:
+        """Give back `tokens` of a reservation made while waiting (negative: take more), when
+        what the request needs was learned better meanwhile."""
+        if self._tokens is not None:
+            self._tokens.refund(tokens)
 
     async def __aenter__(self) -> RateLimiter:
         await self.acquire()
@@ -281,43 +339,44 @@ class RateLimiter:
 
     def heeds(self, headers: Mapping[str, str]) -> bool:
         """Whether an answer's headers teach this limiter anything (checked per answer, so
-        cheaply: two lookups): a stated limit, or the end of slow start."""
+        cheaply: a few lookups): a stated limit, or the end of slow start."""
         return self.learn and (
             self._probing
             or "x-ratelimit-limit-requests" in headers
             or "x-ratelimit-limit-tokens" in headers
             or "anthropic-ratelimit-requests-limit" in headers
+            or "anthropic-ratelimit-tokens-limit" in headers
+            or "anthropic-ratelimit-input-tokens-limit" in headers
         )
 
     def note_headers(self, headers: Mapping[str, str]) -> None:
-        """Adopt the server's stated limit (`x-ratelimit-limit-*`, or Anthropic's
-        `anthropic-ratelimit-*-limit`: see `stated_limit`) when it is tighter than what is set.
+        """Adopt the server's stated limits (read by `stated_limit`) when tighter than what is
+        set, and its remaining budgets.
 
-        The adopted bucket starts at what `x-ratelimit-remaining-*` says is left, less the
-        requests still in flight (empty when it says nothing): the requests sent before the
-        limit was known have spent the server's budget, and starting full would send a second
-        burst into an empty bucket. After that, every answer's `remaining` caps what the bucket
-        believes is left.
+        An adopted bucket starts at what the server says is left, less the requests still in
+        flight (empty when it says nothing): the requests sent before the limit was known
+        have spent the server's budget, and starting full would send a second burst into an
+        empty bucket. After that, every answer's `remaining` caps what a bucket believes is
+        left.
         """
         if not self.learn:
             return
         if self._probing:
             self._end_probe()  # the pace is known (or the server says none): let all go
         for kind in ("requests", "tokens"):
-            limit, left = stated_limit(headers, kind)
-            if limit is None or not _SANE_LIMITS[kind][0] <= limit <= _SANE_LIMITS[kind][1]:
-                continue  # absent, or absurd (1e-9 requests a minute would stall forever)
-            if left is not None:
-                left = min(max(left, 0.0), limit)
+            stated = stated_limit(headers, kind)
+            if stated is None:
+                continue
+            limit, left = stated.limit, stated.remaining
             bucket = self._requests if kind == "requests" else self._tokens
             current = self.rpm if kind == "requests" else self.tpm
             if self.learned.get(kind) != limit:
                 self.learned[kind] = limit
                 if current is None or limit < current:
-                    logger.debug("learned the server's %s limit: %g per minute", kind, limit)
+                    logger.debug(
+                        "learned the server's %s limit: %g per minute (%s left)", kind, limit, left
+                    )
                     bucket = Bucket(limit, self.burst, self._clock)
-                    # The answer's `remaining` predates our requests still in flight, which
-                    # the server may have counted since: they are not left to spend.
                     available = (left or 0.0) - (self.in_flight if kind == "requests" else 0.0)
                     bucket.level = min(bucket.capacity, max(0.0, available))
                     if kind == "requests":
@@ -352,37 +411,5 @@ class RateLimiter:
         )
 
 
-# What a server's rate-limit headers may say, per minute; anything else is ignored. The floor
-# is one request (OpenAI's free tier allows three a minute); the ceilings are far above any
-# real account.
-_SANE_LIMITS = {"requests": (1.0, 1e8), "tokens": (100.0, 1e11)}
-
-
-def stated_limit(headers: Mapping[str, str], kind: str) -> tuple[float | None, float | None]:
-    """(limit, remaining) per minute a server's headers state for "requests" or "tokens".
-
-    OpenAI's `x-ratelimit-{limit,remaining}-{kind}` first, else Anthropic's
-    `anthropic-ratelimit-{family}-{limit,remaining}`. Anthropic's `tokens` family is the
-    tightest of its input and output token limits, which is the one budget we keep for
-    prompt plus completion; without it, its `input-tokens` family (separate input and output
-    budgets are not kept).
-    """
-    limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
-    if limit is not None:
-        return limit, _number(headers.get(f"x-ratelimit-remaining-{kind}"))
-    for family in ("requests",) if kind == "requests" else ("tokens", "input-tokens"):
-        limit = _number(headers.get(f"anthropic-ratelimit-{family}-limit"))
-        if limit is not None:
-            return limit, _number(headers.get(f"anthropic-ratelimit-{family}-remaining"))
-    return None, None
-
-
-def _number(text: str | None) -> float | None:
-    """A header's finite number, or None."""
-    if text is None:
-        return None
-    try:
-        value = float(text[:40])
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+_POLL = 0.05
+"""The longest the first in line sleeps before looking at the budgets again."""

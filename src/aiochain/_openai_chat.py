@@ -180,6 +180,12 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
             content = delta.get("content")
             if isinstance(content, str):
                 return content
+            if content is not None:  # a number, a list...: a broken stream, not an empty one
+                raise BadResponseError(
+                    f"{self.base_url}{self._path} streamed content that is not text: "
+                    f"{str(content)[:80]!r}",
+                    body=str(choice)[:2000],
+                )
         return None
 
     async def abatch_api(

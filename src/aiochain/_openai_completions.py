@@ -56,7 +56,12 @@ class OpenAI(BaseOpenAI[str]):
 
     def _chunk_text(self, choice: JSONDict) -> str | None:
         text = choice.get("text")
-        return text if isinstance(text, str) else None
+        if text is not None and not isinstance(text, str):
+            raise BadResponseError(
+                f"{self.base_url}{self._path} streamed text that is not text: {str(text)[:80]!r}",
+                body=str(choice)[:2000],
+            )
+        return text
 
     def _answer(self, data: JSONDict, usage: Usage) -> str:
         return self._choice_text(self._choices_of(data)[0], data)

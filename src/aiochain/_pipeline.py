@@ -27,13 +27,14 @@ from ._exceptions import (
     APIStatusError,
     ConfigurationError,
     RateLimitError,
+    RequestTooLargeError,
     ServerUnreachableError,
 )
 from ._http import EventStream, HTTPTransport
 from ._limiter import RateLimiter
 from ._progress import RunStats, current_stats
 from ._retry import RetryPolicy, call_with_retry, is_retryable
-from ._tokens import DEFAULT_COMPLETION_TOKENS, estimate_prompt_tokens
+from ._tokens import Reservation, TokenEstimator
 from ._types import JSONDict
 from ._usage import Usage
 from .globals import resolve_cache
@@ -105,11 +106,8 @@ class RequestPipeline:
         self._check_answer = check_answer
         # A LangChain-style limiter (`aiochain.rate_limiters`), waited on once per call.
         self.request_limiter: BaseRateLimiter | None = None
-        # Completion tokens expected when max_tokens is not set, for the tpm estimate; it
-        # follows what the server really returns.
-        self._expected_completion = DEFAULT_COMPLETION_TOKENS
-        if estimate is not None:
-            self._estimate = estimate  # type: ignore[method-assign, assignment]
+        # Token reservations, following what the answers really used.
+        self._estimator = TokenEstimator(estimate)
 
     # --- plain requests ---------------------------------------------------------------------
 
@@ -146,11 +144,12 @@ class RequestPipeline:
         if self.request_limiter is not None:
             await self.request_limiter.aacquire()
         stats = current_stats.get()
-        tokens = self._estimate(payload) if self.limiter.tpm else 0.0
+        tokens = self._estimator.estimate(payload)
         budget = self.budget
         if budget is not None:
             budget.deposit()
         # The first attempt runs bare: the retry machinery costs nothing until something fails.
+        started = time.monotonic() if self.retry.max_total is not None else None
         try:
             return await self._post_once(path, payload, tokens, stats)
         except Exception as exc:
@@ -167,28 +166,29 @@ class RequestPipeline:
             first_error=first_error,
             stats=stats,
             what=self.transport.base_url + path,
+            started=started,  # max_total counts the first attempt, as for streams
         )
 
     async def _post_once(
-        self, path: str, payload: JSONDict, tokens: float, stats: RunStats | None
+        self, path: str, payload: JSONDict, tokens: Reservation, stats: RunStats | None
     ) -> tuple[JSONDict, Usage]:
         limiter = self.limiter
         if not limiter.try_acquire_now():
-            await limiter.acquire(tokens)
+            tokens = await self._acquire(payload, tokens)
         sent = time.monotonic() if stats is not None else 0.0
         try:
             data, headers = await self.transport.post_json(path, payload)
             used = self._read_usage(data)
         except APIStatusError as exc:
-            limiter.release(tokens, 0)
-            self._refused(exc, stats)
+            limiter.release(tokens.reserved, 0)
+            self._refused(exc, stats, tokens)
             raise
         except ServerUnreachableError:
-            limiter.release(tokens, 0)
+            limiter.release(tokens.reserved, 0)
             limiter.note_unreachable()
             raise
         except BaseException:
-            limiter.release(tokens, 0)
+            limiter.release(tokens.reserved, 0)
             raise
         if limiter.heeds(headers):
             limiter.note_headers(headers)
@@ -220,7 +220,7 @@ class RequestPipeline:
         if self.request_limiter is not None:
             await self.request_limiter.aacquire()
         stats = current_stats.get()
-        tokens = self._estimate(payload) if self.limiter.tpm else 0.0
+        tokens = self._estimator.estimate(payload)
         opened: _OpenedStream = await call_with_retry(
             lambda: self._open_once(path, payload, tokens, stats, started),
             self.retry,
@@ -229,6 +229,7 @@ class RequestPipeline:
             what=self.transport.base_url + path,
         )
         usage = opened.usage
+        tokens = opened.tokens
         read_usage = self._read_usage
         sent = opened.sent
         finished = False
@@ -251,7 +252,7 @@ class RequestPipeline:
         self,
         finished: bool,
         usage: Usage | None,
-        tokens: float,
+        tokens: Reservation,
         stats: RunStats | None,
         sent: float,
         outcome: StreamOutcome | None,
@@ -264,19 +265,19 @@ class RequestPipeline:
         else:
             # Cut short (by the server or the caller): the server may have spent the tokens,
             # so the estimate stays reserved unless usage arrived.
-            self.limiter.release(tokens, usage.total_tokens if usage else None)
+            self.limiter.release(tokens.reserved, usage.total_tokens if usage else None)
 
     async def _open_once(
         self,
         path: str,
         payload: JSONDict,
-        tokens: float,
+        tokens: Reservation,
         stats: RunStats | None,
         started: Callable[[JSONDict], bool],
     ) -> _OpenedStream:
         """Take a slot, open the stream and read it up to its first content event."""
         limiter = self.limiter
-        await limiter.acquire(tokens)
+        tokens = await self._acquire(payload, tokens)
         sent = time.monotonic()
         events: EventStream | None = None
         try:
@@ -292,36 +293,44 @@ class RequestPipeline:
                     usage = _latest(usage, seen)
                 if started(event):
                     break
-            return _OpenedStream(events, head, usage, sent)
+            return _OpenedStream(events, head, usage, sent, tokens)
         except BaseException as exc:
             if events is not None:
                 await events.aclose()
-            limiter.release(tokens, 0)
+            limiter.release(tokens.reserved, 0)
             if isinstance(exc, APIStatusError):
-                self._refused(exc, stats)
+                self._refused(exc, stats, tokens)
             elif isinstance(exc, ServerUnreachableError):
                 limiter.note_unreachable()
             raise
 
     # --- accounting -------------------------------------------------------------------------
 
+    async def _acquire(self, payload: JSONDict, tokens: Reservation) -> Reservation:
+        """Wait for the limiter with `tokens` reserved (failing at once for a request that can
+        never fit), then correct the reservation by what answers taught while it waited."""
+        limiter = self.limiter
+        limiter.check_fits(tokens.counted)
+        await limiter.acquire(tokens.reserved)
+        later = self._estimator.estimate(payload)
+        if later.reserved != tokens.reserved:
+            limiter.rebate(tokens.reserved - later.reserved)
+        return later
+
     def _finished(
-        self, usage: Usage | None, tokens: float, stats: RunStats | None, sent: float = 0.0
+        self, usage: Usage | None, tokens: Reservation, stats: RunStats | None, sent: float = 0.0
     ) -> Usage:
         """Account a complete answer: give back its slot with the tokens it used (keeping the
         estimate when the server said none), add to the totals and the run's stats."""
         if self.limiter.unreachable_for:
             self.limiter.note_reachable()
         if usage is None:
-            self.limiter.release(tokens, None)
+            self.limiter.release(tokens.reserved, None)
             usage = Usage(requests=1)
         else:
-            self.limiter.release(tokens, usage.total_tokens or None)
+            self.limiter.release(tokens.reserved, usage.total_tokens or None)
             usage.requests = 1
-            # Follow the answers' real length, slowly, for the next estimates.
-            self._expected_completion += (
-                usage.completion_tokens - self._expected_completion
-            ) * 0.05
+            self._estimator.learn(usage, tokens)
         self.usage.add(usage)
         if stats is not None:
             price = self.price
@@ -329,10 +338,24 @@ class RequestPipeline:
             stats.answered(usage, cost, time.monotonic() - sent if sent else None)
         return usage
 
-    def _refused(self, exc: APIStatusError, stats: RunStats | None) -> None:
-        """Account an error status: a 429 pauses the limiter and teaches it the limits."""
+    def _refused(self, exc: APIStatusError, stats: RunStats | None, tokens: Reservation) -> None:
+        """Account an error status: a 429 pauses the limiter and teaches it the limits; a
+        429 saying the request is larger than the whole limit becomes `RequestTooLargeError`
+        (raised from it: it can never pass, so it is not retried)."""
         self.limiter.note_reachable()
         rate_limited = isinstance(exc, RateLimitError)
+        if rate_limited and _TOO_LARGE in str(exc.args[0]).lower():
+            self.limiter.note_headers(exc.headers)
+            if stats is not None:
+                stats.refused(rate_limited=True)
+            limit = self.limiter.tpm or 0.0
+            raise RequestTooLargeError(
+                f"the server refuses this request as larger than its per-minute token limit "
+                f"({exc.args[0]}): it can never be sent as it is; split the input into smaller "
+                "pieces (`aiochain map --split TOKENS`) or lower max_tokens",
+                tokens=tokens.counted,
+                limit=limit,
+            ) from exc
         if rate_limited:
             wait = exc.retry_after
             if wait is not None and wait > self.retry.max_retry_after:
@@ -344,15 +367,13 @@ class RequestPipeline:
         if stats is not None:
             stats.refused(rate_limited=rate_limited)
 
-    def _estimate(self, payload: JSONDict) -> float:
-        """Tokens a request may use: its prompt plus the completion expected, for each choice."""
-        completion = payload.get("max_tokens") or self._expected_completion
-        choices = payload.get("n") or 1
-        return estimate_prompt_tokens(payload) + float(completion) * int(choices)
-
     def _check_key(self) -> None:
         if self._key_error is not None:
             raise ConfigurationError(self._key_error)
+
+
+_TOO_LARGE = "request too large"
+"""How OpenAI (and the simulator) begin a 429 for a request over the whole per-minute limit."""
 
 
 @dataclass(slots=True)
@@ -363,6 +384,7 @@ class _OpenedStream:
     head: list[JSONDict]
     usage: Usage | None
     sent: float
+    tokens: Reservation
 
 
 def _latest(usage: Usage | None, seen: Usage) -> Usage:

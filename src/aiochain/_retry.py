@@ -19,6 +19,8 @@ from ._exceptions import (
     APIConnectionError,
     APIStatusError,
     ConfigurationError,
+    ConnectionDroppedError,
+    IncompleteStreamError,
     RateLimitError,
     ServerError,
     ServerUnreachableError,
@@ -34,6 +36,10 @@ logger = logging.getLogger("aiochain")
 # Statuses retried besides 429 and 5xx, as openai-python does: 408 (the server timed the request
 # out) and 409 (a lock conflict that a moment later may not be there).
 _RETRIED_STATUSES = frozenset({408, 409})
+
+MIN_RATE_LIMIT_WAIT = 0.25
+"""The least wait after a 429, whatever its `retry-after` (or the jitter) says: a server that
+asks to come back at once would otherwise be asked again thousands of times a second."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +92,22 @@ class RetryPolicy:
             return False
         if isinstance(exc, RateLimitError):
             return exc.retry_after is None or exc.retry_after <= self.max_retry_after
-        return isinstance(exc, ServerUnreachableError)
+        # A connection cut mid-request (before the answer, or in its body) is the same outage
+        # seen a moment earlier. A stream is retried only until its first content, so a cut
+        # stream waits only while nothing of it reached the caller.
+        return isinstance(
+            exc, ServerUnreachableError | ConnectionDroppedError | IncompleteStreamError
+        )
 
     def service_wait(self, exc: BaseException, attempt: int, rand: Callable[[], float]) -> float:
         """Seconds before asking again after the service said "not now"."""
         retry_after: float | None = getattr(exc, "retry_after", None)
         if retry_after is not None:
-            return retry_after * (1.0 + 0.1 * rand())
-        if isinstance(exc, ServerUnreachableError):
+            return max(MIN_RATE_LIMIT_WAIT, retry_after) * (1.0 + 0.1 * rand())
+        if isinstance(exc, ServerUnreachableError | ConnectionDroppedError | IncompleteStreamError):
             return 0.05 + 0.2 * rand()  # the limiter's shared pause does the backing off
-        return rand() * min(self.max_wait, self.initial_wait * (2.0 ** min(attempt, 16)))
+        wait = rand() * min(self.max_wait, self.initial_wait * (2.0 ** min(attempt, 16)))
+        return max(MIN_RATE_LIMIT_WAIT, wait) if isinstance(exc, RateLimitError) else wait
 
     def wait_for(self, exc: BaseException, retry: int, rand: Callable[[], float]) -> float | None:
         """Seconds to wait before retry number `retry` (0-based) after `exc`, or None to give up."""
@@ -107,8 +119,9 @@ class RetryPolicy:
                 return None  # longer than we wait: fail now, saying when to come back
             # Never earlier than the server asked; a little later at random, so that calls
             # which got the same retry-after do not all return in the same instant.
-            return retry_after * (1.0 + 0.1 * rand())
-        return rand() * min(self.max_wait, self.initial_wait * (2.0**retry))
+            return max(MIN_RATE_LIMIT_WAIT, retry_after) * (1.0 + 0.1 * rand())
+        wait = rand() * min(self.max_wait, self.initial_wait * (2.0**retry))
+        return max(MIN_RATE_LIMIT_WAIT, wait) if isinstance(exc, RateLimitError) else wait
 
 
 class RetryBudget:
@@ -170,6 +183,7 @@ async def call_with_retry(
     first_error: Exception | None = None,
     stats: RunStats | None = None,
     what: str = "request",
+    started: float | None = None,
 ) -> T:
     """Await `attempt()` until it succeeds or the policy gives up, then re-raise the last error.
 
@@ -187,11 +201,14 @@ async def call_with_retry(
             has deposited in the budget itself); retrying starts from it.
         stats: the run's statistics, told of each retry (`retry_scheduled` / `retry_started`).
         what: names the request in debug log lines (a URL; never a key).
+        started: the `clock()` instant of a first attempt made by the caller (with
+            `first_error`), from which `policy.max_total` counts; default: now.
     """
     if budget is not None and first_error is None:
         budget.deposit()
     retry = 0
-    started = clock() if policy.max_total is not None else 0.0
+    if started is None:
+        started = clock() if policy.max_total is not None else 0.0
     error = first_error
     waiting_since: float | None = None  # the first "not now" from the service in a row
     waits = 0

@@ -59,7 +59,13 @@ class SSEParser:
             self._skip_lf = False
             if piece[:1] == b"\n":
                 start = 1
-        if not self._line and not self._data and piece.endswith(b"\n\n") and b"\r" not in piece:
+        if (
+            not self._line
+            and not self._data
+            and self._event is None  # an `event:` line of the last piece names the next data
+            and piece.endswith(b"\n\n")
+            and b"\r" not in piece
+        ):
             # The common case: whole events of single data lines, split in one C call.
             blocks = piece[start:-2].split(b"\n\n")
             if all(b.startswith(b"data: ") and b"\n" not in b for b in blocks):

@@ -24,7 +24,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._bucket import Bucket
-from .._limiter import RateLimiter, _number
+from .._limiter import RateLimiter
+from .._ratelimit_headers import stated_limit
 
 CHUNK_SECONDS = 0.05  # of the cluster's budget reserved per round trip to the actor
 UNLIMITED_CHUNK = 64  # requests per round trip when nothing limits
@@ -171,6 +172,10 @@ class ClusterRateLimiter(RateLimiter):
             self._holds_probe = False
             self._budget.end_probe.remote()
 
+    def rebate(self, tokens: float) -> None:
+        cap = (self.tpm or 0.0) / 60 * CHUNK_SECONDS
+        self._tokens_left = min(max(cap, self._tokens_left), self._tokens_left + tokens)
+
     def note_rate_limited(self, retry_after: float | None) -> None:
         super().note_rate_limited(retry_after)
         self._requests_left = 0.0
@@ -179,16 +184,12 @@ class ClusterRateLimiter(RateLimiter):
         self._budget.pause.remote(min(max(pause, 0.0), self.max_pause))
 
     def note_headers(self, headers: Mapping[str, str]) -> None:
-        """Tell the cluster's budget the server's limits (no local buckets: the limits are the
-        cluster's, not this worker's)."""
-        limits = tuple(
-            _number(headers.get(f"x-ratelimit-limit-{kind}")) for kind in ("requests", "tokens")
-        )
-        rpm, tpm = limits
-        if rpm is not None and not 1.0 <= rpm <= 1e8:
-            rpm = None
-        if tpm is not None and not 100.0 <= tpm <= 1e11:
-            tpm = None
+        """Tell the cluster's budget the server's limits, read by the library's one header
+        reader (OpenAI's and Anthropic's headers, the same sanity ranges); no local buckets:
+        the limits are the cluster's, not this worker's."""
+        requests, tokens = stated_limit(headers, "requests"), stated_limit(headers, "tokens")
+        rpm = requests.limit if requests is not None else None
+        tpm = tokens.limit if tokens is not None else None
         if (rpm, tpm) != self._told and (rpm is not None or tpm is not None):
             self._told = (rpm, tpm)
             self._budget.learn.remote(rpm, tpm)
