@@ -47,7 +47,7 @@ import asyncio, json, logging, sys, time
 from aiochain import ChatOpenAI, run
 from aiochain.chains import load_summarize_chain
 from aiochain.documents import Document
-from aiochain._tokenizer import estimate_tokens
+from aiochain.text_splitter._tokenizer import estimate_tokens
 chunks_path, url, concurrency = sys.argv[1], sys.argv[2], int(sys.argv[3])
 chunks = json.load(open(chunks_path))
 levels = []

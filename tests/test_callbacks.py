@@ -284,7 +284,7 @@ async def test_sync_handlers_and_no_handler_costs_nothing(start_sim: StartSim) -
     async with OpenAI(base_url=server.base_url, callbacks=[Broken(), Sync()]) as llm:
         assert await llm.ainvoke("echo me") == seen[0]
     async with OpenAI(base_url=server.base_url) as llm:
-        from aiochain._traced import traced_call
+        from aiochain.callbacks._model_runs import traced_call
 
         assert traced_call(llm, "x", None, {}) is None
 

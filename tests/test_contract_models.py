@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from aiochain import RunStats
-from aiochain._runner import amap
 from aiochain.callbacks import BaseCallbackHandler, get_openai_callback
 from aiochain.chains import LLMChain
 from aiochain.chat_models import (
@@ -32,6 +31,7 @@ from aiochain.language_models import BaseChatModel
 from aiochain.llms import OpenAI
 from aiochain.messages import AIMessage, BaseMessage, HumanMessage
 from aiochain.prompts import PromptTemplate
+from aiochain.runnables._runner import amap
 from aiochain.sim import SimServer
 
 TOPICS = ["asyncio", "rate limits"]

@@ -207,7 +207,7 @@ def test_demo_runs_against_gemini() -> None:
 )  # fmt: skip
 def test_retry_delay_is_read_sanely(delay: Any, expected: float | None) -> None:
     """A Duration's JSON form is read in seconds; absurd or malformed ones are ignored."""
-    from aiochain._google_rpc import retry_delay
+    from aiochain._http.google_rpc import retry_delay
 
     body = {"error": {"details": [{"@type": RPC + "RetryInfo", "retryDelay": delay}]}}
     assert retry_delay(body) == expected

@@ -22,7 +22,7 @@ from aiochain import (
     RetryPolicy,
     ServerError,
 )
-from aiochain._http_errors import parse_retry_after
+from aiochain._http.errors import parse_retry_after
 from aiochain.sim import SimServer
 
 from .conftest import Reply, ScriptedServer, completion_json, free_port

@@ -167,7 +167,7 @@ def test_plain_map_never_imports_ray(tmp_path: Path) -> None:
         "from aiochain.cli import main\n"
         f"status = main(['map', '--template', '{{text}}', '--input', {str(data)!r},"
         f" '--output', {str(tmp_path / 'out.jsonl')!r}, '--simulate', '0', '--quiet'])\n"
-        "print(status, 'ray' in sys.modules, 'aiochain.cli._ray_backend' in sys.modules)\n"
+        "print(status, 'ray' in sys.modules, 'aiochain.cli.map.ray_backend' in sys.modules)\n"
     )
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["0", "False", "False"]

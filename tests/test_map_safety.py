@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from aiochain import AiochainError
-from aiochain.cli._journal import Journal
-from aiochain.cli._records import Source
+from aiochain.cli.map.journal import Journal
+from aiochain.cli.map.records import Source
 
 from .conftest import PYTHON
 from .test_map import (

@@ -16,9 +16,9 @@ import pytest
 
 from aiochain._exceptions import JournalError
 from aiochain.batches import BatchRequest, OpenAIBatchClient
-from aiochain.cli._journal import Journal
-from aiochain.cli._journal_rows import RecordTake, journal_row
-from aiochain.cli._records import Record
+from aiochain.cli.map.journal import Journal
+from aiochain.cli.map.journal_rows import RecordTake, journal_row
+from aiochain.cli.map.records import Record
 
 from .conftest import PYTHON
 from .test_map import StartThreaded, map_cli, rows

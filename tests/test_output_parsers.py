@@ -109,7 +109,7 @@ def test_json_parser_with_pydantic_object_puts_the_schema_in_its_instructions() 
 )
 def test_partial_json(text: str, expected: object) -> None:
     """A prefix of a JSON document parses to what it would be if it ended there."""
-    from aiochain._partial_json import parse_partial_json
+    from aiochain.output_parsers._partial_json import parse_partial_json
 
     assert parse_partial_json(text) == expected
 

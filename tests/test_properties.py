@@ -23,7 +23,7 @@ from aiochain import (
     StreamError,
     TemplateError,
 )
-from aiochain._sse import iter_sse_json
+from aiochain._http.sse import iter_sse_json
 from aiochain.output_parsers import CommaSeparatedListOutputParser, parse_json_text
 
 SETTINGS = settings(
@@ -193,7 +193,7 @@ record_lists = st.lists(
 
 
 def _read(path: Any, fmt: str) -> list[Any]:
-    from aiochain.cli._records import Source
+    from aiochain.cli.map.records import Source
 
     source = Source(str(path), fmt)
     try:

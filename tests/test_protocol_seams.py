@@ -24,8 +24,8 @@ from aiochain import (
     RetryPolicy,
     ServerError,
 )
-from aiochain._http_errors import status_error
-from aiochain._sse import SSEParser
+from aiochain._http.errors import status_error
+from aiochain._http.sse import SSEParser
 from aiochain.sim import SimServer
 
 from .conftest import Reply, ScriptedServer, completion_json, free_port, until

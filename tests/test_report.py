@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from aiochain._progress import CallCounts, RunStats, current_call
-from aiochain.cli._journal import TRACE_COLUMNS, Journal
-from aiochain.cli._journal_rows import RecordTake, journal_row
-from aiochain.cli._records import Record
-from aiochain.cli._report_data import bucket_width, load_report
-from aiochain.cli._report_html import render_report
-from aiochain.cli._svg import line_chart, ticks
+from aiochain._pipeline.run_stats import CallCounts, RunStats, current_call
+from aiochain.cli.map.journal import TRACE_COLUMNS, Journal
+from aiochain.cli.map.journal_rows import RecordTake, journal_row
+from aiochain.cli.map.records import Record
+from aiochain.cli.report.data import bucket_width, load_report
+from aiochain.cli.report.html import render_report
+from aiochain.cli.report.svg import line_chart, ticks
 
 from .conftest import PYTHON
 from .test_map import rows, write_jsonl

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from aiochain import BadResponseError, ConfigurationError
 from aiochain._exceptions import IncompleteStreamError, NotFoundError, StreamError
-from aiochain._openai_responses import wants_responses_api
+from aiochain._providers.openai_responses import wants_responses_api
 from aiochain.chat_models import ChatOpenAI, ChatOpenAIResponses
 from aiochain.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from aiochain.sim import SimServer

@@ -15,7 +15,7 @@ from aiochain import (
     RetryPolicy,
     ServerError,
 )
-from aiochain._retry import call_with_retry
+from aiochain._pipeline.retry import call_with_retry
 
 
 class Failing:

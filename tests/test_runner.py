@@ -177,7 +177,7 @@ async def test_as_completed_reads_no_further_than_its_consumer(
         yield x
         yield -x
 
-    from aiochain._runner import as_completed
+    from aiochain.runnables._runner import as_completed
 
     given: Any = inputs() if source == "generator" else async_inputs()
     func: Any = pieces if streaming else double
@@ -489,7 +489,7 @@ async def test_request_latencies_leave_out_time_queued_behind_the_limiter(
 
 def test_run_stats_stay_small_and_print_short() -> None:
     """Latencies are a bounded sample however long the run, and repr leaves them out."""
-    from aiochain._progress import LATENCY_SAMPLES
+    from aiochain._pipeline.run_stats import LATENCY_SAMPLES
 
     stats = RunStats()
     for i in range(LATENCY_SAMPLES * 3):

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 from typing_extensions import TypedDict
 
 from aiochain import ChatOpenAI
-from aiochain._structured import is_typed_dict
+from aiochain._providers.structured_output import is_typed_dict
 
 from .conftest import Reply, ScriptedServer, completion_json
 

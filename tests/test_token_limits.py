@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from aiochain import RateLimiter, RequestTooLargeError
-from aiochain._ratelimit_headers import stated_limit
+from aiochain._pipeline.ratelimit_headers import stated_limit
 from aiochain.sim import SimServer
 
 from .test_map import map_cli

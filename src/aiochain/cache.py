@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ._answer_cache import AnswerCache, JSONDict
+from ._pipeline.answer_cache import AnswerCache, JSONDict
 
 logger = logging.getLogger("aiochain")
 
@@ -57,7 +57,7 @@ class SQLiteCache(AnswerCache):
     def __init__(
         self, path: str | Path | None = None, *, database_path: str | Path | None = None
     ) -> None:
-        from ._sqlite import open_database
+        from ._pipeline.sqlite import open_database
 
         super().__init__()
         path = path if path is not None else database_path

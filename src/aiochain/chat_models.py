@@ -5,11 +5,11 @@ Gemini API)."""
 
 from __future__ import annotations
 
-from ._anthropic import ChatAnthropic
-from ._azure import AzureChatOpenAI
-from ._gemini import ChatGoogleGenerativeAI
-from ._openai_chat import ChatOpenAI
-from ._openai_responses import ChatOpenAIResponses
+from ._providers.anthropic import ChatAnthropic
+from ._providers.azure import AzureChatOpenAI
+from ._providers.gemini import ChatGoogleGenerativeAI
+from ._providers.openai_chat import ChatOpenAI
+from ._providers.openai_responses import ChatOpenAIResponses
 from .messages import AIMessage, HumanMessage
 
 __all__ = [

@@ -24,10 +24,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self, cast
 
-from ._azure import TokenProvider, _AzureOptions
-from ._blocking import run_blocking
-from ._body import ResponseLimits
-from ._embedding_batches import (
+from ._exceptions import ConfigurationError
+from ._http.body import ResponseLimits
+from ._http.endpoint import Endpoint, openai_endpoint
+from ._pipeline.limiter import RateLimiter
+from ._pipeline.pipeline import RequestPipeline
+from ._pipeline.retry import RetryPolicy
+from ._providers.azure import TokenProvider, _AzureOptions
+from ._providers.embedding_requests import (
     MAX_INPUTS_PER_REQUEST,
     MAX_TOKENS_PER_REQUEST,
     cut_long_text,
@@ -37,20 +41,15 @@ from ._embedding_batches import (
     read_vectors,
     to_floats,
 )
-from ._endpoint import Endpoint, openai_endpoint
-from ._exceptions import ConfigurationError
-from ._limiter import RateLimiter
-from ._model_client import ModelClient
-from ._openai_wire import read_openai_usage
-from ._pipeline import RequestPipeline
-from ._retry import RetryPolicy
-from ._runner import amap, batch_concurrency
-from ._tokenizer import load_encoding
-from ._traced import manager_for
-from ._types import JSONDict
-from ._usage import Usage
+from ._providers.model_client import ModelClient
+from ._providers.openai_wire import read_openai_usage
+from ._types import JSONDict, Usage
+from .callbacks._model_runs import manager_for
 from .outputs import LLMResult
 from .pricing import cost_for
+from .runnables._blocking import run_blocking
+from .runnables._runner import amap, batch_concurrency
+from .text_splitter._tokenizer import load_encoding
 
 if TYPE_CHECKING:
     import aiohttp

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ._exceptions import ConfigurationError
 
 if TYPE_CHECKING:
-    from ._answer_cache import AnswerCache
+    from ._pipeline.answer_cache import AnswerCache
 
 _llm_cache: AnswerCache | None = None
 

@@ -16,16 +16,16 @@ from abc import ABC
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from ._generations import generation_of
-from ._prompt_generation import ModelCalls
-from ._runnable import Runnable
-from ._string_prompt import LanguageModelInput
-from ._usage import Usage
+from ._providers.model_calls import ModelCalls
+from ._types import Usage
+from .callbacks._generations import generation_of
 from .chat_models import ChatAnthropic, ChatOpenAI
 from .llms import OpenAI
 from .messages import AIMessage, BaseMessage, HumanMessage, to_messages
 from .outputs import ChatGeneration, Generation
 from .prompts import ChatPromptValue, PromptValue
+from .prompts.prompt import LanguageModelInput
+from .runnables.base import Runnable
 
 OutputT = TypeVar("OutputT")
 

@@ -3,7 +3,7 @@ and `AzureOpenAI` (Azure OpenAI deployments)."""
 
 from __future__ import annotations
 
-from ._azure import AzureOpenAI
-from ._openai_completions import OpenAI
+from ._providers.azure import AzureOpenAI
+from ._providers.openai_completions import OpenAI
 
 __all__ = ["AzureOpenAI", "OpenAI"]

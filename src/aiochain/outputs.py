@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._usage import Usage
+from ._types import Usage
 from .messages import AIMessage
 
 

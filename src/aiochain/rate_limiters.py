@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from ._exceptions import ConfigurationError
-from ._limiter import RateLimiter
+from ._pipeline.limiter import RateLimiter
 
 
 class BaseRateLimiter:

@@ -11,8 +11,8 @@ import asyncio
 from typing import Any, Protocol
 
 from ._exceptions import ConfigurationError
-from ._runnable import Config, Runnable
 from .documents import Document
+from .runnables.base import Config, Runnable
 
 
 class BaseRetriever(Runnable[str, list[Document]]):

@@ -23,8 +23,8 @@ import json
 from typing import Any
 from uuid import UUID
 
-from ._callback_handlers import BaseCallbackHandler
 from ._exceptions import ConfigurationError
+from .callbacks._handlers import BaseCallbackHandler
 
 _REQUEST_FIELDS = {
     "temperature": "gen_ai.request.temperature",

@@ -18,10 +18,10 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, Self, TypeVar
 
-from ._blocking import run_blocking
 from ._exceptions import ConfigurationError
 from .documents import Document
 from .retrievers import VectorStoreRetriever
+from .runnables._blocking import run_blocking
 
 DocumentFilter = Callable[[Document], bool]
 T = TypeVar("T")

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._exceptions import APITimeoutError, BadResponseError
+from .._exceptions import APITimeoutError, BadResponseError
 
 if TYPE_CHECKING:
     import aiohttp

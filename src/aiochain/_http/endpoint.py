@@ -15,13 +15,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._exceptions import AiochainError, CredentialError
-from ._http import HTTPTransport
+from .._exceptions import AiochainError, CredentialError
+from .transport import HTTPTransport
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from ._body import ResponseLimits
+    from .body import ResponseLimits
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"

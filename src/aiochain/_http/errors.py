@@ -14,8 +14,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import _json
-from ._exceptions import (
+from .. import _json
+from .._exceptions import (
     AiochainError,
     APIConnectionError,
     APIStatusError,
@@ -30,7 +30,7 @@ from ._exceptions import (
     ServerError,
     ServerUnreachableError,
 )
-from ._google_rpc import long_quota, retry_delay
+from .google_rpc import long_quota, retry_delay
 
 # A connection the server reset or broke mid-request (the server went down, or restarts).
 _DROPPED_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})

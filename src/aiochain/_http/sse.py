@@ -20,8 +20,8 @@ import re
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
-from . import _json
-from ._exceptions import BadResponseError, IncompleteStreamError, StreamError
+from .. import _json
+from .._exceptions import BadResponseError, IncompleteStreamError, StreamError
 
 _DONE = b"[DONE]"
 # Streams that end with a named event instead of `[DONE]` (it is yielded, then the end):

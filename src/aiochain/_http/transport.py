@@ -19,12 +19,12 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import IO, TYPE_CHECKING, NoReturn
 
-from . import _json
-from ._body import ACCEPT_ENCODING, ResponseLimits, inflated_start, iter_body, read_body
-from ._exceptions import AiochainError, BadResponseError
-from ._http_errors import Redactor, carries_request, excerpt, status_error, transport_error
-from ._sse import iter_sse_json
-from ._types import JSONDict
+from .. import _json
+from .._exceptions import AiochainError, BadResponseError
+from .._types import JSONDict
+from .body import ACCEPT_ENCODING, ResponseLimits, inflated_start, iter_body, read_body
+from .errors import Redactor, carries_request, excerpt, status_error, transport_error
+from .sse import iter_sse_json
 
 if TYPE_CHECKING:
     import aiohttp

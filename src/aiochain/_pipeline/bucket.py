@@ -3,7 +3,7 @@ limits (see `_limiter.py` for how it is used)."""
 
 from __future__ import annotations
 
-from ._types import Clock
+from .._types import Clock
 
 
 class Bucket:

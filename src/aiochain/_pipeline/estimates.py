@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._usage import Usage
+from .._types import Usage
 
 CHARS_PER_TOKEN = 4
 """Characters per token assumed for estimates (`_tokenizer` counts with tiktoken when it can)."""

@@ -41,10 +41,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._bucket import Bucket
-from ._exceptions import ConfigurationError, RequestTooLargeError
-from ._ratelimit_headers import stated_limit
-from ._types import Clock, Sleep
+from .._exceptions import ConfigurationError, RequestTooLargeError
+from .._types import Clock, Sleep
+from .bucket import Bucket
+from .ratelimit_headers import stated_limit
 
 logger = logging.getLogger("aiochain")
 

@@ -23,26 +23,25 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ._exceptions import (
+from .._exceptions import (
     APIStatusError,
     ConfigurationError,
     RateLimitError,
     RequestTooLargeError,
     ServerUnreachableError,
 )
-from ._http import EventStream, HTTPTransport
-from ._limiter import RateLimiter
-from ._progress import RunStats, current_stats
-from ._retry import RetryPolicy, call_with_retry, is_retryable
-from ._tokens import Reservation, TokenEstimator
-from ._types import JSONDict
-from ._usage import Usage
-from .globals import resolve_cache
-from .pricing import cost_for
+from .._http.transport import EventStream, HTTPTransport
+from .._types import JSONDict, Usage
+from ..globals import resolve_cache
+from ..pricing import cost_for
+from .estimates import Reservation, TokenEstimator
+from .limiter import RateLimiter
+from .retry import RetryPolicy, call_with_retry, is_retryable
+from .run_stats import RunStats, current_stats
 
 if TYPE_CHECKING:
-    from ._answer_cache import AnswerCache
-    from .rate_limiters import BaseRateLimiter
+    from ..rate_limiters import BaseRateLimiter
+    from .answer_cache import AnswerCache
 
 UsageReader = Callable[[JSONDict], "Usage | None"]
 """Reads the usage a provider put in an answer or a stream event (None when there is none)."""

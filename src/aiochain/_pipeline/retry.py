@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from ._exceptions import (
+from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     ConfigurationError,
@@ -25,10 +25,10 @@ from ._exceptions import (
     ServerError,
     ServerUnreachableError,
 )
-from ._types import Clock, Sleep
+from .._types import Clock, Sleep
 
 if TYPE_CHECKING:
-    from ._progress import RunStats
+    from .run_stats import RunStats
 
 T = TypeVar("T")
 logger = logging.getLogger("aiochain")

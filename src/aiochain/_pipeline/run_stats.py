@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._usage import Usage
+from .._types import Usage
 
 LATENCY_SAMPLES = 10_000
 """Latencies kept for percentiles: a uniform sample of this many, however long the run."""

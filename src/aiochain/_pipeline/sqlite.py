@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._exceptions import UsageError
+from .._exceptions import UsageError
 
 
 def open_database(path: Path, *, purpose: str, schema: Sequence[str]) -> sqlite3.Connection:

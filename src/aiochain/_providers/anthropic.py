@@ -8,7 +8,22 @@ import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._anthropic_wire import (
+from .._exceptions import ConfigurationError
+from .._http.body import ResponseLimits
+from .._http.endpoint import ANTHROPIC_BASE_URL, ANTHROPIC_VERSION, anthropic_endpoint
+from .._pipeline.limiter import RateLimiter
+from .._pipeline.retry import RetryPolicy
+from .._types import JSONDict, Usage
+from ..messages import (
+    AIMessage,
+    BaseMessage,
+    message_class,
+    to_messages,
+)
+from ..outputs import ChatGeneration, Generation
+from ..prompts import LanguageModelInput, PromptValue
+from ..runnables.base import Runnable
+from .anthropic_wire import (
     event_started,
     event_text,
     read_anthropic_usage,
@@ -17,30 +32,14 @@ from ._anthropic_wire import (
     tool_choice_of,
     tool_of,
 )
-from ._body import ResponseLimits
-from ._endpoint import ANTHROPIC_BASE_URL, ANTHROPIC_VERSION, anthropic_endpoint
-from ._exceptions import ConfigurationError
-from ._limiter import RateLimiter
-from ._model_client import ModelClient
-from ._model_options import check_max_tokens, check_range, request_fields
-from ._retry import RetryPolicy
-from ._runnable import Runnable
-from ._types import JSONDict
-from ._usage import Usage
-from .messages import (
-    AIMessage,
-    BaseMessage,
-    message_class,
-    to_messages,
-)
-from .outputs import ChatGeneration, Generation
-from .prompts import LanguageModelInput, PromptValue
+from .model_client import ModelClient
+from .model_options import check_max_tokens, check_range, request_fields
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from ._answer_cache import AnswerCache
-    from .rate_limiters import BaseRateLimiter
+    from .._pipeline.answer_cache import AnswerCache
+    from ..rate_limiters import BaseRateLimiter
 
 DEFAULT_BASE_URL = ANTHROPIC_BASE_URL
 
@@ -189,7 +188,7 @@ class ChatAnthropic(ModelClient[AIMessage]):
             tool_choice: "auto", "none", "any" (or "required"), a tool's name, or Anthropic's
                 dict form.
         """
-        from .tools import as_tool
+        from ..tools import as_tool
 
         made = [as_tool(t) for t in tools]
         names = [t.name for t in made]
@@ -210,8 +209,8 @@ class ChatAnthropic(ModelClient[AIMessage]):
         """A runnable answering with `schema`'s instances (pydantic) or dicts (TypedDict, JSON
         schema): the schema is offered as the one tool and the model made to call it, as
         LangChain's `ChatAnthropic` does."""
-        from ._structured import StructuredOutput
-        from ._tool_schema import schema_of
+        from ..tools._schema import schema_of
+        from .structured_output import StructuredOutput
 
         kwargs.pop("method", None)  # tool calling is the one method here
         if kwargs:

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ._exceptions import BadResponseError, ConfigurationError
-from ._openai_wire import token_count
-from ._types import JSONDict
-from ._usage import Usage
-from .messages import AIMessage, BaseMessage, ToolMessage, parse_tool_calls
+from .._exceptions import BadResponseError, ConfigurationError
+from .._types import JSONDict, Usage
+from ..messages import AIMessage, BaseMessage, ToolMessage, parse_tool_calls
+from .openai_wire import token_count
 
 MAX_TOOL_BLOCKS = 128
 """The most tool_use blocks believed in one answer."""

@@ -18,10 +18,10 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from ._endpoint import Endpoint, EndpointAuth
-from ._exceptions import ConfigurationError, CredentialError
-from ._openai_chat import ChatOpenAI
-from ._openai_completions import OpenAI
+from .._exceptions import ConfigurationError, CredentialError
+from .._http.endpoint import Endpoint, EndpointAuth
+from .openai_chat import ChatOpenAI
+from .openai_completions import OpenAI
 
 TokenProvider = Callable[[], "str | Awaitable[str]"]
 """Returns a fresh Entra ID bearer token (sync or async), asked before every request."""

@@ -25,8 +25,8 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from ._exceptions import BadResponseError
-from ._types import JSONDict
+from .._exceptions import BadResponseError
+from .._types import JSONDict
 
 T = TypeVar("T")
 

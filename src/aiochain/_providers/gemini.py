@@ -9,12 +9,20 @@ import copy
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._anthropic import _messages_of  # the same reading of prompt values and lists
-from ._body import ResponseLimits
-from ._endpoint import gemini_endpoint
-from ._exceptions import ConfigurationError
-from ._gemini_options import generation_config, thinking_config
-from ._gemini_wire import (
+from .._exceptions import ConfigurationError
+from .._http.body import ResponseLimits
+from .._http.endpoint import gemini_endpoint
+from .._pipeline.limiter import RateLimiter
+from .._pipeline.pipeline import StreamOutcome
+from .._pipeline.retry import RetryPolicy
+from .._types import JSONDict, Usage
+from ..messages import AIMessage
+from ..outputs import ChatGeneration, Generation
+from ..prompts import LanguageModelInput
+from ..runnables.base import Runnable
+from .anthropic import _messages_of  # the same reading of prompt values and lists
+from .gemini_options import generation_config, thinking_config
+from .gemini_wire import (
     GeminiUsage,
     event_started,
     event_text,
@@ -25,23 +33,14 @@ from ._gemini_wire import (
     to_gemini,
     tool_config_of,
 )
-from ._limiter import RateLimiter
-from ._model_client import ModelClient
-from ._model_options import check_max_tokens, check_range, request_fields
-from ._pipeline import StreamOutcome
-from ._retry import RetryPolicy
-from ._runnable import Runnable
-from ._types import JSONDict
-from ._usage import Usage
-from .messages import AIMessage
-from .outputs import ChatGeneration, Generation
-from .prompts import LanguageModelInput
+from .model_client import ModelClient
+from .model_options import check_max_tokens, check_range, request_fields
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from ._answer_cache import AnswerCache
-    from .rate_limiters import BaseRateLimiter
+    from .._pipeline.answer_cache import AnswerCache
+    from ..rate_limiters import BaseRateLimiter
 
 
 
@@ -226,7 +225,7 @@ class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
                 `toolConfig` dict.
             kwargs: further request fields (`tool_config=` is taken as `tool_choice`).
         """
-        from .tools import as_tool
+        from ..tools import as_tool
 
         if tool_choice is None and kwargs.get("tool_config") is not None:
             tool_choice = kwargs.pop("tool_config")
@@ -250,8 +249,8 @@ class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
         schema). `method="json_schema"` (the default, as in langchain-google-genai) asks for
         JSON of the schema's shape (`responseMimeType` + `responseSchema`);
         `method="function_calling"` offers it as the one tool and makes the model call it."""
-        from ._structured import StructuredOutput
-        from ._tool_schema import schema_of
+        from ..tools._schema import schema_of
+        from .structured_output import StructuredOutput
 
         if kwargs:
             raise ConfigurationError(f"unknown with_structured_output option(s) {sorted(kwargs)}")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._gemini_wire import gemini_schema
-from ._types import JSONDict
+from .._types import JSONDict
+from .gemini_wire import gemini_schema
 
 # A call's keyword arguments that go into `generationConfig`, by LangChain's name.
 GENERATION_FIELDS = {
@@ -64,6 +64,6 @@ def response_schema(schema: Any) -> JSONDict:
         and (schema["type"].isupper())
     ):
         return dict(schema)  # already in Gemini's form
-    from ._tool_schema import schema_of
+    from ..tools._schema import schema_of
 
     return gemini_schema(schema_of(schema)[2] if not isinstance(schema, Mapping) else schema)

@@ -23,11 +23,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._exceptions import BadResponseError, ConfigurationError
-from ._openai_wire import token_count
-from ._types import JSONDict
-from ._usage import Usage
-from .messages import AIMessage, BaseMessage, ToolMessage, parse_tool_calls
+from .._exceptions import BadResponseError, ConfigurationError
+from .._types import JSONDict, Usage
+from ..messages import AIMessage, BaseMessage, ToolMessage, parse_tool_calls
+from .openai_wire import token_count
 
 MAX_CALL_PARTS = 128
 """The most functionCall parts believed in one answer."""

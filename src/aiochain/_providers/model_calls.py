@@ -14,15 +14,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from typing import Any, Generic, TypeVar
 
-from ._config import RunnableConfig
-from ._exceptions import ConfigurationError, UsageError
-from ._generations import output_of
-from ._runner import amap, batch_concurrency
-from ._sync import run_sync
-from ._traced import traced_call
-from ._usage import Usage
-from .messages import AIMessage
-from .outputs import Generation, LLMResult
+from .._config import RunnableConfig
+from .._exceptions import ConfigurationError, UsageError
+from .._types import Usage
+from ..callbacks._generations import output_of
+from ..callbacks._model_runs import traced_call
+from ..messages import AIMessage
+from ..outputs import Generation, LLMResult
+from ..runnables._runner import amap, batch_concurrency
+from ..runnables._sync import run_sync
 
 OutputT = TypeVar("OutputT")
 

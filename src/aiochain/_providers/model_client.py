@@ -11,32 +11,31 @@ import copy
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
-from ._body import ResponseLimits
-from ._endpoint import Endpoint, EndpointAuth
-from ._exceptions import ConfigurationError
-from ._generations import output_of
-from ._http import HTTPTransport
-from ._limiter import RateLimiter
-from ._model_options import log_verbose, request_fields
-from ._model_stream import ModelStreaming
-from ._pipeline import RequestPipeline, StreamOutcome, UsageReader
-from ._prompt_generation import ModelCalls
-from ._retry import RetryPolicy
-from ._runnable import Runnable
-from ._runner import batch_concurrency
-from ._token_counting import TokenCounting
-from ._traced import traced_call, traced_stream
-from ._types import JSONDict
-from ._usage import Usage
-from .outputs import Generation
-from .pricing import cost_for, price_of
-from .prompts import LanguageModelInput
-from .rate_limiters import BaseRateLimiter, split_rate_limiter
+from .._exceptions import ConfigurationError
+from .._http.body import ResponseLimits
+from .._http.endpoint import Endpoint, EndpointAuth
+from .._http.transport import HTTPTransport
+from .._pipeline.limiter import RateLimiter
+from .._pipeline.pipeline import RequestPipeline, StreamOutcome, UsageReader
+from .._pipeline.retry import RetryPolicy
+from .._types import JSONDict, Usage
+from ..callbacks._generations import output_of
+from ..callbacks._model_runs import traced_call, traced_stream
+from ..outputs import Generation
+from ..pricing import cost_for, price_of
+from ..prompts import LanguageModelInput
+from ..rate_limiters import BaseRateLimiter, split_rate_limiter
+from ..runnables._runner import batch_concurrency
+from ..runnables.base import Runnable
+from .model_calls import ModelCalls
+from .model_options import log_verbose, request_fields
+from .model_stream import ModelStreaming
+from .token_counting import TokenCounting
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from ._answer_cache import AnswerCache
+    from .._pipeline.answer_cache import AnswerCache
 
 OutputT = TypeVar("OutputT")
 

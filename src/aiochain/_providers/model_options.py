@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError
 
 logger = logging.getLogger("aiochain")
 

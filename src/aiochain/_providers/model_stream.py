@@ -8,14 +8,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
-from ._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
-from ._pipeline import RequestPipeline, StreamOutcome
-from ._tool_call_pieces import lengths, new_pieces, streamed_tool_calls
-from ._types import JSONDict
-from ._usage import Usage
-from .messages import AIMessage, AIMessageChunk, usage_metadata_of
-from .outputs import ChatGeneration, Generation
-from .prompts import LanguageModelInput
+from .._exceptions import BadResponseError, ConfigurationError, IncompleteStreamError
+from .._pipeline.pipeline import RequestPipeline, StreamOutcome
+from .._types import JSONDict, Usage
+from ..messages import AIMessage, AIMessageChunk, usage_metadata_of
+from ..outputs import ChatGeneration, Generation
+from ..prompts import LanguageModelInput
+from .tool_call_pieces import lengths, new_pieces, streamed_tool_calls
 
 
 class ModelStreaming:

@@ -8,22 +8,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from ._body import ResponseLimits
-from ._endpoint import OPENAI_BASE_URL, Endpoint, openai_endpoint
-from ._exceptions import BadResponseError, ConfigurationError
-from ._limiter import RateLimiter
-from ._model_client import ModelClient
-from ._model_options import check_max_tokens, check_range
-from ._openai_wire import read_openai_usage
-from ._retry import RetryPolicy
-from ._types import NOT_GIVEN, JSONDict, NotGiven
-from .prompts import LanguageModelInput
+from .._exceptions import BadResponseError, ConfigurationError
+from .._http.body import ResponseLimits
+from .._http.endpoint import OPENAI_BASE_URL, Endpoint, openai_endpoint
+from .._pipeline.limiter import RateLimiter
+from .._pipeline.retry import RetryPolicy
+from .._types import NOT_GIVEN, JSONDict, NotGiven
+from ..prompts import LanguageModelInput
+from .model_client import ModelClient
+from .model_options import check_max_tokens, check_range
+from .openai_wire import read_openai_usage
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from ._answer_cache import AnswerCache
-    from .rate_limiters import BaseRateLimiter
+    from .._pipeline.answer_cache import AnswerCache
+    from ..rate_limiters import BaseRateLimiter
 
 DEFAULT_BASE_URL = OPENAI_BASE_URL
 

@@ -6,14 +6,14 @@ import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Self
 
-from ._exceptions import APIError, BadResponseError, ConfigurationError
-from ._openai import BaseOpenAI
-from ._runnable import Runnable
-from ._structured import structured_output
-from ._types import JSONDict
-from .messages import AIMessage, parse_tool_calls, to_messages
-from .outputs import ChatGeneration, Generation, Usage
-from .prompts import LanguageModelInput, PromptValue
+from .._exceptions import APIError, BadResponseError, ConfigurationError
+from .._types import JSONDict
+from ..messages import AIMessage, parse_tool_calls, to_messages
+from ..outputs import ChatGeneration, Generation, Usage
+from ..prompts import LanguageModelInput, PromptValue
+from ..runnables.base import Runnable
+from .openai import BaseOpenAI
+from .structured_output import structured_output
 
 # Set by `_openai_responses` (issue 30): the class `ChatOpenAI(**options)` builds for
 # langchain-openai's Responses options (`use_responses_api`, `reasoning`, ...), else None.
@@ -48,7 +48,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Any]:
         """A runnable answering with `schema`'s instances (pydantic) or dicts (TypedDict, JSON
-        schema); see `aiochain._structured.structured_output` for the methods."""
+        schema); see `aiochain._providers.structured_output.structured_output` for the methods."""
         return structured_output(
             self, schema, method=method, include_raw=include_raw, strict=strict, **kwargs
         )
@@ -68,7 +68,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 JSON-schema dicts that only describe a call.
             tool_choice: "auto", "none", "required", a tool's name, or OpenAI's dict form.
         """
-        from .tools import as_tool
+        from ..tools import as_tool
 
         made = [as_tool(t) for t in tools]
         names = [t.name for t in made]
@@ -196,7 +196,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         request without an answer (`.retryable` says whether to send it again live).
         `options`: `record=`, `resume=`, `on_progress=` and `OpenAIBatchClient`'s options
         (see `aiochain.batches`)."""
-        from .batches import run_model_batch
+        from ..batches import run_model_batch
 
         return [*await run_model_batch(self, inputs, self.read_answer, **options)]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._exceptions import BadResponseError
-from ._openai import BaseOpenAI
-from ._sync import run_sync
-from ._types import JSONDict
-from .messages import to_messages
-from .outputs import Generation, Usage
-from .prompts import ChatPromptValue, LanguageModelInput, PromptValue
+from .._exceptions import BadResponseError
+from .._types import JSONDict
+from ..messages import to_messages
+from ..outputs import Generation, Usage
+from ..prompts import ChatPromptValue, LanguageModelInput, PromptValue
+from ..runnables._sync import run_sync
+from .openai import BaseOpenAI
 
 
 class OpenAI(BaseOpenAI[str]):

@@ -20,10 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import _openai_chat
-from ._exceptions import BadResponseError, StreamError
-from ._openai_chat import ChatOpenAI
-from ._openai_responses_wire import (
+from .._exceptions import BadResponseError, StreamError
+from .._types import JSONDict
+from ..messages import AIMessage, parse_tool_calls, to_messages
+from ..outputs import Usage
+from ..prompts import LanguageModelInput, PromptValue
+from . import openai_chat as _openai_chat
+from .openai_chat import ChatOpenAI
+from .openai_responses_wire import (
     FINAL_EVENTS,
     finish_reason,
     function_call,
@@ -32,10 +36,6 @@ from ._openai_responses_wire import (
     responses_request,
     token_details,
 )
-from ._types import JSONDict
-from .messages import AIMessage, parse_tool_calls, to_messages
-from .outputs import Usage
-from .prompts import LanguageModelInput, PromptValue
 
 _RESPONSES_ONLY_MODELS = ("gpt-5-pro", "gpt-5.2-pro", "gpt-5.4-pro", "gpt-5.5-pro", "gpt-5.6-sol")
 _RESPONSES_ONLY_FIELDS = frozenset(

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._exceptions import BadResponseError, ConfigurationError
-from ._openai_wire import token_count
-from ._types import JSONDict
-from ._usage import Usage
+from .._exceptions import BadResponseError, ConfigurationError
+from .._types import JSONDict, Usage
+from .openai_wire import token_count
 
 # Stream events after which a Responses stream is whole.
 FINAL_EVENTS = frozenset({"response.completed", "response.incomplete"})

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._exceptions import BadResponseError
-from ._types import JSONDict
-from ._usage import Usage
+from .._exceptions import BadResponseError
+from .._types import JSONDict, Usage
 
 MAX_TOKEN_COUNT = 10**9
 """The largest token count believed from a server; anything above is a malformed answer."""

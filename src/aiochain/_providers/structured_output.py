@@ -20,12 +20,12 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from ._config import RunnableConfig
-from ._exceptions import ConfigurationError, OutputParserError
-from ._runnable import Runnable
-from ._string_prompt import LanguageModelInput
-from ._tool_schema import is_pydantic_model, is_typed_dict, schema_of, typed_dict_model
-from .messages import AIMessage
+from .._config import RunnableConfig
+from .._exceptions import ConfigurationError, OutputParserError
+from ..messages import AIMessage
+from ..prompts.prompt import LanguageModelInput
+from ..runnables.base import Runnable
+from ..tools._schema import is_pydantic_model, is_typed_dict, schema_of, typed_dict_model
 
 METHODS = ("json_schema", "function_calling", "json_mode")
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._exceptions import ConfigurationError
-from ._tokenizer import counter_for_model, load_encoding
-from .messages import get_buffer_string, to_messages
+from .._exceptions import ConfigurationError
+from ..messages import get_buffer_string, to_messages
+from ..text_splitter._tokenizer import counter_for_model, load_encoding
 
 TokenIds = Callable[[str], list[int]]
 """A tokenizer: text to token ids."""

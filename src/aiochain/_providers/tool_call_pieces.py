@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from ._types import JSONDict
-from .messages import parse_tool_calls
+from .._types import JSONDict
+from ..messages import parse_tool_calls
 
 
 def lengths(calls: dict[int, JSONDict] | None) -> dict[int, int]:

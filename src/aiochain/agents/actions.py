@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from ..messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 
 class AgentAction:

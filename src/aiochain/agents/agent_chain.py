@@ -22,29 +22,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._agent_actions import (
-    AgentAction,
-    AgentActionMessageLog,
-    AgentActionStep,
-    AgentFinish,
-    ToolAgentAction,
-)
-from ._agent_executor import AgentExecutor
-from ._callback_manager import AsyncCallbackManagerForChainRun
-from ._chain import Chain
-from ._exceptions import ConfigurationError, MaxStepsError, ToolArgumentsError
-from ._tool_calling_agent import (
-    OpenAIToolsAgentOutputParser,
-    ToolCallingAgent,
-    ToolsAgentOutputParser,
-    create_tool_calling_agent,
-    format_to_openai_tool_messages,
-    format_to_tool_messages,
-    parse_ai_message_to_tool_action,
-)
-from .messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
-from .outputs import Usage
-from .tools import Tool
+from .._exceptions import ConfigurationError, MaxStepsError, ToolArgumentsError
+from ..callbacks._managers import AsyncCallbackManagerForChainRun
+from ..chains.base import Chain
+from ..messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from ..outputs import Usage
+from ..tools import Tool
 
 
 @dataclass(slots=True)
@@ -243,21 +226,8 @@ def _to_text(value: Any) -> str:
 
 
 __all__ = [
-    "AgentAction",
-    "AgentActionMessageLog",
-    "AgentActionStep",
     "AgentChain",
-    "AgentExecutor",
-    "AgentFinish",
     "AgentStep",
-    "OpenAIToolsAgentOutputParser",
-    "ToolAgentAction",
     "ToolCallRecord",
-    "ToolCallingAgent",
-    "ToolsAgentOutputParser",
     "Transcript",
-    "create_tool_calling_agent",
-    "format_to_openai_tool_messages",
-    "format_to_tool_messages",
-    "parse_ai_message_to_tool_action",
 ]

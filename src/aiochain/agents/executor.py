@@ -24,12 +24,12 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from ._agent_actions import AgentAction, AgentActionStep, AgentFinish
-from ._callback_manager import AsyncCallbackManagerForChainRun
-from ._chain import Chain
-from ._exceptions import ConfigurationError, OutputParserError
-from ._runnable import Config
-from .tools import Tool, as_tool
+from .._exceptions import ConfigurationError, OutputParserError
+from ..callbacks._managers import AsyncCallbackManagerForChainRun
+from ..chains.base import Chain
+from ..runnables.base import Config
+from ..tools import Tool, as_tool
+from .actions import AgentAction, AgentActionStep, AgentFinish
 
 STOPPED = "Agent stopped due to max iterations."
 ParsingErrorHandler = bool | str | Callable[[OutputParserError], str]

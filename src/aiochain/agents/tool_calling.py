@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._agent_actions import (
+from .._exceptions import ConfigurationError, OutputParserError
+from ..messages import AIMessage, BaseMessage, ToolMessage
+from ..runnables.base import Config, PureRunnable, Runnable
+from .actions import (
     AgentAction,
     AgentFinish,
     ToolAgentAction,
     observation_text,
 )
-from ._exceptions import ConfigurationError, OutputParserError
-from ._runnable import Config, PureRunnable, Runnable
-from .messages import AIMessage, BaseMessage, ToolMessage
 
 AgentOutput = list[AgentAction] | AgentFinish
 """What an agent decides in one step."""

@@ -17,13 +17,13 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequenc
 from pathlib import Path
 from typing import Any, Self
 
-from ._batch_files import BatchRequest, ResultLine, Shard, merge_line
-from ._batch_spool import SpooledShard, iter_lines, temporary_folder
-from ._batch_status import BatchOutcome, BatchStatus, unanswered_errors
-from ._exceptions import ConfigurationError
-from ._http import HTTPTransport
-from ._retry import RetryPolicy, call_with_retry
-from ._types import Clock, JSONDict, Sleep
+from .._exceptions import ConfigurationError
+from .._http.transport import HTTPTransport
+from .._pipeline.retry import RetryPolicy, call_with_retry
+from .._types import Clock, JSONDict, Sleep
+from ._openai_files import BatchRequest, ResultLine, Shard, merge_line
+from ._spool import SpooledShard, iter_lines, temporary_folder
+from ._status import BatchOutcome, BatchStatus, unanswered_errors
 
 Record = Callable[[str, str], Any]
 """`record(kind, id)`, told of each file (`"file"`) and batch (`"batch"`) as soon as it

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import _json
-from ._exceptions import BatchRequestError, ConfigurationError
-from ._http_errors import excerpt
-from ._types import JSONDict
+from .. import _json
+from .._exceptions import BatchRequestError, ConfigurationError
+from .._http.errors import excerpt
+from .._types import JSONDict
 
 MAX_REQUESTS = 50_000
 """Requests in one OpenAI batch input file."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from ._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """The longest result line read; a longer one is cut there (and then fails to parse)."""

@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._anthropic_wire import read_anthropic_usage
-from ._batch_files import missing_errors
-from ._exceptions import BadResponseError, BatchRequestError
-from ._openai_wire import read_openai_usage
-from ._types import JSONDict
-from ._usage import Usage
-from .pricing import cost_of
+from .._exceptions import BadResponseError, BatchRequestError
+from .._providers.anthropic_wire import read_anthropic_usage
+from .._providers.openai_wire import read_openai_usage
+from .._types import JSONDict, Usage
+from ..pricing import cost_of
+from ._openai_files import missing_errors
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 

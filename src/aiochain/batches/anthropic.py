@@ -17,21 +17,21 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import _json
-from ._batch_client import BaseBatchClient, Record, check_ident, maybe_await
-from ._batch_files import BatchRequest, ResultLine, Shard, malformed_line, shard_requests
-from ._batch_spool import SpooledShard
-from ._batch_status import BatchStatus
-from ._endpoint import anthropic_endpoint
-from ._exceptions import (
+from .. import _json
+from .._exceptions import (
     APIConnectionError,
     BadResponseError,
     BatchRequestError,
     ConfigurationError,
     ServerUnreachableError,
 )
-from ._retry import RetryPolicy
-from ._types import Clock, JSONDict, Sleep
+from .._http.endpoint import anthropic_endpoint
+from .._pipeline.retry import RetryPolicy
+from .._types import Clock, JSONDict, Sleep
+from ._flow import BaseBatchClient, Record, check_ident, maybe_await
+from ._openai_files import BatchRequest, ResultLine, Shard, malformed_line, shard_requests
+from ._spool import SpooledShard
+from ._status import BatchStatus
 
 if TYPE_CHECKING:
     import aiohttp

@@ -37,8 +37,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from ._batch_client import BaseBatchClient, OnProgress, Record, check_ident, maybe_await
-from ._batch_files import (
+from .._exceptions import APIStatusError, BadResponseError, BatchRequestError, ConfigurationError
+from .._http.endpoint import openai_endpoint
+from .._http.transport import HTTPTransport
+from .._pipeline.retry import RetryPolicy
+from .._types import Clock, JSONDict, Sleep
+from ._flow import BaseBatchClient, OnProgress, Record, check_ident, maybe_await
+from ._openai_files import (
     MAX_FILE_BYTES,
     MAX_REQUESTS,
     BatchRequest,
@@ -48,14 +53,8 @@ from ._batch_files import (
     read_openai_line,
     shard_requests,
 )
-from ._batch_spool import SpooledShard
-from ._batch_status import TERMINAL, BatchOutcome, BatchStatus
-from ._endpoint import openai_endpoint
-from ._exceptions import APIStatusError, BadResponseError, BatchRequestError, ConfigurationError
-from ._http import HTTPTransport
-from ._message_batches import AnthropicBatchClient
-from ._retry import RetryPolicy
-from ._types import Clock, JSONDict, Sleep
+from ._spool import SpooledShard
+from ._status import BatchStatus
 
 if TYPE_CHECKING:
     import aiohttp
@@ -321,13 +320,6 @@ async def run_model_batch(
 
 __all__ = [
     "CHAT_ENDPOINT",
-    "MAX_FILE_BYTES",
-    "MAX_REQUESTS",
-    "TERMINAL",
-    "AnthropicBatchClient",
-    "BatchOutcome",
-    "BatchRequest",
-    "BatchStatus",
     "BatchableModel",
     "OpenAIBatchClient",
     "run_model_batch",

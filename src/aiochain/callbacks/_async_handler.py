@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from ._callback_handlers import BaseCallbackHandler
+from ._handlers import BaseCallbackHandler
 
 
 class AsyncCallbackHandler(BaseCallbackHandler):

@@ -14,10 +14,10 @@ import asyncio
 import inspect
 from typing import Any
 
-from ._callback_dispatch import adispatch
-from ._config import RunnableConfig, current_config
-from ._exceptions import UsageError
-from ._traced import manager_for
+from .._config import RunnableConfig, current_config
+from .._exceptions import UsageError
+from ._dispatch import adispatch
+from ._model_runs import manager_for
 
 _NO_PARENT = (
     "a custom event can only be dispatched from inside a run (a RunnableLambda, a "

@@ -11,8 +11,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ._callback_handlers import BaseCallbackHandler
-from .messages import get_buffer_string
+from ..messages import get_buffer_string
+from ._handlers import BaseCallbackHandler
 
 logger = logging.getLogger("aiochain")
 

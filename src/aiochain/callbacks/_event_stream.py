@@ -21,11 +21,11 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
-from ._callback_base import new_run_id
-from ._callback_handlers import BaseCallbackHandler
-from ._config import RunnableConfig, check_config
-from ._exceptions import UsageError
-from .messages import AIMessageChunk, BaseMessage
+from .._config import RunnableConfig, check_config
+from .._exceptions import UsageError
+from ..messages import AIMessageChunk, BaseMessage
+from ._handlers import BaseCallbackHandler
+from ._manager_base import new_run_id
 
 T = TypeVar("T")
 

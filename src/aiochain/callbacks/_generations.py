@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .messages import AIMessage
-from .outputs import ChatGeneration, Generation
+from ..messages import AIMessage
+from ..outputs import ChatGeneration, Generation
 
 
 def generation_of(output: Any) -> Generation:

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Any, Self, TypeVar
 from uuid import UUID
 
-from ._callback_dispatch import context_handlers
-from ._callback_handlers import BaseCallbackHandler, StdOutCallbackHandler
+from ._dispatch import context_handlers
+from ._handlers import BaseCallbackHandler, StdOutCallbackHandler
 
 ManagerT = TypeVar("ManagerT", bound="BaseCallbackManager")
 

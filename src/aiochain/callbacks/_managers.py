@@ -19,10 +19,10 @@ import asyncio
 from typing import Any
 from uuid import UUID
 
-from ._callback_base import BaseCallbackManager, BaseRunManager, Callbacks, configure_manager
-from ._callback_base import _handlers_of as _handlers_of
-from ._callback_dispatch import adispatch, context_handlers
-from ._sync_callbacks import CallbackManager, CallbackManagerForChainRun, CallbackManagerForLLMRun
+from ._dispatch import adispatch, context_handlers
+from ._manager_base import BaseCallbackManager, BaseRunManager, Callbacks, configure_manager
+from ._manager_base import _handlers_of as _handlers_of
+from ._sync_managers import CallbackManager, CallbackManagerForChainRun, CallbackManagerForLLMRun
 
 __all__ = [
     "AsyncCallbackManager",

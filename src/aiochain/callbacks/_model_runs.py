@@ -24,17 +24,10 @@ import contextvars
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
-from ._callback_handlers import RetryState
-from ._callback_manager import (
-    AsyncCallbackManager,
-    AsyncCallbackManagerForLLMRun,
-    configure,
-)
-from ._config import RunnableConfig, current_config
-from ._generations import generation_of, model_name_of
-from ._progress import RunStats, current_stats
-from ._usage import Usage
-from .messages import (
+from .._config import RunnableConfig, current_config
+from .._pipeline.run_stats import RunStats, current_stats
+from .._types import Usage
+from ..messages import (
     AIMessage,
     AIMessageChunk,
     BaseMessage,
@@ -42,7 +35,14 @@ from .messages import (
     get_buffer_string,
     to_messages,
 )
-from .outputs import Generation, LLMResult
+from ..outputs import Generation, LLMResult
+from ._generations import generation_of, model_name_of
+from ._handlers import RetryState
+from ._managers import (
+    AsyncCallbackManager,
+    AsyncCallbackManagerForLLMRun,
+    configure,
+)
 
 _inside_model: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "aiochain_inside_model_run", default=False

@@ -8,10 +8,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from ._callback_dispatch import context_handlers
-from ._callback_handlers import BaseCallbackHandler
-from ._config import current_config
-from .pricing import cost_of
+from .._config import current_config
+from ..pricing import cost_of
+from ._dispatch import context_handlers
+from ._handlers import BaseCallbackHandler
 
 
 class OpenAICallbackHandler(BaseCallbackHandler):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from ._callback_manager import AsyncCallbackManager, context_handlers
-from ._config import RunnableConfig, current_config
-from ._traced import inside_runnable, manager_for, run_config
+from .._config import RunnableConfig, current_config
+from ._managers import AsyncCallbackManager, context_handlers
+from ._model_runs import inside_runnable, manager_for, run_config
 
 # --- tools and sequences --------------------------------------------------------------------
 

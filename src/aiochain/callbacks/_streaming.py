@@ -9,8 +9,8 @@ import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ._async_callback_handler import AsyncCallbackHandler
-from ._callback_handlers import BaseCallbackHandler
+from ._async_handler import AsyncCallbackHandler
+from ._handlers import BaseCallbackHandler
 
 
 class AsyncIteratorCallbackHandler(AsyncCallbackHandler):

@@ -7,8 +7,8 @@ import asyncio
 from typing import Any
 from uuid import UUID
 
-from ._callback_base import BaseCallbackManager, BaseRunManager
-from ._callback_dispatch import dispatch
+from ._dispatch import dispatch
+from ._manager_base import BaseCallbackManager, BaseRunManager
 
 
 class CallbackManager(BaseCallbackManager):

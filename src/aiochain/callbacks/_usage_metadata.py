@@ -15,8 +15,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ._callback_handlers import BaseCallbackHandler
-from ._openai_callback import _HandlerScope
+from ._handlers import BaseCallbackHandler
+from ._openai_usage import _HandlerScope
 
 
 def add_usage(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:

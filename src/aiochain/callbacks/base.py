@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .._async_callback_handler import AsyncCallbackHandler
-from .._callback_base import BaseCallbackManager, Callbacks
-from .._callback_handlers import BaseCallbackHandler
+from ._async_handler import AsyncCallbackHandler
+from ._handlers import BaseCallbackHandler
+from ._manager_base import BaseCallbackManager, Callbacks
 
 __all__ = ["AsyncCallbackHandler", "BaseCallbackHandler", "BaseCallbackManager", "Callbacks"]

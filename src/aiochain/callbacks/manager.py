@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from .._callback_manager import (
+from ._custom_events import adispatch_custom_event, dispatch_custom_event
+from ._managers import (
     AsyncCallbackManager,
     AsyncCallbackManagerForChainRun,
     AsyncCallbackManagerForLLMRun,
@@ -16,8 +17,7 @@ from .._callback_manager import (
     CallbackManagerForLLMRun,
     Callbacks,
 )
-from .._custom_events import adispatch_custom_event, dispatch_custom_event
-from .._openai_callback import get_openai_callback
+from ._openai_usage import get_openai_callback
 
 __all__ = [
     "AsyncCallbackManager",

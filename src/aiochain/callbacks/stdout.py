@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .._callback_handlers import StdOutCallbackHandler
+from ._handlers import StdOutCallbackHandler
 
 __all__ = ["StdOutCallbackHandler"]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .._usage_callback import UsageMetadataCallbackHandler, get_usage_metadata_callback
+from ._usage_metadata import UsageMetadataCallbackHandler, get_usage_metadata_callback
 
 __all__ = ["UsageMetadataCallbackHandler", "get_usage_metadata_callback"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from ._callback_manager import AsyncCallbackManagerForChainRun
-from ._config import RunnableConfig, current_config, merge_configs
-from ._traced import manager_for, run_config
+from .._config import RunnableConfig, current_config, merge_configs
+from ..callbacks._managers import AsyncCallbackManagerForChainRun
+from ..callbacks._model_runs import manager_for, run_config
 
 _TAKES_RUN_MANAGER: dict[tuple[type, str], bool] = {}
 

@@ -13,13 +13,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, get_origin
 
-from . import _runner
-from ._callback_manager import AsyncCallbackManagerForChainRun
-from ._chain_run import call_acall, run_chain, takes_run_manager, with_call_options
-from ._config import current_config
-from ._exceptions import ConfigurationError, MissingVariablesError, UsageError
-from ._runnable import Config, Runnable
-from ._sync import run_sync
+from .._config import current_config
+from .._exceptions import ConfigurationError, MissingVariablesError, UsageError
+from ..callbacks._managers import AsyncCallbackManagerForChainRun
+from ..runnables import _runner
+from ..runnables._sync import run_sync
+from ..runnables.base import Config, Runnable
+from ._run import call_acall, run_chain, takes_run_manager, with_call_options
 
 logger = logging.getLogger("aiochain")
 

@@ -12,14 +12,14 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._callback_manager import AsyncCallbackManagerForChainRun
-from ._chain import Chain
-from ._exceptions import ConfigurationError, MissingVariablesError
-from ._runnable import Runnable
-from ._tokenizer import counter_for_model
-from .documents import Document
-from .messages import BaseMessage
-from .prompts import BasePromptTemplate, PromptTemplate
+from .._exceptions import ConfigurationError, MissingVariablesError
+from ..callbacks._managers import AsyncCallbackManagerForChainRun
+from ..documents import Document
+from ..messages import BaseMessage
+from ..prompts import BasePromptTemplate, PromptTemplate
+from ..runnables.base import Runnable
+from ..text_splitter._tokenizer import counter_for_model
+from .base import Chain
 
 logger = logging.getLogger("aiochain")
 
@@ -277,3 +277,12 @@ class RefineDocumentsChain(BaseCombineDocumentsChain):
             answer = await self.refine.apredict(values)
             steps.append(answer)
         return answer, ({"intermediate_steps": steps} if self.return_intermediate_steps else {})
+
+
+__all__ = [
+    "BaseCombineDocumentsChain",
+    "ModelStep",
+    "RefineDocumentsChain",
+    "StuffDocumentsChain",
+    "format_document",
+]

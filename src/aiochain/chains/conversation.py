@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._exceptions import ConfigurationError
-from ._llm_chain import LLMChain
-from ._runnable import Runnable
-from ._string_prompt import PromptTemplate
-from .memory import BaseMemory, ConversationBufferMemory
-from .prompts import BasePromptTemplate
+from .._exceptions import ConfigurationError
+from ..memory import BaseMemory, ConversationBufferMemory
+from ..prompts import BasePromptTemplate
+from ..prompts.prompt import PromptTemplate
+from ..runnables.base import Runnable
+from .llm import LLMChain
 
 DEFAULT_TEMPLATE = """The following is a friendly conversation between a human and an AI. \
 The AI is talkative and provides lots of specific details from its context. If the AI does not \

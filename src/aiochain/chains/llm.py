@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from ._callback_manager import AsyncCallbackManagerForChainRun
-from ._chain import Chain
-from ._config import check_config, current_config
-from ._exceptions import ConfigurationError, UsageError
-from ._run_trace import listening, traced_stream
-from ._runnable import Config, Runnable
-from ._sync import run_sync
-from .messages import BaseMessage
-from .output_parsers import BaseOutputParser
-from .prompts import BasePromptTemplate, PromptValue
+from .._config import check_config, current_config
+from .._exceptions import ConfigurationError, UsageError
+from ..callbacks._managers import AsyncCallbackManagerForChainRun
+from ..messages import BaseMessage
+from ..output_parsers import BaseOutputParser
+from ..prompts import BasePromptTemplate, PromptValue
+from ..runnables._reported_steps import listening, traced_stream
+from ..runnables._sync import run_sync
+from ..runnables.base import Config, Runnable
+from .base import Chain
 
 
 def _green(text: str) -> str:

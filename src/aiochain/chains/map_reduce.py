@@ -13,12 +13,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import _runner
-from ._combine_documents import BaseCombineDocumentsChain, ModelStep, StuffDocumentsChain
-from ._exceptions import ConfigurationError
-from ._runnable import Runnable
-from .documents import Document
-from .prompts import BasePromptTemplate
+from .._exceptions import ConfigurationError
+from ..documents import Document
+from ..prompts import BasePromptTemplate
+from ..runnables import _runner
+from ..runnables.base import Runnable
+from .combine_documents import BaseCombineDocumentsChain, ModelStep, StuffDocumentsChain
 
 logger = logging.getLogger("aiochain")
 

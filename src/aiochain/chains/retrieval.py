@@ -11,10 +11,10 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
-from ._composition import RunnableLambda, RunnableParallel
-from ._modifiers import RunnableAssign
-from ._runnable import Runnable
-from .retrievers import BaseRetriever
+from ..retrievers import BaseRetriever
+from ..runnables._composition import RunnableLambda, RunnableParallel
+from ..runnables._modifiers import RunnableAssign
+from ..runnables.base import Runnable
 
 
 def create_retrieval_chain(

@@ -13,20 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from ._callback_manager import AsyncCallbackManagerForChainRun
-from ._chain import Chain
-from ._combine_documents import (
-    BaseCombineDocumentsChain,
-    RefineDocumentsChain,
-    StuffDocumentsChain,
-)
-from ._conversation import ConversationChain
-from ._exceptions import ConfigurationError
-from ._llm_chain import LLMChain
-from ._map_reduce import MapReduceDocumentsChain, ReduceDocumentsChain
-from ._retrieval_chain import create_retrieval_chain
-from ._summarize import create_stuff_documents_chain, load_summarize_chain
-from .agents import AgentChain
+from .._exceptions import ConfigurationError
+from ..callbacks._managers import AsyncCallbackManagerForChainRun
+from .base import Chain
 
 
 class SequentialChain(Chain):
@@ -147,18 +136,6 @@ class SimpleSequentialChain(Chain):
 
 
 __all__ = [
-    "AgentChain",
-    "BaseCombineDocumentsChain",
-    "Chain",
-    "ConversationChain",
-    "LLMChain",
-    "MapReduceDocumentsChain",
-    "ReduceDocumentsChain",
-    "RefineDocumentsChain",
     "SequentialChain",
     "SimpleSequentialChain",
-    "StuffDocumentsChain",
-    "create_retrieval_chain",
-    "create_stuff_documents_chain",
-    "load_summarize_chain",
 ]

@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._combine_documents import (
+from .._exceptions import ConfigurationError
+from ..output_parsers import BaseOutputParser, StrOutputParser
+from ..prompts import BasePromptTemplate, PromptTemplate
+from ..runnables._composition import RunnableLambda
+from ..runnables.base import Runnable
+from .combine_documents import (
     DEFAULT_DOCUMENT_PROMPT,
     DEFAULT_DOCUMENT_SEPARATOR,
     BaseCombineDocumentsChain,
@@ -17,12 +22,7 @@ from ._combine_documents import (
     StuffDocumentsChain,
     format_document,
 )
-from ._composition import RunnableLambda
-from ._exceptions import ConfigurationError
-from ._map_reduce import MapReduceDocumentsChain, ReduceDocumentsChain
-from ._runnable import Runnable
-from .output_parsers import BaseOutputParser, StrOutputParser
-from .prompts import BasePromptTemplate, PromptTemplate
+from .map_reduce import MapReduceDocumentsChain, ReduceDocumentsChain
 
 SUMMARY_PROMPT = PromptTemplate.from_template(
     'Write a concise summary of the following:\n\n\n"{text}"\n\n\nCONCISE SUMMARY:'

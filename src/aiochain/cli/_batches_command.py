@@ -60,11 +60,11 @@ def add_batches_parser(commands: Any, positive_int: Any) -> None:
 
 def run_batches_command(args: argparse.Namespace) -> int:
     """Run `aiochain batches ...`; returns the exit status."""
-    from .._sync import run
+    from ..runnables._sync import run
 
     mapping: dict[str, str] = {}
     if getattr(args, "journal", None):
-        from ._batch_cover import record_ids
+        from .map.batch_cover import record_ids
 
         if not Path(args.journal).is_file():
             raise UsageError(f"{args.journal}: no such journal")

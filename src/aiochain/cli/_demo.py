@@ -100,10 +100,10 @@ def run_demo(*, latency: float, provider: str = "openai") -> None:
 
 def run_map_demo(*, latency: float, console: Any, provider: str = "openai") -> None:
     """`aiochain map` over the bundled documents, 250 calls in flight, on the simulated API."""
-    from ._map_command import execute
-    from ._map_job import MapOptions
+    from .map.command import execute
+    from .map.job import MapOptions
 
-    documents = Path(__file__).parent.parent / "data" / "documents.jsonl"
+    documents = Path(__file__).parent / "data" / "documents.jsonl"
     count = sum(1 for line in documents.read_text().splitlines() if line.strip())
     console.print(
         f"[bold]Now {count:,} documents[/bold] with `aiochain map`, 250 in flight "

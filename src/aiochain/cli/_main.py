@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the simulated API the demo talks to (default openai)",
     )
 
-    from ._map_arguments import add_map_parser
+    from .map.arguments import add_map_parser
 
     add_map_parser(commands, _number)
 
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_batches_parser(commands, _number(int, 1, None, "an integer >= 1"))
 
-    from ._report_command import add_report_parser
+    from .report.command import add_report_parser
 
     add_report_parser(commands)
 
@@ -266,7 +266,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
 
         run_serve(args)
     elif args.command == "map":
-        from ._map_command import run_map_command
+        from .map.command import run_map_command
 
         return run_map_command(args, argv)
     elif args.command == "batches":
@@ -274,7 +274,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
 
         return run_batches_command(args)
     elif args.command == "report":
-        from ._report_command import run_report_command
+        from .report.command import run_report_command
 
         return run_report_command(args)
     return 0

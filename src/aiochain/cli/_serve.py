@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import signal
 
-from .._sync import run
+from ..runnables._sync import run
 from ..sim import SimServer
 
 

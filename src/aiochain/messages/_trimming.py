@@ -9,8 +9,8 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
-from ._exceptions import ConfigurationError
-from ._message_utils import MessageListFunction, MessageTypes, is_type, messages_of, with_content
+from .._exceptions import ConfigurationError
+from .utils import MessageListFunction, MessageTypes, is_type, messages_of, with_content
 
 
 def count_tokens_approximately(

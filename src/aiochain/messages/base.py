@@ -6,11 +6,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
 
-from . import _json
-from ._exceptions import BadResponseError, UsageError
-from ._message_trimming import count_tokens_approximately, trim_messages
-from ._message_utils import filter_messages, merge_message_runs
-from ._usage import Usage
+from .. import _json
+from .._exceptions import BadResponseError, UsageError
+from .._types import Usage
 
 
 class BaseMessage:
@@ -346,12 +344,8 @@ __all__ = [
     "MessageLike",
     "SystemMessage",
     "ToolMessage",
-    "count_tokens_approximately",
-    "filter_messages",
-    "merge_message_runs",
     "message_class",
     "parse_tool_calls",
     "to_message",
     "to_messages",
-    "trim_messages",
 ]

@@ -17,8 +17,8 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._exceptions import UsageError
-from ._runnable import Config, PureRunnable
+from .._exceptions import UsageError
+from ..runnables.base import Config, PureRunnable
 
 MessageTypes = Any
 """A message type given as a name (`"human"`, `"ai"`, ...), a message class, or a list of

@@ -12,16 +12,11 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
 
-from . import _json
-from ._exceptions import ConfigurationError, OutputParserError
-from ._openai_tools_parsers import (
-    JsonOutputKeyToolsParser,
-    JsonOutputToolsParser,
-    PydanticToolsParser,
-)
+from .. import _json
+from .._exceptions import ConfigurationError, OutputParserError
+from ..messages import BaseMessage
+from ..runnables.base import Config, PureRunnable
 from ._partial_json import parse_partial_json
-from ._runnable import Config, PureRunnable
-from .messages import BaseMessage
 
 T = TypeVar("T")
 
@@ -260,11 +255,8 @@ def _element_dict(element: Any) -> dict[str, Any]:
 __all__ = [
     "BaseOutputParser",
     "CommaSeparatedListOutputParser",
-    "JsonOutputKeyToolsParser",
     "JsonOutputParser",
-    "JsonOutputToolsParser",
     "PydanticOutputParser",
-    "PydanticToolsParser",
     "StrOutputParser",
     "XMLOutputParser",
     "parse_json_text",

@@ -11,14 +11,13 @@ shape. In a stream (`chain.astream`) they yield the calls parsed so far each tim
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from ._exceptions import ConfigurationError, OutputParserError
+from .._exceptions import ConfigurationError, OutputParserError
+from ..messages import AIMessage, AIMessageChunk
+from ..runnables.base import Config, PureRunnable
 from ._partial_json import parse_partial_json
-from ._runnable import Config, PureRunnable
-from .messages import AIMessage, AIMessageChunk
 
 
 class JsonOutputToolsParser(PureRunnable[Any, Any]):
@@ -196,7 +195,6 @@ class PydanticToolsParser(JsonOutputToolsParser):
 
 # LangChain's users import these from `...output_parsers.openai_tools`; until `output_parsers`
 # is a package, this module answers to that name too (as `os.path` does for `os`).
-sys.modules.setdefault("aiochain.output_parsers.openai_tools", sys.modules[__name__])
 
 __all__ = [
     "JsonOutputKeyToolsParser",

@@ -10,22 +10,45 @@ refused. A template is compiled once into literal/field pairs, so `format` is a 
 parse.
 """
 
-from ._chat_prompt import ChatPromptTemplate, MessagesPlaceholder, MessageTemplateLike
-from ._few_shot import (
-    FewShotChatMessagePromptTemplate,
-    FewShotPromptTemplate,
-    LengthBasedExampleSelector,
-)
-from ._string_prompt import (
-    BasePromptTemplate,
-    ChatPromptValue,
-    LanguageModelInput,
-    PartialValue,
-    PromptTemplate,
-    PromptValue,
-    StringPromptValue,
-    compile_template,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .chat import ChatPromptTemplate as ChatPromptTemplate
+    from .chat import MessagesPlaceholder as MessagesPlaceholder
+    from .chat import MessageTemplateLike as MessageTemplateLike
+    from .few_shot import FewShotChatMessagePromptTemplate as FewShotChatMessagePromptTemplate
+    from .few_shot import FewShotPromptTemplate as FewShotPromptTemplate
+    from .few_shot import LengthBasedExampleSelector as LengthBasedExampleSelector
+    from .prompt import BasePromptTemplate as BasePromptTemplate
+    from .prompt import ChatPromptValue as ChatPromptValue
+    from .prompt import LanguageModelInput as LanguageModelInput
+    from .prompt import PartialValue as PartialValue
+    from .prompt import PromptTemplate as PromptTemplate
+    from .prompt import PromptValue as PromptValue
+    from .prompt import StringPromptValue as StringPromptValue
+    from .prompt import compile_template as compile_template
+
+_EXPORTS = {
+    "BasePromptTemplate": ".prompt",
+    "ChatPromptTemplate": ".chat",
+    "ChatPromptValue": ".prompt",
+    "compile_template": ".prompt",
+    "FewShotChatMessagePromptTemplate": ".few_shot",
+    "FewShotPromptTemplate": ".few_shot",
+    "LanguageModelInput": ".prompt",
+    "LengthBasedExampleSelector": ".few_shot",
+    "MessagesPlaceholder": ".chat",
+    "MessageTemplateLike": ".chat",
+    "PartialValue": ".prompt",
+    "PromptTemplate": ".prompt",
+    "PromptValue": ".prompt",
+    "StringPromptValue": ".prompt",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "BasePromptTemplate",

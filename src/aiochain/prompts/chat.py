@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Union
 
-from ._exceptions import MissingVariablesError, TemplateError
-from ._string_prompt import (
+from .._exceptions import MissingVariablesError, TemplateError
+from ..messages import BaseMessage, message_class, to_messages
+from .prompt import (
     BasePromptTemplate,
     ChatPromptValue,
     PartialValue,
@@ -16,7 +17,6 @@ from ._string_prompt import (
     render,
     resolve_partials,
 )
-from .messages import BaseMessage, message_class, to_messages
 
 
 class MessagesPlaceholder:

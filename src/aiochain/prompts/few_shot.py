@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from ._exceptions import ConfigurationError
-from ._string_prompt import (
+from .._exceptions import ConfigurationError
+from ..messages import BaseMessage, get_buffer_string
+from .prompt import (
     BasePromptTemplate,
     ChatPromptValue,
     PartialValue,
@@ -25,7 +26,6 @@ from ._string_prompt import (
     check_format,
     resolve_partials,
 )
-from .messages import BaseMessage, get_buffer_string
 
 
 class ExampleSelector(Protocol):

@@ -15,9 +15,9 @@ import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, Union
 
-from ._exceptions import MissingVariablesError, TemplateError
-from ._runnable import Config, PureRunnable
-from .messages import BaseMessage, HumanMessage, MessageLike
+from .._exceptions import MissingVariablesError, TemplateError
+from ..messages import BaseMessage, HumanMessage, MessageLike
+from ..runnables.base import Config, PureRunnable
 
 _parse_format = string.Formatter().parse
 

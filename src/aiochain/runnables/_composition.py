@@ -9,8 +9,7 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, cast
 
-from . import _runner
-from ._config import (
+from .._config import (
     RunnableConfig,
     accepts_config,
     check_config,
@@ -18,10 +17,11 @@ from ._config import (
     current_config,
     filled_config,
 )
-from ._exceptions import UsageError
+from .._exceptions import UsageError
+from . import _runner
 from ._generators import RunnableGenerator, is_generator_function
-from ._run_trace import call_step, listening, traced_call, traced_sequence_stream
-from ._runnable import Config, PureRunnable, Runnable, bound_call, takes_config
+from ._reported_steps import call_step, listening, traced_call, traced_sequence_stream
+from .base import Config, PureRunnable, Runnable, bound_call, takes_config
 
 
 class RunnableSequence(Runnable[Any, Any]):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._config import check_config, child_config, current_config
+from .._exceptions import UsageError
 from . import _runner
-from ._config import check_config, child_config, current_config
-from ._exceptions import UsageError
-from ._run_trace import call_step, listening
-from ._runnable import Config, Runnable
+from ._reported_steps import call_step, listening
+from .base import Config, Runnable
 
 
 class RunnableEach(Runnable[list[Any], list[Any]]):

@@ -18,9 +18,9 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from ._config import accepts_config, current_config, filled_config
-from ._exceptions import UsageError
-from ._runnable import Config, Runnable, join_chunks
+from .._config import accepts_config, current_config, filled_config
+from .._exceptions import UsageError
+from .base import Config, Runnable, join_chunks
 
 
 def is_generator_function(obj: Any) -> bool:

@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from ._callback_base import new_run_id
-from ._config import current_config, filled_config
-from ._runnable import Config, Runnable, bound_call, join_chunks
+from .._config import current_config, filled_config
+from ..callbacks._manager_base import new_run_id
+from .base import Config, Runnable, bound_call, join_chunks
 
 
 @dataclass(slots=True)

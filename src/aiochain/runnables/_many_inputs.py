@@ -19,16 +19,16 @@ from collections.abc import (
 )
 from typing import Any, Generic, TypeVar, cast
 
-from . import _runner
-from ._config import (
+from .._config import (
     RunnableConfig,
     accepts_config,
     batch_limit,
     config_list,
     current_config,
 )
-from ._exceptions import UsageError
-from ._progress import ProgressCallback, RunStats
+from .._exceptions import UsageError
+from .._pipeline.run_stats import ProgressCallback, RunStats
+from . import _runner
 from ._sync import iterate_sync, run_sync
 
 InputT = TypeVar("InputT")

@@ -12,14 +12,15 @@ import random
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
+from .._config import RunnableConfig, merge_configs
+from .._exceptions import ConfigurationError, UsageError
+from .._types import Sleep
+from ..callbacks._event_stream import astream_events
 from ._composition import RunnableParallel, RunnableSequence, coerce_runnable
-from ._config import RunnableConfig, merge_configs
-from ._configurable import RunnableConfigurableAlternatives, RunnableConfigurableFields
-from ._event_stream import astream_events
-from ._exceptions import ConfigurationError, UsageError
+from ._each import RunnableEach
 from ._listeners import RunnableWithListeners
-from ._run_trace import call_step, listening, reports_own_runs, step_stream, traced_stream
-from ._runnable import (
+from ._reported_steps import call_step, listening, reports_own_runs, step_stream, traced_stream
+from .base import (
     Config,
     ModifierFactory,
     PureRunnable,
@@ -28,8 +29,7 @@ from ._runnable import (
     register_modifiers,
     takes_config,
 )
-from ._runnable_each import RunnableEach
-from ._types import Sleep
+from .configurable import RunnableConfigurableAlternatives, RunnableConfigurableFields
 
 logger = logging.getLogger("aiochain")
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from ._callback_base import BaseCallbackManager
-from ._callback_dispatch import context_handlers
-from ._callback_manager import AsyncCallbackManager
-from ._config import RunnableConfig, current_config, merge_configs
-from ._event_stream import _NO_INPUT, tap_output
-from ._runnable import join_chunks, takes_config
-from ._traced import manager_for, run_config
+from .._config import RunnableConfig, current_config, merge_configs
+from ..callbacks._dispatch import context_handlers
+from ..callbacks._event_stream import _NO_INPUT, tap_output
+from ..callbacks._manager_base import BaseCallbackManager
+from ..callbacks._managers import AsyncCallbackManager
+from ..callbacks._model_runs import manager_for, run_config
+from .base import join_chunks, takes_config
 
 
 def listening(config: RunnableConfig | None) -> bool:

@@ -30,8 +30,8 @@ from collections.abc import (
 )
 from typing import Any, Generic, Literal, TypeVar, cast, overload
 
-from ._exceptions import ConfigurationError, DeadlineExceededError
-from ._progress import ProgressCallback, RunStats, current_stats
+from .._exceptions import ConfigurationError, DeadlineExceededError
+from .._pipeline.run_stats import ProgressCallback, RunStats, current_stats
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -11,7 +11,7 @@ import os
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
-from ._exceptions import SyncInAsyncError
+from .._exceptions import SyncInAsyncError
 
 T = TypeVar("T")
 

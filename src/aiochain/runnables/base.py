@@ -18,6 +18,7 @@ is imported (a dependency inversion, so that neither module has to hold the othe
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -28,16 +29,15 @@ from collections.abc import (
 )
 from typing import Any, ClassVar, TypeVar, cast
 
-from ._batching import BatchConfig as BatchConfig
-from ._batching import Batching
-from ._batching import Config as Config
-from ._batching import bound_call as bound_call
-from ._batching import takes_config as takes_config
-from ._config import (
+from .._config import (
     RunnableConfig,
     check_config,
 )
-from ._exceptions import UsageError
+from ._many_inputs import BatchConfig as BatchConfig
+from ._many_inputs import Batching
+from ._many_inputs import Config as Config
+from ._many_inputs import bound_call as bound_call
+from ._many_inputs import takes_config as takes_config
 from ._sync import iterate_sync, run_sync
 
 InputT = TypeVar("InputT")
@@ -338,13 +338,15 @@ _factory: list[ModifierFactory] = []
 
 
 def register_modifiers(factory: ModifierFactory) -> None:
-    """Called once by `_modifiers.py`, which `aiochain/__init__` always imports."""
+    """Called once by `_modifiers.py` when it is first imported."""
     _factory[:] = [factory]
 
 
 def _modifiers() -> ModifierFactory:
+    # The modifiers (`|`, bind, with_retry, ...) subclass Runnable, so this module cannot import
+    # them while it loads; the first use loads them by name, and they register themselves.
     if not _factory:
-        raise UsageError("import aiochain (not only aiochain._runnable) to use the modifiers")
+        importlib.import_module("aiochain.runnables._modifiers")
     return _factory[0]
 
 
@@ -373,3 +375,12 @@ def join_chunks(pieces: list[Any]) -> Any:
             whole = whole + piece
         return whole
     return pieces[-1]
+
+
+__all__ = [
+    "ModifierFactory",
+    "PureRunnable",
+    "Runnable",
+    "join_chunks",
+    "register_modifiers",
+]

@@ -21,9 +21,9 @@ import copy
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, NamedTuple
 
-from ._config import current_config
-from ._exceptions import ConfigurationError, UsageError
-from ._runnable import Config, Runnable, bound_call, takes_config
+from .._config import current_config
+from .._exceptions import ConfigurationError, UsageError
+from .base import Config, Runnable, bound_call, takes_config
 
 
 class ConfigurableField(NamedTuple):
@@ -223,3 +223,14 @@ class RunnableConfigurableAlternatives(DynamicRunnable):
         if isinstance(chosen, Runnable):
             return chosen
         return chosen()  # type: ignore[no-any-return]  # a factory, as LangChain allows
+
+
+__all__ = [
+    "ConfigurableField",
+    "ConfigurableFieldMultiOption",
+    "ConfigurableFieldSingleOption",
+    "ConfigurableFieldSpec",
+    "DynamicRunnable",
+    "RunnableConfigurableAlternatives",
+    "RunnableConfigurableFields",
+]

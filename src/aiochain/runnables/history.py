@@ -20,11 +20,11 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
-from ._config import RunnableConfig, check_config, current_config
-from ._exceptions import ConfigurationError, UsageError
-from ._runnable import Config, Runnable, join_chunks
-from .chat_history import BaseChatMessageHistory
-from .messages import AIMessage, BaseMessage, HumanMessage
+from .._config import RunnableConfig, check_config, current_config
+from .._exceptions import ConfigurationError, UsageError
+from ..chat_history import BaseChatMessageHistory
+from ..messages import AIMessage, BaseMessage, HumanMessage
+from .base import Config, Runnable, join_chunks
 
 
 class RunnableWithMessageHistory(Runnable[Any, Any]):

@@ -15,30 +15,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from ._composition import RunnableLambda, RunnableParallel, RunnableSequence, coerce_runnable
-from ._config import RunnableConfig
-from ._configurable import (
-    ConfigurableField,
-    ConfigurableFieldMultiOption,
-    ConfigurableFieldSingleOption,
-    ConfigurableFieldSpec,
-    RunnableConfigurableAlternatives,
-    RunnableConfigurableFields,
-)
-from ._exceptions import UsageError
-from ._generators import RunnableGenerator
-from ._listeners import Run, RunnableWithListeners
-from ._message_history import RunnableWithMessageHistory
+from .._exceptions import UsageError
+from ._composition import RunnableLambda, RunnableParallel, coerce_runnable
 from ._modifiers import (
     RunnableAssign,
-    RunnableBinding,
-    RunnablePick,
-    RunnableRetry,
-    RunnableWithFallbacks,
 )
-from ._run_trace import call_step, listening, step_config, step_stream
-from ._runnable import Config, PureRunnable, Runnable, bound_call
-from ._runnable_each import RunnableEach
+from ._reported_steps import call_step, listening, step_config, step_stream
+from .base import Config, PureRunnable, Runnable, bound_call
 
 
 class RunnablePassthrough(PureRunnable[Any, Any]):
@@ -128,29 +111,8 @@ RunnableMap = RunnableParallel
 """LangChain's older name for `RunnableParallel`."""
 
 __all__ = [
-    "ConfigurableField",
-    "ConfigurableFieldMultiOption",
-    "ConfigurableFieldSingleOption",
-    "ConfigurableFieldSpec",
-    "Run",
-    "Runnable",
-    "RunnableAssign",
-    "RunnableBinding",
     "RunnableBranch",
-    "RunnableConfig",
-    "RunnableConfigurableAlternatives",
-    "RunnableConfigurableFields",
-    "RunnableEach",
-    "RunnableGenerator",
-    "RunnableLambda",
     "RunnableMap",
-    "RunnableParallel",
     "RunnablePassthrough",
-    "RunnablePick",
-    "RunnableRetry",
-    "RunnableSequence",
-    "RunnableWithFallbacks",
-    "RunnableWithListeners",
-    "RunnableWithMessageHistory",
     "chain",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError
 
 
 @dataclass(frozen=True)

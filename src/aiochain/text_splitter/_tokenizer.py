@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable, Collection, Set
 from typing import Any, Literal
 
-from ._exceptions import ConfigurationError
-from ._tokens import CHARS_PER_TOKEN
+from .._exceptions import ConfigurationError
+from .._pipeline.estimates import CHARS_PER_TOKEN
 
 logger = logging.getLogger("aiochain")
 

@@ -5,7 +5,7 @@ arguments as the classes of the same names in `langchain_text_splitters` and cut
 same places (the tests compare with outputs recorded from LangChain). Sizes are measured with
 `length_function` (default `len`, characters); `from_tiktoken_encoder` measures in tokens with
 the optional `tiktoken` package, or estimates four characters per token without it (see
-`aiochain._tokens`).
+`aiochain._pipeline.estimates`).
 
 How the recursive splitter works: it cuts the text at the first separator of its list that
 occurs in it (by default paragraphs, then lines, then words, then characters), merges
@@ -23,10 +23,10 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence, Set
 from typing import Any, Literal, TypeVar
 
-from ._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError
+from ..documents import Document
 from ._token_windows import Tokenizer, split_text_on_tokens
 from ._tokenizer import load_encoding, tiktoken_length
-from .documents import Document
 
 logger = logging.getLogger("aiochain")
 
@@ -394,6 +394,4 @@ __all__ = [
     "RecursiveCharacterTextSplitter",
     "TextSplitter",
     "TokenTextSplitter",
-    "Tokenizer",
-    "split_text_on_tokens",
 ]

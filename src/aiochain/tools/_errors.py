@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
-from ._exceptions import AiochainError, ConfigurationError
+from .._exceptions import AiochainError, ConfigurationError
 
 ErrorHandler: TypeAlias = "bool | str | Callable[[Exception], str] | None"
 """How a tool answers an error of one kind instead of raising it."""

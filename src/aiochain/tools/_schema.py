@@ -17,7 +17,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError
 
 JSONSchema = dict[str, Any]
 

@@ -24,10 +24,12 @@ import re
 from collections.abc import Callable
 from typing import Any, overload
 
-from ._config import RunnableConfig, current_config
-from ._exceptions import ConfigurationError, ToolArgumentsError
-from ._runnable import Runnable
-from ._tool_errors import (
+from .._config import RunnableConfig, current_config
+from .._exceptions import ConfigurationError, ToolArgumentsError
+from ..callbacks._step_runs import traced_tool
+from ..messages import ToolMessage
+from ..runnables.base import Runnable
+from ._errors import (
     TOOL_ERROR_DEFAULT,
     VALIDATION_ERROR_DEFAULT,
     ErrorHandler,
@@ -35,7 +37,7 @@ from ._tool_errors import (
     check_handler,
     error_answer,
 )
-from ._tool_schema import (
+from ._schema import (
     JSONSchema,
     describe,
     fits,
@@ -44,8 +46,6 @@ from ._tool_schema import (
     schema_of,
     schema_of_function,
 )
-from ._traced_steps import traced_tool
-from .messages import ToolMessage
 
 
 class Tool(Runnable[Any, Any]):
@@ -63,7 +63,7 @@ class Tool(Runnable[Any, Any]):
         func: the function.
         handle_tool_error: when set (True, a text, or a function of the error), a
             `ToolException` raised by the function becomes the tool's answer instead of
-            propagating (see `aiochain._tool_errors`); settable after construction, as in
+            propagating (see `aiochain.tools._errors`); settable after construction, as in
             LangChain (`my_tool.handle_tool_error = True`).
         handle_validation_error: the same for arguments that do not fit the schema.
     """
@@ -373,7 +373,6 @@ __all__ = [
     "SchemaTool",
     "StructuredTool",
     "Tool",
-    "ToolException",
     "tool",
     "tool_content",
 ]

@@ -3,6 +3,6 @@ given to `with_listeners` receive)."""
 
 from __future__ import annotations
 
-from .._listeners import Run
+from ..runnables._listeners import Run
 
 __all__ = ["Run"]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .._listeners import Run
+from ..runnables._listeners import Run
 
 __all__ = ["Run"]

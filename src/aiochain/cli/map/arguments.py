@@ -7,8 +7,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from ._providers import PROVIDERS
-from ._records import FORMATS
+from .providers import PROVIDERS
+from .records import FORMATS
 
 EPILOG = """\
 the API key comes from $OPENAI_API_KEY (the base URL from --base-url or $OPENAI_BASE_URL).

@@ -20,21 +20,21 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from .._batch_spool import temporary_folder
-from .._exceptions import (
+from ..._exceptions import (
     AiochainError,
     ConfigurationError,
 )
-from .._tokens import DEFAULT_COMPLETION_TOKENS
-from ..batches import AnthropicBatchClient, OpenAIBatchClient
-from ..chat_models import ChatAnthropic
-from ..pricing import cost_for, price_of
-from . import _batch_cover as cover
-from ._batch_run import BatchableJob, BatchRun
-from ._journal import JournalRow
-from ._journal_rows import RecordTake, journal_row
-from ._record_prompts import json_output
-from ._records import Record
+from ..._pipeline.estimates import DEFAULT_COMPLETION_TOKENS
+from ...batches import AnthropicBatchClient, OpenAIBatchClient
+from ...batches._spool import temporary_folder
+from ...chat_models import ChatAnthropic
+from ...pricing import cost_for, price_of
+from . import batch_cover as cover
+from .batch_run import BatchableJob, BatchRun
+from .journal import JournalRow
+from .journal_rows import RecordTake, journal_row
+from .record_prompts import json_output
+from .records import Record
 
 __all__ = ["BatchableJob", "run_batch"]
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ._journal import Journal
+from .journal import Journal
 
 PROVISIONAL = "shard:"
 """The prefix of a shard's key in `batch_id` until its batch exists."""

@@ -20,18 +20,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from .. import _json
-from .._batch_files import BatchRequest, ResultLine, openai_line
-from .._batch_spool import ShardSpool, SpooledShard
-from .._batch_status import BatchStatus, unanswered_errors
-from .._exceptions import APIStatusError, AuthenticationError, BatchRequestError, NotFoundError
-from .._tokens import CHARS_PER_TOKEN, DEFAULT_COMPLETION_TOKENS
-from ..messages import HumanMessage
-from ..pricing import cost_for
-from . import _batch_cover as cover
-from ._journal import JournalRow
-from ._record_prompts import missing_variables, prompt_values
-from ._records import Record
+from ... import _json
+from ..._exceptions import APIStatusError, AuthenticationError, BatchRequestError, NotFoundError
+from ..._pipeline.estimates import CHARS_PER_TOKEN, DEFAULT_COMPLETION_TOKENS
+from ...batches._openai_files import BatchRequest, ResultLine, openai_line
+from ...batches._spool import ShardSpool, SpooledShard
+from ...batches._status import BatchStatus, unanswered_errors
+from ...messages import HumanMessage
+from ...pricing import cost_for
+from . import batch_cover as cover
+from .journal import JournalRow
+from .record_prompts import missing_variables, prompt_values
+from .records import Record
 
 COMMIT_ROWS = 1000
 """Rows committed in one transaction while a batch's results are read."""

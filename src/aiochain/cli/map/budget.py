@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 
-from .._tokens import CHARS_PER_TOKEN, DEFAULT_COMPLETION_TOKENS
-from ..pricing import cost_for
+from ..._pipeline.estimates import CHARS_PER_TOKEN, DEFAULT_COMPLETION_TOKENS
+from ...pricing import cost_for
 
 
 class Budget:

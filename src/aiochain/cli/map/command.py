@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .._exceptions import UsageError
-from .._progress import RunStats
-from ._map_job import Backend, MapOptions, MapSummary
-from ._providers import DEFAULT_MODELS, KEY_VARIABLES
+from ..._exceptions import UsageError
+from ..._pipeline.run_stats import RunStats
+from .job import Backend, MapOptions, MapSummary
+from .providers import DEFAULT_MODELS, KEY_VARIABLES
 
 EMBEDDING_MODEL = "text-embedding-3-small"
 _ESCAPE = re.compile(r"\\([nt\\])")
@@ -45,9 +45,9 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
         KeyboardInterrupt: after the job stopped because of Ctrl-C.
         Terminated: after the job stopped because of SIGTERM.
     """
-    from .._sync import run
-    from ._map_job import run_map
-    from ._map_progress import watch
+    from ...runnables._sync import run
+    from .job import run_map
+    from .progress import watch
 
     stopped_by: int = signal.SIGINT  # the signal that stopped the job
 
@@ -74,8 +74,8 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
                 loop.add_signal_handler(signum, on_interrupt, signum)
         backend: Backend | None = None
         if options.ray is not None:  # imported only here: plain `map` never imports ray
-            from ._ray_backend import refuse_with_ray
-            from ._ray_backend import run_on_ray as backend
+            from .ray_backend import refuse_with_ray
+            from .ray_backend import run_on_ray as backend
 
             refuse_with_ray(options)
         try:
@@ -97,7 +97,7 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
 
 def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     """Run `aiochain map`; returns the exit status."""
-    from ._map_progress import print_summary
+    from .progress import print_summary
 
     if args.field is not None and not args.embed:
         raise UsageError("--field needs --embed (a prompt takes --template)")
@@ -192,7 +192,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     if not quiet:
         print_summary(summary, fancy=fancy)
     if args.report:
-        from ._job_files import write_report_at_end
+        from .job_files import write_report_at_end
 
         if not write_report_at_end(summary.journal, args.report):
             return 1

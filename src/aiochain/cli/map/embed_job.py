@@ -24,9 +24,8 @@ from binascii import b2a_base64
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
-from .. import _json
-from .._embedding_batches import MAX_INPUTS_PER_REQUEST, pack_stream
-from .._exceptions import (
+from ... import _json
+from ..._exceptions import (
     AiochainError,
     AuthenticationError,
     BadRequestError,
@@ -36,22 +35,23 @@ from .._exceptions import (
     ServerUnreachableError,
     UsageError,
 )
-from .._limiter import RateLimiter
-from .._progress import RunStats, current_stats
-from .._retry import RetryPolicy
-from .._runner import amap
-from ..embeddings import AzureOpenAIEmbeddings, OpenAIEmbeddings
-from ..pricing import price_of
-from ..prompts import PromptTemplate
-from ._embed_outputs import check_extra, ids_path, output_kind, write_embeddings
-from ._group_commit import GroupCommit
-from ._journal import InputIndex, Journal, JournalRow
-from ._journal_rows import RecordTake, journal_row
-from ._map_options import MapOptions, MapSummary, default_journal, run_settings
-from ._outputs import check_paths
-from ._providers import SIMULATED_AZURE_VERSION
-from ._record_prompts import field_text, missing_variables, prompt_values
-from ._records import Record, Source
+from ..._pipeline.limiter import RateLimiter
+from ..._pipeline.retry import RetryPolicy
+from ..._pipeline.run_stats import RunStats, current_stats
+from ..._providers.embedding_requests import MAX_INPUTS_PER_REQUEST, pack_stream
+from ...embeddings import AzureOpenAIEmbeddings, OpenAIEmbeddings
+from ...pricing import price_of
+from ...prompts import PromptTemplate
+from ...runnables._runner import amap
+from .embed_outputs import check_extra, ids_path, output_kind, write_embeddings
+from .group_commit import GroupCommit
+from .journal import InputIndex, Journal, JournalRow
+from .journal_rows import RecordTake, journal_row
+from .options import MapOptions, MapSummary, default_journal, run_settings
+from .outputs import check_paths
+from .providers import SIMULATED_AZURE_VERSION
+from .record_prompts import field_text, missing_variables, prompt_values
+from .records import Record, Source
 
 T = TypeVar("T")
 _REFUSED = {
@@ -127,7 +127,7 @@ async def run_embed_map(
         stack.callback(source.close)
         base_url = options.base_url
         if options.simulate is not None:
-            from ..sim import SimServer
+            from ...sim import SimServer
 
             base_url = await stack.enter_async_context(SimServer(latency=options.simulate))
         embeddings = make_embeddings(options, base_url)

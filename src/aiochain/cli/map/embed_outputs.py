@@ -25,8 +25,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .. import _json
-from .._exceptions import OutputError, UsageError
+from ... import _json
+from ..._exceptions import OutputError, UsageError
 
 EXTRA_HINT = "pip install 'aiochain[embeddings]'"
 _ROWS_PER_GROUP = 10_000

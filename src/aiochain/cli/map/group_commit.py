@@ -14,7 +14,7 @@ import asyncio
 import queue
 from collections.abc import Callable
 
-from ._journal import Journal, JournalRow
+from .journal import Journal, JournalRow
 
 _Item = tuple[JournalRow, "asyncio.Future[None] | None"]
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from .._exceptions import (
+from ..._exceptions import (
     AiochainError,
     AuthenticationError,
     ConfigurationError,
@@ -29,25 +29,25 @@ from .._exceptions import (
     QuotaExhaustedError,
     ServerUnreachableError,
 )
-from .._model_client import ModelClient
-from .._progress import CallCounts, RunStats, current_call
-from .._runner import amap
-from ..cache import SQLiteCache
-from ..messages import HumanMessage, SystemMessage
-from ..pricing import price_of
-from ..prompts import PromptTemplate
-from ._budget import Budget
-from ._group_commit import GroupCommit
-from ._job_files import JobFiles
-from ._journal import InputIndex, Journal, JournalRow
-from ._journal_rows import RecordTake, journal_row
-from ._map_batch import run_batch
-from ._map_options import MapOptions, MapSummary, default_journal, job_description, run_settings
-from ._outputs import Output, check_paths
-from ._providers import make_model
-from ._record_prompts import json_output, missing_variables, prompt_values
-from ._records import Record, Source
-from ._split import RecordSplitter
+from ..._pipeline.run_stats import CallCounts, RunStats, current_call
+from ..._providers.model_client import ModelClient
+from ...cache import SQLiteCache
+from ...messages import HumanMessage, SystemMessage
+from ...pricing import price_of
+from ...prompts import PromptTemplate
+from ...runnables._runner import amap
+from .batch import run_batch
+from .budget import Budget
+from .group_commit import GroupCommit
+from .job_files import JobFiles
+from .journal import InputIndex, Journal, JournalRow
+from .journal_rows import RecordTake, journal_row
+from .options import MapOptions, MapSummary, default_journal, job_description, run_settings
+from .outputs import Output, check_paths
+from .providers import make_model
+from .record_prompts import json_output, missing_variables, prompt_values
+from .records import Record, Source
+from .split import RecordSplitter
 
 # Answers a job's to-do records instead of the local runner (the Ray backend).
 Backend = Callable[["_Job"], Awaitable[None]]
@@ -62,7 +62,7 @@ async def run_map(
 ) -> MapSummary:
     """Run the job; returns its summary. Raises `UsageError` for bad input before any request."""
     if options.embed:  # vectors instead of answers: its own job, on the same journal
-        from ._embed_job import run_embed_map
+        from .embed_job import run_embed_map
 
         return await run_embed_map(options, on_start=on_start)
     source = Source(
@@ -82,7 +82,7 @@ async def run_map(
         stack.callback(source.close)
         base_url = options.base_url
         if options.simulate is not None:
-            from ..sim import SimServer
+            from ...sim import SimServer
 
             base_url = await stack.enter_async_context(SimServer(latency=options.simulate))
         cache = None

@@ -31,8 +31,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from .._exceptions import AiochainError, JournalError, OutputError
-from ._map_options import MapOptions
+from ..._exceptions import AiochainError, JournalError, OutputError
+from .options import MapOptions
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -108,7 +108,7 @@ def write_report_at_end(journal: str, report: str) -> bool:
     """Write the report at the end of the job. Its path was checked before anything was sent;
     if it still fails (a full disk), say so in one line with how to write it again: the job is
     done, so this is not a usage error (status 1, not 2 "nothing sent")."""
-    from ._report_command import write_report  # imported only by a job with --report
+    from ..report.command import write_report  # imported only by a job with --report
 
     try:
         write_report(journal, report)

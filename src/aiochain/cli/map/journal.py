@@ -30,9 +30,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from .._exceptions import InputError, JournalError, JournalMismatchError
-from .._sqlite import open_database
-from ._records import Record
+from ..._exceptions import InputError, JournalError, JournalMismatchError
+from ..._pipeline.sqlite import open_database
+from .records import Record
 
 T = TypeVar("T")
 _COLUMNS = "key, idx, id, ok, cached, line"

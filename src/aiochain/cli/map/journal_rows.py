@@ -12,11 +12,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import _json
-from .._progress import CallCounts
-from .._usage import Usage
-from ._journal import JournalRow
-from ._records import Record, without_lone_surrogates
+from ... import _json
+from ..._pipeline.run_stats import CallCounts
+from ..._types import Usage
+from .journal import JournalRow
+from .records import Record, without_lone_surrogates
 
 VIAS = ("live", "split", "batch", "ray")
 """How a record can be answered (the journal's `via` column)."""

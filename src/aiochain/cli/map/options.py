@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._progress import RunStats
-from ._records import Source
+from ..._pipeline.run_stats import RunStats
+from .records import Source
 
 
 @dataclass

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from .._exceptions import OutputError
+from ..._exceptions import OutputError
 
 
 def check_paths(

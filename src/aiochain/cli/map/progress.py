@@ -14,8 +14,8 @@ import time
 from collections import deque
 from typing import Any
 
-from .._progress import RunStats
-from ._map_job import MapSummary
+from ..._pipeline.run_stats import RunStats
+from .job import MapSummary
 
 # Seconds between plain progress lines; AIOCHAIN_PROGRESS_SECONDS changes it.
 PLAIN_EVERY = float(os.environ.get("AIOCHAIN_PROGRESS_SECONDS") or 2.0)

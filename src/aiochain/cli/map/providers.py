@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .._exceptions import ConfigurationError
-from .._limiter import RateLimiter
-from .._model_client import ModelClient
-from .._retry import RetryPolicy
-from ..chat_models import AzureChatOpenAI, ChatAnthropic, ChatGoogleGenerativeAI, ChatOpenAI
+from ..._exceptions import ConfigurationError
+from ..._pipeline.limiter import RateLimiter
+from ..._pipeline.retry import RetryPolicy
+from ..._providers.model_client import ModelClient
+from ...chat_models import AzureChatOpenAI, ChatAnthropic, ChatGoogleGenerativeAI, ChatOpenAI
 
 if TYPE_CHECKING:
-    from ..cache import SQLiteCache
+    from ...cache import SQLiteCache
 
 
 class ModelOptions(Protocol):

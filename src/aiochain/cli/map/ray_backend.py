@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from .._exceptions import (
+from ..._exceptions import (
     AiochainError,
     AuthenticationError,
     ConfigurationError,
@@ -35,18 +35,18 @@ from .._exceptions import (
     ServerUnreachableError,
     UsageError,
 )
-from .._progress import RunStats, current_stats
-from .._usage import Usage
-from ..messages import SystemMessage
-from ..pricing import price_of
-from ..prompts import PromptTemplate
-from ._budget import Budget
-from ._journal import JournalRow
-from ._journal_rows import RecordTake, journal_row
-from ._map_job import MapOptions, _Job
-from ._providers import make_model
-from ._ray_limiter import ClusterBudget, ClusterRateLimiter
-from ._records import Record
+from ..._pipeline.run_stats import RunStats, current_stats
+from ..._types import Usage
+from ...messages import SystemMessage
+from ...pricing import price_of
+from ...prompts import PromptTemplate
+from .budget import Budget
+from .job import MapOptions, _Job
+from .journal import JournalRow
+from .journal_rows import RecordTake, journal_row
+from .providers import make_model
+from .ray_limiter import ClusterBudget, ClusterRateLimiter
+from .records import Record
 
 try:
     import ray
@@ -87,7 +87,7 @@ class Answerer(_Job):
             limiter = ClusterRateLimiter(ray.get_actor(self._budget_name))
             cache = None
             if self.options.cache:
-                from ..cache import SQLiteCache
+                from ...cache import SQLiteCache
 
                 cache = SQLiteCache(self.options.cache_path)
             self.llm = self._model = make_model(self.options, self._base_url, cache, limiter)

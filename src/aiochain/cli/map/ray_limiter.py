@@ -23,9 +23,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .._bucket import Bucket
-from .._limiter import RateLimiter
-from .._ratelimit_headers import stated_limit
+from ..._pipeline.bucket import Bucket
+from ..._pipeline.limiter import RateLimiter
+from ..._pipeline.ratelimit_headers import stated_limit
 
 CHUNK_SECONDS = 0.05  # of the cluster's budget reserved per round trip to the actor
 UNLIMITED_CHUNK = 64  # requests per round trip when nothing limits

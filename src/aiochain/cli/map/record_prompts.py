@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._exceptions import AiochainError
-from ..output_parsers import parse_json_text
-from ..prompts import PromptTemplate
-from ._records import Record
+from ..._exceptions import AiochainError
+from ...output_parsers import parse_json_text
+from ...prompts import PromptTemplate
+from .records import Record
 
 
 def field_text(value: Any) -> str:

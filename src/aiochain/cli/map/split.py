@@ -19,14 +19,14 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._exceptions import ConfigurationError
-from .._model_client import ModelClient
-from .._tokens import CHARS_PER_TOKEN
-from .._usage import Usage
-from ..cache import SQLiteCache
-from ..messages import HumanMessage, SystemMessage
-from ..prompts import PromptTemplate
-from ..text_splitter import RecursiveCharacterTextSplitter
+from ..._exceptions import ConfigurationError
+from ..._pipeline.estimates import CHARS_PER_TOKEN
+from ..._providers.model_client import ModelClient
+from ..._types import Usage
+from ...cache import SQLiteCache
+from ...messages import HumanMessage, SystemMessage
+from ...prompts import PromptTemplate
+from ...text_splitter import RecursiveCharacterTextSplitter
 
 DEFAULT_REDUCE_TEMPLATE = (
     'Write a concise summary of the following:\n\n"{text}"\n\nCONCISE SUMMARY:'

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._exceptions import OutputError
+from ..._exceptions import OutputError
 
 
 def add_report_parser(commands: Any) -> None:
@@ -44,8 +44,8 @@ def write_report(journal: str | Path, output: str | Path) -> Path:
         UsageError: the journal is missing or is not one.
         OutputError: the page cannot be written.
     """
-    from ._report_data import load_report
-    from ._report_html import render_report
+    from .data import load_report
+    from .html import render_report
 
     page = render_report(load_report(journal))
     path = Path(output)
@@ -59,7 +59,7 @@ def write_report(journal: str | Path, output: str | Path) -> Path:
 def run_report_command(args: argparse.Namespace) -> int:
     """Run `aiochain report`; returns the exit status."""
     if args.json:
-        from ._report_data import load_report
+        from .data import load_report
 
         data = load_report(args.journal)
         try:

@@ -23,8 +23,8 @@ from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
-from .._exceptions import JournalError, UsageError
-from ._journal import TRACE_COLUMNS
+from ..._exceptions import JournalError, UsageError
+from ..map.journal import TRACE_COLUMNS
 
 MAX_BUCKETS = 120
 """Most points on the time axis."""

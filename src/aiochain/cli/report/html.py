@@ -15,7 +15,7 @@ import json
 from html import escape
 from typing import Any
 
-from . import _svg
+from . import svg as _svg
 
 INLINE_ROWS = 10_000
 """Rows of the table of all rows put in the page; the rest are in `aiochain report --json`."""

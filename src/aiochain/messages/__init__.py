@@ -1,0 +1,70 @@
+"""Chat messages, named as LangChain names them, sent to chat models in OpenAI's wire format."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .._exceptions import BadResponseError as BadResponseError
+    from .._exceptions import UsageError as UsageError
+    from .._types import Usage as Usage
+    from ._trimming import count_tokens_approximately as count_tokens_approximately
+    from ._trimming import trim_messages as trim_messages
+    from .base import AIMessage as AIMessage
+    from .base import AIMessageChunk as AIMessageChunk
+    from .base import BaseMessage as BaseMessage
+    from .base import HumanMessage as HumanMessage
+    from .base import MessageLike as MessageLike
+    from .base import SystemMessage as SystemMessage
+    from .base import ToolMessage as ToolMessage
+    from .base import get_buffer_string as get_buffer_string
+    from .base import message_class as message_class
+    from .base import parse_tool_calls as parse_tool_calls
+    from .base import to_message as to_message
+    from .base import to_messages as to_messages
+    from .base import usage_metadata_of as usage_metadata_of
+    from .utils import filter_messages as filter_messages
+    from .utils import merge_message_runs as merge_message_runs
+
+_EXPORTS = {
+    "AIMessage": ".base",
+    "AIMessageChunk": ".base",
+    "BadResponseError": ".._exceptions",
+    "BaseMessage": ".base",
+    "count_tokens_approximately": "._trimming",
+    "filter_messages": ".utils",
+    "get_buffer_string": ".base",
+    "HumanMessage": ".base",
+    "merge_message_runs": ".utils",
+    "message_class": ".base",
+    "MessageLike": ".base",
+    "parse_tool_calls": ".base",
+    "SystemMessage": ".base",
+    "to_message": ".base",
+    "to_messages": ".base",
+    "ToolMessage": ".base",
+    "trim_messages": "._trimming",
+    "Usage": ".._types",
+    "usage_metadata_of": ".base",
+    "UsageError": ".._exceptions",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+__all__ = [
+    "AIMessage",
+    "BaseMessage",
+    "HumanMessage",
+    "MessageLike",
+    "SystemMessage",
+    "ToolMessage",
+    "count_tokens_approximately",
+    "filter_messages",
+    "merge_message_runs",
+    "message_class",
+    "parse_tool_calls",
+    "to_message",
+    "to_messages",
+    "trim_messages",
+]

@@ -1,0 +1,58 @@
+"""Text splitters: cut long texts into chunks that fit a prompt, as LangChain's do.
+
+`RecursiveCharacterTextSplitter`, `CharacterTextSplitter` and `TokenTextSplitter` take the same
+arguments as the classes of the same names in `langchain_text_splitters` and cut at exactly the
+same places (the tests compare with outputs recorded from LangChain). Sizes are measured with
+`length_function` (default `len`, characters); `from_tiktoken_encoder` measures in tokens with
+the optional `tiktoken` package, or estimates four characters per token without it (see
+`aiochain._pipeline.estimates`).
+
+How the recursive splitter works: it cuts the text at the first separator of its list that
+occurs in it (by default paragraphs, then lines, then words, then characters), merges
+neighbouring pieces into chunks of at most `chunk_size`, starting each chunk with up to
+`chunk_overlap` of the previous one's end, and cuts any piece still too long with the next
+separator of the list.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .._exceptions import ConfigurationError as ConfigurationError
+    from ..documents import Document as Document
+    from ._token_windows import Tokenizer as Tokenizer
+    from ._token_windows import split_text_on_tokens as split_text_on_tokens
+    from .base import CharacterTextSplitter as CharacterTextSplitter
+    from .base import KeepSeparator as KeepSeparator
+    from .base import RecursiveCharacterTextSplitter as RecursiveCharacterTextSplitter
+    from .base import SplitterT as SplitterT
+    from .base import TextSplitter as TextSplitter
+    from .base import TokenTextSplitter as TokenTextSplitter
+    from .base import logger as logger
+
+_EXPORTS = {
+    "CharacterTextSplitter": ".base",
+    "ConfigurationError": ".._exceptions",
+    "Document": "..documents",
+    "KeepSeparator": ".base",
+    "logger": ".base",
+    "RecursiveCharacterTextSplitter": ".base",
+    "split_text_on_tokens": "._token_windows",
+    "SplitterT": ".base",
+    "TextSplitter": ".base",
+    "Tokenizer": "._token_windows",
+    "TokenTextSplitter": ".base",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+__all__ = [
+    "CharacterTextSplitter",
+    "RecursiveCharacterTextSplitter",
+    "TextSplitter",
+    "TokenTextSplitter",
+    "Tokenizer",
+    "split_text_on_tokens",
+]
