@@ -24,20 +24,43 @@ WIRE_FORMATS = (
     "aiochain._providers.openai_responses_wire",
 )
 LAYERS: list[tuple[str, ...]] = [
-    ("aiochain._exceptions", "aiochain._types", "aiochain._json", "aiochain._config",
-     "aiochain._lazy", "aiochain.pricing"),
-    ("aiochain.messages", "aiochain.outputs", "aiochain.documents", "aiochain.chat_history",
-     *WIRE_FORMATS),
+    (
+        "aiochain._exceptions",
+        "aiochain._types",
+        "aiochain._json",
+        "aiochain._config",
+        "aiochain._lazy",
+        "aiochain.pricing",
+    ),
+    (
+        "aiochain.messages",
+        "aiochain.outputs",
+        "aiochain.documents",
+        "aiochain.chat_history",
+        *WIRE_FORMATS,
+    ),
     ("aiochain._http",),
     ("aiochain._pipeline", "aiochain.cache", "aiochain.globals", "aiochain.rate_limiters"),
     ("aiochain.callbacks", "aiochain.tracing"),
     ("aiochain.runnables", "aiochain.tracers"),
-    ("aiochain.prompts", "aiochain.output_parsers", "aiochain.tools", "aiochain.retrievers",
-     "aiochain.document_loaders", "aiochain.text_splitter", "aiochain.messages.utils",
-     "aiochain.messages._trimming"),
+    (
+        "aiochain.prompts",
+        "aiochain.output_parsers",
+        "aiochain.tools",
+        "aiochain.retrievers",
+        "aiochain.document_loaders",
+        "aiochain.text_splitter",
+        "aiochain.messages.utils",
+        "aiochain.messages._trimming",
+    ),
     ("aiochain.batches",),
-    ("aiochain._providers", "aiochain.chat_models", "aiochain.llms", "aiochain.language_models",
-     "aiochain.embeddings"),
+    (
+        "aiochain._providers",
+        "aiochain.chat_models",
+        "aiochain.llms",
+        "aiochain.language_models",
+        "aiochain.embeddings",
+    ),
     ("aiochain.chains", "aiochain.agents", "aiochain.memory", "aiochain.vectorstores"),
     ("aiochain.cli", "aiochain.__main__"),
 ]
@@ -49,9 +72,9 @@ def _layer(module: str) -> int | None:
     best: tuple[int, int] | None = None
     for index, prefixes in enumerate(LAYERS):
         for prefix in prefixes:
-            if module == prefix or module.startswith(prefix + "."):
-                if best is None or len(prefix) > best[1]:
-                    best = (index, len(prefix))
+            matches = module == prefix or module.startswith(prefix + ".")
+            if matches and (best is None or len(prefix) > best[1]):
+                best = (index, len(prefix))
     return None if best is None else best[0]
 
 
@@ -64,8 +87,9 @@ def _is_facade(module: str) -> bool:
 
 def test_every_module_has_a_layer() -> None:
     """Each module of the package is placed in the dependency order (or stands apart)."""
-    unplaced = [m for m in _graph() if m != "aiochain" and _layer(m) is None
-                and not m.startswith(APART)]
+    unplaced = [
+        m for m in _graph() if m != "aiochain" and _layer(m) is None and not m.startswith(APART)
+    ]
     assert unplaced == []
 
 
@@ -100,7 +124,9 @@ def _public_modules() -> list[str]:
         if any(part.startswith("_") for part in name.split(".")[1:]):
             continue
         if name.startswith(("aiochain.cli", "aiochain.sim")) and name not in (
-            "aiochain.cli", "aiochain.sim"):
+            "aiochain.cli",
+            "aiochain.sim",
+        ):
             continue
         names.append(name)
     return names
