@@ -202,3 +202,40 @@ async def test_sim_answers_a_trimmed_history(sim: SimServer) -> None:
         reply = await chat.ainvoke(trim_messages(MESSAGES, max_tokens=20, token_counter=len))
     assert reply.content
     assert sim.stats()["requests_total"] == 1
+
+
+def test_filter_messages_by_name_and_id_as_langchain_documents_it() -> None:
+    """LangChain's filter_messages example: messages carry `name=` and `id=`, and the filter
+    keeps the system message and the named user's, less the excluded id."""
+    messages = [
+        SystemMessage("you're a good assistant."),
+        HumanMessage("what's your name", id="foo", name="example_user"),
+        AIMessage("steve-o", id="bar", name="example_assistant"),
+        HumanMessage("what's your favorite color", id="baz"),
+        AIMessage("silicon blue", id="blah"),
+    ]
+    kept = filter_messages(
+        messages,
+        include_names=("example_user", "example_assistant"),
+        include_types=("system",),
+        exclude_ids=("bar",),
+    )
+    assert [(type(m).__name__, m.content, m.id, m.name) for m in kept] == [
+        ("SystemMessage", "you're a good assistant.", None, None),
+        ("HumanMessage", "what's your name", "foo", "example_user"),
+    ]
+
+
+async def test_a_message_name_is_sent_as_openai_name(
+    scripted: Callable[[list[Reply]], Awaitable[ScriptedServer]],
+) -> None:
+    """A message's `name` reaches OpenAI's request as the message's `name`."""
+    server = await scripted([Reply(json=completion_json("ok", chat=True))])
+    async with ChatOpenAI(base_url=server.base_url) as chat:
+        await chat.ainvoke(
+            [HumanMessage("hi", name="example_user"), AIMessage("hello", name="bot")]
+        )
+    assert server.requests[-1]["messages"] == [
+        {"role": "user", "content": "hi", "name": "example_user"},
+        {"role": "assistant", "content": "hello", "name": "bot"},
+    ]

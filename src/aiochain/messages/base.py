@@ -16,19 +16,26 @@ class BaseMessage:
 
     Attributes:
         content: the text of the message.
+        name: who wrote it, when a conversation tells speakers apart (LangChain's `name`;
+            sent as OpenAI's `name`).
+        id: the message's id (LangChain's `id`; an answer's is the provider's).
         role: the OpenAI role (`system`, `user`, `assistant`, `tool`).
     """
 
-    __slots__ = ("content",)
+    __slots__ = ("content", "id", "name")
     role: ClassVar[str] = ""
     type: ClassVar[str] = ""
 
-    def __init__(self, content: str) -> None:
+    def __init__(self, content: str, *, name: str | None = None, id: str | None = None) -> None:
         self.content = content
+        self.name = name
+        self.id = id
 
     def to_openai(self) -> dict[str, Any]:
         """The message as OpenAI's chat API expects it."""
-        return {"role": self.role, "content": self.content}
+        if self.name is None:
+            return {"role": self.role, "content": self.content}
+        return {"role": self.role, "content": self.content, "name": self.name}
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -71,7 +78,7 @@ class AIMessage(BaseMessage):
             `args` is None and `error` says why when the text is not a JSON object).
     """
 
-    __slots__ = ("id", "response_metadata", "tool_calls", "usage")
+    __slots__ = ("response_metadata", "tool_calls", "usage")
     role = "assistant"
     type = "ai"
 
@@ -83,9 +90,9 @@ class AIMessage(BaseMessage):
         response_metadata: dict[str, Any] | None = None,
         tool_calls: list[dict[str, Any]] | None = None,
         id: str | None = None,
+        name: str | None = None,
     ) -> None:
-        super().__init__(content)
-        self.id = id  # the provider's id of the answer, as LangChain's `message.id`
+        super().__init__(content, name=name, id=id)  # id: the provider's id of the answer
         self.usage = usage
         self.response_metadata = response_metadata or {}
         self.tool_calls = tool_calls or []
@@ -99,9 +106,10 @@ class AIMessage(BaseMessage):
     def to_openai(self) -> dict[str, Any]:
         """The message as OpenAI's chat API expects it, tool calls included."""
         if not self.tool_calls:
-            return {"role": "assistant", "content": self.content}
+            return super().to_openai()
         return {
             "role": "assistant",
+            **({"name": self.name} if self.name is not None else {}),
             "content": self.content or None,
             "tool_calls": [
                 {
@@ -221,14 +229,15 @@ class ToolMessage(BaseMessage):
         tool_call_id: the id of the call this answers.
     """
 
-    __slots__ = ("name", "tool_call_id")
+    __slots__ = ("tool_call_id",)
     role = "tool"
     type = "tool"
 
-    def __init__(self, content: str, *, tool_call_id: str, name: str | None = None) -> None:
-        super().__init__(content)
+    def __init__(
+        self, content: str, *, tool_call_id: str, name: str | None = None, id: str | None = None
+    ) -> None:
+        super().__init__(content, name=name, id=id)
         self.tool_call_id = tool_call_id
-        self.name = name
 
     def __repr__(self) -> str:
         return f"ToolMessage(content={self.content!r}, tool_call_id={self.tool_call_id!r})"
