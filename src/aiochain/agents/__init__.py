@@ -1,16 +1,7 @@
-"""`AgentChain`: a model that calls tools, with every tool call of a step run concurrently.
+"""Agents: `AgentChain`, and LangChain's `AgentExecutor` with `create_tool_calling_agent`; every
+tool call of a step runs concurrently.
 
-The loop: call the model with the conversation and the tools; if it asks for tools, run all of
-that step's calls at once (`asyncio.gather`), append their results as tool messages, and call
-the model again; stop when it answers without tools, or fail with `MaxStepsError` after
-`max_steps` model calls. A tool that raises, times out, is unknown, or gets arguments that do
-not fit its schema becomes an error message the model sees ("error: ..."), not a crash: the
-model can recover, and the run finishes. The agent is a `Chain` (input `input`, output
-`output`), so it can be `arun`, `amap`ped and limited like any other.
-
-LangChain's classic agent API is here too, as `langchain.agents` has it:
-`create_tool_calling_agent(llm, tools, prompt)` and `AgentExecutor(agent=..., tools=...)`
-(`_agent_executor.py`), with its `AgentAction` / `AgentFinish` types.
+This package's `__init__` only re-exports, lazily: the names live in its modules.
 """
 
 from __future__ import annotations

@@ -1,31 +1,7 @@
-"""OpenAI's Batch API: half the price of live calls, answers within 24 hours.
+"""The providers' batch APIs (OpenAI's Batch API, Anthropic's Message Batches): half the price of
+live calls, answers within 24 hours; one flow (submit, poll, merge, resume) for both.
 
-The flow, for any number of requests:
-
-1. `BatchRequest.make(key, body)` gives each request a `custom_id` derived from the caller's
-   key and the whole body, so a rerun makes the same ids and the same input files;
-2. the requests are cut into input files within OpenAI's limits (50,000 requests, 200 MB);
-3. each file is uploaded (`POST /files`, purpose `batch`) and a batch created on it
-   (`POST /batches`, `completion_window: "24h"`); every file and batch id is handed to the
-   caller's `record(kind, id)` hook *before* polling starts, so a process killed while it
-   waits can resume the same batches instead of paying again (`resume=`: they are collected
-   first, and only the requests they did not answer are sent);
-4. each batch is polled with backoff (`on_progress` sees every state); a batch that stays in
-   `finalizing` longer than `stuck_after` is reported as stuck instead of waited on for ever;
-5. as soon as a batch reaches any terminal state (completed, failed, expired, cancelled) its
-   output and error files are read line by line from disk and merged by `custom_id` (a line
-   that is not a result is only its request's error): expired and cancelled batches keep what
-   they finished, and every request without an answer gets a `BatchRequestError` saying why
-   and whether sending it again may help (`retryable`).
-
-    async with OpenAIBatchClient() as client:
-        requests = [BatchRequest.make(str(i), body) for i, body in enumerate(bodies)]
-        outcome = await client.run(requests, record=journal.add)
-    outcome.results[request.custom_id]     # the answer body, or
-    outcome.errors[request.custom_id]      # why there is none
-
-`ChatOpenAI.abatch_api(inputs)` runs the same flow for a chat model's inputs;
-`AnthropicBatchClient` runs it on Anthropic's Message Batches (no upload; results JSONL).
+This package's `__init__` only re-exports, lazily: the names live in its modules.
 """
 
 from __future__ import annotations

@@ -1,11 +1,6 @@
 """Chains with LangChain's classic API: `run` / `arun`, `invoke` / `ainvoke`, `apply` / `aapply`.
 
-Also where LangChain users find the document chains: `load_summarize_chain`,
-`create_stuff_documents_chain`, and the stuff / map-reduce / refine classes.
-
-A custom chain is one small subclass of `Chain`: name its `input_keys` and `output_keys` and
-override `_acall` (or a sync `_call`, which then runs in a worker thread so that it never blocks
-the event loop). Every sync method runs the async path.
+This package's `__init__` only re-exports, lazily: the names live in its modules.
 """
 
 from __future__ import annotations

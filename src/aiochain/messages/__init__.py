@@ -1,4 +1,7 @@
-"""Chat messages, named as LangChain names them, sent to chat models in OpenAI's wire format."""
+"""Chat messages, named as LangChain names them, sent to chat models in OpenAI's wire format.
+
+This package's `__init__` only re-exports, lazily: the names live in its modules.
+"""
 
 from __future__ import annotations
 

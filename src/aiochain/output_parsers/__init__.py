@@ -1,7 +1,6 @@
 """Output parsers: turn a model's text into a string, JSON, a list or a pydantic object.
 
-A parser is a step of `prompt | llm | parser`; it accepts the text or the chat message the model
-returned. A failure raises `OutputParserError` holding the raw text.
+This package's `__init__` only re-exports, lazily: the names live in its modules.
 """
 
 from __future__ import annotations

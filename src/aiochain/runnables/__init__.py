@@ -1,13 +1,6 @@
 """The runnable toolkit, where LangChain users look for it (`langchain_core.runnables`).
 
-    from aiochain.runnables import RunnableParallel, RunnablePassthrough, RunnableLambda
-
-    chain = (
-        {"context": itemgetter("question") | retriever, "question": itemgetter("question")}
-        | RunnablePassthrough.assign(answer=prompt | llm | StrOutputParser())
-    )
-
-`RunnablePassthrough` and `RunnableBranch` are defined here; the rest is re-exported.
+This package's `__init__` only re-exports, lazily: the names live in its modules.
 """
 
 from __future__ import annotations

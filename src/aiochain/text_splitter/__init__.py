@@ -1,17 +1,6 @@
 """Text splitters: cut long texts into chunks that fit a prompt, as LangChain's do.
 
-`RecursiveCharacterTextSplitter`, `CharacterTextSplitter` and `TokenTextSplitter` take the same
-arguments as the classes of the same names in `langchain_text_splitters` and cut at exactly the
-same places (the tests compare with outputs recorded from LangChain). Sizes are measured with
-`length_function` (default `len`, characters); `from_tiktoken_encoder` measures in tokens with
-the optional `tiktoken` package, or estimates four characters per token without it (see
-`aiochain._pipeline.estimates`).
-
-How the recursive splitter works: it cuts the text at the first separator of its list that
-occurs in it (by default paragraphs, then lines, then words, then characters), merges
-neighbouring pieces into chunks of at most `chunk_size`, starting each chunk with up to
-`chunk_overlap` of the previous one's end, and cuts any piece still too long with the next
-separator of the list.
+This package's `__init__` only re-exports, lazily: the names live in its modules.
 """
 
 from __future__ import annotations

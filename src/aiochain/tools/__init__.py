@@ -1,18 +1,6 @@
 """Tools a model can call: `@tool` turns a typed function into one.
 
-The JSON schema comes from the signature (str, int, float, bool, lists, dicts, Optional,
-Literal and Enum) and the descriptions from the Google-style docstring (its first paragraph
-describes the tool, its `Args:` section the parameters). Sync functions run in a worker
-thread, so a slow tool never blocks the event loop.
-
-    @tool
-    async def get_weather(city: str, unit: Literal["C", "F"] = "C") -> str:
-        '''Current weather in a city.
-
-        Args:
-            city: the city's name.
-            unit: the temperature unit.
-        '''
+This package's `__init__` only re-exports, lazily: the names live in its modules.
 """
 
 from __future__ import annotations
