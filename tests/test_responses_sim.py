@@ -321,6 +321,7 @@ async def test_batch_with_responses_lines(start_sim: StartSim) -> None:
     assert body["object"] == "response" and body["output"][0]["content"][0]["text"] == ANSWER
 
 
+@pytest.mark.langchain
 async def test_langchain_openai_use_responses_api(sim: SimServer) -> None:
     """langchain-openai's ChatOpenAI(use_responses_api=True) against the simulator: invoke,
     stream, tools and strict structured output."""
