@@ -395,7 +395,7 @@ class AzureOpenAIEmbeddings(OpenAIEmbeddings):
 
     def _endpoint(self, base_url: str | None, api_key: str | None) -> Endpoint:
         self._path = self._azure.path(type(self)._path)
-        return Endpoint(self._azure.base_url(), self._azure.auth())
+        return self._azure.as_endpoint()
 
 
 __all__ = ["AzureOpenAIEmbeddings", "OpenAIEmbeddings"]

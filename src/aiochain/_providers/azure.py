@@ -70,6 +70,11 @@ class _AzureOptions:
 
         return f"{path}?api-version={quote(self.api_version, safe='')}"
 
+    def as_endpoint(self) -> Endpoint:
+        """The deployment's API root and how it authenticates: what every Azure client (chat,
+        completions, embeddings) is set up on."""
+        return Endpoint(self.base_url(), self.auth())
+
     def auth(self) -> EndpointAuth:
         """The `api-key` header, a bearer token, or a provider of bearer tokens."""
         if self.key is not None:
@@ -144,7 +149,7 @@ class AzureChatOpenAI(ChatOpenAI):
 
     def _endpoint(self, base_url: str | None, api_key: str | None) -> Endpoint:
         self._path = self._azure.path(type(self)._path)
-        return Endpoint(self._azure.base_url(), self._azure.auth())
+        return self._azure.as_endpoint()
 
 
 class AzureOpenAI(OpenAI):
@@ -156,7 +161,7 @@ class AzureOpenAI(OpenAI):
 
     def _endpoint(self, base_url: str | None, api_key: str | None) -> Endpoint:
         self._path = self._azure.path(type(self)._path)
-        return Endpoint(self._azure.base_url(), self._azure.auth())
+        return self._azure.as_endpoint()
 
 
 __all__ = ["AzureChatOpenAI", "AzureOpenAI"]
