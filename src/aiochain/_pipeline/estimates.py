@@ -51,6 +51,11 @@ class Reservation:
     prompt: float
 
 
+NOT_COUNTED = Reservation(0.0, 0.0, 0.0)
+"""The reservation of a request sent while no token limit is known (none set, none learned
+yet): nothing to count against, so the hot path does not estimate."""
+
+
 class TokenEstimator:
     """Token reservations for one client's requests, learning from the answers' usage: the
     completion tokens of an answer (None until one arrived: then max_tokens, or a default)

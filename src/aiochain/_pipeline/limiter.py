@@ -145,6 +145,13 @@ class RateLimiter:
             return True
         return False
 
+    @property
+    def counts_tokens(self) -> bool:
+        """Whether requests' tokens must be estimated: a token limit is known, or may be learned
+        before they go (slow start's probe is out). Otherwise there is nothing to count them
+        against, and the hot path skips the estimate."""
+        return self.tpm is not None or self._probing
+
     async def acquire(self, tokens: float = 0.0) -> None:
         """Wait until a request costing `tokens` may be sent, and count it as in flight."""
         if self._probing:

@@ -34,7 +34,7 @@ from .._http.transport import EventStream, HTTPTransport
 from .._types import JSONDict, Usage
 from ..globals import resolve_cache
 from ..pricing import cost_for
-from .estimates import Reservation, TokenEstimator
+from .estimates import NOT_COUNTED, Reservation, TokenEstimator
 from .limiter import RateLimiter
 from .retry import RetryPolicy, call_with_retry, is_retryable
 from .run_stats import RunStats, current_stats
@@ -143,7 +143,7 @@ class RequestPipeline:
         if self.request_limiter is not None:
             await self.request_limiter.aacquire()
         stats = current_stats.get()
-        tokens = self._estimator.estimate(payload)
+        tokens = self._estimator.estimate(payload) if self.limiter.counts_tokens else NOT_COUNTED
         budget = self.budget
         if budget is not None:
             budget.deposit()
@@ -219,7 +219,7 @@ class RequestPipeline:
         if self.request_limiter is not None:
             await self.request_limiter.aacquire()
         stats = current_stats.get()
-        tokens = self._estimator.estimate(payload)
+        tokens = self._estimator.estimate(payload) if self.limiter.counts_tokens else NOT_COUNTED
         opened: _OpenedStream = await call_with_retry(
             lambda: self._open_once(path, payload, tokens, stats, started),
             self.retry,
@@ -311,7 +311,7 @@ class RequestPipeline:
         limiter = self.limiter
         limiter.check_fits(tokens.counted)
         await limiter.acquire(tokens.reserved)
-        later = self._estimator.estimate(payload)
+        later = self._estimator.estimate(payload) if limiter.counts_tokens else NOT_COUNTED
         if later.reserved != tokens.reserved:
             limiter.rebate(tokens.reserved - later.reserved)
         return later
