@@ -1,0 +1,210 @@
+"""Gemini's batch mode (`models/{model}:batchGenerateContent` and `batches/{id}`), as the
+simulation server answers it.
+
+Create with inline requests (`{"batch": {"display_name", "input_config": {"requests":
+{"requests": [{"request": GenerateContentRequest, "metadata": {"key": ...}}]}}}}`), get,
+list and cancel. Every call answers a long-running Operation: `name` (`batches/{id}`),
+`metadata` (the GenerateContentBatch: `state` as BATCH_STATE_PENDING, _RUNNING, _SUCCEEDED,
+_FAILED, _CANCELLED or _EXPIRED, `batchStats`), `done`, and once done `response`
+(`inlinedResponses.inlinedResponses`: a GenerateContentResponse or a Google error each, in
+input order, with its metadata). Answers are composed as `generateContent`'s are
+(`_gemini_api.compose`); the clock and faults are `_batches`'. A cancelled or expired batch
+keeps the responses done by then; the rest have none.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from aiohttp import web
+
+from . import _gemini_replies as replies
+from . import _gemini_wire as wire
+from ._batches import BatchJob, BatchPlanner, LineResult
+from ._endpoint import read_json
+from ._gemini_api import GeminiEndpoints, compose
+from ._json import json_response
+from ._request import Reject
+
+_STATES = {
+    "validating": "PENDING",
+    "in_progress": "RUNNING",
+    "finalizing": "RUNNING",
+    "cancelling": "RUNNING",
+    "completed": "SUCCEEDED",
+    "failed": "FAILED",
+    "expired": "EXPIRED",
+    "cancelled": "CANCELLED",
+}
+_DONE = frozenset({"SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"})
+_LIMIT = 100_000
+_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main."
+
+
+class GeminiBatches(GeminiEndpoints):
+    """generateContent and batch mode on one key check, quota and error bodies."""
+
+    def __init__(self, *args: Any, planner: BatchPlanner, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.planner = planner
+        self.batches: dict[str, BatchJob] = {}
+
+    def routes(self, app: web.Application) -> None:
+        """Add the batch operations' routes (`batches`, `batches/{id}`, `batches/{id}:cancel`)
+        and the models' methods (generateContent, ..., batchGenerateContent) to `app`."""
+        for version in ("v1beta", "v1"):
+            app.router.add_post(f"/{version}/models/{{target}}", self.dispatch)
+            app.router.add_get(f"/{version}/batches", self._counted(self._list))
+            app.router.add_get(f"/{version}/batches/{{target}}", self._counted(self._get))
+            app.router.add_post(f"/{version}/batches/{{target}}", self._counted(self._cancel))
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        """`POST /v1beta/models/{model}:{method}`, batchGenerateContent included."""
+        model, _, method = request.match_info["target"].partition(":")
+        if method != "batchGenerateContent":
+            return await super().dispatch(request)
+
+        async def create(request: web.Request) -> web.StreamResponse:
+            self._key(request)
+            if model not in self.models:
+                raise Reject(404, f"models/{model} is not found for API version v1beta")
+            return await self._create(request, model)
+
+        return await self.serve(request, "gemini.batches", create)
+
+    def _counted(self, handler: Any) -> Any:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            async def checked(request: web.Request) -> web.StreamResponse:
+                self._key(request)
+                response: web.StreamResponse = await handler(request)
+                return response
+
+            return await self.serve(request, "gemini.batches", checked)
+
+        return handle
+
+    async def _create(self, request: web.Request, model: str) -> web.StreamResponse:
+        body = await read_json(request)
+        batch = body.get("batch")
+        if not isinstance(batch, dict):
+            raise wire.bad("batch: an object is required")
+        config = batch.get("input_config", batch.get("inputConfig"))
+        holder = config.get("requests") if isinstance(config, dict) else None
+        requests = holder.get("requests") if isinstance(holder, dict) else None
+        if not isinstance(requests, list) or not 1 <= len(requests) <= _LIMIT:
+            raise wire.bad(
+                f"batch.input_config.requests.requests: a list of 1 to {_LIMIT:,} is required"
+                " (the file variant is not simulated)"
+            )
+        results: list[LineResult] = []
+        metadata: dict[str, Any] = {}
+        for position, item in enumerate(requests):
+            inner = item.get("request") if isinstance(item, dict) else None
+            if not isinstance(inner, dict):
+                raise wire.bad(f"batch.input_config.requests.requests[{position}].request")
+            meta = item.get("metadata")
+            key = meta.get("key") if isinstance(meta, dict) else None
+            key = key if isinstance(key, str) and key else str(position)
+            metadata[key] = meta if isinstance(meta, dict) else None
+            results.append(self._answer(inner, model, key))
+        ident = f"sim{next(self.ids)}"
+        info = {
+            "model": f"models/{model}",
+            "display_name": str(batch.get("display_name", batch.get("displayName", ""))),
+            "metadata": metadata,
+            "order": [r.custom_id for r in results],
+        }
+        job = self.planner.job(ident, results, self._failure, info=info)
+        self.batches[ident] = job
+        return json_response(_operation(job))
+
+    def _answer(self, inner: dict[str, Any], model: str, key: str) -> LineResult:
+        try:
+            parsed = wire.parse_generate(inner, model, stream=False)
+            parts, finish, _, output_tokens, thoughts = compose(parsed, self.ids)
+        except Reject as reject:
+            return LineResult(key, False, reject.status, replies.error_body(reject)["error"])
+        usage = replies.usage(parsed.spec.prompt_tokens, output_tokens, thoughts, 0)
+        answer = replies.response(model, f"sim{next(self.ids)}", parts, finish, usage)
+        return LineResult(key, True, 200, answer)
+
+    def _failure(self, key: str) -> LineResult:
+        error = replies.error_body(Reject(500, "An internal error has occurred."))["error"]
+        return LineResult(key, False, 500, error)
+
+    def _job(self, request: web.Request) -> tuple[BatchJob, str]:
+        ident, _, method = request.match_info["target"].partition(":")
+        if ident not in self.batches:
+            raise Reject(404, f"Batch not found: batches/{ident}")
+        return self.batches[ident], method
+
+    async def _get(self, request: web.Request) -> web.StreamResponse:
+        job, method = self._job(request)
+        if method:
+            raise Reject(404, f"Method not found: GET {request.path}")
+        return json_response(_operation(job))
+
+    async def _cancel(self, request: web.Request) -> web.StreamResponse:
+        job, method = self._job(request)
+        if method != "cancel":
+            raise Reject(404, f"Method not found: POST {request.path}")
+        job.cancel()  # cancelling an ended batch changes nothing
+        return json_response({})
+
+    async def _list(self, request: web.Request) -> web.StreamResponse:
+        jobs = list(self.batches.values())[::-1]
+        return json_response({"operations": [_operation(job) for job in jobs]})
+
+
+def _operation(job: BatchJob) -> dict[str, Any]:
+    """The batch as a long-running Operation (see the module docstring)."""
+    progress = job.progress()
+    state = _STATES[progress.status]
+    done_keys = {r.custom_id: r for r in job.results[: progress.done]}
+    ok = sum(1 for r in done_keys.values() if r.ok)
+    count = len(job.results)
+    times = progress.times
+    name = f"batches/{job.ident}"
+    metadata: dict[str, Any] = {
+        "@type": _TYPE + "GenerateContentBatch",
+        "name": name,
+        "model": job.info["model"],
+        "displayName": job.info["display_name"],
+        "state": f"BATCH_STATE_{state}",
+        "createTime": _iso(job.created_at),
+        "updateTime": _iso(max(times.values())),
+        "batchStats": {
+            "requestCount": str(count),
+            "successfulRequestCount": str(ok),
+            "failedRequestCount": str(len(done_keys) - ok),
+            "pendingRequestCount": str(count - len(done_keys)) if state not in _DONE else "0",
+        },
+    }
+    operation: dict[str, Any] = {"name": name, "metadata": metadata}
+    if state not in _DONE:
+        return operation
+    operation["done"] = True
+    if state == "FAILED":
+        operation["error"] = {"code": 400, "message": "The batch failed validation."}
+        return operation
+    inlined = []
+    for key in job.info["order"]:
+        result = done_keys.get(key)
+        if result is None:
+            continue
+        row: dict[str, Any] = {"response": result.body} if result.ok else {"error": result.body}
+        meta = job.info["metadata"].get(key)
+        if meta is not None:
+            row["metadata"] = meta
+        inlined.append(row)
+    operation["response"] = {
+        "@type": _TYPE + "GenerateContentBatchOutput",
+        "inlinedResponses": {"inlinedResponses": inlined},
+    }
+    return operation
+
+
+def _iso(epoch: int) -> str:
+    moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC)
+    return moment.isoformat().replace("+00:00", "Z")
