@@ -71,7 +71,7 @@ class GeminiBatches(GeminiEndpoints):
                 raise Reject(404, f"models/{model} is not found for API version v1beta")
             return await self._create(request, model)
 
-        return await self.serve(request, "gemini.batches", create)
+        return await self.serve(request, "gemini.batch_create", create)
 
     def _counted(self, handler: Any) -> Any:
         async def handle(request: web.Request) -> web.StreamResponse:
