@@ -195,3 +195,43 @@ def test_map_batch_gemini_killed_while_polling_makes_no_second_batch(
     lines = rows(out)
     assert sorted(r["id"] for r in lines) == sorted(f"r{n}" for n in range(40))
     assert all(r["via"] == "batch" for r in lines)
+
+
+def test_map_batch_gemini_killed_before_noting_its_batch_finds_it_by_name(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """Killed once the server made the batch but before the journal noted it: the rerun finds
+    that batch by its display name (the shard key) and makes no second one."""
+    server = start_threaded_sim(batch_speed=1000)
+    data, out = records(tmp_path / "in.jsonl", 20), tmp_path / "out.jsonl"
+    env = {**os.environ, "GOOGLE_API_KEY": "g-test"}
+    command = gemini_batch_map(server, data, out, "--quiet")
+    killed = subprocess.run(
+        command, capture_output=True, text=True, timeout=120,
+        env={**env, "AIOCHAIN_TEST_KILL_WHEN_BATCH_MADE": "1"},
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL and creates(server) == 1
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert creates(server) == 1
+    lines = rows(out)
+    assert sorted(r["id"] for r in lines) == sorted(f"r{n}" for n in range(20))
+    assert all(r["via"] == "batch" for r in lines)
+
+
+def test_map_batch_gemini_expired_keeps_its_answers_and_sends_the_rest_live(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """A Gemini batch that expires half done: its answers are kept (`via: batch`), the rest go
+    live (`via: live`), every record once."""
+    server = start_threaded_sim(batch_speed=1000, batch_expire_rate=1.0)
+    data, out = records(tmp_path / "in.jsonl", 40), tmp_path / "out.jsonl"
+    env = {**os.environ, "GOOGLE_API_KEY": "g-test"}
+    command = gemini_batch_map(server, data, out, "--quiet")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    lines = rows(out)
+    assert sorted(r["id"] for r in lines) == sorted(f"r{n}" for n in range(40))
+    via = [r["via"] for r in lines]
+    assert 0 < via.count("batch") < 40 and via.count("live") == 40 - via.count("batch")
+    assert answered(server, "gemini.generate") == via.count("live")
