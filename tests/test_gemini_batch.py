@@ -235,3 +235,34 @@ def test_map_batch_gemini_expired_keeps_its_answers_and_sends_the_rest_live(
     via = [r["via"] for r in lines]
     assert 0 < via.count("batch") < 40 and via.count("live") == 40 - via.count("batch")
     assert answered(server, "gemini.generate") == via.count("live")
+
+
+def test_batches_command_lists_shows_and_collects_gemini_batches(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """`aiochain batches --provider gemini` lists the batch a map job made, shows its state,
+    and collects its answers with each row's record id from the job's journal."""
+    server = start_threaded_sim(batch_speed=1000)
+    data, out = records(tmp_path / "in.jsonl", 5), tmp_path / "out.jsonl"
+    env = {**os.environ, "GOOGLE_API_KEY": "g-test"}
+    command = gemini_batch_map(server, data, out, "--quiet")
+    assert subprocess.run(command, capture_output=True, timeout=120, env=env).returncode == 0
+    batches = [PYTHON, "-m", "aiochain", "batches", "--provider", "gemini"]
+    batches += ["--base-url", server.base_url]
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*batches, *args], capture_output=True, text=True, timeout=60, env=env
+        )
+
+    listed = cli("list")
+    assert listed.returncode == 0, listed.stderr
+    ident = listed.stdout.split()[0]
+    assert listed.stdout.split()[1:3] == ["completed", "5/5"]
+    assert cli("status", ident).stdout.split()[1] == "completed"
+    journals = [p for p in tmp_path.iterdir() if "journal" in p.name]
+    collected = cli("collect", ident, "--journal", str(journals[0]))
+    assert collected.returncode == 0, collected.stderr
+    got = [json.loads(line) for line in collected.stdout.splitlines()]
+    assert sorted(r["record_id"] for r in got) == [f"r{n}" for n in range(5)]
+    assert all(r["response"]["candidates"] for r in got)

@@ -58,7 +58,8 @@ class GeminiBatchClient(BaseBatchClient):
     """Runs generateContent requests through Gemini's batch mode (or our simulator).
 
     Args:
-        model: the model every request of the batch goes to (`gemini-2.5-flash`).
+        model: the model every request of the batch goes to (`gemini-2.5-flash`); None for
+            a client that only reads, lists and cancels batches.
         base_url: the API root without the version; default `$GOOGLE_GEMINI_BASE_URL`, else
             Google's.
         api_key: default `$GOOGLE_API_KEY`, else `$GEMINI_API_KEY`; sent as `x-goog-api-key`.
@@ -73,7 +74,7 @@ class GeminiBatchClient(BaseBatchClient):
 
     def __init__(
         self,
-        model: str,
+        model: str | None,
         base_url: str | None = None,
         api_key: str | None = None,
         *,
@@ -91,9 +92,10 @@ class GeminiBatchClient(BaseBatchClient):
         endpoint = gemini_endpoint(base_url, api_key)  # the models' own endpoint setup
         if endpoint.auth.key_error is not None:
             raise ConfigurationError(endpoint.auth.key_error)
-        model = model.removeprefix("models/")
-        if not model or "/" in model or "?" in model or ":" in model:
-            raise ConfigurationError(f"not a Gemini model name: {model[:80]!r}")
+        if model is not None:
+            model = model.removeprefix("models/")
+            if not model or "/" in model or "?" in model or ":" in model:
+                raise ConfigurationError(f"not a Gemini model name: {model[:80]!r}")
         transport = endpoint.transport(timeout=timeout, session=session)
         super().__init__(
             transport,
@@ -117,6 +119,8 @@ class GeminiBatchClient(BaseBatchClient):
         connection): after a timeout or a broken connection it may have, and a second batch
         would be paid twice, so the error is raised.
         """
+        if self.model is None:
+            raise ConfigurationError("GeminiBatchClient(model=None) cannot create batches")
         lines = shard.lines() if isinstance(shard, SpooledShard) else shard.lines
         name = key if key is not None else shard.key if isinstance(shard, Shard) else ""
         head = _json.dumps({"display_name": name})[:-1]
@@ -157,6 +161,8 @@ class GeminiBatchClient(BaseBatchClient):
         token)."""
         if not 1 <= limit <= 100:
             raise ConfigurationError(f"limit must be from 1 to 100, got {limit}")
+        if after is not None:
+            raise ConfigurationError("Gemini pages batches by token: `after` is not supported")
         data = await self._json("GET", f"{_VERSION}/batches?pageSize={int(limit)}")
         rows = data.get("operations", data.get("batches", []))
         if not isinstance(rows, list):

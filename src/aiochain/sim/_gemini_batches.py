@@ -51,13 +51,14 @@ class GeminiBatches(GeminiEndpoints):
         self.batches: dict[str, BatchJob] = {}
 
     def routes(self, app: web.Application) -> None:
-        """Add the batch operations' routes (`batches`, `batches/{id}`, `batches/{id}:cancel`)
-        and the models' methods (generateContent, ..., batchGenerateContent) to `app`."""
+        """Add the models' methods (generateContent, ..., batchGenerateContent) and the batch
+        operations' routes (`batches`, `batches/{id}`, `batches/{id}:cancel`) to `app`."""
         for version in ("v1beta", "v1"):
             app.router.add_post(f"/{version}/models/{{target}}", self.dispatch)
-            app.router.add_get(f"/{version}/batches", self._counted(self._list))
-            app.router.add_get(f"/{version}/batches/{{target}}", self._counted(self._get))
-            app.router.add_post(f"/{version}/batches/{{target}}", self._counted(self._cancel))
+        # v1beta only: /v1/batches is OpenAI's Batch API on this server.
+        app.router.add_get("/v1beta/batches", self._counted(self._list))
+        app.router.add_get("/v1beta/batches/{target}", self._counted(self._get))
+        app.router.add_post("/v1beta/batches/{target}", self._counted(self._cancel))
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         """`POST /v1beta/models/{model}:{method}`, batchGenerateContent included."""
