@@ -266,3 +266,36 @@ def test_batches_command_lists_shows_and_collects_gemini_batches(
     got = [json.loads(line) for line in collected.stdout.splitlines()]
     assert sorted(r["record_id"] for r in got) == [f"r{n}" for n in range(5)]
     assert all(r["response"]["candidates"] for r in got)
+
+
+def test_google_genai_sdk_runs_a_batch_against_the_simulator(
+    start_threaded_sim: StartThreaded,
+) -> None:
+    """The official google-genai client creates an inline batch, polls it to
+    JOB_STATE_SUCCEEDED, reads its inlined answers, lists it; OpenAI's /v1/batches still
+    answers OpenAI's clients beside it."""
+    from google import genai
+    from google.genai import types
+
+    server = start_threaded_sim(batch_speed=1000)
+    options = types.HttpOptions(
+        base_url=server.root_url, retry_options=types.HttpRetryOptions(attempts=1)
+    )
+    client = genai.Client(api_key="test-key", http_options=options)
+    request = {"contents": [{"role": "user", "parts": [{"text": "Tell me about rivers."}]}]}
+    job = client.batches.create(model=MODEL, src=[request], config={"display_name": "sdk"})
+    assert job.name is not None and job.state == types.JobState.JOB_STATE_PENDING
+    for _ in range(500):
+        job = client.batches.get(name=job.name)
+        if job.done:
+            break
+    assert job.state == types.JobState.JOB_STATE_SUCCEEDED
+    assert job.dest is not None and job.dest.inlined_responses
+    answer = job.dest.inlined_responses[0].response
+    assert answer is not None and answer.text and answer.usage_metadata is not None
+    assert [j.name for j in client.batches.list()] == [job.name]
+    openai = subprocess.run(
+        [PYTHON, "-m", "aiochain", "batches", "--base-url", server.base_url, "list"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "OPENAI_API_KEY": "k"},
+    )  # fmt: skip
+    assert openai.returncode == 0 and openai.stdout == ""  # OpenAI's list: no OpenAI batches

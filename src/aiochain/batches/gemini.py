@@ -178,6 +178,9 @@ class GeminiBatchClient(BaseBatchClient):
         ident = batch.id if isinstance(batch, BatchStatus) else batch
         data = await self.operation(ident)
         response = data.get("response")
+        if not isinstance(response, dict):  # the batch's own output, as the SDK reads it
+            meta = data.get("metadata")
+            response = meta.get("output") if isinstance(meta, dict) else None
         holder = response.get("inlinedResponses") if isinstance(response, dict) else None
         rows = holder.get("inlinedResponses") if isinstance(holder, dict) else None
         for number, row in enumerate(rows if isinstance(rows, list) else [], start=1):

@@ -6,10 +6,13 @@ Create with inline requests (`{"batch": {"display_name", "input_config": {"reque
 list and cancel. Every call answers a long-running Operation: `name` (`batches/{id}`),
 `metadata` (the GenerateContentBatch: `state` as BATCH_STATE_PENDING, _RUNNING, _SUCCEEDED,
 _FAILED, _CANCELLED or _EXPIRED, `batchStats`), `done`, and once done `response`
-(`inlinedResponses.inlinedResponses`: a GenerateContentResponse or a Google error each, in
-input order, with its metadata). Answers are composed as `generateContent`'s are
-(`_gemini_api.compose`); the clock and faults are `_batches`'. A cancelled or expired batch
-keeps the responses done by then; the rest have none.
+(`inlinedResponses.inlinedResponses`, also as `metadata.output`, where the google-genai SDK
+reads it: a GenerateContentResponse or a Google error each, in input order, with its
+metadata). The batch operations answer under `/v1beta` and, for a Google key, `/v1` (where
+the SDK asks when given a base URL; `v1_batches` tells them from OpenAI's Batch API).
+Answers are composed as `generateContent`'s are (`_gemini_api.compose`); the clock and
+faults are `_batches`'. A cancelled or expired batch keeps the responses done by then; the
+rest have none.
 """
 
 from __future__ import annotations
@@ -55,10 +58,29 @@ class GeminiBatches(GeminiEndpoints):
         operations' routes (`batches`, `batches/{id}`, `batches/{id}:cancel`) to `app`."""
         for version in ("v1beta", "v1"):
             app.router.add_post(f"/{version}/models/{{target}}", self.dispatch)
-        # v1beta only: /v1/batches is OpenAI's Batch API on this server.
+        # /v1/batches is OpenAI's Batch API on this server: Gemini's requests there (the
+        # google-genai SDK asks v1 when given a base URL) are taken by `v1_batches`.
         app.router.add_get("/v1beta/batches", self._counted(self._list))
         app.router.add_get("/v1beta/batches/{target}", self._counted(self._get))
         app.router.add_post("/v1beta/batches/{target}", self._counted(self._cancel))
+
+    @web.middleware
+    async def v1_batches(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Gemini's batch operations under `/v1/batches` (told from OpenAI's by Google's key
+        header or `?key=`); every other request goes on to its route."""
+        path = request.path
+        google = "x-goog-api-key" in request.headers or "key" in request.query
+        if not google or not (path == "/v1/batches" or path.startswith("/v1/batches/")):
+            response: web.StreamResponse = await handler(request)
+            return response
+        if path == "/v1/batches" and request.method == "GET":
+            chosen = self._list
+        elif path.count("/") == 3 and request.method in ("GET", "POST"):
+            chosen = self._get if request.method == "GET" else self._cancel
+        else:
+            return self.refuse(Reject(404, f"Method not found: {request.method} {path}"))
+        counted: web.StreamResponse = await self._counted(chosen)(request)
+        return counted
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         """`POST /v1beta/models/{model}:{method}`, batchGenerateContent included."""
@@ -135,7 +157,7 @@ class GeminiBatches(GeminiEndpoints):
         return LineResult(key, False, 500, error)
 
     def _job(self, request: web.Request) -> tuple[BatchJob, str]:
-        ident, _, method = request.match_info["target"].partition(":")
+        ident, _, method = request.path.rsplit("/", 1)[-1].partition(":")
         if ident not in self.batches:
             raise Reject(404, f"Batch not found: batches/{ident}")
         return self.batches[ident], method
@@ -199,6 +221,8 @@ def _operation(job: BatchJob) -> dict[str, Any]:
         if meta is not None:
             row["metadata"] = meta
         inlined.append(row)
+    metadata["output"] = {"inlinedResponses": {"inlinedResponses": inlined}}  # as the SDK reads
+    metadata["endTime"] = metadata["updateTime"]
     operation["response"] = {
         "@type": _TYPE + "GenerateContentBatchOutput",
         "inlinedResponses": {"inlinedResponses": inlined},

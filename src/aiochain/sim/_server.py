@@ -270,7 +270,9 @@ class SimServer:
 
     async def start(self) -> str:
         """Start serving and return the base URL (ending in `/v1`)."""
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(
+            client_max_size=64 * 1024 * 1024, middlewares=[self._gemini.v1_batches]
+        )
         app.router.add_post("/v1/chat/completions", self._openai.chat)
         app.router.add_post("/v1/completions", self._openai.completions)
         app.router.add_post("/v1/responses", self._responses.responses)
