@@ -299,3 +299,42 @@ def test_google_genai_sdk_runs_a_batch_against_the_simulator(
         capture_output=True, text=True, timeout=60, env={**os.environ, "OPENAI_API_KEY": "k"},
     )  # fmt: skip
     assert openai.returncode == 0 and openai.stdout == ""  # OpenAI's list: no OpenAI batches
+
+
+def test_google_genai_sdk_runs_a_batch_from_an_uploaded_file(
+    start_threaded_sim: StartThreaded,
+) -> None:
+    """The simulator's file variant, driven by the official client: a JSON Lines file goes up
+    by the resumable upload, a batch is made from it, and its answers come back as a
+    responses file of `{"key", "response"}` lines, one per request."""
+    import io
+
+    from google import genai
+    from google.genai import types
+
+    server = start_threaded_sim(batch_speed=1000)
+    options = types.HttpOptions(
+        base_url=server.root_url, retry_options=types.HttpRetryOptions(attempts=1)
+    )
+    client = genai.Client(api_key="test-key", http_options=options)
+    lines = "".join(
+        json.dumps(
+            {"key": f"q{n}", "request": {"contents": [{"parts": [{"text": f"Rivers {n}."}]}]}}
+        )
+        + "\n"
+        for n in range(3)
+    )
+    config = {"display_name": "in", "mime_type": "jsonl"}
+    uploaded = client.files.upload(file=io.BytesIO(lines.encode()), config=config)
+    assert uploaded.name is not None and uploaded.size_bytes == len(lines)
+    job = client.batches.create(model=MODEL, src=uploaded.name, config={"display_name": "f"})
+    assert job.name is not None
+    for _ in range(500):
+        job = client.batches.get(name=job.name)
+        if job.done:
+            break
+    assert job.state == types.JobState.JOB_STATE_SUCCEEDED
+    assert job.dest is not None and job.dest.file_name is not None
+    got = [json.loads(line) for line in client.files.download(file=job.dest.file_name).splitlines()]
+    assert [row["key"] for row in got] == ["q0", "q1", "q2"]
+    assert all(row["response"]["usageMetadata"]["promptTokenCount"] > 0 for row in got)

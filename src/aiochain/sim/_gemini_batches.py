@@ -2,7 +2,9 @@
 simulation server answers it.
 
 Create with inline requests (`{"batch": {"display_name", "input_config": {"requests":
-{"requests": [{"request": GenerateContentRequest, "metadata": {"key": ...}}]}}}}`), get,
+{"requests": [{"request": GenerateContentRequest, "metadata": {"key": ...}}]}}}}`) or from
+an uploaded JSON Lines file (`"input_config": {"file_name": "files/..."}`, `{"key",
+"request"}` lines; see `_gemini_files`, whose results come back as a `responsesFile`), get,
 list and cancel. Every call answers a long-running Operation: `name` (`batches/{id}`),
 `metadata` (the GenerateContentBatch: `state` as BATCH_STATE_PENDING, _RUNNING, _SUCCEEDED,
 _FAILED, _CANCELLED or _EXPIRED, `batchStats`), `done`, and once done `response`
@@ -18,6 +20,7 @@ rest have none.
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from aiohttp import web
@@ -27,7 +30,8 @@ from . import _gemini_wire as wire
 from ._batches import BatchJob, BatchPlanner, LineResult
 from ._endpoint import read_json
 from ._gemini_api import GeminiEndpoints, compose
-from ._json import json_response
+from ._gemini_files import GeminiFiles
+from ._json import dumps, json_response
 from ._request import Reject
 
 _STATES = {
@@ -52,6 +56,7 @@ class GeminiBatches(GeminiEndpoints):
         super().__init__(*args, **kwargs)
         self.planner = planner
         self.batches: dict[str, BatchJob] = {}
+        self.files = GeminiFiles()
 
     def routes(self, app: web.Application) -> None:
         """Add the models' methods (generateContent, ..., batchGenerateContent) and the batch
@@ -63,6 +68,20 @@ class GeminiBatches(GeminiEndpoints):
         app.router.add_get("/v1beta/batches", self._counted(self._list))
         app.router.add_get("/v1beta/batches/{target}", self._counted(self._get))
         app.router.add_post("/v1beta/batches/{target}", self._counted(self._cancel))
+        for version in ("v1beta", "v1"):
+            app.router.add_post(f"/upload/{version}/files", self._upload)
+            app.router.add_get(
+                f"/download/{version}/files/{{target}}", self._counted(self.files.get)
+            )
+        app.router.add_get("/v1beta/files/{target}", self._counted(self.files.get))
+
+    async def _upload(self, request: web.Request) -> web.StreamResponse:
+        async def checked(request: web.Request) -> web.StreamResponse:
+            if "upload_id" not in request.query:  # the upload URL is its own credential
+                self._key(request)
+            return await self.files.upload(request)
+
+        return await self.serve(request, "gemini.files", checked)
 
     @web.middleware
     async def v1_batches(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -70,6 +89,9 @@ class GeminiBatches(GeminiEndpoints):
         header or `?key=`); every other request goes on to its route."""
         path = request.path
         google = "x-goog-api-key" in request.headers or "key" in request.query
+        if google and path.startswith("/v1/files/") and request.method == "GET":
+            files: web.StreamResponse = await self._counted(self.files.get)(request)
+            return files
         if not google or not (path == "/v1/batches" or path.startswith("/v1/batches/")):
             response: web.StreamResponse = await handler(request)
             return response
@@ -113,12 +135,16 @@ class GeminiBatches(GeminiEndpoints):
         if not isinstance(batch, dict):
             raise wire.bad("batch: an object is required")
         config = batch.get("input_config", batch.get("inputConfig"))
-        holder = config.get("requests") if isinstance(config, dict) else None
+        config = config if isinstance(config, dict) else {}
+        file_name = config.get("file_name", config.get("fileName"))
+        holder = config.get("requests")
         requests = holder.get("requests") if isinstance(holder, dict) else None
+        if isinstance(file_name, str):
+            requests = _file_requests(self.files.content(file_name))
         if not isinstance(requests, list) or not 1 <= len(requests) <= _LIMIT:
             raise wire.bad(
-                f"batch.input_config.requests.requests: a list of 1 to {_LIMIT:,} is required"
-                " (the file variant is not simulated)"
+                f"batch.input_config: requests.requests or file_name with 1 to {_LIMIT:,} "
+                "requests is required"
             )
         results: list[LineResult] = []
         metadata: dict[str, Any] = {}
@@ -127,7 +153,7 @@ class GeminiBatches(GeminiEndpoints):
             if not isinstance(inner, dict):
                 raise wire.bad(f"batch.input_config.requests.requests[{position}].request")
             meta = item.get("metadata")
-            key = meta.get("key") if isinstance(meta, dict) else None
+            key = meta.get("key") if isinstance(meta, dict) else item.get("key")
             key = key if isinstance(key, str) and key else str(position)
             metadata[key] = meta if isinstance(meta, dict) else None
             results.append(self._answer(inner, model, key))
@@ -137,10 +163,11 @@ class GeminiBatches(GeminiEndpoints):
             "display_name": str(batch.get("display_name", batch.get("displayName", ""))),
             "metadata": metadata,
             "order": [r.custom_id for r in results],
+            "file_input": isinstance(file_name, str),
         }
         job = self.planner.job(ident, results, self._failure, info=info)
         self.batches[ident] = job
-        return json_response(_operation(job))
+        return json_response(self._operation(job))
 
     def _answer(self, inner: dict[str, Any], model: str, key: str) -> LineResult:
         try:
@@ -166,7 +193,7 @@ class GeminiBatches(GeminiEndpoints):
         job, method = self._job(request)
         if method:
             raise Reject(404, f"Method not found: GET {request.path}")
-        return json_response(_operation(job))
+        return json_response(self._operation(job))
 
     async def _cancel(self, request: web.Request) -> web.StreamResponse:
         job, method = self._job(request)
@@ -177,7 +204,37 @@ class GeminiBatches(GeminiEndpoints):
 
     async def _list(self, request: web.Request) -> web.StreamResponse:
         jobs = list(self.batches.values())[::-1]
-        return json_response({"operations": [_operation(job) for job in jobs]})
+        return json_response({"operations": [self._operation(job) for job in jobs]})
+
+    def _operation(self, job: BatchJob) -> dict[str, Any]:
+        """The batch's operation; a batch made from a file answers in a file too (one
+        `{"key", "response" | "error"}` line per request, written once it is done)."""
+        operation = _operation(job)
+        output = operation.get("response")
+        if not job.info["file_input"] or output is None:
+            return operation
+        if "output" not in job.files:
+            rows = output["inlinedResponses"]["inlinedResponses"]
+            lines = [dumps(row) for row in rows]
+            content = b"\n".join(lines) + b"\n" if lines else b""
+            job.files["output"] = self.files.add(content, display_name=f"{job.ident}-output")
+        name = job.files["output"]
+        operation["metadata"]["output"] = {"responsesFile": name}
+        operation["response"] = {"@type": output["@type"], "responsesFile": name}
+        return operation
+
+
+def _file_requests(content: bytes) -> list[Any]:
+    """The requests of an uploaded JSON Lines file (`{"key", "request"}` each)."""
+    requests: list[Any] = []
+    for number, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            requests.append(json.loads(line))
+        except ValueError:
+            raise wire.bad(f"line {number} of the input file is not JSON") from None
+    return requests
 
 
 def _operation(job: BatchJob) -> dict[str, Any]:
@@ -216,7 +273,8 @@ def _operation(job: BatchJob) -> dict[str, Any]:
         result = done_keys.get(key)
         if result is None:
             continue
-        row: dict[str, Any] = {"response": result.body} if result.ok else {"error": result.body}
+        row: dict[str, Any] = {"key": key} if job.info["file_input"] else {}
+        row.update({"response": result.body} if result.ok else {"error": result.body})
         meta = job.info["metadata"].get(key)
         if meta is not None:
             row["metadata"] = meta
