@@ -175,7 +175,8 @@ class GeminiBatches(GeminiEndpoints):
             parts, finish, _, output_tokens, thoughts = compose(parsed, self.ids)
         except Reject as reject:
             return LineResult(key, False, reject.status, replies.error_body(reject)["error"])
-        usage = replies.usage(parsed.spec.prompt_tokens, output_tokens, thoughts, 0)
+        cached = self._cached_tokens(parsed.cache_prefix)  # implicit caching, as live
+        usage = replies.usage(parsed.spec.prompt_tokens, output_tokens, thoughts, cached)
         answer = replies.response(model, f"sim{next(self.ids)}", parts, finish, usage)
         return LineResult(key, True, 200, answer)
 
