@@ -1,5 +1,6 @@
-"""The providers' batch APIs (OpenAI's Batch API, Anthropic's Message Batches): half the price of
-live calls, answers within 24 hours; one flow (submit, poll, merge, resume) for both.
+"""The providers' batch APIs (OpenAI's Batch API, Anthropic's Message Batches, Gemini's batch
+mode): half the price of live calls, answers within 24 hours; one flow (submit, poll, merge,
+resume) for all.
 
 This package's `__init__` only re-exports, lazily: the names live in its modules.
 """
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from ._status import BatchOutcome as BatchOutcome
     from ._status import BatchStatus as BatchStatus
     from .anthropic import AnthropicBatchClient as AnthropicBatchClient
+    from .gemini import GeminiBatchClient as GeminiBatchClient
     from .openai import CHAT_ENDPOINT as CHAT_ENDPOINT
     from .openai import BatchableModel as BatchableModel
     from .openai import OpenAIBatchClient as OpenAIBatchClient
@@ -52,6 +54,7 @@ _EXPORTS = {
     "CHAT_ENDPOINT": ".openai",
     "Clock": ".._types",
     "ConfigurationError": ".._exceptions",
+    "GeminiBatchClient": ".gemini",
     "HTTPTransport": ".._http.transport",
     "JSONDict": ".._types",
     "MAX_FILE_BYTES": "._openai_files",
@@ -80,6 +83,7 @@ __all__ = [
     "BatchRequest",
     "BatchStatus",
     "BatchableModel",
+    "GeminiBatchClient",
     "OpenAIBatchClient",
     "run_model_batch",
 ]

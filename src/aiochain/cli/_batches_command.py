@@ -1,5 +1,6 @@
 """`aiochain batches list | status ID | cancel ID | collect ID [-o FILE]`: batches of OpenAI's
-Batch API (or, with `--provider anthropic`, Anthropic's Message Batches) made anywhere (by
+Batch API (or, with `--provider anthropic` / `gemini`, Anthropic's Message Batches or Gemini's
+batch mode) made anywhere (by
 `aiochain map --batch`, `abatch_api`, or another tool), from the command line.
 
 The key comes from the environment only (never an argument, which `ps` would show); the server
@@ -28,10 +29,10 @@ def add_batches_parser(commands: Any, positive_int: Any) -> None:
     )
     parser.add_argument(
         "--provider",
-        choices=("openai", "anthropic"),
+        choices=("openai", "anthropic", "gemini"),
         default="openai",
-        help="OpenAI's Batch API (default; key $OPENAI_API_KEY) or Anthropic's Message "
-        "Batches (key $ANTHROPIC_API_KEY)",
+        help="OpenAI's Batch API (default; key $OPENAI_API_KEY), Anthropic's Message "
+        "Batches (key $ANTHROPIC_API_KEY) or Gemini's batch mode (key $GOOGLE_API_KEY)",
     )
     parser.add_argument(
         "--base-url",
@@ -81,7 +82,7 @@ def run_batches_command(args: argparse.Namespace) -> int:
 
 
 async def _main(args: argparse.Namespace, mapping: dict[str, str], stream: IO[bytes] | None) -> int:
-    from ..batches import AnthropicBatchClient, OpenAIBatchClient
+    from ..batches import AnthropicBatchClient, GeminiBatchClient, OpenAIBatchClient
 
     if args.action == "list" and args.limit > 100:
         raise UsageError(f"--limit is at most 100, got {args.limit}")
@@ -90,7 +91,16 @@ async def _main(args: argparse.Namespace, mapping: dict[str, str], stream: IO[by
     if base_url and args.provider == "anthropic":
         # As `map --provider anthropic`: the API root, with or without its `/v1`.
         base_url = base_url.rstrip("/").removesuffix("/v1")
-    async with kind(base_url) as client:
+    maker: Any = kind
+    if args.provider == "gemini":
+        # As `map --provider gemini`: the API root, with or without its version; a client
+        # that only reads, lists and cancels (no model).
+        if base_url:
+            base_url = base_url.rstrip("/").removesuffix("/v1beta").removesuffix("/v1")
+        if args.action == "list" and args.after:
+            raise UsageError("--after is not supported with --provider gemini")
+        maker = lambda url: GeminiBatchClient(None, url)  # noqa: E731
+    async with maker(base_url) as client:
         if args.action == "list":
             for status in await client.list_batches(limit=args.limit, after=args.after):
                 print(status.describe())

@@ -30,7 +30,7 @@ from ._anthropic_batches import AnthropicBatches
 from ._azure_api import AzureEndpoints
 from ._batches import BatchPlanner
 from ._embeddings_api import EmbeddingEndpoints, embedding_models
-from ._gemini_api import GeminiEndpoints
+from ._gemini_batches import GeminiBatches
 from ._json import json_response
 from ._openai_api import OpenAIEndpoints
 from ._openai_batches import OpenAIBatches
@@ -255,8 +255,8 @@ class SimServer:
         self._embeddings = EmbeddingEndpoints(self, *shared, embedding_models(models))
         gemini_models = frozenset(models or DEFAULT_GEMINI_MODELS)
         self.gemini_rpd = gemini_rpd
-        self._gemini = GeminiEndpoints(self, *shared, gemini_models)
         planner = BatchPlanner(self, seed=seed, clock=clock)
+        self._gemini = GeminiBatches(self, *shared, gemini_models, planner=planner)
         self._openai_batches = OpenAIBatches(self, *shared, self._model_set, planner=planner)
         self._openai_batches.embedding_models = embedding_models(models)
         self._responses = ResponsesEndpoint(self, *shared, self._model_set)
@@ -270,7 +270,9 @@ class SimServer:
 
     async def start(self) -> str:
         """Start serving and return the base URL (ending in `/v1`)."""
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(
+            client_max_size=64 * 1024 * 1024, middlewares=[self._gemini.v1_batches]
+        )
         app.router.add_post("/v1/chat/completions", self._openai.chat)
         app.router.add_post("/v1/completions", self._openai.completions)
         app.router.add_post("/v1/responses", self._responses.responses)
@@ -282,8 +284,7 @@ class SimServer:
         app.router.add_post(f"{deployment}/chat/completions", self._azure.chat)
         app.router.add_post(f"{deployment}/completions", self._azure.completions)
         app.router.add_post(f"{deployment}/embeddings", self._embeddings.azure_embeddings)
-        for version in ("v1beta", "v1"):
-            app.router.add_post(f"/{version}/models/{{target}}", self._gemini.dispatch)
+        self._gemini.routes(app)
         app.router.add_get("/v1/models", self._list_models)
         app.router.add_get("/v1/models/{model}", self._get_model)
         app.router.add_get("/health", self._health)

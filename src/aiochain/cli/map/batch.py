@@ -25,9 +25,9 @@ from ..._exceptions import (
     ConfigurationError,
 )
 from ..._pipeline.estimates import DEFAULT_COMPLETION_TOKENS
-from ...batches import AnthropicBatchClient, OpenAIBatchClient
+from ...batches import AnthropicBatchClient, GeminiBatchClient, OpenAIBatchClient
 from ...batches._spool import temporary_folder
-from ...chat_models import ChatAnthropic
+from ...chat_models import ChatAnthropic, ChatGoogleGenerativeAI
 from ...pricing import cost_for, price_of
 from . import batch_cover as cover
 from .batch_run import BatchableJob, BatchRun
@@ -38,6 +38,8 @@ from .records import Record
 
 __all__ = ["BatchableJob", "run_batch"]
 
+BatchClient = OpenAIBatchClient | AnthropicBatchClient | GeminiBatchClient
+
 
 async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], Iterator[Record]]:
     """Run the job's pending records through the Batch API, committing each answer (and each
@@ -47,7 +49,11 @@ async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], Iterator[Recor
     options = job.options
     if not options.resume:
         await job.journal.call(cover.forget_all, job.journal)
-    provider = "anthropic" if isinstance(job.llm, ChatAnthropic) else "openai"
+    provider = "openai"
+    if isinstance(job.llm, ChatAnthropic):
+        provider = "anthropic"
+    elif isinstance(job.llm, ChatGoogleGenerativeAI):
+        provider = "gemini"
     with temporary_folder("aiochain-batch-") as folder:
         run = await _run(job, provider, folder)
     finished = run.finished
@@ -156,8 +162,8 @@ async def _collect_all(run: BatchRun, statuses: list[Any]) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _limits(client: OpenAIBatchClient | AnthropicBatchClient) -> tuple[int, int]:
-    if isinstance(client, AnthropicBatchClient):
+def _limits(client: BatchClient) -> tuple[int, int]:
+    if isinstance(client, AnthropicBatchClient | GeminiBatchClient):
         return client.max_requests, client.max_batch_bytes
     return client.max_requests, client.max_file_bytes
 
@@ -214,11 +220,14 @@ def _failed_row(job: BatchableJob, record: Record, error: str, kind: str) -> Jou
     return journal_row(record, take, tell_via=True)
 
 
-def _client(job: BatchableJob) -> OpenAIBatchClient | AnthropicBatchClient:
+def _client(job: BatchableJob) -> BatchClient:
     every = job.options.batch_poll
     poll = {"poll_interval": every, "max_poll_interval": max(60.0, every)}
     if isinstance(job.llm, ChatAnthropic):
         return AnthropicBatchClient(job.llm.base_url, job.options.api_key, **poll)
+    if isinstance(job.llm, ChatGoogleGenerativeAI):
+        llm = job.llm
+        return GeminiBatchClient(llm.model, llm.base_url, job.options.api_key, **poll)
     if job.options.provider != "openai":
-        raise ConfigurationError("--batch works with --provider openai or anthropic")
+        raise ConfigurationError("--batch works with --provider openai, anthropic or gemini")
     return OpenAIBatchClient.for_model(job.llm, **poll)

@@ -26,6 +26,7 @@ from ..._pipeline.estimates import CHARS_PER_TOKEN, DEFAULT_COMPLETION_TOKENS
 from ...batches._openai_files import BatchRequest, ResultLine, openai_line
 from ...batches._spool import ShardSpool, SpooledShard
 from ...batches._status import BatchStatus, unanswered_errors
+from ...batches.gemini import encode_request
 from ...messages import HumanMessage
 from ...pricing import cost_for
 from . import batch_cover as cover
@@ -120,6 +121,8 @@ class BatchRun:
     def _encode(self, custom_id: str, body: dict[str, Any]) -> bytes:
         if self.provider == "anthropic":
             return _json.dumps({"custom_id": custom_id, "params": body})
+        if self.provider == "gemini":
+            return encode_request(BatchRequest(custom_id, body))
         return openai_line(self.client.endpoint)(BatchRequest(custom_id, body))
 
     async def spool(
