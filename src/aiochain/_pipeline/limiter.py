@@ -48,6 +48,8 @@ from .ratelimit_headers import stated_limit
 
 logger = logging.getLogger("aiochain")
 
+_POLL = 0.05  # the longest the first in line sleeps before looking at the budgets again
+
 
 class RateLimiter:
     """Limits for one endpoint, shared by every LLM object given it.
@@ -147,9 +149,8 @@ class RateLimiter:
 
     @property
     def counts_tokens(self) -> bool:
-        """Whether requests' tokens must be estimated: a token limit is known, or may be learned
-        before they go (slow start's probe is out). Otherwise there is nothing to count them
-        against, and the hot path skips the estimate."""
+        """Whether a token limit is known, or may be learned before requests go (slow start):
+        else there is nothing to count tokens against, and the hot path skips estimating."""
         return self.tpm is not None or self._probing
 
     async def acquire(self, tokens: float = 0.0) -> None:
@@ -417,6 +418,3 @@ class RateLimiter:
             f"max_concurrency={self.max_concurrency!r})"
         )
 
-
-_POLL = 0.05
-"""The longest the first in line sleeps before looking at the budgets again."""
