@@ -417,4 +417,3 @@ class RateLimiter:
             f"RateLimiter(rpm={self.rpm!r}, tpm={self.tpm!r}, "
             f"max_concurrency={self.max_concurrency!r})"
         )
-
