@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aiochain.embeddings import OpenAIEmbeddings
 from aiochain.sim import SimServer
 
 from .conftest import PYTHON
@@ -144,3 +145,27 @@ def test_batch_with_azure_is_a_usage_error(tmp_path: Path) -> None:
     done = run(cmd)
     assert done.returncode != 0
     assert "--embed --batch needs --provider openai" in done.stderr
+
+
+def test_a_text_longer_than_the_context_is_embedded_live(
+    start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """A text the live path cuts in pieces (longer than the model's context) is left out of
+    the batch and embedded live, with the vector the library gives it; the others go by
+    batch."""
+    server = start_threaded_sim(batch_speed=1000)
+    data = write_texts(tmp_path / "in.jsonl", 5)
+    long_text = "many words here " * 6000  # ~24,000 tokens: three pieces of 8,191
+    with data.open("a") as stream:
+        stream.write(json.dumps({"id": "long", "body": long_text}) + "\n")
+    out = tmp_path / "out.jsonl"
+    done = run(command(server, data, out, "--quiet"))
+    assert done.returncode == 0, done.stderr
+    assert [size(b) for b in batches(server, "openai")] == [5]
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["via"] for r in lines] == ["batch"] * 5 + ["live"]
+    library = OpenAIEmbeddings(
+        model="text-embedding-3-small", base_url=server.base_url, dimensions=32
+    )
+    vector = np.asarray(lines[-1]["vector"], dtype=np.float32)
+    assert np.array_equal(vector, np.asarray(library.embed_query(long_text), dtype=np.float32))

@@ -70,9 +70,10 @@ class BatchableJob(Protocol):
 
 AnswerRow = Callable[[BatchableJob, Record, dict[str, Any], Any], JournalRow]
 FailedRow = Callable[[BatchableJob, Record, str, str], JournalRow]
-RequestOf = Callable[[BatchableJob, Record], "tuple[dict[str, Any], str] | tuple[str, str]"]
+RequestOf = Callable[[BatchableJob, Record], "tuple[dict[str, Any], str] | tuple[str, str] | None"]
 """A record's request line body and the text it sends; or, for a record that cannot be
-sent (it fails alone, unsent), (the error, its kind) with no body."""
+sent (it fails alone, unsent), (the error, its kind) with no body; or None for a record
+that is not for a batch (it is sent live with what the batches leave)."""
 
 
 def chat_request(job: BatchableJob, record: Record) -> tuple[dict[str, Any], str] | tuple[str, str]:
@@ -156,7 +157,10 @@ class BatchRun:
                 await asyncio.sleep(0)  # let the progress display run
             if self.finished[record.index] or not wanted(record):
                 continue
-            body, prompt = self.request_of(job, record)
+            built = self.request_of(job, record)
+            if built is None:  # not for a batch: left to the live phase
+                continue
+            body, prompt = built
             if isinstance(body, str):  # fails alone, unsent, as on the live path
                 await self.commit(self.failed_row(job, record, body, prompt), record.index)
                 continue

@@ -14,7 +14,7 @@ from binascii import b2a_base64
 from typing import Any
 
 from ..._exceptions import AiochainError, ConfigurationError, InputError
-from ..._providers.embedding_requests import read_vectors
+from ..._providers.embedding_requests import cut_long_text, read_vectors
 from ..._types import Usage
 from ...batches import OpenAIBatchClient
 from .batch import BatchableJob, BatchKind
@@ -27,15 +27,24 @@ __all__ = ["EMBED_BATCH"]
 EMBEDDINGS_ENDPOINT = "/v1/embeddings"
 
 
-def _request(job: BatchableJob, record: Record) -> tuple[dict[str, Any], str] | tuple[str, str]:
+def _request(
+    job: BatchableJob, record: Record
+) -> tuple[dict[str, Any], str] | tuple[str, str] | None:
     """The record's request line body (its one text, as a live request sends it), or why it
-    cannot be sent."""
+    cannot be sent; None for a text that may pass the model's context, which the live path
+    cuts in pieces and averages (a batch line holds one request: it is sent live)."""
     text = job.text_of(record)  # type: ignore[attr-defined]
     if isinstance(text, str) and not text:
         text = InputError(f"record {record.id}: the text is empty; nothing to embed")
     if isinstance(text, AiochainError):
         return str(text), type(text).__name__
-    return {**job.llm._base_payload, "input": [text]}, text
+    embeddings = job.llm
+    if embeddings.check_embedding_ctx_length and len(text) * 4 > embeddings.embedding_ctx_length:
+        # Counted as `aembed_with_usage` counts it (tiktoken, else by characters).
+        pieces = cut_long_text(text, embeddings.embedding_ctx_length, embeddings._tokenizer)
+        if len(pieces) > 1:
+            return None
+    return {**embeddings._base_payload, "input": [text]}, text
 
 
 def _answer_row(
