@@ -31,6 +31,7 @@ from ._pipeline.limiter import RateLimiter
 from ._pipeline.pipeline import RequestPipeline
 from ._pipeline.retry import RetryPolicy
 from ._providers.azure import TokenProvider, _AzureOptions
+from ._providers.client_surface import ClientSurface
 from ._providers.embedding_requests import (
     MAX_INPUTS_PER_REQUEST,
     MAX_TOKENS_PER_REQUEST,
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     import aiohttp
 
 
-class OpenAIEmbeddings:
+class OpenAIEmbeddings(ClientSurface):
     """Embeddings from an OpenAI-compatible `/embeddings` endpoint.
 
     Args:
@@ -311,6 +312,16 @@ class OpenAIEmbeddings:
         payload = {**self._base_payload, "input": inputs}
         data, usage = await self._pipeline.send(self._path, payload)
         return read_vectors(data, len(inputs), self.base_url + self._path), usage
+
+    def request_body(self, text: str) -> JSONDict:
+        """The request body that embeds `text` alone, as a batch line holds it."""
+        return {**self._base_payload, "input": [text]}
+
+    def is_cut(self, text: str) -> bool:
+        """Whether `text` passes the model's context and is sent in pieces (then averaged)."""
+        if not self.check_embedding_ctx_length or len(text) * 4 <= self.embedding_ctx_length:
+            return False
+        return len(cut_long_text(text, self.embedding_ctx_length, self._tokenizer)) > 1
 
     def _tokenizer(self) -> Any | None:
         """The tiktoken encoding counting long texts, looked up once; None without one."""

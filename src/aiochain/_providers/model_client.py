@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 from .._exceptions import ConfigurationError
 from .._http.body import ResponseLimits
 from .._http.endpoint import Endpoint, EndpointAuth
-from .._http.transport import HTTPTransport
 from .._pipeline.limiter import RateLimiter
 from .._pipeline.pipeline import RequestPipeline, StreamOutcome, UsageReader
 from .._pipeline.retry import RetryPolicy
@@ -27,6 +26,7 @@ from ..prompts import LanguageModelInput
 from ..rate_limiters import BaseRateLimiter, split_rate_limiter
 from ..runnables._runner import batch_concurrency
 from ..runnables.base import Runnable
+from .client_surface import ClientSurface
 from .model_calls import ModelCalls
 from .model_options import log_verbose, request_fields
 from .model_stream import ModelStreaming
@@ -43,6 +43,7 @@ __all__ = ["EndpointAuth", "ModelClient"]
 
 
 class ModelClient(
+    ClientSurface,
     TokenCounting,
     ModelCalls[OutputT],
     ModelStreaming,
@@ -166,26 +167,6 @@ class ModelClient(
             BadResponseError: a body this provider cannot read.
         """
         return self._answer(body, self.read_usage(body))
-
-    @property
-    def endpoint_path(self) -> str:
-        """The path requests are posted to (without the API root, with Azure's query)."""
-        return self._path
-
-    @property
-    def transport(self) -> HTTPTransport:
-        """The HTTP transport (endpoint, key, connections) this model sends through."""
-        return self._pipeline.transport
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        """The retry policy of this model's requests."""
-        return self._pipeline.retry
-
-    def check_key(self) -> None:
-        """Raise `ConfigurationError` when this model has no key where one is needed."""
-        if self._key_error is not None:
-            raise ConfigurationError(self._key_error)
 
     def bind(self, **kwargs: Any) -> Self:
         """A copy of this model whose requests carry `kwargs` as fields (`stop=[...]`, sent in

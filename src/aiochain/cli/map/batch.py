@@ -17,7 +17,8 @@ output row says `"via": "batch"` or `"via": "live"`.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ..._exceptions import (
@@ -30,18 +31,32 @@ from ...batches._spool import temporary_folder
 from ...chat_models import ChatAnthropic, ChatGoogleGenerativeAI
 from ...pricing import cost_for, price_of
 from . import batch_cover as cover
-from .batch_run import BatchableJob, BatchRun
+from .batch_run import AnswerRow, BatchableJob, BatchRun, FailedRow, RequestOf, chat_request
 from .journal import JournalRow
 from .journal_rows import RecordTake, journal_row
 from .record_prompts import json_output
 from .records import Record
 
-__all__ = ["BatchableJob", "run_batch"]
+__all__ = ["BatchKind", "BatchableJob", "run_batch"]
 
 BatchClient = OpenAIBatchClient | AnthropicBatchClient | GeminiBatchClient
 
 
-async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], Iterator[Record]]:
+@dataclass(frozen=True)
+class BatchKind:
+    """What a kind of job puts in its batches and makes of their lines: a chat job's
+    requests and rows by default; `map --embed` gives its own (`embed_batch.py`)."""
+
+    answer_row: AnswerRow
+    failed_row: FailedRow
+    request_of: RequestOf = chat_request
+    client: Callable[[BatchableJob], Any] | None = None  # default: on the job's model
+    answers: bool = True  # answers have completion tokens (priced, estimated)
+
+
+async def run_batch(
+    job: BatchableJob, kind: BatchKind | None = None
+) -> tuple[list[JournalRow], Iterator[Record]]:
     """Run the job's pending records through the Batch API, committing each answer (and each
     failure for good) as its batch's results are read; returns no rows left to commit and
     the records to send live (read lazily). Runs before the job's group commit starts: the
@@ -54,23 +69,26 @@ async def run_batch(job: BatchableJob) -> tuple[list[JournalRow], Iterator[Recor
         provider = "anthropic"
     elif isinstance(job.llm, ChatGoogleGenerativeAI):
         provider = "gemini"
+    kind = kind or BatchKind(_answer_row, _failed_row)
     with temporary_folder("aiochain-batch-") as folder:
-        run = await _run(job, provider, folder)
+        run = await _run(job, provider, folder, kind)
     finished = run.finished
     return [], (r for r in job.pending_records() if not finished[r.index])
 
 
-async def _run(job: BatchableJob, provider: str, folder: str) -> BatchRun:
+async def _run(job: BatchableJob, provider: str, folder: str, kind: BatchKind) -> BatchRun:
     options = job.options
-    async with _client(job) as client:
+    async with (kind.client or _client)(job) as client:
         run = BatchRun(
             job,
             client,
             provider=provider,
             price=price_of(options.model, batch=True),
-            answer_row=_answer_row,
-            failed_row=_failed_row,
+            answer_row=kind.answer_row,
+            failed_row=kind.failed_row,
             folder=folder,
+            request_of=kind.request_of,
+            answers=kind.answers,
         )
         resumed = await _resume(run)
         covered = await run.call(cover.covered)

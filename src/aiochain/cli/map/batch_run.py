@@ -71,6 +71,20 @@ class BatchableJob(Protocol):
 
 AnswerRow = Callable[[BatchableJob, Record, dict[str, Any], Any], JournalRow]
 FailedRow = Callable[[BatchableJob, Record, str, str], JournalRow]
+RequestOf = Callable[[BatchableJob, Record], "tuple[dict[str, Any], str] | tuple[str, str] | None"]
+"""A record's request line body and the text it sends; or, for a record that cannot be
+sent (it fails alone, unsent), (the error, its kind) with no body; or None for a record
+that is not for a batch (it is sent live with what the batches leave)."""
+
+
+def chat_request(job: BatchableJob, record: Record) -> tuple[dict[str, Any], str] | tuple[str, str]:
+    """A chat job's request: the template filled (with the system message), as sent live."""
+    missing = missing_variables(job.template, record)
+    if missing is not None:  # fails alone, unsent, as on the live path
+        return missing, "MissingVariablesError"
+    prompt = job.template.format(**prompt_values(job.template, record))
+    messages: Any = [job.system, HumanMessage(prompt)] if job.system else prompt
+    return job.llm.request_body(messages), prompt
 
 
 def custom_id_for(record_id: str, provider: str) -> str:
@@ -98,9 +112,12 @@ class BatchRun:
         answer_row: AnswerRow,
         failed_row: FailedRow,
         folder: str,
+        request_of: RequestOf = chat_request,
+        answers: bool = True,
     ) -> None:
         self.job, self.client, self.provider, self.price = job, client, provider, price
-        self.answer_row, self.failed_row = answer_row, failed_row
+        self.answer_row, self.failed_row, self.request_of = answer_row, failed_row, request_of
+        self.answers = answers  # whether answers have completion tokens (not embeddings)
         self.folder = Path(folder)
         total = job.index.total
         self.finished = bytearray(total)  # committed by this run
@@ -137,22 +154,21 @@ class BatchRun:
         key = secrets.token_hex(8)
         entries: list[tuple[str, str, str]] = []
         estimate = 0.0
-        answer = job.options.max_tokens or DEFAULT_COMPLETION_TOKENS
+        answer = (job.options.max_tokens or DEFAULT_COMPLETION_TOKENS) if self.answers else 0
         for count, record in enumerate(job.pending_records(), start=1):
             if count % 1000 == 0:
                 await asyncio.sleep(0)  # let the progress display run
             if self.finished[record.index] or not wanted(record):
                 continue
-            missing = missing_variables(job.template, record)
-            if missing is not None:  # fails alone, unsent, as on the live path
-                await self.commit(
-                    self.failed_row(job, record, missing, "MissingVariablesError"), record.index
-                )
+            built = self.request_of(job, record)
+            if built is None:  # not for a batch: left to the live phase
                 continue
-            prompt = job.template.format(**prompt_values(job.template, record))
-            messages: Any = [job.system, HumanMessage(prompt)] if job.system else prompt
+            body, prompt = built
+            if isinstance(body, str):  # fails alone, unsent, as on the live path
+                await self.commit(self.failed_row(job, record, body, prompt), record.index)
+                continue
             custom_id = custom_id_for(record.id, self.provider)
-            closed = spool.add(custom_id, self._encode(custom_id, job.llm.request_body(messages)))
+            closed = spool.add(custom_id, self._encode(custom_id, body))
             if closed is not None:
                 await self._note(key, round_name, entries)
                 shards.append((key, closed))

@@ -10,6 +10,9 @@ request's tokens and cost -> at the end the output is rebuilt from the journal (
 `_embed_outputs`), so a run killed at any moment (SIGKILL included) loses at most the requests
 in flight, and its rerun sends each record once.
 
+With `--batch` the records go through OpenAI's Batch API first (`embed_batch.py`, the chat
+`--batch` flow with embedding lines), and what the batches leave is sent live as above.
+
 A request refused as bad (400) is split in halves until the record at fault fails alone; a
 record without the text (a missing field, an empty text) fails alone, unsent.
 """
@@ -43,6 +46,8 @@ from ...embeddings import AzureOpenAIEmbeddings, OpenAIEmbeddings
 from ...pricing import price_of
 from ...prompts import PromptTemplate
 from ...runnables._runner import amap
+from .batch import run_batch
+from .embed_batch import EMBED_BATCH
 from .embed_outputs import check_extra, ids_path, output_kind, write_embeddings
 from .group_commit import GroupCommit
 from .journal import InputIndex, Journal, JournalRow
@@ -62,7 +67,6 @@ _REFUSED = {
     "temperature": "--temperature",
     "max_cost": "--max-cost",
     "ray": "--ray",
-    "batch": "--batch",
     "cache": "--cache",
 }
 _FATAL = (AuthenticationError, NotFoundError, ConfigurationError, ServerUnreachableError)
@@ -108,6 +112,8 @@ def _check(options: MapOptions) -> None:
     for name, flag in _REFUSED.items():
         if getattr(options, name):
             raise UsageError(f"--embed does not work with {flag}")
+    if options.batch and options.provider != "openai":
+        raise UsageError("--embed --batch needs --provider openai")
 
 
 async def run_embed_map(
@@ -206,13 +212,27 @@ class _EmbedJob:
         self.stats = RunStats(total=index.total - index.done)
         self.summary = MapSummary(items=index.total, stats=self.stats)
         self.summary.output = options.output or "<stdout>"
+        # What a `--batch` run uses of the job (`batch_run.BatchableJob`).
+        self.llm, self.budget, self.template, self.system = embeddings, None, None, None
+        self.via: str | None = None  # with --batch, rows say how they were answered
+        self.batch_started: float | None = None
+
+    def pending_records(self) -> Iterator[Record]:
+        """The records still to do, read lazily."""
+        return (r for r in self.source.records() if self.index.pending(r))
 
     async def run(self) -> None:
         self.summary.resumed = self.summary.ok = self.index.done
+        records = self.pending_records()
+        if self.options.batch:
+            self.batch_started = time.time()
+            _, records = await run_batch(self, EMBED_BATCH)
+            self.via = "live"  # what the batches left is sent live
+        before = self.summary.ok
         self.writer = GroupCommit(self.journal, self._committed)
         emb = self.embeddings
         groups = pack_stream(
-            self._feed(),
+            self._feed(records),
             lambda pair: pair[1],
             max_inputs=emb.chunk_size,
             max_tokens=emb.max_tokens_per_request,
@@ -223,13 +243,13 @@ class _EmbedJob:
         finally:
             current_stats.reset(counting)
             await self.writer.aclose()
+            if self.via is not None:
+                self.summary.via_live += self.summary.ok - before
             self._finish_summary()
 
-    def _feed(self) -> Iterator[tuple[Record, str]]:
+    def _feed(self, records: Iterator[Record]) -> Iterator[tuple[Record, str]]:
         """The records still to do with their texts; those without one fail at once."""
-        for record in self.source.records():
-            if not self.index.pending(record):
-                continue
+        for record in records:
             text = self.text_of(record)
             if isinstance(text, str) and not text:
                 text = InputError(f"record {record.id}: the text is empty; nothing to embed")
@@ -237,7 +257,7 @@ class _EmbedJob:
                 now = time.time()
                 take = RecordTake("live", now, now)  # never sent
                 take.fail(str(text), type(text).__name__)
-                self.writer.commit(journal_row(record, take, output_key="vector"))
+                self.writer.commit(self._row(record, take))
                 continue
             yield record, text
 
@@ -274,14 +294,18 @@ class _EmbedJob:
         for (record, _), vector, tokens in zip(group, vectors, shares, strict=True):
             take = RecordTake("live", started, ended, prompt_tokens=tokens, cost=tokens * per_token)
             vector_text = b2a_base64(vector, newline=False).decode()
-            rows.append(journal_row(record, take, output=vector_text, output_key="vector"))
+            rows.append(self._row(record, take, vector_text))
         rows[0].attempts = usage.requests  # the group's requests, counted once
         return rows
 
     def _failed(self, record: Record, exc: AiochainError, started: float) -> JournalRow:
         take = RecordTake("live", started, time.time(), requests=1)
         take.fail(f"{type(exc).__name__}: {exc}", type(exc).__name__)
-        return journal_row(record, take, output_key="vector")
+        return self._row(record, take)
+
+    def _row(self, record: Record, take: RecordTake, vector: str | None = None) -> JournalRow:
+        tell_via = self.via is not None
+        return journal_row(record, take, output=vector, output_key="vector", tell_via=tell_via)
 
     def _committed(self, rows: list[JournalRow]) -> None:
         for row in rows:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import io
 import json
 import re
@@ -27,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ..._exceptions import InputError
+from .record_digest import record_digest
 
 FORMATS = ("jsonl", "csv", "txt", "dir")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "txt"}
@@ -250,6 +250,4 @@ def _csv_fields(raw: IO[bytes], name: str) -> Generator[tuple[str, dict[str, Any
 
 def _numbered(raw: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[Record]:
     for index, (record_id, fields) in enumerate(raw):
-        content = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
-        digest = hashlib.sha256(f"{record_id}\0{content}".encode()).hexdigest()
-        yield Record(index, record_id, fields, digest)
+        yield Record(index, record_id, fields, record_digest(record_id, fields))
