@@ -9,6 +9,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from aiochain.sim import SimServer
 
 from .conftest import PYTHON, poll_until
@@ -57,6 +59,7 @@ def test_a_batch_job_answers_every_record_at_batch_price(
     assert server.stats()["requests_total"] < 20  # an upload, a create, polls, a download
 
 
+@pytest.mark.slow  # seconds of wall time: CI runs it with -m slow
 def test_a_batch_job_killed_while_polling_resumes_the_same_batch(
     start_threaded_sim: StartThreaded, tmp_path: Path
 ) -> None:

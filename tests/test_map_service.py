@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from aiochain.sim import SimServer
 
 from .conftest import PYTHON, free_port, poll_until
@@ -22,6 +24,7 @@ def summary_of(output: Path) -> tuple[int, int]:
     return sum("error" not in r for r in lines), sum("error" in r for r in lines)
 
 
+@pytest.mark.slow  # seconds of wall time: CI runs it with -m slow
 def test_a_1200_rpm_server_refuses_under_2_percent(
     start_threaded_sim: StartThreaded, tmp_path: Path
 ) -> None:
@@ -60,6 +63,7 @@ def test_a_30000_tpm_server_fails_no_record(
     assert summary_of(out) == (120, 0)
 
 
+@pytest.mark.slow  # seconds of wall time: CI runs it with -m slow
 def test_a_server_stopped_for_5_seconds_fails_no_record(tmp_path: Path) -> None:
     """The server stops for 5 s mid-run and comes back on the same port: the job waits for it
     (shared pause with backoff) and no record fails."""

@@ -9,6 +9,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from aiochain.sim import SimServer
 
 from .conftest import PYTHON, poll_until
@@ -60,6 +62,7 @@ def test_a_long_record_is_split_mapped_and_reduced(
     assert "chunks" in done.stderr
 
 
+@pytest.mark.slow  # seconds of wall time: CI runs it with -m slow
 def test_a_split_job_killed_mid_document_resends_only_unfinished_chunks(
     start_threaded_sim: StartThreaded, tmp_path: Path
 ) -> None:

@@ -105,6 +105,7 @@ def check_report(tmp_path: Path, n: int) -> dict[str, Any]:
     return report
 
 
+@pytest.mark.slow  # seconds of wall time: CI runs it with -m slow
 def test_reports_of_faulty_jobs_match_the_server_and_the_journals(
     start_threaded_sim: StartThreaded, tmp_path: Path
 ) -> None:

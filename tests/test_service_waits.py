@@ -32,6 +32,7 @@ def batch_client(server_url: str, retries: int = 4, **limits: object) -> ChatOpe
     )
 
 
+@pytest.mark.slow  # seconds of wall time: CI runs it with -m slow
 async def test_slow_start_learns_the_rpm_before_the_first_wave(start_sim: StartSim) -> None:
     """Against a 1,200 rpm server with no client limits, the first request goes alone, its
     headers set the pace, and under 2% of requests are refused; none fails."""

@@ -64,6 +64,7 @@ def ideal_seconds(server: TokenServer) -> float:
     return sum(u for _, u in server.used) / (server.tpm / 60.0)
 
 
+@pytest.mark.slow  # seconds of wall time: CI runs it with -m slow
 @pytest.mark.parametrize("client_tpm", [True, False])
 def test_token_limit_holds_against_a_per_second_server(tmp_path: Path, client_tpm: bool) -> None:
     """With --tpm at the server's limit, or none (learned from headers before the first wave),
@@ -221,6 +222,7 @@ def run_against_serve(
     return wall_time(done.stderr), stats
 
 
+@pytest.mark.slow  # seconds of wall time: CI runs it with -m slow
 def test_anthropic_runs_as_fast_as_openai_against_the_same_limits(tmp_path: Path) -> None:
     """`--provider anthropic` (max_tokens 1024 on every request) uses the same token budget
     as openai against `aiochain serve --tpm`: the reservation follows the real answers and is
