@@ -29,6 +29,7 @@ class NotGiven:
 NOT_GIVEN = NotGiven()
 """Marks an option that was not given (httpx's `USE_CLIENT_DEFAULT`)."""
 
+
 @dataclass(slots=True)
 class Usage:
     """Token counts of one call, or totals over many (`+` adds them up)."""

@@ -16,11 +16,10 @@ from .._pipeline.limiter import RateLimiter
 from .._pipeline.pipeline import StreamOutcome
 from .._pipeline.retry import RetryPolicy
 from .._types import JSONDict, Usage
-from ..messages import AIMessage
+from ..messages import AIMessage, convert_to_messages
 from ..outputs import ChatGeneration, Generation
 from ..prompts import LanguageModelInput
 from ..runnables.base import Runnable
-from .anthropic import _messages_of  # the same reading of prompt values and lists
 from .gemini_options import generation_config, thinking_config
 from .gemini_wire import (
     GeminiUsage,
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
 
     from .._pipeline.answer_cache import AnswerCache
     from ..rate_limiters import BaseRateLimiter
-
 
 
 class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
@@ -283,7 +281,7 @@ class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
         if isinstance(input, str):
             system, contents = None, [{"role": "user", "parts": [{"text": input}]}]
         else:
-            system, contents = to_gemini(_messages_of(input))
+            system, contents = to_gemini(convert_to_messages(input))
         payload = self._base_payload.copy()
         if system is not None:
             payload["systemInstruction"] = system
@@ -323,7 +321,7 @@ class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
         message = self._message_of(data, usage)
         info = {k: v for k, v in message.response_metadata.items() if k != "usage_metadata"}
-        return [ChatGeneration(text=message.content, generation_info=info, message=message)]
+        return [ChatGeneration(text=message.text, generation_info=info, message=message)]
 
     def _event_text(self, event: JSONDict, tool_calls: dict[int, JSONDict] | None) -> str | None:
         usage = read_gemini_usage(event)

@@ -8,9 +8,9 @@ from typing import Any, Self
 
 from .._exceptions import APIError, BadResponseError, ConfigurationError
 from .._types import JSONDict
-from ..messages import AIMessage, parse_tool_calls, to_messages
+from ..messages import AIMessage, convert_to_messages, parse_tool_calls
 from ..outputs import ChatGeneration, Generation, Usage
-from ..prompts import LanguageModelInput, PromptValue
+from ..prompts import LanguageModelInput
 from ..runnables.base import Runnable
 from .openai import BaseOpenAI
 from .structured_output import structured_output
@@ -90,10 +90,8 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     def _payload(self, input: LanguageModelInput) -> JSONDict:
         if isinstance(input, str):
             messages: list[dict[str, Any]] = [{"role": "user", "content": input}]
-        elif isinstance(input, PromptValue):
-            messages = [m.to_openai() for m in input.to_messages()]
         else:
-            messages = [m.to_openai() for m in to_messages(input)]
+            messages = [m.to_openai() for m in convert_to_messages(input)]
         payload = self._base_payload.copy()
         payload["messages"] = messages
         return payload
@@ -131,7 +129,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
             message = self._message_of(choice, data, usage)
             out.append(
                 ChatGeneration(
-                    text=message.content,
+                    text=message.text,
                     generation_info=dict(message.response_metadata),
                     message=message,
                 )

@@ -111,11 +111,11 @@ class StructuredOutput(Runnable[LanguageModelInput, Any]):
             calls = [c for c in message.tool_calls if c.get("name") == self.name]
             if not calls:
                 raise OutputParserError(
-                    f"the model did not call {self.name}", llm_output=message.content
+                    f"the model did not call {self.name}", llm_output=str(message.text)
                 )
             text = str(calls[0].get("arguments") or "")
         else:
-            text = message.content
+            text = str(message.text)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
