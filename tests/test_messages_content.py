@@ -201,3 +201,38 @@ async def test_list_content_reaches_the_server(sim: SimServer, scripted: Any) ->
         {"role": "assistant", "content": "hi there"},
         {"role": "user", "content": "and now?"},
     ]
+
+
+def test_other_providers_get_their_own_block_shapes() -> None:
+    """An OpenAI Responses answer in the history, and an image question, reach Anthropic and
+    Gemini in their own block shapes (ids, annotations and function-call items left out)."""
+    from aiochain._providers.anthropic_wire import to_anthropic
+    from aiochain._providers.gemini_wire import to_gemini
+
+    history = [
+        HumanMessage(
+            [
+                {"type": "text", "text": "what is this?"},
+                {"type": "image", "base64": "AAAA", "mime_type": "image/jpeg"},
+            ]
+        ),
+        AIMessage(
+            [
+                {"type": "reasoning", "id": "rs_1", "summary": []},
+                {"type": "text", "text": "a cat", "id": "msg_1", "annotations": []},
+            ]
+        ),
+        HumanMessage("sure?"),
+    ]
+    _, turns = to_anthropic(history)
+    assert turns[0]["content"] == [
+        {"type": "text", "text": "what is this?"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": "AAAA"}},
+    ]
+    assert turns[1] == {"role": "assistant", "content": [{"type": "text", "text": "a cat"}]}
+    _, contents = to_gemini(history)
+    assert contents[0]["parts"] == [
+        {"text": "what is this?"},
+        {"inlineData": {"mimeType": "image/jpeg", "data": "AAAA"}},
+    ]
+    assert contents[1]["parts"] == [{"text": "a cat"}]

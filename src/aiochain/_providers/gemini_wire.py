@@ -105,6 +105,9 @@ def _parts(content: Any) -> list[JSONDict]:
             parts.append({"text": block})
         elif isinstance(block, dict) and block.get("type") == "text":
             parts.append({"text": str(block.get("text", ""))})
+        elif isinstance(block, dict) and block.get("type") == "image" and "base64" in block:
+            mime = str(block.get("mime_type") or "image/png")
+            parts.append({"inlineData": {"mimeType": mime, "data": block["base64"]}})
         elif isinstance(block, dict) and block.get("type") == "image_url":
             url = block["image_url"]["url"] if isinstance(block.get("image_url"), dict) else ""
             head, _, data = str(url).partition(",")
@@ -112,8 +115,9 @@ def _parts(content: Any) -> list[JSONDict]:
                 raise ConfigurationError("Gemini takes images as base64 data: URLs here")
             mime = head[5:].split(";")[0]
             parts.append({"inlineData": {"mimeType": mime, "data": data}})
-        elif isinstance(block, dict):
-            parts.append(dict(block))  # already a Gemini part
+        elif isinstance(block, dict) and "type" not in block:
+            parts.append(dict(block))  # already a Gemini part (Gemini's parts have no type)
+        # other typed blocks (another provider's function calls, reasoning) hold no content
     return parts
 
 
