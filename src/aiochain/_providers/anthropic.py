@@ -12,6 +12,7 @@ from .._exceptions import ConfigurationError
 from .._http.body import ResponseLimits
 from .._http.endpoint import ANTHROPIC_BASE_URL, ANTHROPIC_VERSION, anthropic_endpoint
 from .._pipeline.limiter import RateLimiter
+from .._pipeline.pipeline import StreamOutcome
 from .._pipeline.retry import RetryPolicy
 from .._types import JSONDict, Usage
 from ..messages import AIMessage, convert_to_messages
@@ -247,7 +248,8 @@ class ChatAnthropic(ModelClient[AIMessage]):
     def _check_answer(self, data: JSONDict) -> None:
         read_message(data, self.base_url + self._path)
 
-    def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
+    def _event_metadata(self, event: JSONDict, outcome: StreamOutcome) -> None:
+        metadata = outcome.metadata
         kind = event.get("type")
         if kind == "message_start" and isinstance(event.get("message"), dict):
             model = event["message"].get("model")

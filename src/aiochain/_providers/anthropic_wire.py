@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .._exceptions import BadResponseError, ConfigurationError
-from .._types import JSONDict, Usage
+from .._types import DetailedUsage, JSONDict, Usage
 from ..messages import AIMessage, BaseMessage, ToolMessage, parse_tool_calls
 from .openai_wire import token_count
 
@@ -185,13 +185,19 @@ def read_anthropic_usage(data: JSONDict) -> Usage | None:
         raise BadResponseError(
             f"the answer's usage is not an object: {str(raw)[:80]!r}", body=str(data)[:2000]
         )
-    prompt = (
-        token_count(raw.get("input_tokens"), data)
-        + token_count(raw.get("cache_creation_input_tokens"), data)
-        + token_count(raw.get("cache_read_input_tokens"), data)
-    )
+    written = token_count(raw.get("cache_creation_input_tokens"), data)
+    read = token_count(raw.get("cache_read_input_tokens"), data)
+    prompt = token_count(raw.get("input_tokens"), data) + written + read
     completion = token_count(raw.get("output_tokens"), data)
-    return Usage(prompt, completion, prompt + completion)
+    if "cache_read_input_tokens" not in raw and "cache_creation_input_tokens" not in raw:
+        return Usage(prompt, completion, prompt + completion)
+    return DetailedUsage(
+        prompt,
+        completion,
+        prompt + completion,
+        cache_read_tokens=read,
+        cache_creation_tokens=written,
+    )
 
 
 def read_message(data: JSONDict, url: str) -> tuple[str, list[JSONDict], JSONDict]:

@@ -21,6 +21,7 @@ class ModelStreaming:
     """The streaming half of `ModelClient` (see the module docstring)."""
 
     _path: str
+    _stream_path: str | None = None  # where streams go, when not `_path` (Gemini's)
     _pipeline: RequestPipeline
     _streams_chunks: ClassVar[bool] = False
     base_url: str
@@ -43,8 +44,9 @@ class ModelStreaming:
         caller holds part of the answer and the stream is no longer retried."""
         raise NotImplementedError
 
-    def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
-        """Note what a stream event says of the answer (model, finish reason)."""
+    def _event_metadata(self, event: JSONDict, outcome: StreamOutcome) -> None:
+        """Note what a stream event says of the answer in `outcome`: its metadata (model,
+        finish reason) and, for a provider streaming content as blocks, the event's blocks."""
 
     async def _astream_payload(
         self, payload: JSONDict, outcome: StreamOutcome | None = None, *, pieces: bool = False
@@ -65,7 +67,10 @@ class ModelStreaming:
         answered = False  # whether any event carried part of an answer
         tool_calls = outcome.tool_calls if outcome is not None else None
         events = self._pipeline.stream(
-            self._path, payload, started=self._event_started, outcome=outcome
+            self._stream_path or self._path,
+            payload,
+            started=self._event_started,
+            outcome=outcome,
         )
         event_text = self._event_text
         try:
@@ -76,7 +81,7 @@ class ModelStreaming:
                     continue
                 answered = True
                 if outcome is not None:
-                    self._event_metadata(event, outcome.metadata)
+                    self._event_metadata(event, outcome)
                 if text:
                     parts.append(text)
                 yield text, new_pieces(tool_calls, seen) if seen is not None else []
@@ -100,7 +105,11 @@ class ModelStreaming:
         payload.update(self._call_fields(kwargs))
         outcome = StreamOutcome()
         async for text, calls in self._astream_payload(payload, outcome, pieces=True):
-            if text or calls:
+            blocks = outcome.blocks
+            if blocks is not None:  # content streamed as blocks (OpenAI's Responses)
+                outcome.blocks = None
+                yield AIMessageChunk(blocks, tool_call_chunks=calls, id=outcome.metadata.get("id"))
+            elif text or calls:
                 yield AIMessageChunk(text, tool_call_chunks=calls, id=outcome.metadata.get("id"))
         metadata = {"model_name": self.model, **outcome.metadata}
         answer_id = metadata.pop("id", None)  # the message's id, kept out of its metadata

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .._types import Usage
+from .._types import DetailedUsage, Usage
 from .content import (
     MessageContent,
     TextAccessor,
@@ -220,8 +220,9 @@ class AIMessage(BaseMessage):
 
 def usage_metadata_of(usage: Any) -> dict[str, Any] | None:
     """`{"input_tokens", "output_tokens", "total_tokens"}` from a `Usage`, or None; with
-    LangChain's `input_token_details.cache_read` and `output_token_details.reasoning` when the
-    usage has them (Gemini's `GeminiUsage`)."""
+    LangChain's `input_token_details` (`cache_read`, `cache_creation`) and
+    `output_token_details` (`reasoning`) for each detail the provider reported
+    (`DetailedUsage`)."""
     if usage is None:
         return None
     prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
@@ -232,10 +233,19 @@ def usage_metadata_of(usage: Any) -> dict[str, Any] | None:
         "output_tokens": completion,
         "total_tokens": total,
     }
-    if cached := getattr(usage, "cache_read_tokens", 0):
-        meta["input_token_details"] = {"cache_read": cached}
-    if reasoning := getattr(usage, "reasoning_tokens", 0):
-        meta["output_token_details"] = {"reasoning": reasoning}
+    if isinstance(usage, DetailedUsage):
+        inputs = {
+            name: value
+            for name, value in (
+                ("cache_read", usage.cache_read_tokens),
+                ("cache_creation", usage.cache_creation_tokens),
+            )
+            if value is not None
+        }
+        if inputs:
+            meta["input_token_details"] = inputs
+        if usage.reasoning_tokens is not None:
+            meta["output_token_details"] = {"reasoning": usage.reasoning_tokens}
     return meta
 
 

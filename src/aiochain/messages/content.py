@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
-MessageContent: TypeAlias = "str | list[str | dict[str, Any]]"
+MessageContent: TypeAlias = "str | list[Any]"
 """A message's content: text, or a list of content blocks (strings and dicts)."""
 
 # Fields of a block that name it rather than hold its text: kept, never concatenated.
@@ -63,7 +63,13 @@ def merge_content(first: Any, second: Any) -> Any:
         else:
             merged.append(second)
         return merged
-    for block in second:
+    return _merge_lists(merged, second)
+
+
+def _merge_lists(merged: list[Any], more: list[Any]) -> list[Any]:
+    """`more` merged into `merged` (a fresh list): dicts with an `index` already there joined
+    with theirs, everything else appended."""
+    for block in more:
         index = block.get("index") if isinstance(block, dict) else None
         if type(index) is int:
             for position, earlier in enumerate(merged):
@@ -88,7 +94,7 @@ def _merge_block(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, str) and isinstance(merged[key], str):
             merged[key] += value
         elif isinstance(value, list) and isinstance(merged[key], list):
-            merged[key] = [*merged[key], *value]
+            merged[key] = _merge_lists(list(merged[key]), value)
         elif value is not None:
             merged[key] = value
     return merged
