@@ -143,6 +143,15 @@ def switched_for_call(model: ChatOpenAI) -> ChatOpenAI:
     return switched
 
 
+def _output_version(options: Mapping[str, Any]) -> str | None:
+    version = options.get("output_version")
+    if version not in _OUTPUT_VERSIONS:
+        raise ConfigurationError(
+            f"output_version must be one of 'v0', 'responses/v1', 'v1' or None, got {version!r}"
+        )
+    return version
+
+
 def _pop_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {name: kwargs.pop(name) for name in list(kwargs) if name in _OPTIONS}
 
@@ -150,12 +159,14 @@ def _pop_options(kwargs: dict[str, Any]) -> dict[str, Any]:
 class ChatOpenAICompletions(ChatOpenAI):
     """`ChatOpenAI` given LangChain's Responses options but kept on chat completions
     (`use_responses_api=False`): `reasoning={"effort": ...}` is sent as `reasoning_effort`,
-    `store` as it is; the other options are ignored, as LangChain ignores them there."""
+    `store` as it is; the other options are ignored, as LangChain ignores them there
+    (`output_version` is checked, and content stays a string on this API)."""
 
     def __init__(self, **kwargs: Any) -> None:
         options = _pop_options(kwargs)
         super().__init__(**kwargs)
         self.use_responses_api = options.get("use_responses_api")
+        self.output_version = _output_version(options)
         reasoning = options.get("reasoning")
         if isinstance(reasoning, dict) and reasoning.get("effort") is not None:
             self._base_payload["reasoning_effort"] = reasoning["effort"]
@@ -200,12 +211,7 @@ class ChatOpenAIResponses(ChatOpenAI):
         self._read_usage = self._pipeline._read_usage = read_responses_usage
         self._pipeline._check_answer = self._check_answer
         self.use_responses_api = options.get("use_responses_api", True)
-        self.output_version = options.get("output_version")
-        if self.output_version not in _OUTPUT_VERSIONS:
-            raise ConfigurationError(
-                f"output_version must be one of 'v0', 'responses/v1', 'v1' or None, "
-                f"got {self.output_version!r}"
-            )
+        self.output_version = _output_version(options)
         self.use_previous_response_id = bool(options.get("use_previous_response_id"))
         payload = self._base_payload
         # Continuing from earlier responses needs them stored, so that option stores them.
