@@ -23,7 +23,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .._exceptions import BadResponseError, ConfigurationError, StreamError
+from .._exceptions import BadResponseError, StreamError
 from .._pipeline.pipeline import StreamOutcome
 from .._types import JSONDict
 from ..messages import AIMessage, convert_to_messages, parse_tool_calls
@@ -32,6 +32,13 @@ from ..prompts import LanguageModelInput
 from . import openai_chat as _openai_chat
 from .openai_chat import ChatOpenAI
 from .openai_responses_content import StreamBlocks, answer_content
+from .openai_responses_options import (
+    OPTIONS,
+    RESPONSES_ONLY_FIELDS,
+    output_version_of,
+    pop_options,
+    wants_responses_api,
+)
 from .openai_responses_wire import (
     FINAL_EVENTS,
     finish_reason,
@@ -42,25 +49,7 @@ from .openai_responses_wire import (
     token_details,
 )
 
-_RESPONSES_ONLY_MODELS = ("gpt-5-pro", "gpt-5.2-pro", "gpt-5.4-pro", "gpt-5.5-pro", "gpt-5.6-sol")
-_RESPONSES_ONLY_FIELDS = frozenset(
-    {"context_management", "include", "previous_response_id", "reasoning", "text", "truncation"}
-)
-_OPTIONS = frozenset(
-    {
-        "use_responses_api",
-        "output_version",
-        "reasoning",
-        "store",
-        "previous_response_id",
-        "use_previous_response_id",
-        "include",
-        "truncation",
-        "context_management",
-    }
-)
 _MAX_CALLS = 128
-_OUTPUT_VERSIONS = (None, "v0", "responses/v1", "v1")
 # Stream events that add content blocks (and nothing to the text) in some output versions.
 _BLOCK_EVENTS = frozenset(
     {
@@ -83,36 +72,11 @@ class _StreamState:
         self.response: JSONDict | None = None
 
 
-def wants_responses_api(options: Mapping[str, Any]) -> bool:
-    """Whether `ChatOpenAI(**options)` speaks the Responses API (LangChain's rules)."""
-    chosen = options.get("use_responses_api")
-    if isinstance(chosen, bool):
-        return chosen
-    if options.get("output_version") == "responses/v1":
-        return True
-    if any(
-        options.get(name) not in (None, False)
-        for name in (
-            "reasoning",
-            "include",
-            "truncation",
-            "context_management",
-            "previous_response_id",
-            "use_previous_response_id",
-        )
-    ):
-        return True
-    model = options.get("model") or options.get("model_name") or ""
-    if isinstance(model, str) and (model.startswith(_RESPONSES_ONLY_MODELS) or "codex" in model):
-        return True
-    return bool(_RESPONSES_ONLY_FIELDS & set(options.get("model_kwargs") or ()))
-
-
 def chat_openai_variant(options: Mapping[str, Any]) -> type[ChatOpenAI] | None:
     """The class `ChatOpenAI(**options)` builds, when not plain `ChatOpenAI`."""
     if wants_responses_api(options):
         return ChatOpenAIResponses
-    if _OPTIONS & options.keys():
+    if OPTIONS & options.keys():
         return ChatOpenAICompletions
     return None
 
@@ -130,7 +94,7 @@ def switched_for_call(model: ChatOpenAI) -> ChatOpenAI:
         isinstance(tool, dict) and tool.get("type") not in (None, "function")
         for tool in payload.get("tools") or ()
     )
-    if not builtin and not _RESPONSES_ONLY_FIELDS & payload.keys():
+    if not builtin and not RESPONSES_ONLY_FIELDS & payload.keys():
         return model
     switched = copy.copy(model)
     switched.__class__ = ChatOpenAIResponses
@@ -143,19 +107,6 @@ def switched_for_call(model: ChatOpenAI) -> ChatOpenAI:
     return switched
 
 
-def _output_version(options: Mapping[str, Any]) -> str | None:
-    version = options.get("output_version")
-    if version not in _OUTPUT_VERSIONS:
-        raise ConfigurationError(
-            f"output_version must be one of 'v0', 'responses/v1', 'v1' or None, got {version!r}"
-        )
-    return version
-
-
-def _pop_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {name: kwargs.pop(name) for name in list(kwargs) if name in _OPTIONS}
-
-
 class ChatOpenAICompletions(ChatOpenAI):
     """`ChatOpenAI` given LangChain's Responses options but kept on chat completions
     (`use_responses_api=False`): `reasoning={"effort": ...}` is sent as `reasoning_effort`,
@@ -163,10 +114,10 @@ class ChatOpenAICompletions(ChatOpenAI):
     (`output_version` is checked, and content stays a string on this API)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        options = _pop_options(kwargs)
+        options = pop_options(kwargs)
         super().__init__(**kwargs)
         self.use_responses_api = options.get("use_responses_api")
-        self.output_version = _output_version(options)
+        self.output_version = output_version_of(options)
         reasoning = options.get("reasoning")
         if isinstance(reasoning, dict) and reasoning.get("effort") is not None:
             self._base_payload["reasoning_effort"] = reasoning["effort"]
@@ -200,7 +151,7 @@ class ChatOpenAIResponses(ChatOpenAI):
     _path = "/responses"
 
     def __init__(self, **kwargs: Any) -> None:
-        options = _pop_options(kwargs)
+        options = pop_options(kwargs)
         super().__init__(**kwargs)
         self._speak_responses(options)
 
@@ -211,7 +162,7 @@ class ChatOpenAIResponses(ChatOpenAI):
         self._read_usage = self._pipeline._read_usage = read_responses_usage
         self._pipeline._check_answer = self._check_answer
         self.use_responses_api = options.get("use_responses_api", True)
-        self.output_version = _output_version(options)
+        self.output_version = output_version_of(options)
         self.use_previous_response_id = bool(options.get("use_previous_response_id"))
         payload = self._base_payload
         # Continuing from earlier responses needs them stored, so that option stores them.
