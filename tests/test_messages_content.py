@@ -105,10 +105,23 @@ def test_content_blocks_is_the_standard_view() -> None:
         tool_calls=[{"name": "f", "args": {"x": 1}, "id": "c1"}],
     )
     assert message.content_blocks == [
-        {"type": "reasoning", "reasoning": "t", "id": "rs_1"},
+        {"type": "reasoning", "id": "rs_1", "reasoning": "t"},
         {"type": "text", "text": "ok", "annotations": []},
-        {"type": "non_standard", "value": {"type": "web_search_call", "id": "ws_1"}},
+        {"type": "server_tool_call", "name": "web_search", "args": {}, "id": "ws_1"},
+        {"type": "server_tool_result", "tool_call_id": "ws_1"},
         {"type": "tool_call", "id": "c1", "name": "f", "args": {"x": 1}},
+    ]
+    cited = AIMessage(
+        [{"type": "text", "text": "x", "annotations": [
+            {"type": "url_citation", "url": "https://a.test", "title": "A", "start_index": 0,
+             "end_index": 1}]}]
+    )  # fmt: skip
+    assert cited.content_blocks[0]["annotations"] == [
+        {"type": "citation", "url": "https://a.test", "title": "A", "start_index": 0,
+         "end_index": 1}
+    ]  # fmt: skip
+    assert AIMessage([{"type": "mystery"}]).content_blocks == [
+        {"type": "non_standard", "value": {"type": "mystery"}}
     ]
     assert HumanMessage("hi").content_blocks == [{"type": "text", "text": "hi"}]
 

@@ -288,7 +288,7 @@ async def test_streamed_request_and_events(scripted: Scripted) -> None:
     assert [c.content for c in chunks] == [
         [{"type": "text", "text": "h", "index": 0}],
         [{"type": "text", "text": "i", "index": 0}],
-        "",
+        [],  # the last chunk (usage, metadata): no blocks, a list as every chunk's content
     ]
     # the token details reach a streamed answer's usage as a plain answer's
     assert chunks[-1].usage_metadata == {

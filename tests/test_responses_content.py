@@ -103,7 +103,9 @@ async def test_v1_gives_standard_blocks(scripted: Scripted) -> None:
     assert kinds == ["reasoning", "text", "tool_call"]
     assert message.content[0]["reasoning"] == "t"
     assert message.content[2] == {"type": "tool_call", "id": "call_1", "name": "lookup",
-                                  "args": {"q": "rain"}}  # fmt: skip
+                                  "args": {"q": "rain"},
+                                  "extras": {"item_id": "fc_1", "status": "completed"}}  # fmt: skip
+    assert message.content_blocks == message.content
     assert message.response_metadata["output_version"] == "v1"
 
 

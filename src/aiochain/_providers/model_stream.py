@@ -24,6 +24,7 @@ class ModelStreaming:
     _stream_path: str | None = None  # where streams go, when not `_path` (Gemini's)
     _pipeline: RequestPipeline
     _streams_chunks: ClassVar[bool] = False
+    _streams_blocks: ClassVar[bool] = False  # chunks' content is a list of blocks (Responses)
     base_url: str
     model: str
     on_token: Any
@@ -114,11 +115,16 @@ class ModelStreaming:
         metadata = {"model_name": self.model, **outcome.metadata}
         answer_id = metadata.pop("id", None)  # the message's id, kept out of its metadata
         yield AIMessageChunk(
-            "",
+            [] if self._streams_blocks else "",
             usage_metadata=usage_metadata_of(outcome.usage),
             response_metadata=metadata,
             id=answer_id,
+            additional_kwargs=self._stream_extra(outcome),
         )
+
+    def _stream_extra(self, outcome: StreamOutcome) -> dict[str, Any] | None:
+        """What the last chunk of a stream adds to `additional_kwargs` (None: nothing)."""
+        return None
 
     def _stream_request(self, input: LanguageModelInput) -> JSONDict:
         payload = self._payload(input)

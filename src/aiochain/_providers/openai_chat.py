@@ -89,7 +89,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 wire.append(dict(tool))  # a built-in tool, sent as it is
                 continue
             made.append(as_tool(tool))
-            wire.append(_function_tool(made[-1].to_openai(), strict))
+            wire.append(_function_tool(made[-1].to_openai(), _strict_of(tool, strict)))
         names = [t.name for t in made]
         if len(set(names)) != len(names):
             raise ConfigurationError(f"tool names must be unique, got {names}")
@@ -241,6 +241,15 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
 
     def _answer(self, data: JSONDict, usage: Usage) -> AIMessage:
         return self._message_of(self._choices_of(data)[0], data, usage)
+
+
+def _strict_of(tool: Any, strict: bool | None) -> bool | None:
+    """`strict` as given to `bind_tools`, else as a tool given as an OpenAI dict says."""
+    if strict is not None or not isinstance(tool, dict):
+        return strict
+    inner = tool.get("function")
+    said = inner.get("strict") if isinstance(inner, dict) else tool.get("strict")
+    return said if isinstance(said, bool) else None
 
 
 def _function_tool(tool: JSONDict, strict: bool | None) -> JSONDict:

@@ -31,7 +31,7 @@ from ..outputs import ChatGeneration, Generation, Usage
 from ..prompts import LanguageModelInput
 from . import openai_chat as _openai_chat
 from .openai_chat import ChatOpenAI
-from .openai_responses_content import StreamBlocks, answer_content
+from .openai_responses_content import TOOL_ITEMS, StreamBlocks, answer_content
 from .openai_responses_options import (
     OPTIONS,
     RESPONSES_ONLY_FIELDS,
@@ -149,6 +149,7 @@ class ChatOpenAIResponses(ChatOpenAI):
     """
 
     _path = "/responses"
+    _streams_blocks = True
 
     def __init__(self, **kwargs: Any) -> None:
         options = pop_options(kwargs)
@@ -231,6 +232,16 @@ class ChatOpenAIResponses(ChatOpenAI):
             additional_kwargs=extra or None,
         )
 
+    def _stream_extra(self, outcome: StreamOutcome) -> dict[str, Any] | None:
+        # v0 keeps reasoning, built-in tool items and call ids in `additional_kwargs`: the
+        # stream's last chunk carries them, read from the whole response.
+        state = outcome.state
+        if self.output_version != "v0" or not isinstance(state, _StreamState):
+            return None
+        if state.response is None:
+            return None
+        return answer_content(state.response, "v0", [])[1] or None
+
     def _streamed_generation(self, text: str, usage: Usage, outcome: StreamOutcome) -> Generation:
         # A stream's final event carries the whole response: its message is built as a plain
         # answer's is, so both have the same content blocks.
@@ -264,6 +275,10 @@ class ChatOpenAIResponses(ChatOpenAI):
             if isinstance(item, dict) and item.get("type") == "reasoning":
                 return ""  # a block of the answer's content, no text
             return None
+        if kind == "response.output_item.done":
+            item = event.get("item")
+            # A built-in tool's item (a web search, ...): a block of the content, no text.
+            return "" if isinstance(item, dict) and item.get("type") in TOOL_ITEMS else None
         if kind in _BLOCK_EVENTS:
             if kind == "response.reasoning_summary_text.delta" and not isinstance(
                 event.get("delta"), str

@@ -21,10 +21,11 @@ from __future__ import annotations
 from typing import Any
 
 from .._types import JSONDict
-from ..messages.content import MessageContent, standard_blocks
+from ..messages.content import MessageContent
+from ..messages.standard import standard_blocks
 
 # Output items of built-in tools (web search, file search, ...), which v0 keeps apart.
-_TOOL_ITEMS = frozenset(
+TOOL_ITEMS = frozenset(
     {
         "web_search_call", "file_search_call", "computer_call", "code_interpreter_call",
         "mcp_call", "mcp_list_tools", "mcp_approval_request", "image_generation_call",
@@ -82,7 +83,7 @@ def v0_content(blocks: list[JSONDict]) -> tuple[MessageContent, dict[str, Any], 
         kind = block.get("type")
         if kind == "reasoning":
             extra["reasoning"] = {k: v for k, v in block.items() if k != "index"}
-        elif kind in _TOOL_ITEMS:
+        elif kind in TOOL_ITEMS:
             extra.setdefault("tool_outputs", []).append(block)
         elif kind == "function_call":
             if block.get("call_id") and block.get("id"):
@@ -127,6 +128,15 @@ class StreamBlocks:
             return [{"type": "text", "annotations": [annotation], "index": index}]
         if kind == "response.output_item.added":
             return self._item_added(event, event.get("item"), v0, v1)
+        if kind == "response.output_item.done":
+            item = event.get("item")
+            if not isinstance(item, dict) or item.get("type") not in TOOL_ITEMS:
+                return None
+            # Every item takes its place in the count, also where v0 shows it elsewhere.
+            block = {**item, "index": self._index(event)}
+            if v0:
+                return None
+            return [{"type": "non_standard", "value": block}] if v1 else [block]
         if kind == "response.function_call_arguments.delta" and not v0:
             index = self._index(event)
             if v1:
@@ -142,11 +152,13 @@ class StreamBlocks:
         return None
 
     def _item_added(self, event: JSONDict, item: Any, v0: bool, v1: bool) -> list[JSONDict] | None:
-        if not isinstance(item, dict) or v0:
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind not in ("function_call", "reasoning") or not isinstance(item, dict):
             return None
-        kind = item.get("type")
+        index = self._index(event)  # counted in every version, as langchain-openai counts it
+        if v0:
+            return None
         if kind == "function_call":
-            index = self._index(event)
             if v1:
                 return [
                     {"type": "tool_call_chunk", "name": item.get("name"), "args": "",
@@ -154,10 +166,17 @@ class StreamBlocks:
                 ]  # fmt: skip
             block = {k: item[k] for k in ("type", "name", "call_id", "id") if k in item}
             return [{**block, "arguments": "", "index": index}]
-        if kind == "reasoning" and not v1:
-            block = {k: v for k, v in item.items() if k != "encrypted_content"}
-            return [{**block, "index": self._index(event)}]
-        return None
+        if v1:
+            return None
+        block = {k: v for k, v in item.items() if k != "encrypted_content"}
+        return [{**block, "index": index}]
 
 
-__all__ = ["FUNCTION_CALL_IDS", "StreamBlocks", "answer_blocks", "answer_content", "v0_content"]
+__all__ = [
+    "FUNCTION_CALL_IDS",
+    "TOOL_ITEMS",
+    "StreamBlocks",
+    "answer_blocks",
+    "answer_content",
+    "v0_content",
+]

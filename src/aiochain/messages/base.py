@@ -10,10 +10,10 @@ from .content import (
     TextAccessor,
     merge_content,
     openai_content,
-    standard_blocks,
     text_of,
     title_line,
 )
+from .standard import from_v0, standard_blocks
 from .tool_calls import arguments_of, parse_tool_calls
 
 
@@ -75,7 +75,11 @@ class BaseMessage:
     def content_blocks(self) -> list[dict[str, Any]]:
         """The content as LangChain's standard blocks (`text`, `reasoning`, `image`,
         `tool_call`, ...), whatever the provider's own shape."""
-        return standard_blocks(self.content, getattr(self, "tool_calls", None) or [])
+        content = self.content
+        if self.response_metadata.get("output_version") == "v1" and isinstance(content, list):
+            return list(content)  # already standard (an answer asked for in v1)
+        content = from_v0(self) or content  # an OpenAI answer in langchain-openai 0.3's shape
+        return standard_blocks(content, getattr(self, "tool_calls", None) or [])
 
     def pretty_repr(self, html: bool = False) -> str:
         """The message under a title line, as LangChain's `pretty_repr` (`html` accepted)."""

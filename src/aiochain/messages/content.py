@@ -3,8 +3,9 @@ and dicts such as `{"type": "text", "text": ...}` or `{"type": "image_url", ...}
 
 One place reads it: `text_of` (the text of the `text` blocks, what `message.text` gives),
 `merge_content` (how `chunk + chunk` joins streamed pieces, blocks with the same `index`
-merged as LangChain merges them), `standard_blocks` (LangChain's `content_blocks` view) and
-`title_line` (the `===== Ai Message =====` line of `pretty_print`).
+merged as LangChain merges them), `openai_content` (list content on OpenAI's chat API) and
+`title_line` (the `===== Ai Message =====` line of `pretty_print`). LangChain's standard view
+of content (`content_blocks`) is `standard`'s.
 """
 
 from __future__ import annotations
@@ -100,56 +101,6 @@ def _merge_block(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def standard_blocks(content: Any, tool_calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """LangChain's `content_blocks` (its standard, provider-independent view): text blocks,
-    reasoning, images and tool calls. Provider blocks it does not know are kept as
-    `{"type": "non_standard", "value": block}`."""
-    blocks: list[dict[str, Any]] = []
-    items = [content] if isinstance(content, str) else content
-    for block in items or ():
-        if isinstance(block, str):
-            if block:
-                blocks.append({"type": "text", "text": block})
-            continue
-        if not isinstance(block, dict):
-            continue
-        kind = block.get("type")
-        if kind == "text":
-            blocks.append(_without(block, "index"))
-        elif kind == "reasoning":
-            summary = block.get("summary")
-            text = (
-                "".join(str(part.get("text", "")) for part in summary if isinstance(part, dict))
-                if isinstance(summary, list)
-                else str(block.get("reasoning") or "")
-            )
-            blocks.append({"type": "reasoning", "reasoning": text, **_kept(block, "id")})
-        elif kind == "image_url":
-            url = block.get("image_url")
-            url = url.get("url") if isinstance(url, dict) else url
-            blocks.append({"type": "image", "url": url})
-        elif kind in ("image", "audio", "file", "tool_call", "tool_call_chunk", "non_standard"):
-            blocks.append(dict(block))
-        elif kind in ("function_call", "refusal"):
-            continue  # tool calls come from `tool_calls` below; a refusal holds no answer
-        else:
-            blocks.append({"type": "non_standard", "value": dict(block)})
-    for call in tool_calls:
-        blocks.append(
-            {"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
-             "args": call.get("args") if call.get("args") is not None else {}}
-        )  # fmt: skip
-    return blocks
-
-
-def _without(block: dict[str, Any], key: str) -> dict[str, Any]:
-    return {k: v for k, v in block.items() if k != key}
-
-
-def _kept(block: dict[str, Any], *keys: str) -> dict[str, Any]:
-    return {k: block[k] for k in keys if block.get(k) is not None}
-
-
 def openai_content(content: list[Any]) -> str | list[dict[str, Any]]:
     """A list content as OpenAI's chat API takes it: one string when it is all text (what
     every OpenAI-compatible server reads), else its parts (`text`, `image_url`,
@@ -191,7 +142,6 @@ __all__ = [
     "TextAccessor",
     "merge_content",
     "openai_content",
-    "standard_blocks",
     "text_of",
     "title_line",
 ]
