@@ -233,3 +233,19 @@ async def test_verbose_logs_the_responses_input(
         await chat.ainvoke("Hello verbose")
     prompts = [r.getMessage() for r in caplog.records if " prompt: " in r.getMessage()]
     assert prompts and "Hello verbose" in prompts[0]
+
+
+def test_top_level_import_builds_the_responses_class() -> None:
+    """`from aiochain import ChatOpenAI` alone (a fresh interpreter) still builds the Responses
+    class for use_responses_api=True: the switch must not depend on another import."""
+    import subprocess
+    import sys
+
+    code = (
+        "from aiochain import ChatOpenAI\n"
+        "m = ChatOpenAI(use_responses_api=True, api_key='k', base_url='http://127.0.0.1:9/v1')\n"
+        "print(type(m).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ChatOpenAIResponses"
