@@ -171,9 +171,8 @@ class AIMessage(BaseMessage):
         self.usage = usage
         self._usage_metadata = usage_metadata  # LangChain's spelling, when given as such
         calls = tool_calls or []
-        if invalid_tool_calls:
-            calls = [*calls, *({**c, "args": None, "error": c.get("error") or "invalid"}
-                               for c in invalid_tool_calls)]  # fmt: skip
+        if invalid_tool_calls:  # LangChain's: `args` the raw text that did not decode
+            calls = [*calls, *map(_invalid_call, invalid_tool_calls)]
         self.tool_calls = calls
 
     @property
@@ -220,6 +219,16 @@ class AIMessage(BaseMessage):
                 for call in self.tool_calls
             ],
         }
+
+
+def _invalid_call(call: dict[str, Any]) -> dict[str, Any]:
+    raw = call.get("args")
+    return {
+        **call,
+        "args": None,
+        "arguments": raw if isinstance(raw, str) else "",
+        "error": call.get("error") or "arguments are not a JSON object",
+    }
 
 
 def usage_metadata_of(usage: Any) -> dict[str, Any] | None:
