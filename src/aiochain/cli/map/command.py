@@ -207,8 +207,10 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         where = "'error' in the output"
         if options.embed and Path(options.output or "").suffix.lower() in (".npy", ".parquet"):
             where = f"aiochain report {summary.journal}"  # vectors only in those files
+        common = summary.common_failure()
+        example = f", most with: {common}" if common else ""
         print(
-            f"{summary.failed} record(s) failed (see {where}); rerun the same "
+            f"{summary.failed} record(s) failed{example} (see {where}); rerun the same "
             "command to retry only those",
             file=sys.stderr,
         )
