@@ -214,3 +214,21 @@ def test_a_batch_refused_for_an_unknown_model_says_the_status_once(
     line = one_line(err)
     assert line.startswith("aiochain map: error: 404: ")
     assert line.count("404") == 1 and "nope" in line
+
+
+@pytest.mark.parametrize("flag", ["--template", "--template-file"])
+def test_an_empty_template_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: str
+) -> None:
+    """An empty prompt (`--template "$UNSET"`, an empty file) is refused before anything is
+    sent, instead of sending every record as the same empty prompt."""
+    data = write_records(tmp_path / "in.jsonl", 2)
+    empty = tmp_path / "prompt.txt"
+    empty.write_text(" \n")
+    value = str(empty) if flag == "--template-file" else ""
+    status, _, err = cli(
+        capsys, "map", flag, value, "--input", str(data), "--base-url", "http://127.0.0.1:9/v1"
+    )
+    assert status == 2
+    assert one_line(err).startswith(f"aiochain map: error: {flag} is empty: nothing to send")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "prompt.txt"]

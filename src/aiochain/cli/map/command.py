@@ -111,6 +111,13 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
             raise UsageError(f"{args.template_file}: cannot read: {reason}") from None
     else:
         template = unescape(args.template) if args.template is not None else ""
+    if args.field is None and not template.strip():
+        # Most often a shell variable that was not set (--template "$PROMPT"): every record
+        # would be sent as the same empty prompt, and paid for.
+        flag = "--template-file" if args.template_file else "--template"
+        raise UsageError(
+            f"{flag} is empty: nothing to send; give the prompt, e.g. 'Summarize: {{text}}'"
+        )
     options = MapOptions(
         template=template,
         input=args.input,
