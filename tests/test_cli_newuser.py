@@ -15,7 +15,7 @@ from aiochain._exceptions import InputError
 from aiochain.cli import main
 from aiochain.sim import SimServer
 
-from .conftest import Reply, ScriptedServer, free_port
+from .conftest import Reply, ScriptedServer, completion_json, free_port
 
 StartThreaded = Callable[..., SimServer]
 Scripted = Callable[[list[Reply]], Awaitable[ScriptedServer]]
@@ -232,3 +232,24 @@ def test_an_empty_template_is_refused(
     assert status == 2
     assert one_line(err).startswith(f"aiochain map: error: {flag} is empty: nothing to send")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "prompt.txt"]
+
+
+async def test_a_job_stopped_midway_says_what_it_kept(
+    capsys: pytest.CaptureFixture[str], scripted: Scripted, tmp_path: Path
+) -> None:
+    """A key refused after some answers stops the job with one line that says the answers
+    are kept and how to resume, and they are: in the output and the journal."""
+    ok = Reply(json=completion_json("fine", chat=True))
+    server = await scripted([ok, ok, Reply(status=401, json={"error": {"message": "revoked"}})])
+    data = write_records(tmp_path / "in.jsonl", 5)
+    out = tmp_path / "out.jsonl"
+    status, _, err = await asyncio.to_thread(
+        cli, capsys, "map", "--template", TEMPLATE, "--input", str(data), "--output", str(out),
+        "--base-url", server.base_url, "--quiet", "--concurrency", "1",
+    )  # fmt: skip
+    assert status == 1
+    assert one_line(err) == (
+        f"aiochain map: error: 401: revoked (2 record(s) done are kept in {out}.journal.sqlite; "
+        "rerun the same command to resume once that is fixed)"
+    )
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["r0", "r1"]

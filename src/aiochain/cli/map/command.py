@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..._exceptions import UsageError
+from ..._exceptions import APIError, UsageError
 from ..._pipeline.run_stats import RunStats
+from .._cli_words import cli_words
 from .job import Backend, MapOptions, MapSummary
 from .providers import DEFAULT_MODELS, KEY_VARIABLES
 
@@ -34,8 +35,16 @@ class Terminated(KeyboardInterrupt):
     CI runner stopping it): handled as Ctrl-C, with the resume line, and exit status 143."""
 
 
-def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSummary:
+def execute(
+    options: MapOptions,
+    *,
+    fancy: bool,
+    quiet: bool = False,
+    started: list[MapSummary] | None = None,
+) -> MapSummary:
     """Run a map job on a fresh event loop with its progress display; return its summary.
+    `started` receives the summary once the input is checked (what a job that stops with an
+    error had done).
 
     The first Ctrl-C or SIGTERM cancels the job (which commits what finished and closes its
     files); more of them while it stops are ignored, so cleanup is never cut short by a
@@ -66,6 +75,8 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
 
         def on_start(summary: MapSummary, stats: RunStats, limiter: Any) -> None:
             nonlocal watcher
+            if started is not None:
+                started.append(summary)
             if not quiet:
                 watcher = asyncio.create_task(watch(summary, stats, limiter, fancy=fancy))
 
@@ -170,8 +181,22 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     quiet = bool(args.quiet)
     fancy = sys.stderr.isatty() and not quiet
     resume = shlex.join(["aiochain", *(argv if argv is not None else sys.argv[1:])])
+    started: list[MapSummary] = []
     try:
-        summary = execute(options, fancy=fancy, quiet=quiet)
+        summary = execute(options, fancy=fancy, quiet=quiet, started=started)
+    except APIError as exc:
+        # A refused key, an unknown model, a server gone for --max-wait: the job stops. Say
+        # that what it had finished is kept, or a user takes the error for a lost job.
+        kept = started[0].ok if started else 0
+        if args.debug or not kept:
+            raise
+        message = cli_words(str(exc), args.provider)
+        print(
+            f"aiochain map: error: {message} ({kept} record(s) done are kept in "
+            f"{started[0].journal}; rerun the same command to resume once that is fixed)",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt as stop:
         for signum in (signal.SIGINT, signal.SIGTERM):  # a late one must not cut this short
             signal.signal(signum, signal.SIG_IGN)
