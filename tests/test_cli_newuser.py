@@ -253,3 +253,22 @@ async def test_a_job_stopped_midway_says_what_it_kept(
         "rerun the same command to resume once that is fixed)"
     )
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["r0", "r1"]
+
+
+async def test_the_progress_bar_ends_on_the_final_counts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The bar left on screen after a job shows its final counts (nothing in flight, no
+    ETA), not the frame drawn 0.1 s before the end."""
+    from aiochain._pipeline.run_stats import RunStats
+    from aiochain.cli.map.options import MapSummary
+    from aiochain.cli.map.progress import watch
+
+    summary = MapSummary(items=3, ok=1, in_flight=2)
+    watcher = asyncio.create_task(watch(summary, RunStats(total=3), None, fancy=True))
+    await asyncio.sleep(0)  # the first frame: 1/3 done, 2 in flight
+    summary.ok, summary.in_flight = 3, 0
+    watcher.cancel()
+    await asyncio.gather(watcher, return_exceptions=True)
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "3/3" in last and "0 in flight" in last and "ETA -" in last
