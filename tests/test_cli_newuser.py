@@ -272,3 +272,20 @@ async def test_the_progress_bar_ends_on_the_final_counts(
     await asyncio.gather(watcher, return_exceptions=True)
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert "3/3" in last and "0 in flight" in last and "ETA -" in last
+
+
+def test_the_demo_shows_the_first_summary_as_text() -> None:
+    """`aiochain demo`'s map part prints the first answer's text (not its JSON line cut
+    mid-object) and the one-at-a-time estimate in a unit that is not "0 minutes"."""
+    import io
+
+    from rich.console import Console
+
+    from aiochain.cli._demo import run_map_demo
+
+    screen = io.StringIO()
+    run_map_demo(latency=0.05, console=Console(file=screen, width=500))
+    text = screen.getvalue()
+    assert "first summary (doc-0000): The story of the printing press" in text
+    assert '"usage"' not in text and '{"id"' not in text
+    assert "one call at a time would take about 50 s." in text
