@@ -289,3 +289,18 @@ def test_the_demo_shows_the_first_summary_as_text() -> None:
     assert "first summary (doc-0000): The story of the printing press" in text
     assert '"usage"' not in text and '{"id"' not in text
     assert "one call at a time would take about 50 s." in text
+
+
+def test_map_help_fits_an_80_column_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`aiochain map --help` in an 80-column terminal: the description and the notes after
+    the options are filled to 80 columns, paragraph by paragraph (they had lines of up to
+    147 characters, broken mid-word by the terminal)."""
+    from aiochain.cli import build_parser
+
+    monkeypatch.setenv("COLUMNS", "80")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    text = commands.choices["map"].format_help()  # type: ignore[attr-defined]
+    after_usage = text.split("\n\n", 1)[1]  # argparse cannot break an option group's usage
+    assert max(len(line) for line in after_usage.splitlines()) <= 80
+    assert "\n\nexit status: 0 every record done;" in text  # paragraphs stay apart
