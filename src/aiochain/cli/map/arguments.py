@@ -4,6 +4,7 @@ it)."""
 from __future__ import annotations
 
 import argparse
+import re
 import textwrap
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +34,9 @@ command that resumes); 141 the output was closed (a pipe).
 """
 
 
+_PLACEHOLDER = re.compile(r"<[^<>\n]*>")
+
+
 class _ParagraphFormatter(argparse.HelpFormatter):
     """Fills the description and the epilog paragraph by paragraph to the terminal's width:
     argparse's default runs the paragraphs together, RawDescriptionHelpFormatter kept lines
@@ -40,10 +44,13 @@ class _ParagraphFormatter(argparse.HelpFormatter):
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+        # A placeholder (`<resolved path>`) is never broken: its spaces are hidden from
+        # textwrap as NULs while filling.
+        kept = [_PLACEHOLDER.sub(lambda m: m.group().replace(" ", "\0"), p) for p in paragraphs]
         return "\n\n".join(
             textwrap.fill(p, width, initial_indent=indent, subsequent_indent=indent)
-            for p in paragraphs
-        )
+            for p in kept
+        ).replace("\0", " ")
 
 
 def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -> None:
