@@ -304,3 +304,31 @@ def test_map_help_fits_an_80_column_terminal(monkeypatch: pytest.MonkeyPatch) ->
     after_usage = text.split("\n\n", 1)[1]  # argparse cannot break an option group's usage
     assert max(len(line) for line in after_usage.splitlines()) <= 80
     assert "\n\nexit status: 0 every record done;" in text  # paragraphs stay apart
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--reduce-template", "Combine: {text}"], "--reduce-template works with --split only"),
+        (["--overlap", "8"], "--overlap works with --split only"),
+        (["--split-field", "text"], "--split-field works with --split only"),
+        (["--batch-retry"], "--batch-retry works with --batch only"),
+        (["--batch-poll", "1"], "--batch-poll works with --batch only"),
+        (["--workers", "4"], "--workers works with --ray only"),
+        (["--include", "*.md"], "--include and --exclude choose files in a directory"),
+        (["--simulate", "0", "--base-url", "http://127.0.0.1:9/v1"], "--simulate runs its own"),
+    ],
+)
+def test_an_option_without_the_one_it_works_with_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flags: list[str], words: str
+) -> None:
+    """Options that only act beside another one are refused alone instead of being silently
+    ignored (the job ran as if they were not there), and nothing is sent or written."""
+    data = write_records(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    status, _, err = cli(
+        capsys, "map", "--template", TEMPLATE, "--input", str(data), "--output", str(out), *flags
+    )
+    assert status == 2
+    assert words in one_line(err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]

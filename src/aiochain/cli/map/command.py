@@ -19,6 +19,7 @@ from ..._exceptions import APIError, UsageError
 from ..._pipeline.run_stats import RunStats
 from .._cli_words import cli_words
 from .job import Backend, MapOptions, MapSummary
+from .option_checks import check_option_pairs
 from .providers import DEFAULT_MODELS, KEY_VARIABLES
 
 EMBEDDING_MODEL = "text-embedding-3-small"
@@ -110,6 +111,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     """Run `aiochain map`; returns the exit status."""
     from .progress import print_summary
 
+    check_option_pairs(args)
     if args.field is not None and not args.embed:
         raise UsageError("--field needs --embed (a prompt takes --template)")
     if (args.dimensions is not None or args.chunk_size is not None) and not args.embed:

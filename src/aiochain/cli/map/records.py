@@ -89,6 +89,11 @@ class Source:
         self.fmt = fmt or guess_format(path)
         if self.fmt not in FORMATS:
             raise InputError(f"unknown input format {self.fmt!r}; use one of {', '.join(FORMATS)}")
+        if (include or exclude) and self.fmt != "dir":
+            raise InputError(
+                f"--include and --exclude choose files in a directory; --input {path} is read "
+                f"as {self.fmt}"
+            )
         self.path = path
         self.include = tuple(include)
         self.exclude = tuple(exclude)
