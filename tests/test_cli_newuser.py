@@ -332,3 +332,26 @@ def test_an_option_without_the_one_it_works_with_is_refused(
     assert status == 2
     assert words in one_line(err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_names_the_output_and_keeps_the_journal(
+    capsys: pytest.CaptureFixture[str], start_threaded_sim: StartThreaded, tmp_path: Path
+) -> None:
+    """An output on a full disk (/dev/full) stops the job with one line naming the output and
+    saying how to resume; the answers are in the journal (before: "No space left on device"
+    alone)."""
+    server = start_threaded_sim()
+    data = write_records(tmp_path / "in.jsonl", 3)
+    journal = tmp_path / "job.journal.sqlite"
+    status, _, err = cli(
+        capsys, "map", "--template", TEMPLATE, "--input", str(data), "--output", "/dev/full",
+        "--journal", str(journal), "--base-url", server.base_url, "--quiet",
+    )  # fmt: skip
+    assert status == 1
+    assert one_line(err) == (
+        "aiochain map: error: /dev/full: No space left on device; what finished is in the "
+        "journal: rerun the same command to resume and rebuild the output"
+    )
+    status, out, _ = cli(capsys, "report", str(journal), "--json")
+    assert status == 0 and json.loads(out)["summary"]["ok"] == 3

@@ -214,8 +214,14 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
                 raise
             # A full disk or a vanished folder while writing the output: what was committed
             # is in the journal, and the rerun rebuilds the output from it.
-            where = f"{exc.filename}: " if exc.filename else ""
-            print(f"aiochain map: error: {where}{exc.strerror or exc}", file=sys.stderr)
+            # A write() error names no file: it is the output's ("No space left on device"
+            # alone said neither where nor that nothing was lost).
+            name = exc.filename or args.output or "<stdout>"
+            print(
+                f"aiochain map: error: {name}: {exc.strerror or exc}; what finished is in the "
+                "journal: rerun the same command to resume and rebuild the output",
+                file=sys.stderr,
+            )
             return 1
         # The reader of standard output went away (`| head`): stop quietly, as `cat` does;
         # what finished is in the journal. Point stdout at /dev/null so that the interpreter's
