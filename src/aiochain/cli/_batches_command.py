@@ -27,17 +27,7 @@ def add_batches_parser(commands: Any, positive_int: Any) -> None:
         description="Batches of OpenAI's Batch API (or a compatible server), made by aiochain "
         "or elsewhere. The key is read from $OPENAI_API_KEY.",
     )
-    parser.add_argument(
-        "--provider",
-        choices=("openai", "anthropic", "gemini"),
-        default="openai",
-        help="OpenAI's Batch API (default; key $OPENAI_API_KEY), Anthropic's Message "
-        "Batches (key $ANTHROPIC_API_KEY) or Gemini's batch mode (key $GOOGLE_API_KEY)",
-    )
-    parser.add_argument(
-        "--base-url",
-        help="API root (default $OPENAI_BASE_URL / $ANTHROPIC_BASE_URL, or the provider's)",
-    )
+    _add_endpoint_options(parser, default="openai")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
     listing = actions.add_parser("list", help="one line per batch, newest first")
@@ -49,6 +39,10 @@ def add_batches_parser(commands: Any, positive_int: Any) -> None:
         "collect",
         help="write an ended batch's answers and errors as JSON Lines, merged by custom_id",
     )
+    # `aiochain batches list --base-url URL` is how people type it: the endpoint's options are
+    # accepted after the action too (SUPPRESS: not given there, the ones before it stand).
+    for action in actions.choices.values():
+        _add_endpoint_options(action, default=argparse.SUPPRESS)
     collect.add_argument("id", help="the batch id")
     collect.add_argument("-o", "--output", help="output file (default: standard output)")
     collect.add_argument("--wait", action="store_true", help="poll until the batch ends first")
@@ -56,6 +50,21 @@ def add_batches_parser(commands: Any, positive_int: Any) -> None:
         "--journal",
         help="the journal of the `aiochain map --batch` job that made the batch: each row then "
         "says the record_id its custom_id stands for",
+    )
+
+
+def _add_endpoint_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    parser.add_argument(
+        "--provider",
+        choices=("openai", "anthropic", "gemini"),
+        default=default,
+        help="OpenAI's Batch API (default; key $OPENAI_API_KEY), Anthropic's Message "
+        "Batches (key $ANTHROPIC_API_KEY) or Gemini's batch mode (key $GOOGLE_API_KEY)",
+    )
+    parser.add_argument(
+        "--base-url",
+        default=None if default != argparse.SUPPRESS else default,
+        help="API root (default $OPENAI_BASE_URL / $ANTHROPIC_BASE_URL, or the provider's)",
     )
 
 

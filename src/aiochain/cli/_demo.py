@@ -4,6 +4,7 @@ then `aiochain map` over the 1,000 bundled documents on the simulated API."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import tempfile
 import time
@@ -124,10 +125,17 @@ def run_map_demo(*, latency: float, console: Any, provider: str = "openai") -> N
             ),
         )
         summary = execute(options, fancy=sys.stderr.isatty())
-        first = output.read_text().splitlines()[0]
-    console.print(f"first summary: {first[:150]}")
+        first = json.loads(output.read_text().splitlines()[0])
+    # The answer's text, not its JSON line cut at 150 characters (which ended mid-object).
+    text = first["output"] if isinstance(first.get("output"), str) else first.get("error")
+    console.print(f"first summary ({first['id']}): {text}", markup=False, highlight=False)
     console.print(
         f"{summary.ok:,} summaries in {summary.wall:.1f} s; one call at a time would take about "
-        f"{count * latency / 60:.0f} minutes. Try it on your files: aiochain map --help\n"
+        f"{_duration(count * latency)}. Try it on your files: aiochain map --help\n"
         "Point OPENAI_BASE_URL / OPENAI_API_KEY at a real server to do the same for real."
     )
+
+
+def _duration(seconds: float) -> str:
+    """`seconds` in the unit that reads best ("17 minutes", "40 s"; not "0 minutes")."""
+    return f"{seconds / 60:.0f} minutes" if seconds >= 120 else f"{seconds:.0f} s"

@@ -8,6 +8,7 @@ what it needs (rich, the simulation server) only when it runs.
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import os
 import signal
@@ -212,13 +213,53 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--models", help="comma-separated model names to serve (default: common OpenAI names)"
     )
+    _debug_anywhere(commands)
+    return parser
+
+
+def _debug_anywhere(commands: Any) -> None:
+    """Accept --debug after a command too (`aiochain map ... --debug`), where people type it;
+    SUPPRESS keeps a subcommand from resetting a --debug given before it."""
+    for sub in commands.choices.values():
+        sub.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _debug_anywhere(action)
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse `argv`; an unknown flag is reported by the (sub)command it was given to, with the
+    nearest flag that command has (`aiochain map: error: unrecognized arguments: --concurency;
+    did you mean --concurrency?`)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command = _innermost(parser, args)
+        message = f"unrecognized arguments: {' '.join(extra)}"
+        flags = [flag for action in command._actions for flag in action.option_strings]
+        typo = next((word.split("=")[0] for word in extra if word.startswith("--")), None)
+        near = difflib.get_close_matches(typo, flags, n=1) if typo else []
+        if near:
+            message += f"; did you mean {near[0]}?"
+        command.error(message)
+    return args
+
+
+def _innermost(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
+    """The parser of the (sub)command that `args` ran (`aiochain batches list`'s, say)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = getattr(args, action.dest, None)
+            if chosen in action.choices:
+                return _innermost(action.choices[chosen], args)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     try:
         _check_text(args)
         status = _run(args, argv)

@@ -4,6 +4,8 @@ it)."""
 from __future__ import annotations
 
 import argparse
+import re
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +13,8 @@ from .providers import PROVIDERS
 from .records import FORMATS
 
 EPILOG = """\
-the API key comes from $OPENAI_API_KEY (the base URL from --base-url or $OPENAI_BASE_URL).
+the API key comes from the environment only: $OPENAI_API_KEY, or the variable --provider
+names (the base URL from --base-url or $OPENAI_BASE_URL).
 
 --template and --system turn the escapes \\n, \\t and \\\\ into a newline, a tab and a backslash,
 so --template "Summarize:\\n\\n{text}" works in any shell; --template-file is read as it is.
@@ -31,6 +34,25 @@ command that resumes); 141 the output was closed (a pipe).
 """
 
 
+_PLACEHOLDER = re.compile(r"<[^<>\n]*>")
+
+
+class _ParagraphFormatter(argparse.HelpFormatter):
+    """Fills the description and the epilog paragraph by paragraph to the terminal's width:
+    argparse's default runs the paragraphs together, RawDescriptionHelpFormatter kept lines
+    of up to 94 characters that an 80-column terminal broke mid-word."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+        # A placeholder (`<resolved path>`) is never broken: its spaces are hidden from
+        # textwrap as NULs while filling.
+        kept = [_PLACEHOLDER.sub(lambda m: m.group().replace(" ", "\0"), p) for p in paragraphs]
+        return "\n\n".join(
+            textwrap.fill(p, width, initial_indent=indent, subsequent_indent=indent)
+            for p in kept
+        ).replace("\0", " ")
+
+
 def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -> None:
     """Add `map` and its options to the CLI's subcommands."""
     positive_int = number(int, 1, None, "an integer >= 1")
@@ -43,7 +65,7 @@ def add_map_parser(commands: Any, number: Callable[..., Callable[[str], Any]]) -
         description="Run a prompt over every record of an input, with progress, a crash-safe "
         "journal (rerun the same command to resume), an optional cache and a budget.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_ParagraphFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(

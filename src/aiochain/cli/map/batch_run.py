@@ -267,7 +267,11 @@ class BatchRun:
             elif line.error is not None and line.error.code == "malformed_line":
                 self.malformed[status.id] = self.malformed.get(status.id, 0) + 1
             elif line.error is not None:
-                codes.setdefault(line.error.status_code, str(line.error))
+                # The line's error says "<custom_id>: <status>: <message>"; the error that
+                # stops the job says "<status>: " itself, as the live path's does.
+                error, code = line.error, line.error.status_code
+                message = str(error).removeprefix(f"{error.custom_id}: ")
+                codes.setdefault(code, message.removeprefix(f"{code}: "))
             record = Record(idx, ident, {}, key)
             if line.body is not None and self._pending(record):
                 await self.commit(self.answer_row(self.job, record, line.body, self.price), idx)

@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..._exceptions import UsageError
+from ..._exceptions import APIError, UsageError
 from ..._pipeline.run_stats import RunStats
+from .._cli_words import cli_words
 from .job import Backend, MapOptions, MapSummary
+from .option_checks import check_option_pairs
 from .providers import DEFAULT_MODELS, KEY_VARIABLES
 
 EMBEDDING_MODEL = "text-embedding-3-small"
@@ -34,8 +36,16 @@ class Terminated(KeyboardInterrupt):
     CI runner stopping it): handled as Ctrl-C, with the resume line, and exit status 143."""
 
 
-def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSummary:
+def execute(
+    options: MapOptions,
+    *,
+    fancy: bool,
+    quiet: bool = False,
+    started: list[MapSummary] | None = None,
+) -> MapSummary:
     """Run a map job on a fresh event loop with its progress display; return its summary.
+    `started` receives the summary once the input is checked (what a job that stops with an
+    error had done).
 
     The first Ctrl-C or SIGTERM cancels the job (which commits what finished and closes its
     files); more of them while it stops are ignored, so cleanup is never cut short by a
@@ -66,6 +76,8 @@ def execute(options: MapOptions, *, fancy: bool, quiet: bool = False) -> MapSumm
 
         def on_start(summary: MapSummary, stats: RunStats, limiter: Any) -> None:
             nonlocal watcher
+            if started is not None:
+                started.append(summary)
             if not quiet:
                 watcher = asyncio.create_task(watch(summary, stats, limiter, fancy=fancy))
 
@@ -99,6 +111,7 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     """Run `aiochain map`; returns the exit status."""
     from .progress import print_summary
 
+    check_option_pairs(args)
     if args.field is not None and not args.embed:
         raise UsageError("--field needs --embed (a prompt takes --template)")
     if (args.dimensions is not None or args.chunk_size is not None) and not args.embed:
@@ -111,6 +124,13 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
             raise UsageError(f"{args.template_file}: cannot read: {reason}") from None
     else:
         template = unescape(args.template) if args.template is not None else ""
+    if args.field is None and not template.strip():
+        # Most often a shell variable that was not set (--template "$PROMPT"): every record
+        # would be sent as the same empty prompt, and paid for.
+        flag = "--template-file" if args.template_file else "--template"
+        raise UsageError(
+            f"{flag} is empty: nothing to send; give the prompt, e.g. 'Summarize: {{text}}'"
+        )
     options = MapOptions(
         template=template,
         input=args.input,
@@ -163,8 +183,22 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
     quiet = bool(args.quiet)
     fancy = sys.stderr.isatty() and not quiet
     resume = shlex.join(["aiochain", *(argv if argv is not None else sys.argv[1:])])
+    started: list[MapSummary] = []
     try:
-        summary = execute(options, fancy=fancy, quiet=quiet)
+        summary = execute(options, fancy=fancy, quiet=quiet, started=started)
+    except APIError as exc:
+        # A refused key, an unknown model, a server gone for --max-wait: the job stops. Say
+        # that what it had finished is kept, or a user takes the error for a lost job.
+        kept = started[0].ok if started else 0
+        if args.debug or not kept:
+            raise
+        message = cli_words(str(exc), args.provider)
+        print(
+            f"aiochain map: error: {message} ({kept} record(s) done are kept in "
+            f"{started[0].journal}; rerun the same command to resume once that is fixed)",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt as stop:
         for signum in (signal.SIGINT, signal.SIGTERM):  # a late one must not cut this short
             signal.signal(signum, signal.SIG_IGN)
@@ -180,8 +214,14 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
                 raise
             # A full disk or a vanished folder while writing the output: what was committed
             # is in the journal, and the rerun rebuilds the output from it.
-            where = f"{exc.filename}: " if exc.filename else ""
-            print(f"aiochain map: error: {where}{exc.strerror or exc}", file=sys.stderr)
+            # A write() error names no file: it is the output's ("No space left on device"
+            # alone said neither where nor that nothing was lost).
+            name = exc.filename or args.output or "<stdout>"
+            print(
+                f"aiochain map: error: {name}: {exc.strerror or exc}; what finished is in the "
+                "journal: rerun the same command to resume and rebuild the output",
+                file=sys.stderr,
+            )
             return 1
         # The reader of standard output went away (`| head`): stop quietly, as `cat` does;
         # what finished is in the journal. Point stdout at /dev/null so that the interpreter's
@@ -207,8 +247,10 @@ def run_map_command(args: argparse.Namespace, argv: Sequence[str] | None) -> int
         where = "'error' in the output"
         if options.embed and Path(options.output or "").suffix.lower() in (".npy", ".parquet"):
             where = f"aiochain report {summary.journal}"  # vectors only in those files
+        common = summary.common_failure()
+        example = f", most with: {common}" if common else ""
         print(
-            f"{summary.failed} record(s) failed (see {where}); rerun the same "
+            f"{summary.failed} record(s) failed{example} (see {where}); rerun the same "
             "command to retry only those",
             file=sys.stderr,
         )

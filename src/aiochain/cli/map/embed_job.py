@@ -50,6 +50,8 @@ from .batch import run_batch
 from .embed_batch import EMBED_BATCH
 from .embed_outputs import check_extra, ids_path, output_kind, write_embeddings
 from .group_commit import GroupCommit
+from .input_index import index_input
+from .job_files import JobFiles
 from .journal import InputIndex, Journal, JournalRow
 from .journal_rows import RecordTake, journal_row
 from .options import MapOptions, MapSummary, default_journal, run_settings
@@ -144,12 +146,21 @@ async def run_embed_map(
         check_paths(options.input, options.output, journal_path, options.report)
         if kind == "npy" and options.output is not None:
             check_paths(options.input, ids_path(options.output), journal_path)
+        # As a prompt job: an output no journal says this job wrote is refused, and a run
+        # that fails before answering anything leaves no journal behind.
+        files = await asyncio.to_thread(JobFiles.check, options, journal_path)
+        stack.push(files.on_exit)
         journal = await asyncio.to_thread(
             Journal, journal_path, job, resume=options.resume, settings=run_settings(options)
         )
         stack.callback(journal.close)
         indexing = time.monotonic()
-        index = await journal.call(journal.index, source.records())
+        if options.field is not None:
+            needed, what = [options.field], "the --field"
+        else:
+            needed = PromptTemplate.from_template(options.template).input_variables
+            what = "every template variable"
+        index = await index_input(journal, source, needed, what=what)
         indexing = time.monotonic() - indexing
         if index.total == 0:
             raise InputError(f"{options.input}: no records to run (the input is empty)")
@@ -313,7 +324,7 @@ class _EmbedJob:
                 self.summary.ok += 1
                 self.stats.done += 1
             else:
-                self.summary.failed += 1
+                self.summary.count_failed(row.error_class, row.line)
                 self.stats.failed += 1
 
     def _finish_summary(self) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -39,6 +38,7 @@ from ...runnables._runner import amap
 from .batch import run_batch
 from .budget import Budget
 from .group_commit import GroupCommit
+from .input_index import index_input
 from .job_files import JobFiles
 from .journal import InputIndex, Journal, JournalRow
 from .journal_rows import RecordTake, journal_row
@@ -102,7 +102,9 @@ async def run_map(
         )
         stack.callback(journal.close)
         indexing = time.monotonic()
-        index = await _index(journal, source, template)
+        index = await index_input(
+            journal, source, template.input_variables, what="every template variable"
+        )
         indexing = time.monotonic() - indexing
         if index.total == 0:
             raise InputError(f"{options.input}: no records to run (the input is empty)")
@@ -136,44 +138,6 @@ async def run_map(
         finally:
             runner.summary.wall = time.monotonic() - started
         return runner.summary
-
-
-async def _index(journal: Journal, source: Source, template: PromptTemplate) -> InputIndex:
-    """Check and index the input on the journal's thread; Ctrl-C stops it at the next record
-    (the thread cannot be cancelled, and closing the journal waits for it).
-
-    Raises:
-        InputError: also when no record has every template variable: every record would
-            fail, so the job is refused before anything is sent, naming the fields there are.
-    """
-    stop = threading.Event()
-    complete = 0  # records with every template variable
-    fields: set[str] = set()
-
-    def records() -> Iterator[Record]:
-        nonlocal complete
-        for record in source.records():
-            if stop.is_set():
-                raise InputError("interrupted while checking the input")
-            if missing_variables(template, record) is None:
-                complete += 1
-            elif len(fields) < 50:
-                fields.update(list(record.fields)[:50])
-            yield record
-
-    try:
-        index = await journal.call(journal.index, records())
-    except asyncio.CancelledError:
-        stop.set()
-        raise
-    if index.total and not complete:
-        needed = ", ".join(template.input_variables)
-        there = ", ".join(sorted(fields)) or "none"
-        raise InputError(
-            f"{source.name}: no record has every template variable ({needed}); the records "
-            f"have: {there}"
-        )
-    return index
 
 
 class _Job:
@@ -295,7 +259,7 @@ class _Job:
                 s.ok += 1
                 s.cached += row.cached
             else:
-                s.failed += 1
+                s.count_failed(row.error_class, row.line)
             s.prompt_tokens += row.prompt_tokens
             s.completion_tokens += row.completion_tokens
             self.spent += row.cost

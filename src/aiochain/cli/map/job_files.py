@@ -71,7 +71,8 @@ class JobFiles:
                 f"{journal_path}); pass --overwrite to replace it, or pick another --output"
             )
         if output is not None:
-            _check_writable(output, "output", new_files=options.ordered)
+            # --ordered and --embed write a new file beside the output and rename it.
+            _check_writable(output, "output", new_files=options.ordered or options.embed)
         _check_writable(journal_path, "journal", new_files=True)  # and its -wal, -shm
         if report is not None:
             _check_writable(report, "report", new_files=False)

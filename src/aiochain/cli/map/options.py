@@ -91,10 +91,34 @@ class MapSummary:
     output: str = ""
     journal: str = ""
     stats: RunStats = field(default_factory=RunStats)
+    # Failed records by error class, and each class's first error (for the closing line).
+    failures: dict[str, int] = field(default_factory=dict)
+    failure_examples: dict[str, str] = field(default_factory=dict)
 
     @property
     def exit_status(self) -> int:
         return 0 if self.failed == 0 and self.skipped_for_budget == 0 else 1
+
+    def count_failed(self, error_class: str | None, line: str) -> None:
+        """Count a failed record from its row; the first error of each class is kept (read
+        from its output line), so the closing line can say what went wrong."""
+        self.failed += 1
+        kind = error_class or "error"
+        self.failures[kind] = self.failures.get(kind, 0) + 1
+        if kind not in self.failure_examples and len(self.failure_examples) < 20:
+            try:
+                error = json.loads(line).get("error")
+            except (ValueError, AttributeError):
+                error = None
+            self.failure_examples[kind] = error if isinstance(error, str) else kind
+
+    def common_failure(self, limit: int = 200) -> str | None:
+        """The first error of the most common class of failure, cut to `limit` characters."""
+        if not self.failures:
+            return None
+        kind = max(self.failures, key=self.failures.__getitem__)
+        example = " ".join(self.failure_examples.get(kind, kind).split())
+        return example if len(example) <= limit else example[: limit - 3] + "..."
 
 
 def job_description(options: MapOptions, endpoint: str) -> dict[str, Any]:

@@ -110,7 +110,10 @@ async def watch(summary: MapSummary, stats: RunStats, limiter: Any, *, fancy: bo
                 progress.update(task, completed=done, detail=detail)
                 await asyncio.sleep(0.1)
         finally:
-            progress.update(task, completed=summary.ok + summary.failed)
+            # The last frame is the one left on screen: redraw it from the final counts, or
+            # a finished job shows "30/30 ... 29 in flight ... ETA 5s" from 0.1 s before.
+            detail = _compact(summary, stats, "")
+            progress.update(task, completed=summary.ok + summary.failed, detail=detail)
 
 
 def _short(number: float) -> str:

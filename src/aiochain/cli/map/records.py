@@ -89,6 +89,11 @@ class Source:
         self.fmt = fmt or guess_format(path)
         if self.fmt not in FORMATS:
             raise InputError(f"unknown input format {self.fmt!r}; use one of {', '.join(FORMATS)}")
+        if (include or exclude) and self.fmt != "dir":
+            raise InputError(
+                f"--include and --exclude choose files in a directory; --input {path} is read "
+                f"as {self.fmt}"
+            )
         self.path = path
         self.include = tuple(include)
         self.exclude = tuple(exclude)
@@ -99,6 +104,11 @@ class Source:
             resolved = Path(path).resolve()
             if self.fmt == "dir" and not resolved.is_dir():
                 raise InputError(f"{path}: not a directory")
+            if self.fmt != "dir" and resolved.is_dir():
+                raise InputError(
+                    f"{path}: is a directory; --input-format dir reads each file in it as one "
+                    "record"
+                )
             if self.fmt != "dir" and not resolved.is_file():
                 raise InputError(f"{path}: cannot read: no such file")
             # A file name that is not UTF-8 comes with surrogates: not in a record's id.
@@ -189,8 +199,12 @@ def _jsonl_fields(raw: IO[bytes], name: str) -> Generator[tuple[str, dict[str, A
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            hint = "" if ended else " (the file looks truncated)"
-            raise InputError(f"{name}:{number}: not valid JSON: {exc.msg}{hint}") from None
+            # exc.msg alone can end mid-phrase ("Unterminated string starting at"): the
+            # column completes it.
+            hint = "" if ended else "; the file looks truncated (its last line has no newline)"
+            raise InputError(
+                f"{name}:{number}: not valid JSON: {exc.msg}: column {exc.colno}{hint}"
+            ) from None
         if not isinstance(value, dict):
             raise InputError(f"{name}:{number}: expected a JSON object, got {type(value).__name__}")
         if "\\u" in line and _SURROGATE.search(line):
