@@ -281,8 +281,6 @@ class RefineDocumentsChain(BaseCombineDocumentsChain):
         return answer, ({"intermediate_steps": steps} if self.return_intermediate_steps else {})
 
 
-
-
 def create_stuff_documents_chain(
     llm: Runnable[Any, Any],
     prompt: BasePromptTemplate,

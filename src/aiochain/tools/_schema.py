@@ -216,3 +216,37 @@ def typed_dict_model(schema: type[Any]) -> Any:
         fields[name] = (hint, pydantic.Field(default, description=description))
     model = pydantic.create_model(schema.__name__, __doc__=schema.__doc__, **fields)
     return model
+
+
+class FunctionArgsSchema:
+    """A tool's argument schema read from its function, shown the way pydantic shows a model.
+
+    LangChain builds a pydantic model for every tool, and its guides print
+    `tool.args_schema.model_json_schema()`; aiochain checks arguments without pydantic, and
+    this answers those reads with the same JSON schema the model is sent.
+    """
+
+    def __init__(self, name: str, description: str, parameters: JSONSchema) -> None:
+        self.__name__ = name
+        self._schema: JSONSchema = {
+            "description": description,
+            **parameters,
+            "title": name,
+        }
+
+    def model_json_schema(self) -> JSONSchema:
+        """The arguments' JSON schema, titled with the tool's name (as pydantic titles it)."""
+        return copy.deepcopy(self._schema)
+
+    def schema(self) -> JSONSchema:
+        """Pydantic v1's name for `model_json_schema()`."""
+        return self.model_json_schema()
+
+    @property
+    def model_fields(self) -> dict[str, JSONSchema]:
+        """The parameters' schemas by name (pydantic lists its fields here)."""
+        properties: dict[str, JSONSchema] = self._schema.get("properties", {})
+        return dict(properties)
+
+    def __repr__(self) -> str:
+        return f"<args schema of {self.__name__}>"

@@ -38,6 +38,7 @@ from ._errors import (
     error_answer,
 )
 from ._schema import (
+    FunctionArgsSchema,
     JSONSchema,
     describe,
     fits,
@@ -93,7 +94,7 @@ class Tool(Runnable[Any, Any]):
             )
         summary, arg_docs = parse_docstring(inspect.getdoc(func) or "")
         self.description = description or summary or self.name
-        self.args_schema = args_schema
+        self._args_model = args_schema
         if args_schema is not None:
             if not hasattr(args_schema, "model_json_schema"):
                 raise ConfigurationError(
@@ -104,6 +105,14 @@ class Tool(Runnable[Any, Any]):
             self.parameters = schema_of_function(func, arg_docs)
         self.return_direct = return_direct
         self.is_async = inspect.iscoroutinefunction(func)
+
+    @property
+    def args_schema(self) -> Any:
+        """The pydantic model given, else the function's own schema with pydantic's reading
+        methods (`model_json_schema()`, `schema()`), as LangChain programs inspect it."""
+        if self._args_model is not None:
+            return self._args_model
+        return FunctionArgsSchema(self.name, self.description, self.parameters)
 
     @property
     def args(self) -> dict[str, Any]:
@@ -128,8 +137,8 @@ class Tool(Runnable[Any, Any]):
         Raises:
             ToolArgumentsError: naming what is missing, unknown or of the wrong type.
         """
-        if self.args_schema is not None:
-            return _validate_with(self.args_schema, self.name, arguments)
+        if self._args_model is not None:
+            return _validate_with(self._args_model, self.name, arguments)
         if not isinstance(arguments, dict):
             raise ToolArgumentsError(f"arguments must be a JSON object, got {arguments!r}")
         properties = self.parameters["properties"]

@@ -1,0 +1,575 @@
+"""Programs from LangChain's own documentation (tests/langchain_docs/) run on aiochain with only
+their imports changed, against one shared simulator, and produce answers of the right shape.
+
+Each program is a notebook in percent format (`# %%` starts a cell), run as IPython runs one:
+cell by cell in one namespace, a cell with a top-level `await` on one event loop kept for the
+program (so it runs inside that loop), the other cells as plain code with no loop running. The
+model's endpoint comes from `OPENAI_BASE_URL` / `OPENAI_API_KEY`, as LangChain's clients read
+it, so the doc text stays as it is. Checks read the program's variables and printed output and
+pin shapes and relations (types, keys, counts, token sums), never the simulator's words.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiochain.callbacks import OpenAICallbackHandler
+from aiochain.chat_history import InMemoryChatMessageHistory
+from aiochain.documents import Document
+from aiochain.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from aiochain.outputs import ChatGeneration, Generation, LLMResult
+from aiochain.prompts import ChatPromptValue
+from aiochain.sim import SimServer
+
+PROGRAMS = Path(__file__).parent / "langchain_docs"
+_CELL = re.compile(r"(?m)^(?=# %%)")
+
+
+@pytest.fixture(scope="module")
+def sim_url() -> Iterator[str]:
+    """One simulator for every doc program (on its own thread, for the programs' sync calls)."""
+    with SimServer().serve_in_thread() as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def run(sim_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
+    """Runs a program by name; returns its variables and what it printed."""
+    monkeypatch.setenv("OPENAI_BASE_URL", sim_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-doc-programs")
+
+    def run_program(name: str) -> tuple[dict[str, Any], str]:
+        (path,) = PROGRAMS.glob(f"{name}_*.py")
+        namespace = run_cells(path)
+        return namespace, capsys.readouterr().out
+
+    return run_program
+
+
+def run_cells(path: Path) -> dict[str, Any]:
+    """Run the cells of the notebook at `path` as IPython does; return its namespace."""
+    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(path)}
+    line = 0
+    with asyncio.Runner() as loop:
+        for cell in _CELL.split(path.read_text()):
+            # Padding keeps a traceback's line numbers those of the file.
+            code = compile(
+                "\n" * line + cell, str(path), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+            )
+            line += cell.count("\n")
+            if code.co_flags & inspect.CO_COROUTINE:
+                loop.run(eval(code, namespace))
+            else:
+                exec(code, namespace)
+    return namespace
+
+
+def answered(message: Any) -> None:
+    """A chat model's answer: an AIMessage with text and LangChain's usage keys."""
+    assert isinstance(message, AIMessage), message
+    assert isinstance(message.content, str) and message.content
+    usage = message.usage_metadata
+    assert usage is not None
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"] > 0
+
+
+def text(value: Any) -> None:
+    assert isinstance(value, str) and value.strip(), value
+
+
+def counted(cb: OpenAICallbackHandler, calls: int) -> None:
+    """A get_openai_callback block that saw `calls` requests and their tokens."""
+    assert cb.successful_requests == calls
+    assert cb.total_tokens == cb.prompt_tokens + cb.completion_tokens
+    assert cb.prompt_tokens > 0 and cb.completion_tokens > 0
+
+
+# --- prompts -----------------------------------------------------------------------------------
+
+
+def test_prompt_templates(run: Any) -> None:
+    """PromptTemplate (from_template, +, partial, format) and ChatPromptTemplate (list form,
+    from_messages, MessagesPlaceholder, ("placeholder", ...)) as the concepts page uses them."""
+    ns, _ = run("01")
+    assert isinstance(ns["prompt_value"], ChatPromptValue)
+    assert ns["formatted"] == "Tell me a joke about sports, make it funny\n\nand in spanish"
+    assert ns["partial_text"] == "foobaz"
+    for value in (ns["placeholder_value"], ns["placeholder_value_2"]):
+        messages = value.to_messages()
+        assert [m.type for m in messages] == ["system", "human"]
+        assert messages[1].content == "hi!"
+    messages = ns["messages"]
+    assert [m.type for m in messages] == ["system", "human", "ai", "human"]
+    assert messages[0].content == "You are a helpful AI bot. Your name is Bob."
+    assert ns["prompt_value"].to_messages() == messages
+
+
+def test_few_shot_prompt(run: Any) -> None:
+    """FewShotPromptTemplate joins each formatted example and the suffix."""
+    ns, out = run("03")
+    few = ns["few_shot_text"]
+    assert few.count("Question: ") == 3
+    assert few.endswith("Question: Who was the father of Mary Ball Washington?")
+    assert "So the final answer is: Muhammad Ali" in few and few in out
+
+
+def test_few_shot_chat_prompt(run: Any) -> None:
+    """FewShotChatMessagePromptTemplate expands into human/ai pairs inside a chat prompt."""
+    ns, _ = run("04")
+    shown = ns["few_shot_prompt"].invoke({}).to_messages()
+    assert [m.type for m in shown] == ["human", "ai", "human", "ai"]
+    answered(ns["answer"])
+
+
+# --- chat models ---------------------------------------------------------------------------
+
+
+def test_chat_openai_invoke(run: Any) -> None:
+    """ChatOpenAI's docstring: invoke with (role, text) pairs, usage and response metadata."""
+    ns, out = run("05")
+    answered(ns["ai_msg"])
+    assert ns["ai_msg"].content in out
+    assert ns["usage"] == ns["ai_msg"].usage_metadata
+    assert ns["metadata"]["finish_reason"] == "stop"
+    assert ns["metadata"]["model_name"].startswith("gpt-4o")
+    answered(ns["chained"])
+
+
+def test_chat_openai_stream(run: Any) -> None:
+    """stream yields chunks that add up to the whole answer; stream_usage adds the usage."""
+    ns, out = run("06")
+    full = ns["full"]
+    assert isinstance(full, AIMessageChunk) and full.content
+    assert full.content in out
+    usage = ns["full_with_usage"].usage_metadata
+    assert usage is not None and usage["output_tokens"] > 0
+    assert all(isinstance(c, AIMessageChunk) for c in ns["chunks"])
+    assert "|" in out
+
+
+def test_chat_openai_async(run: Any) -> None:
+    """ainvoke, astream, abatch and batch with max_concurrency give the same answers."""
+    ns, _ = run("07")
+    answered(ns["ainvoked"])
+    assert "".join(c.content for c in ns["astreamed"]) == ns["ainvoked"].content
+    assert [m.content for m in ns["abatched"]] == [ns["ainvoked"].content]
+    assert len(ns["batched"]) == 2
+    for message in ns["batched"]:
+        answered(message)
+
+
+def test_astream_events(run: Any) -> None:
+    """astream_events v2: a chat model's start/stream/end events, a chain's parser chunks, and
+    include_names keeping only the named parser's events."""
+    ns, out = run("08")
+    kinds = [e["event"] for e in ns["events"]]
+    assert kinds[0] == "on_chat_model_start" and kinds[-1] == "on_chat_model_end"
+    assert "on_chat_model_stream" in kinds
+    assert isinstance(ns["events"][-1]["data"]["output"], AIMessage)
+    assert ns["chain_events"][0] == "on_chain_start"
+    assert "on_parser_stream" in ns["chain_events"]
+    assert "Chat model chunk: " in out and "Parser chunk: " in out
+    assert ns["filtered"] and {e["name"] for e in ns["filtered"]} == {"my_parser"}
+
+
+def test_token_usage_chat(run: Any) -> None:
+    """usage_metadata, stream_usage aggregation, and get_openai_callback over invoke, stream,
+    batch and abatch."""
+    ns, _ = run("09")
+    assert ns["aggregate"].usage_metadata["total_tokens"] > 0
+    counted(ns["cb2"], 2)
+    counted(ns["cb"], 2)  # the last block: abatch of two questions
+    assert ns["streamed_total"] > 0
+    assert ns["batch_requests"] == 2
+    assert ns["batch_total"] == ns["abatch_total"] > 0
+
+
+# --- completion models --------------------------------------------------------------------
+
+
+def test_llm_openai(run: Any) -> None:
+    """OpenAI (completions): invoke, stream, generate's LLMResult (30 prompts), batch, astream."""
+    ns, _ = run("10")
+    text(ns["text"])
+    assert "".join(ns["streamed"]) == ns["text"]
+    result = ns["llm_result"]
+    assert isinstance(result, LLMResult) and len(result.generations) == 30
+    assert all(isinstance(g[0], Generation) and g[0].text for g in result.generations)
+    usage = result.llm_output["token_usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    assert len(ns["batched"]) == 2 and all(isinstance(t, str) for t in ns["batched"])
+    text("".join(ns["astreamed"]))
+
+
+@pytest.mark.xfail(
+    reason="a sync method inside a running event loop (a notebook cell that also awaits; every "
+    "Jupyter cell) raises SyncInAsyncError by design, where LangChain blocks",
+    strict=True,
+)
+def test_async_api_notebook_cells(run: Any) -> None:
+    """The classic Async API cells: agenerate / arun gathered, then the same calls serially."""
+    ns, _ = run("11")
+    assert len(ns["outputs"]) == 20 and len(ns["results"]) == 10
+
+
+def test_llm_token_usage(run: Any) -> None:
+    """get_openai_callback counts an LLM's invoke, stream, and gathered agenerate calls."""
+    ns, out = run("12")
+    assert "Total Tokens: " in out and "Total Cost (USD): $" in out
+    assert ns["stream_tokens"] > 0
+    assert ns["gathered_tokens"] == 3 * ns["one_call_tokens"] > 0
+
+
+def test_async_callbacks(run: Any) -> None:
+    """A sync on_llm_new_token handler and an async start/end handler on a streaming model;
+    AsyncIteratorCallbackHandler yields an agenerate's tokens."""
+    ns, out = run("13")
+    kinds = [kind for kind, _ in ns["events"]]
+    assert kinds[0] == "start" and kinds[-1] == "end" and "token" in kinds
+    tokens = "".join(value for kind, value in ns["events"] if kind == "token")
+    assert tokens == ns["result"].generations[0][0].text
+    assert "Hi! I just woke up. Your llm is ending" in out
+    assert "".join(ns["iterated"]) == ns["iterated_result"].generations[0][0].text
+
+
+def test_custom_callbacks(run: Any) -> None:
+    """on_llm_new_token of a handler passed to a streaming model hears every token."""
+    ns, out = run("14")
+    assert "".join(ns["tokens"]) == ns["response"].content
+    assert "My custom handler, token: " in out
+
+
+def test_callbacks_runtime_and_attached(run: Any) -> None:
+    """Callbacks given at run time and attached with with_config hear chain and model events."""
+    ns, out = run("15")
+    first = ns["seen"][: ns["attached_seen_before"]]
+    second = ns["seen"][ns["attached_seen_before"] :]
+    for events in (first, second):
+        assert events[0] == "chain_start" and events[-1] == "chain_end"
+        assert "chat_model_start" in events and "llm_end" in events
+    assert "Chat model ended, response: " in out
+    answered(ns["attached_result"])
+
+
+# --- classic chains ---------------------------------------------------------------------------
+
+
+def test_llmchain(run: Any) -> None:
+    """LLMChain: __call__, apply, generate, predict, run, return_only_outputs, acall, ainvoke,
+    aapply, with LangChain's keys."""
+    ns, _ = run("16")
+    assert set(ns["ran"]) == {"product", "text"}
+    assert len(ns["applied"]) == 3 and all(set(a) == {"text"} for a in ns["applied"])
+    assert isinstance(ns["generated"], LLMResult) and len(ns["generated"].generations) == 3
+    text(ns["predicted"])
+    assert ns["run_one"] == ns["predicted_two"]
+    assert ns["only_outputs"] == {"text": ns["run_one"]}
+    assert ns["output_keys"] == ["text"]
+    assert ns["acalled"]["product"] == "toothpaste" and ns["acalled"]["text"]
+    assert ns["ainvoked"] == ns["acalled"]
+    assert len(ns["aapplied"]) == 2
+
+
+@pytest.mark.xfail(
+    reason="a sync method inside a running event loop (a notebook cell that also awaits) raises "
+    "SyncInAsyncError by design, where LangChain blocks",
+    strict=True,
+)
+def test_structured_tool_cell(run: Any) -> None:
+    """StructuredTool.from_function with func and coroutine, invoked and awaited in one cell."""
+    _, out = run("17")
+    assert out.split() == ["6", "10"]
+
+
+def test_simple_sequential_chain(run: Any) -> None:
+    """SimpleSequentialChain feeds one chain's text to the next; run and arun agree."""
+    ns, out = run("18")
+    text(ns["review"])
+    assert ns["areview"] == ns["review"]
+    assert "Entering new SimpleSequentialChain chain" in out
+
+
+def test_sequential_chain(run: Any) -> None:
+    """SequentialChain with two inputs returns them and both named outputs."""
+    ns, out = run("19")
+    outputs = ns["outputs"]
+    assert set(outputs) == {"title", "era", "synopsis", "review"}
+    text(outputs["synopsis"])
+    text(outputs["review"])
+    assert ns["aoutputs"] == outputs
+    assert "Entering new SequentialChain chain" in out
+
+
+# --- LCEL ------------------------------------------------------------------------------------
+
+
+def test_lcel_sequence(run: Any) -> None:
+    """prompt | model | parser, a dict step, a lambda step and .pipe() compose."""
+    ns, _ = run("20")
+    for name in ("joke", "analysis", "with_lambda", "with_pipe", "with_pipe_args"):
+        text(ns[name])
+
+
+def test_runnable_parallel_and_retriever(run: Any) -> None:
+    """A retriever in a dict step, itemgetter steps, and RunnableParallel's two branches."""
+    ns, _ = run("21")
+    text(ns["retrieved"])
+    text(ns["in_italian"])
+    assert set(ns["mapped"]) == {"joke", "poem"}
+    for message in ns["mapped"].values():
+        answered(message)
+
+
+def test_passthrough_and_assign(run: Any) -> None:
+    """RunnablePassthrough, .assign and lambdas in RunnableParallel, invoked and streamed."""
+    ns, _ = run("22")
+    assert ns["passed"] == {"passed": {"num": 1}, "modified": 2}
+    assert ns["assigned"] == {"extra": {"num": 1, "mult": 3}, "modified": 2}
+    merged: dict[str, Any] = {}
+    for chunk in ns["streamed"]:
+        merged.update(chunk)
+    assert merged["modified"] == 2 and merged["extra"]["mult"] == 3
+
+
+def test_runnable_lambda(run: Any) -> None:
+    """RunnableLambda over itemgetter, a @chain function that calls sync invoke inside, a bare
+    lambda step, and a function taking the config (with a callback through it)."""
+    ns, out = run("23")
+    answered(ns["lambda_answer"])
+    text(ns["decorated"])
+    assert isinstance(ns["coerced"], str) and 0 < len(ns["coerced"]) <= 5
+    assert ns["output"] == "Failed to parse"
+    assert ns["cb"].successful_requests == 3  # the fixing chain ran three times
+    assert "Failed to parse" in out
+
+
+def test_fallbacks(run: Any) -> None:
+    """A chain on a model the server does not know falls back to the completion chain."""
+    ns, _ = run("24")
+    text(ns["fallback_answer"])
+
+
+def test_with_retry(run: Any) -> None:
+    """with_retry(stop_after_attempt=2, retry_if_exception_type=...) tries twice."""
+    ns, _ = run("25")
+    assert ns["count"] == 2
+    text(ns["retried"])
+
+
+def test_configurable(run: Any) -> None:
+    """configurable_fields and configurable_alternatives, chosen through with_config."""
+    ns, _ = run("26")
+    for name in ("default", "configured", "chained_default", "chained_configured"):
+        answered(ns[name])
+    answered(ns["joke"])
+    answered(ns["poem"])
+    assert ns["joke"].content != ns["poem"].content
+
+
+def test_binding(run: Any) -> None:
+    """bind(stop=...) cuts the answer; bind(tools=[OpenAI tool dicts]) is sent as such."""
+    ns, _ = run("27")
+    text(ns["unbound"])
+    assert "SOLUTION" not in ns["bound"]
+    assert isinstance(ns["tool_answer"], AIMessage)
+    assert isinstance(ns["tool_answer"].tool_calls, list)
+
+
+# --- output parsers ------------------------------------------------------------------------
+
+
+def test_list_and_str_parsers(run: Any) -> None:
+    """CommaSeparatedListOutputParser in a chain (invoke and stream) and on its own."""
+    ns, _ = run("28")
+    assert isinstance(ns["flavors"], list) and ns["flavors"]
+    assert all(isinstance(f, str) for f in ns["flavors"])
+    assert [item for part in ns["streamed"] for item in part] == ns["flavors"]
+    assert ns["parsed"] == ["foo", "bar", "baz"]
+    text(ns["text"])
+
+
+@pytest.mark.xfail(
+    reason="the simulator answers prose, not JSON, when a prompt carries JSON format "
+    "instructions (aiochain.sim; LangChain's parser needs a model that follows them)",
+    strict=True,
+)
+def test_json_parser(run: Any) -> None:
+    """JsonOutputParser(pydantic_object=...) in a chain, invoked and streamed."""
+    ns, _ = run("29")
+    assert isinstance(ns["joke"], dict)
+
+
+@pytest.mark.xfail(
+    reason="the simulator answers prose, not JSON, when a prompt carries JSON format "
+    "instructions (aiochain.sim)",
+    strict=True,
+)
+def test_pydantic_parser(run: Any) -> None:
+    """PydanticOutputParser after a completion model."""
+    ns, _ = run("30")
+    assert ns["joke"].setup.endswith("?")
+
+
+@pytest.mark.xfail(
+    reason="the simulator answers every json_schema response_format with {'summary': ...}, "
+    "whatever the schema (aiochain.sim); with_structured_output(None, method='json_mode') "
+    "raises ConfigurationError (_providers/structured_output.py)",
+    strict=True,
+)
+def test_structured_output(run: Any) -> None:
+    """with_structured_output with a pydantic class, a TypedDict, a JSON schema, include_raw,
+    json_mode, behind a prompt, and its usage in astream_events."""
+    ns, _ = run("31")
+    assert set(ns["typed_joke"]) >= {"setup", "punchline"}
+
+
+# --- tools -------------------------------------------------------------------------------------
+
+
+def test_tool_decorator(run: Any) -> None:
+    """@tool: name, description, args, args_schema's JSON schema (Annotated descriptions), a
+    named tool with an args_schema and return_direct, invoke and ainvoke."""
+    ns, out = run("32")
+    assert out.splitlines()[:2] == ["multiply", "Multiply two numbers."]
+    schema = ns["schema"]
+    assert schema["title"] == "multiply_by_max" and schema["required"] == ["a", "b"]
+    assert schema["properties"]["a"]["description"] == "scale factor"
+    assert schema["properties"]["b"]["type"] == "array"
+    assert "multiplication-tool" in out and "True" in out
+    assert ns["invoked"] == 6 and ns["ainvoked"] == 6
+
+
+def test_tool_calling_round_trip(run: Any) -> None:
+    """bind_tools, the tool-call loop appending ToolMessages, a forced tool and the round trip
+    back to the model."""
+    ns, _ = run("33")
+    assert isinstance(ns["first"], AIMessage)
+    assert isinstance(ns["ai_msg"].tool_calls, list)
+    answered(ns["final"])
+    (call,) = ns["forced"].tool_calls
+    assert call["name"] == "multiply" and set(call["args"]) == {"a", "b"}
+    assert call["type"] == "tool_call" and call["id"]
+    (call,) = ns["forced_msg"].tool_calls
+    messages = ns["messages"]
+    assert [type(m) for m in messages] == [HumanMessage, AIMessage, ToolMessage]
+    assert messages[2].tool_call_id == call["id"]
+    assert messages[2].content == str(call["args"]["a"] * call["args"]["b"])
+    answered(ns["round_trip"])
+
+
+@pytest.mark.xfail(
+    reason="bind_tools(tool_choice='any') is refused; LangChain sends 'required' "
+    "(_providers/openai_chat.py)",
+    strict=True,
+)
+def test_tool_choice_any(run: Any) -> None:
+    """tool_choice="any" forces a call of some tool."""
+    ns, _ = run("02")
+    assert ns["forced_any"].tool_calls
+
+
+# --- messages, history, splitters, documents -------------------------------------------------
+
+
+@pytest.mark.xfail(
+    reason="messages/: ToolMessage(artifact=...) is refused; AIMessage has no pretty_print() "
+    "and no text() / .text",
+    strict=True,
+)
+def test_messages(run: Any) -> None:
+    """Message classes and their attributes and methods, with model answers."""
+    ns, _ = run("34")
+    answered(ns["reply"])
+
+
+def test_message_history(run: Any) -> None:
+    """RunnableWithMessageHistory keeps one history per session_id, sync and async."""
+    ns, _ = run("35")
+    store = ns["store"]
+    assert set(store) == {"abc123", "def234", "plain"}
+    assert all(isinstance(h, InMemoryChatMessageHistory) for h in store.values())
+    assert [m.type for m in store["abc123"].messages] == ["human", "ai"] * 3
+    assert len(store["def234"].messages) == 2
+    assert store["plain"].messages[0].content == "Hi! I'm Bob"
+    for name in ("first", "second", "other", "plain", "ainvoked"):
+        answered(ns[name])
+
+
+@pytest.mark.xfail(
+    reason="count_tokens_approximately is not importable from aiochain.messages.utils "
+    "(LangChain's path; messages/)",
+    strict=True,
+)
+def test_trim_messages(run: Any) -> None:
+    """trim_messages by approximate tokens, by count, first-n, and as a chain step."""
+    ns, _ = run("36")
+    assert ns["trimmed_count"][0].type == "system"
+
+
+def test_text_splitters(run: Any) -> None:
+    """RecursiveCharacterTextSplitter and CharacterTextSplitter: documents, metadata, texts."""
+    ns, out = run("37")
+    texts = ns["texts"]
+    assert all(isinstance(d, Document) for d in texts)
+    assert all(len(d.page_content) <= 100 for d in texts) and len(texts) > 10
+    assert ns["recursive_texts"] == [d.page_content for d in texts[:2]]
+    assert all(len(d.page_content) <= 1000 for d in ns["char_texts"])
+    assert {d.metadata["document"] for d in ns["documents"]} == {1, 2}
+    assert ns["split_strings"] == ns["char_texts"][0].page_content
+    assert "page_content=" in out
+
+
+def test_documents_and_stuff_chain(run: Any) -> None:
+    """Document fields and create_stuff_documents_chain (LangChain's import path), invoked and
+    streamed."""
+    ns, _ = run("38")
+    assert ns["document"].metadata == {"source": "https://example.com"}
+    text(ns["result"])
+    assert "".join(ns["streamed"]) == ns["result"]
+
+
+@pytest.mark.xfail(
+    reason="AIMessage.response_metadata has no 'token_usage' (_providers/openai_chat.py)",
+    strict=True,
+)
+def test_response_metadata_token_usage(run: Any) -> None:
+    """response_metadata["token_usage"] holds OpenAI's usage dict."""
+    _, out = run("39")
+    assert "'prompt_tokens'" in out
+
+
+def test_llmresult_fields(run: Any) -> None:
+    """A chat model's generate: LLMResult.generations of ChatGeneration, llm_output's
+    token_usage summing both prompts, and flatten()."""
+    ns, _ = run("40")
+    result = ns["result"]
+    assert isinstance(result, LLMResult) and len(result.generations) == 2
+    generation = ns["first_generation"]
+    assert isinstance(generation, ChatGeneration)
+    assert isinstance(ns["first_message"], BaseMessage)
+    assert ns["first_text"] == ns["first_message"].content
+    assert ns["first_info"]["finish_reason"] == "stop"
+    usage = ns["token_usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    flattened = ns["flattened"]
+    assert [f.generations for f in flattened] == [[g] for g in ns["aresult"].generations]
+    assert flattened[0].llm_output["token_usage"] == usage
+    assert flattened[1].llm_output["token_usage"] == {}
+
+
+def test_every_program_is_tested() -> None:
+    """Each program in tests/langchain_docs has a test here, and its header names a source."""
+    names = sorted(p.name for p in PROGRAMS.glob("[0-9][0-9]_*.py"))
+    assert 25 <= len(names) <= 40
+    source = Path(__file__).read_text()
+    for name in names:
+        assert f'run("{name[:2]}")' in source, name
+        assert (PROGRAMS / name).read_text().startswith("# Source: "), name
