@@ -61,8 +61,14 @@ def run_cells(path: Path) -> dict[str, Any]:
     with asyncio.Runner() as loop:
         for cell in _CELL.split(path.read_text()):
             # Padding keeps a traceback's line numbers those of the file.
+            # dont_inherit: this module's `from __future__ import annotations` is not the
+            # program's (pydantic models in it would see their annotations as strings).
             code = compile(
-                "\n" * line + cell, str(path), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+                "\n" * line + cell,
+                str(path),
+                "exec",
+                flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                dont_inherit=True,
             )
             line += cell.count("\n")
             if code.co_flags & inspect.CO_COROUTINE:
@@ -240,16 +246,12 @@ def test_async_callbacks(run: Any) -> None:
     assert "".join(ns["iterated"]) == ns["iterated_result"].generations[0][0].text
 
 
-def test_custom_callbacks(run: Any) -> None:
-    """on_llm_new_token of a handler passed to a streaming model hears every token."""
+def test_callbacks(run: Any) -> None:
+    """on_llm_new_token of a handler on a streaming model hears every token; callbacks given at
+    run time and attached with with_config hear chain and model events."""
     ns, out = run("14")
     assert "".join(ns["tokens"]) == ns["response"].content
     assert "My custom handler, token: " in out
-
-
-def test_callbacks_runtime_and_attached(run: Any) -> None:
-    """Callbacks given at run time and attached with with_config hear chain and model events."""
-    ns, out = run("15")
     first = ns["seen"][: ns["attached_seen_before"]]
     second = ns["seen"][ns["attached_seen_before"] :]
     for events in (first, second):
@@ -257,6 +259,17 @@ def test_callbacks_runtime_and_attached(run: Any) -> None:
         assert "chat_model_start" in events and "llm_end" in events
     assert "Chat model ended, response: " in out
     answered(ns["attached_result"])
+
+
+@pytest.mark.xfail(
+    reason="with_structured_output(None, method='json_mode') raises ConfigurationError "
+    "(_providers/structured_output.py); LangChain returns the answer's JSON as a dict",
+    strict=True,
+)
+def test_structured_output_json_mode(run: Any) -> None:
+    """with_structured_output(None, method="json_mode") returns the answer's JSON object."""
+    ns, _ = run("15")
+    assert isinstance(ns["json_mode_joke"], dict)
 
 
 # --- classic chains ---------------------------------------------------------------------------
@@ -396,20 +409,19 @@ def test_list_and_str_parsers(run: Any) -> None:
     text(ns["text"])
 
 
-@pytest.mark.xfail(
-    reason="the simulator answers prose, not JSON, when a prompt carries JSON format "
-    "instructions (aiochain.sim; LangChain's parser needs a model that follows them)",
-    strict=True,
-)
 def test_json_parser(run: Any) -> None:
-    """JsonOutputParser(pydantic_object=...) in a chain, invoked and streamed."""
+    """JsonOutputParser(pydantic_object=...) in a chain gives a dict with the schema's keys,
+    invoked and streamed (the simulator follows LangChain's format instructions)."""
     ns, _ = run("29")
-    assert isinstance(ns["joke"], dict)
+    assert set(ns["joke"]) == {"setup", "punchline"}
+    assert all(isinstance(v, str) and v for v in ns["joke"].values())
+    assert all(isinstance(s, dict) for s in ns["streamed"])
+    assert ns["streamed"][-1] == ns["joke"]
 
 
 @pytest.mark.xfail(
-    reason="the simulator answers prose, not JSON, when a prompt carries JSON format "
-    "instructions (aiochain.sim)",
+    reason="the doc's validator wants the joke's setup to end in '?', and the simulator's "
+    "answer text is the prompt's lead sentence (a limit of the simulator, not of the parser)",
     strict=True,
 )
 def test_pydantic_parser(run: Any) -> None:
@@ -418,17 +430,22 @@ def test_pydantic_parser(run: Any) -> None:
     assert ns["joke"].setup.endswith("?")
 
 
-@pytest.mark.xfail(
-    reason="the simulator answers every json_schema response_format with {'summary': ...}, "
-    "whatever the schema (aiochain.sim); with_structured_output(None, method='json_mode') "
-    "raises ConfigurationError (_providers/structured_output.py)",
-    strict=True,
-)
 def test_structured_output(run: Any) -> None:
-    """with_structured_output with a pydantic class, a TypedDict, a JSON schema, include_raw,
-    json_mode, behind a prompt, and its usage in astream_events."""
-    ns, _ = run("31")
-    assert set(ns["typed_joke"]) >= {"setup", "punchline"}
+    """with_structured_output with a pydantic class, a TypedDict, a JSON schema, include_raw
+    and behind a prompt fills the schema; its usage shows in astream_events."""
+    ns, out = run("31")
+    for name in ("pydantic_joke", "prompted_joke"):
+        assert type(ns[name]).__name__ == "Joke"  # the page defines Joke twice
+        assert ns[name].setup and ns[name].punchline
+    for name in ("typed_joke", "schema_joke"):
+        assert {"setup", "punchline"} <= set(ns[name]) <= {"setup", "punchline", "rating"}
+        assert all(isinstance(ns[name][k], str) for k in ("setup", "punchline"))
+    raw = ns["raw_joke"]
+    assert set(raw) == {"raw", "parsed", "parsing_error"}
+    assert isinstance(raw["raw"], AIMessage) and raw["parsing_error"] is None
+    assert set(raw["parsed"]) >= {"setup", "punchline"}
+    assert "Token usage: {'input_tokens'" in out
+    assert "setup=" in out and "punchline=" in out
 
 
 # --- tools -------------------------------------------------------------------------------------

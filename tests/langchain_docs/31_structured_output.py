@@ -2,7 +2,7 @@
 #   TypedDict, JSON Schema, include_raw, json_mode)
 #   The last cell is from https://python.langchain.com/docs/how_to/chat_token_usage_tracking/
 #   (usage in astream_events of a structured model).
-# Changes: imports only.
+# Changes: imports only (the page's json_mode cell is 15_structured_output_json_mode.py).
 # %%
 from aiochain.chat_models import ChatOpenAI
 
@@ -83,13 +83,6 @@ schema_joke = structured_llm.invoke("Tell me a joke about cats")
 structured_llm = llm.with_structured_output(JokeDict, include_raw=True)
 
 raw_joke = structured_llm.invoke("Tell me a joke about woodpeckers")
-
-# %%
-structured_llm = llm.with_structured_output(None, method="json_mode")
-
-json_mode_joke = structured_llm.invoke(
-    "Tell me a joke about cats, respond in JSON with `setup` and `punchline` keys"
-)
 
 # %%
 from aiochain.prompts import ChatPromptTemplate

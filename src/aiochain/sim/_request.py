@@ -54,6 +54,7 @@ class RequestSpec:
         "fingerprint",
         "include_usage",
         "json_mode",
+        "json_schema",
         "max_tokens",
         "model",
         "n",
@@ -79,6 +80,7 @@ class RequestSpec:
         self.stream = False
         self.include_usage = False
         self.json_mode = False
+        self.json_schema: dict[str, Any] | None = None
         self.fingerprint = 0
 
 
@@ -184,6 +186,10 @@ def parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> R
         "json_object",
         "json_schema",
     )
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        described = response_format.get("json_schema")
+        schema = described.get("schema") if isinstance(described, dict) else None
+        spec.json_schema = schema if isinstance(schema, dict) else None
     # Identifies repeated prompts in /stats; a process-local hash is all that needs.
     spec.fingerprint = hash((model, fingerprint))
     return spec
