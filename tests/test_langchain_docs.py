@@ -370,11 +370,54 @@ def test_fallbacks(run: Any) -> None:
     text(ns["fallback_answer"])
 
 
-def test_with_retry(run: Any) -> None:
-    """with_retry(stop_after_attempt=2, retry_if_exception_type=...) tries twice."""
-    ns, _ = run("25")
-    assert ns["count"] == 2
-    text(ns["retried"])
+def test_lcel_cheatsheet(run: Any) -> None:
+    """Every cell of the LCEL cheatsheet gives the output the page shows: generator lambdas
+    streamed, RunnableSerializable subclasses with configurable fields and alternatives,
+    astream_events of an async generator step, batch_as_completed, pick, map, get_graph,
+    get_prompts with pretty_repr, and with_listeners."""
+    ns, out = run("25")
+    assert ns["invoked"] == "5" and ns["batched"] == ["7", "8", "9"]
+    assert out.splitlines()[:5] == ["0", "1", "2", "3", "4"]
+    assert ns["piped"] == [{"foo": 2}, {"foo": 2}]
+    assert ns["parallel"] == {"first": {"foo": 2}, "second": [2, 2]}
+    assert ns["plus_five"] == 7
+    assert ns["assigned"] == {"foo": 10, "bar": 17}
+    assert ns["with_input"] == {"bar": 17, "baz": {"foo": 10}}
+    assert ns["bound"] == {"bar": "hello", "foo": "bye"}
+    assert ns["fell_back"] == "5foo"
+    assert ns["retried"] == 2.0 and "attempt with counter=1" in out
+    assert (
+        ns["configured"]
+        == ns["with_config"]
+        == {"first": {"foo": 7}, "second": [7, 7], "third": "7"}
+    )
+    assert ns["not_bar"] == {"not bar": 3} and ns["bar"] == {"bar": 3}
+    assert ns["as_string"] == "{'foo': 7}" and ns["as_list"] == [{"foo": 7}]
+    assert ns["dynamic_7"] == {"foo": 7} and ns["dynamic_5"] == [5, 5]
+    events = [(e["event"], e["name"]) for e in ns["events"]]
+    assert events[:3] == [
+        ("on_chain_start", "RunnableSequence"),
+        ("on_chain_start", "first"),
+        ("on_chain_stream", "first"),
+    ]
+    assert events.count(("on_chain_stream", "second")) == 5
+    assert events.count(("on_chain_stream", "RunnableSequence")) == 5
+    assert events[-1] == ("on_chain_end", "RunnableSequence")
+    assert ns["events"][-1]["data"]["output"] == {"foo": "bar"}
+    assert sorted(ns["as_completed"]) == [(0, None), (1, None)]
+    assert ns["picked"] == {"foo": 7, "bar": "hi"}
+    assert ns["mapped"] == [5, 6, 7]
+    for drawn in (
+        "| LambdaInput |",
+        "| Lambda(lambda x: [x] * 2) |",
+        "| Parallel<second,third>Output |",
+    ):
+        assert drawn in out
+    assert out.count("**prompt i=") == 2
+    assert "=" * 32 + " System Message " + "=" * 32 in out.splitlines()  # as the page shows
+    assert "=" * 34 + " AI Message " + "=" * 34 in out.splitlines()
+    assert "{ai_output}" in out
+    assert "start_time: " in out and "end_time: " in out
 
 
 def test_configurable(run: Any) -> None:

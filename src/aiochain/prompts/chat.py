@@ -205,8 +205,32 @@ class ChatPromptTemplate(BasePromptTemplate):
         ]
         return added
 
+    def pretty_repr(self, html: bool = False) -> str:
+        """Each message template under a title line, as LangChain prints a chat prompt."""
+        parts = []
+        for item in self._messages:
+            if isinstance(item, BaseMessage):
+                title, text = f"{item.type.title()} Message", str(item.content)
+            elif isinstance(item, MessagesPlaceholder):
+                title, text = "Messages Placeholder", "{" + item.variable_name + "}"
+            elif isinstance(item, BasePromptTemplate):
+                parts.append(item.pretty_repr(html))
+                continue
+            else:
+                cls, template = item
+                title, text = cls.__name__.replace("Message", " Message"), template.template
+            parts.append(f"{title_line(title)}\n\n{text}")
+        return "\n\n".join(parts)
+
     def __repr__(self) -> str:
         return f"ChatPromptTemplate(input_variables={self.input_variables!r})"
+
+
+def title_line(title: str) -> str:
+    """`title` centred in a line of 80 `=`, as LangChain titles a message."""
+    padded = f" {title} "
+    side = "=" * ((80 - len(padded)) // 2)
+    return f"{side}{padded}{side}{'=' if len(padded) % 2 else ''}"
 
 
 def _placeholder_of(template: str) -> MessagesPlaceholder:
