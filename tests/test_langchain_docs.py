@@ -172,18 +172,47 @@ def test_chat_openai_async(run: Any) -> None:
         answered(message)
 
 
-def test_astream_events(run: Any) -> None:
-    """astream_events v2: a chat model's start/stream/end events, a chain's parser chunks, and
-    include_names keeping only the named parser's events."""
+def test_streaming(run: Any) -> None:
+    """The streaming guide: a model's chunks add up, a chain streams through its parser, JSON
+    streams as growing dicts, generator steps, astream_events (filtered by name, type and
+    tag), and callbacks a tool hands on (`callbacks` parameter) reach the runs it starts."""
     ns, out = run("08")
-    kinds = [e["event"] for e in ns["events"]]
-    assert kinds[0] == "on_chat_model_start" and kinds[-1] == "on_chat_model_end"
-    assert "on_chat_model_stream" in kinds
-    assert isinstance(ns["events"][-1]["data"]["output"], AIMessage)
-    assert ns["chain_events"][0] == "on_chain_start"
-    assert "on_parser_stream" in ns["chain_events"]
-    assert "Chat model chunk: " in out and "Parser chunk: " in out
-    assert ns["filtered"] and {e["name"] for e in ns["filtered"]} == {"my_parser"}
+    chunks = ns["chunks"]
+    assert all(isinstance(c, AIMessageChunk) for c in chunks) and len(chunks) >= 3
+    assert ns["added"].content == "".join(c.content for c in chunks[:3])
+    assert "|" in out
+    json_chunks = ns["json_chunks"]
+    assert all(isinstance(c, dict) for c in json_chunks) and json_chunks[-1]
+    assert all(isinstance(c, (list, str)) for c in ns["extracted"])
+    assert all(isinstance(name, str) for name in ns["streamed_names"])
+    first = [(e["event"], e["name"]) for e in ns["events"][:3]]
+    assert first == [
+        ("on_chain_start", "RunnableSequence"),
+        ("on_chat_model_start", "ChatOpenAI"),
+        ("on_chat_model_stream", "ChatOpenAI"),
+    ]
+    assert len(ns["by_name"]) == 11 and {e["name"] for e in ns["by_name"]} == {"my_parser"}
+    assert {e["event"] for e in ns["by_type"]} <= {
+        "on_chat_model_start",
+        "on_chat_model_stream",
+        "on_chat_model_end",
+    }
+    assert ns["by_tags"] and all("my_chain" in e["tags"] for e in ns["by_tags"])
+    assert {"on_chat_model_stream", "on_parser_stream"} <= set(ns["non_streaming_kinds"])
+    bad = [(e["event"], e["name"]) for e in ns["bad_events"]]
+    assert bad == [("on_tool_start", "bad_tool"), ("on_tool_end", "bad_tool")]
+    correct = [(e["event"], e["name"]) for e in ns["correct_events"]]
+    assert correct == [
+        ("on_tool_start", "correct_tool"),
+        ("on_chain_start", "reverse_word"),
+        ("on_chain_end", "reverse_word"),
+        ("on_tool_end", "correct_tool"),
+    ]
+    for name in ("lambda_events", "chain_events"):
+        events = [(e["event"], e["name"]) for e in ns[name]]
+        assert [kind for kind, _ in events] == ["on_chain_start", "on_chain_stream", "on_chain_end"]
+        assert {n for _, n in events} == {"reverse_and_double"}
+        assert ns[name][-1]["data"]["output"] == "43214321"
 
 
 def test_token_usage_chat(run: Any) -> None:

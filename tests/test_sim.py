@@ -218,6 +218,23 @@ async def test_langchains_json_format_instructions_get_json(client: openai.Async
         assert "JSON" not in value["setup"]
 
 
+async def test_a_prompt_asking_for_json_gets_json(client: openai.AsyncOpenAI) -> None:
+    """A prompt asking for JSON in words gets JSON mode's answer; one that only mentions JSON
+    gets text."""
+    for ask in ("Answer in JSON format.", "Return a JSON object.", "Respond in JSON."):
+        result = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": f"{TEXT} {ask}"}]
+        )
+        content = result.choices[0].message.content
+        assert content is not None
+        assert json.loads(content)["summary"].startswith("The internet")
+    plain = await client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "JSON is a text format. It is everywhere."}],
+    )
+    assert plain.choices[0].message.content == "JSON is a text format."
+
+
 async def test_n_stop_and_max_tokens(client: openai.AsyncOpenAI) -> None:
     """n gives n choices; stop cuts at the stop string; max_tokens cuts with finish=length."""
     result = await client.chat.completions.create(

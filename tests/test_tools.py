@@ -4,7 +4,7 @@ argument schemas, StructuredTool, and the round trip through a tool-calling chat
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import pydantic
 import pytest
@@ -18,6 +18,7 @@ from aiochain import (
     ToolMessage,
     tool,
 )
+from aiochain.runnables import RunnableConfig, RunnableLambda
 from aiochain.sim import SimServer
 from aiochain.tools import ToolArgumentsError
 
@@ -164,3 +165,31 @@ async def test_bind_tools_takes_schema_classes(start_sim: StartSim) -> None:
     assert call["name"] == "Multiply" and Multiply(**call["args"]) == Multiply(a=3, b=4)
     with pytest.raises(ToolArgumentsError, match="no function"):
         await chat.bind_tools([Multiply]).tools["Multiply"].ainvoke({"a": 1, "b": 2})
+
+
+async def test_callbacks_and_config_parameters_are_filled_not_asked_for() -> None:
+    """A tool function's `callbacks` / `run_manager` parameters and a parameter annotated
+    RunnableConfig are left out of its schema and filled by the call: the callbacks of the
+    tool's run, so the runs it starts report under it (LangChain's streaming guide)."""
+    reverse = RunnableLambda(lambda word: word[::-1], name="reverse_word")
+    seen: list[Any] = []
+
+    @tool
+    def correct_tool(word: str, callbacks: Any, config: RunnableConfig) -> str:
+        """Reverse a word."""
+        seen.append(config.get("tags"))
+        return reverse.invoke(word, {"callbacks": callbacks})
+
+    assert list(correct_tool.parameters["properties"]) == ["word"]
+    assert await correct_tool.ainvoke({"word": "abc"}) == "cba"
+    events = [
+        (e["event"], e["name"])
+        async for e in correct_tool.astream_events("hello", {"tags": ["t"]}, version="v2")
+    ]
+    assert events == [
+        ("on_tool_start", "correct_tool"),
+        ("on_chain_start", "reverse_word"),
+        ("on_chain_end", "reverse_word"),
+        ("on_tool_end", "correct_tool"),
+    ]
+    assert seen[-1] == ["t"]

@@ -20,7 +20,13 @@ from .._config import (
 from .._exceptions import UsageError
 from . import _runner
 from ._generators import RunnableGenerator, is_generator_function
-from ._reported_steps import call_step, listening, traced_call, traced_sequence_stream
+from ._reported_steps import (
+    call_step,
+    called_directly_with_handlers,
+    listening,
+    traced_call,
+    traced_sequence_stream,
+)
 from .base import Config, PureRunnable, Runnable, bound_call, join_chunks, takes_config
 
 
@@ -153,6 +159,11 @@ class RunnableLambda(Runnable[Any, Any]):
 
     async def ainvoke(self, input: Any, config: Config = None, **kwargs: Any) -> Any:
         """Call the function on `input`."""
+        if config is not None and called_directly_with_handlers(self, config):
+            # Called with callbacks by a caller that reports no run for it: its own run.
+            return await traced_call(
+                self, input, config, lambda value, inner: self.ainvoke(value, inner, **kwargs)
+            )
         if self._yields:
             return join_chunks([piece async for piece in self._pieces(input, config, kwargs)])
         if config is None:

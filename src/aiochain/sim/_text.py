@@ -13,6 +13,8 @@ Structured answers: with a JSON schema (a `json_schema` response format, or the 
 instructions LangChain's `JsonOutputParser` / `PydanticOutputParser` put in a prompt, which a
 real model follows) the answer is JSON fitting the schema, filled by `_responses_wire.fill_schema`
 (the first string gets the answer text), as `/v1/responses` answers a `json_schema` format.
+A prompt that asks for JSON in words ("in JSON format", "respond in JSON", "Return a JSON
+object", "as JSON") gets JSON mode's answer, as a model would.
 """
 
 from __future__ import annotations
@@ -86,6 +88,14 @@ def answer(
     if max_tokens is not None and len(tokens) > max_tokens:
         tokens, finish = tokens[:max_tokens], "length"
     return tokens, finish
+
+
+_ASKS_FOR_JSON = re.compile(r"\b(?:in|as|a|valid)\s+JSON\b|\bJSON\s+(?:format|object|only)\b")
+
+
+def asks_for_json(text: str) -> bool:
+    """Whether `text` asks for a JSON answer in words (see the module docstring)."""
+    return "JSON" in text and _ASKS_FOR_JSON.search(text) is not None
 
 
 def schema_in_prompt(text: str) -> tuple[dict[str, Any] | None, str]:

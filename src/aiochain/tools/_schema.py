@@ -38,6 +38,30 @@ def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     return summary, args
 
 
+# Parameters LangChain fills itself and leaves out of a tool's schema: the callbacks for the runs
+# the tool starts, its run manager, and a parameter annotated RunnableConfig (the call's config).
+_INJECTED_NAMES = ("callbacks", "run_manager")
+
+
+def injected_parameters(func: Callable[..., Any]) -> dict[str, str]:
+    """The parameters of `func` that the tool call fills, by name: `callbacks`, `run_manager`
+    or `config` (a parameter annotated `RunnableConfig`, whatever its name)."""
+    found: dict[str, str] = {}
+    try:
+        parameters = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return found
+    for name, parameter in parameters.items():
+        annotation = parameter.annotation
+        if name in _INJECTED_NAMES:
+            found[name] = name
+        elif annotation is not parameter.empty and "RunnableConfig" in str(
+            getattr(annotation, "__name__", annotation)
+        ):
+            found[name] = "config"
+    return found
+
+
 def schema_of_function(func: Callable[..., Any], docs: dict[str, str]) -> JSONSchema:
     try:
         hints = typing.get_type_hints(func, include_extras=True)
@@ -45,7 +69,10 @@ def schema_of_function(func: Callable[..., Any], docs: dict[str, str]) -> JSONSc
         raise ConfigurationError(f"cannot read the type hints of {func.__name__}: {exc}") from exc
     properties: dict[str, JSONSchema] = {}
     required: list[str] = []
+    injected = injected_parameters(func)
     for name, parameter in inspect.signature(func).parameters.items():
+        if name in injected:
+            continue
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             raise ConfigurationError(f"tool {func.__name__} cannot take *args or **kwargs")
         if name not in hints:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from typing import Any, overload
 
-from .._config import RunnableConfig, current_config
+from .._config import RunnableConfig, current_config, filled_config
 from .._exceptions import ConfigurationError, ToolArgumentsError
 from ..callbacks._step_runs import traced_tool
 from ..messages import ToolMessage
@@ -42,6 +42,7 @@ from ._schema import (
     JSONSchema,
     describe,
     fits,
+    injected_parameters,
     is_typed_dict,
     parse_docstring,
     schema_of,
@@ -103,6 +104,7 @@ class Tool(Runnable[Any, Any]):
             self.parameters = _pydantic_parameters(args_schema)
         else:
             self.parameters = schema_of_function(func, arg_docs)
+        self._injected = injected_parameters(func)
         self.return_direct = return_direct
         self.is_async = inspect.iscoroutinefunction(func)
 
@@ -183,6 +185,8 @@ class Tool(Runnable[Any, Any]):
             input = {next(iter(self.parameters["properties"])): input}
         try:
             arguments = self.check_arguments(input)
+            if self._injected:
+                arguments = {**arguments, **self._injections()}
             if self.is_async:
                 result = await self.func(**arguments)
             else:
@@ -198,6 +202,14 @@ class Tool(Runnable[Any, Any]):
         if call_id is None:
             return result
         return ToolMessage(tool_content(result), tool_call_id=call_id, name=self.name)
+
+    def _injections(self) -> dict[str, Any]:
+        """What the function's injected parameters get: the callbacks of the tool's run (for
+        the runs it starts), no run manager, the call's config."""
+        config = current_config.get()
+        values = {"callbacks": (config or {}).get("callbacks"), "run_manager": None}
+        values["config"] = filled_config(config)
+        return {name: values[kind] for name, kind in self._injected.items()}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the underlying function directly."""
