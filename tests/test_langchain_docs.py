@@ -325,10 +325,11 @@ def test_llmchain(run: Any) -> None:
     "SyncInAsyncError by design, where LangChain blocks",
     strict=True,
 )
-def test_structured_tool_cell(run: Any) -> None:
-    """StructuredTool.from_function with func and coroutine, invoked and awaited in one cell."""
+def test_notebook_sync_and_await_cells(run: Any) -> None:
+    """The custom tools guide's cells that invoke and await in one cell (StructuredTool with
+    func and coroutine, a BaseTool subclass)."""
     _, out = run("17")
-    assert out.split() == ["6", "10"]
+    assert out.split()[:2] == ["6", "10"]
 
 
 def test_simple_sequential_chain(run: Any) -> None:
@@ -523,17 +524,26 @@ def test_structured_output(run: Any) -> None:
 # --- tools -------------------------------------------------------------------------------------
 
 
-def test_tool_decorator(run: Any) -> None:
-    """@tool: name, description, args, args_schema's JSON schema (Annotated descriptions), a
-    named tool with an args_schema and return_direct, invoke and ainvoke."""
+def test_custom_tools(run: Any) -> None:
+    """The custom tools guide: @tool (name, description, args, Annotated descriptions,
+    args_schema's JSON schema, parse_docstring), StructuredTool.from_function with options, a
+    BaseTool subclass, and handle_tool_error as True, a text and a function."""
     ns, out = run("32")
-    assert out.splitlines()[:2] == ["multiply", "Multiply two numbers."]
-    schema = ns["schema"]
-    assert schema["title"] == "multiply_by_max" and schema["required"] == ["a", "b"]
-    assert schema["properties"]["a"]["description"] == "scale factor"
-    assert schema["properties"]["b"]["type"] == "array"
-    assert "multiplication-tool" in out and "True" in out
-    assert ns["invoked"] == 6 and ns["ainvoked"] == 6
+    lines = out.splitlines()
+    assert lines[:2] == ["multiply", "Multiply two numbers."]
+    assert "multiplication-tool" in lines and "True" in lines
+    assert "'description': 'scale factor'" in out and "'description': 'The bar.'" in out
+    assert lines[lines.index("Calculator") - 1] == "6" and "multiply numbers" in lines
+    tool_class = ns["CustomCalculatorTool"]
+    calculator = tool_class()
+    assert (calculator.name, calculator.return_direct) == ("Calculator", True)
+    assert calculator.invoke({"a": 2, "b": 3}) == 6
+    assert ns["handled_true"] == "Error: There is no city by the name of foobar."
+    assert ns["handled_text"] == "There is no such city, but it's probably above 0K there!"
+    assert ns["handled_function"] == (
+        "The following errors occurred during tool execution: "
+        "`Error: There is no city by the name of foobar.`"
+    )
 
 
 def test_tool_calling_round_trip(run: Any) -> None:

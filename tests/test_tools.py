@@ -193,3 +193,33 @@ async def test_callbacks_and_config_parameters_are_filled_not_asked_for() -> Non
         ("on_tool_end", "correct_tool"),
     ]
     assert seen[-1] == ["t"]
+
+
+async def test_base_tool_subclass() -> None:
+    """A BaseTool subclass (LangChain's custom tools guide): class fields set by keyword,
+    `_arun` preferred with its run manager filled (`get_sync()` for `_run`), `run_manager`
+    left out of the schema, and an unknown keyword refused."""
+    from aiochain import ConfigurationError
+    from aiochain.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
+    from aiochain.tools import BaseTool
+
+    class Scale(BaseTool):
+        name: str = "scale"
+        description: str = "Scale a number."
+        factor: int = 2
+
+        def _run(self, x: int, run_manager: CallbackManagerForToolRun | None = None) -> int:
+            assert isinstance(run_manager, CallbackManagerForToolRun)
+            return x * self.factor
+
+        async def _arun(
+            self, x: int, run_manager: AsyncCallbackManagerForToolRun | None = None
+        ) -> int:
+            assert run_manager is not None
+            return self._run(x, run_manager=run_manager.get_sync()) + 1
+
+    tool_ = Scale(factor=3)
+    assert list(tool_.parameters["properties"]) == ["x"]
+    assert await tool_.ainvoke({"x": 2}) == 7
+    with pytest.raises(ConfigurationError, match="no field colour"):
+        Scale(colour="red")

@@ -62,14 +62,42 @@ def injected_parameters(func: Callable[..., Any]) -> dict[str, str]:
     return found
 
 
+def _hints_one_by_one(
+    func: Callable[..., Any], *, skip: Mapping[str, str]
+) -> dict[str, Any] | None:
+    """The type hints of `func`'s parameters but `skip`, or None when one cannot be read."""
+    hints: dict[str, Any] = {}
+    for name, parameter in inspect.signature(func).parameters.items():
+        if name in skip or parameter.annotation is parameter.empty:
+            continue
+
+        def holder() -> None: ...
+
+        holder.__annotations__ = {"value": parameter.annotation}
+        try:
+            hints[name] = typing.get_type_hints(
+                holder, globalns=getattr(func, "__globals__", None), include_extras=True
+            )["value"]
+        except (NameError, TypeError):
+            return None
+    return hints
+
+
 def schema_of_function(func: Callable[..., Any], docs: dict[str, str]) -> JSONSchema:
+    injected = injected_parameters(func)
     try:
         hints = typing.get_type_hints(func, include_extras=True)
     except (NameError, TypeError) as exc:
-        raise ConfigurationError(f"cannot read the type hints of {func.__name__}: {exc}") from exc
+        # A hint the schema does not need (an injected run manager's) may name something
+        # only imported where the function is defined: read the others one by one.
+        readable = _hints_one_by_one(func, skip=injected)
+        if readable is None:
+            raise ConfigurationError(
+                f"cannot read the type hints of {func.__name__}: {exc}"
+            ) from exc
+        hints = readable
     properties: dict[str, JSONSchema] = {}
     required: list[str] = []
-    injected = injected_parameters(func)
     for name, parameter in inspect.signature(func).parameters.items():
         if name in injected:
             continue

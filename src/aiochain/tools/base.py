@@ -26,7 +26,8 @@ from typing import Any, overload
 
 from .._config import RunnableConfig, current_config, filled_config
 from .._exceptions import ConfigurationError, ToolArgumentsError
-from ..callbacks._step_runs import traced_tool
+from ..callbacks._managers import AsyncCallbackManagerForToolRun
+from ..callbacks._step_runs import current_tool_run, traced_tool
 from ..messages import ToolMessage
 from ..runnables.base import Runnable
 from ._errors import (
@@ -205,10 +206,12 @@ class Tool(Runnable[Any, Any]):
 
     def _injections(self) -> dict[str, Any]:
         """What the function's injected parameters get: the callbacks of the tool's run (for
-        the runs it starts), no run manager, the call's config."""
+        the runs it starts), its run manager (sync for a sync function), the call's config."""
         config = current_config.get()
-        values = {"callbacks": (config or {}).get("callbacks"), "run_manager": None}
-        values["config"] = filled_config(config)
+        values = {"callbacks": (config or {}).get("callbacks"), "config": filled_config(config)}
+        if "run_manager" in self._injected.values():
+            run = current_tool_run.get() or AsyncCallbackManagerForToolRun.get_noop_manager()
+            values["run_manager"] = run if self.is_async else run.get_sync()
         return {name: values[kind] for name, kind in self._injected.items()}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
