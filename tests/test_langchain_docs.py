@@ -504,13 +504,14 @@ def test_pydantic_parser(run: Any) -> None:
 
 
 def test_structured_output(run: Any) -> None:
-    """with_structured_output with a pydantic class, a TypedDict, a JSON schema, include_raw
-    and behind a prompt fills the schema; its usage shows in astream_events."""
+    """The structured output guide: with_structured_output with a pydantic class, a TypedDict,
+    a JSON schema, a Union, include_raw, streamed, behind few-shot prompts (examples as tool
+    calls too), its usage in astream_events, and a PydanticOutputParser whose format
+    instructions sit in the system message."""
     ns, out = run("31")
-    for name in ("pydantic_joke", "prompted_joke"):
-        assert type(ns[name]).__name__ == "Joke"  # the page defines Joke twice
-        assert ns[name].setup and ns[name].punchline
-    for name in ("typed_joke", "schema_joke"):
+    assert type(ns["pydantic_joke"]).__name__ == "Joke"  # the page defines Joke four times
+    assert ns["pydantic_joke"].setup and ns["pydantic_joke"].punchline
+    for name in ("typed_joke", "schema_joke", "prompted_joke"):
         assert {"setup", "punchline"} <= set(ns[name]) <= {"setup", "punchline", "rating"}
         assert all(isinstance(ns[name][k], str) for k in ("setup", "punchline"))
     raw = ns["raw_joke"]
@@ -519,6 +520,12 @@ def test_structured_output(run: Any) -> None:
     assert set(raw["parsed"]) >= {"setup", "punchline"}
     assert "Token usage: {'input_tokens'" in out
     assert "setup=" in out and "punchline=" in out
+    assert type(ns["union_joke"].output).__name__ in ("Joke", "ConversationalResponse")
+    assert ns["streamed_jokes"] and set(ns["streamed_jokes"][-1]) >= {"setup", "punchline"}
+    assert set(ns["tool_examples_joke"]) >= {"setup", "punchline"}
+    people = ns["people"].people
+    assert people and all(isinstance(p.height_in_meters, float) for p in people)
+    assert "Wrap the output in `json` tags" in out and "Human: Anna is 23" in out
 
 
 # --- tools -------------------------------------------------------------------------------------

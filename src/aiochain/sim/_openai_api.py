@@ -214,6 +214,8 @@ def answers_for(spec: RequestSpec) -> list[tuple[list[str], str]]:
         schema = spec.json_schema
         if schema is None and not spec.json_mode:
             schema, text = schema_in_prompt(text)
+            if schema is None and spec.system_text:  # instructions in the system message
+                schema, _ = schema_in_prompt(spec.system_text)
         if schema is not None:
             answers.append(schema_answer(schema, text, max_tokens=spec.max_tokens))
         else:

@@ -62,6 +62,7 @@ class RequestSpec:
         "prompts",
         "stop",
         "stream",
+        "system_text",
         "tool_choice",
         "tool_results",
         "tools",
@@ -81,6 +82,7 @@ class RequestSpec:
         self.include_usage = False
         self.json_mode = False
         self.json_schema: dict[str, Any] | None = None
+        self.system_text = ""  # system (developer) messages, where format instructions may be
         self.fingerprint = 0
 
 
@@ -112,6 +114,8 @@ def parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> R
                 )
             total += count_tokens(content)
             role = message["role"]
+            if role in ("system", "developer"):
+                spec.system_text += content + "\n"
             if role == "user":
                 user_text = content
                 spec.tool_results = []
