@@ -554,9 +554,11 @@ def test_custom_tools(run: Any) -> None:
 
 
 def test_tool_calling_round_trip(run: Any) -> None:
-    """bind_tools, the tool-call loop appending ToolMessages, a forced tool and the round trip
-    back to the model."""
+    """bind_tools with pydantic and TypedDict schemas, PydanticToolsParser, then @tool tools:
+    the tool-call loop appending ToolMessages, a forced tool and the round trip back."""
     ns, _ = run("33")
+    assert isinstance(ns["schema_bound"], AIMessage)
+    assert isinstance(ns["schema_calls"], list) and isinstance(ns["parsed_calls"], list)
     assert isinstance(ns["first"], AIMessage)
     assert isinstance(ns["ai_msg"].tool_calls, list)
     answered(ns["final"])
