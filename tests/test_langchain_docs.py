@@ -139,7 +139,8 @@ def test_few_shot_chat_prompt(run: Any) -> None:
 
 
 def test_chat_openai_invoke(run: Any) -> None:
-    """ChatOpenAI's docstring: invoke with (role, text) pairs, usage and response metadata."""
+    """ChatOpenAI's docstring (invoke with (role, text) pairs, usage, response metadata) and the
+    LLM application tutorial (message objects, dicts, strings, stream, prompt values)."""
     ns, out = run("05")
     answered(ns["ai_msg"])
     assert ns["ai_msg"].content in out
@@ -147,6 +148,12 @@ def test_chat_openai_invoke(run: Any) -> None:
     assert ns["metadata"]["finish_reason"] == "stop"
     assert ns["metadata"]["model_name"].startswith("gpt-4o")
     answered(ns["chained"])
+    answered(ns["tutorial_answer"])
+    for message in ns["hello_answers"]:
+        answered(message)
+    assert [m.type for m in ns["tutorial_messages"]] == ["system", "human"]
+    assert ns["tutorial_messages"][0].content.endswith("into Italian")
+    assert ns["response"].content in out
 
 
 def test_chat_openai_stream(run: Any) -> None:

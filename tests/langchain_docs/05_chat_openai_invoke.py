@@ -1,5 +1,7 @@
 # Source: ChatOpenAI docstring, langchain_openai/chat_models/base.py ("Invoke", "Token usage",
 #   "Response metadata"); https://python.langchain.com/docs/integrations/chat/openai/
+#   The last cells: https://python.langchain.com/docs/tutorials/llm_chain/ (left out: its
+#   `init_chat_model` cell, from `langchain.chat_models`, which aiochain does not map).
 # Changes: imports only (endpoint from OPENAI_BASE_URL / OPENAI_API_KEY).
 # %%
 from aiochain.chat_models import ChatOpenAI
@@ -57,3 +59,50 @@ chained = chain.invoke(
         "input": "I love programming.",
     }
 )
+
+# %%
+# From https://python.langchain.com/docs/tutorials/llm_chain/ (Build a simple LLM application
+# with chat models and prompt templates), after its init_chat_model cell: the same model.
+model = ChatOpenAI(model="gpt-4o-mini")
+
+# %%
+from aiochain.messages import HumanMessage, SystemMessage
+
+messages = [
+    SystemMessage("Translate the following from English into Italian"),
+    HumanMessage("hi!"),
+]
+
+tutorial_answer = model.invoke(messages)
+
+# %%
+hello_answers = [
+    model.invoke("Hello"),
+    model.invoke([{"role": "user", "content": "Hello"}]),
+    model.invoke([HumanMessage("Hello")]),
+]
+
+# %%
+for token in model.stream(messages):
+    print(token.content, end="|")
+
+# %%
+from aiochain.prompts import ChatPromptTemplate
+
+system_template = "Translate the following from English into {language}"
+
+prompt_template = ChatPromptTemplate.from_messages(
+    [("system", system_template), ("user", "{text}")]
+)
+
+# %%
+tutorial_prompt = prompt_template.invoke({"language": "Italian", "text": "hi!"})
+
+tutorial_prompt
+
+# %%
+tutorial_messages = tutorial_prompt.to_messages()
+
+# %%
+response = model.invoke(tutorial_prompt)
+print(response.content)
