@@ -118,21 +118,28 @@ def test_prompt_templates(run: Any) -> None:
     assert ns["prompt_value"].to_messages() == messages
 
 
-def test_few_shot_prompt(run: Any) -> None:
-    """FewShotPromptTemplate joins each formatted example and the suffix."""
+def test_few_shot_prompts(run: Any) -> None:
+    """FewShotPromptTemplate joins each formatted example and the suffix;
+    FewShotChatMessagePromptTemplate expands into human/ai pairs inside a chat prompt."""
     ns, out = run("03")
     few = ns["few_shot_text"]
     assert few.count("Question: ") == 3
     assert few.endswith("Question: Who was the father of Mary Ball Washington?")
     assert "So the final answer is: Muhammad Ali" in few and few in out
-
-
-def test_few_shot_chat_prompt(run: Any) -> None:
-    """FewShotChatMessagePromptTemplate expands into human/ai pairs inside a chat prompt."""
-    ns, _ = run("04")
     shown = ns["few_shot_prompt"].invoke({}).to_messages()
     assert [m.type for m in shown] == ["human", "ai", "human", "ai"]
     answered(ns["answer"])
+
+
+@pytest.mark.xfail(
+    reason="_providers/: a chat model is not callable (`chat([HumanMessage(...)])`, LangChain's "
+    "classic BaseChatModel.__call__) and has no predict_messages",
+    strict=True,
+)
+def test_classic_chat_quickstart(run: Any) -> None:
+    """The classic chat quickstart calls the model like a function."""
+    ns, _ = run("04")
+    answered(ns["translated"])
 
 
 # --- chat models ---------------------------------------------------------------------------
