@@ -369,10 +369,17 @@ def test_sequential_chain(run: Any) -> None:
 
 
 def test_lcel_sequence(run: Any) -> None:
-    """prompt | model | parser, a dict step, a lambda step and .pipe() compose."""
+    """prompt | model | parser, a dict step, a lambda step and .pipe() compose; then
+    RunnablePassthrough, .assign and lambdas in RunnableParallel, invoked and streamed."""
     ns, _ = run("20")
     for name in ("joke", "analysis", "with_lambda", "with_pipe", "with_pipe_args"):
         text(ns[name])
+    assert ns["passed"] == {"passed": {"num": 1}, "modified": 2}
+    assert ns["assigned"] == {"extra": {"num": 1, "mult": 3}, "modified": 2}
+    merged: dict[str, Any] = {}
+    for chunk in ns["streamed"]:
+        merged.update(chunk)
+    assert merged["modified"] == 2 and merged["extra"]["mult"] == 3
 
 
 def test_runnable_parallel_and_retriever(run: Any) -> None:
@@ -385,15 +392,17 @@ def test_runnable_parallel_and_retriever(run: Any) -> None:
         answered(message)
 
 
-def test_passthrough_and_assign(run: Any) -> None:
-    """RunnablePassthrough, .assign and lambdas in RunnableParallel, invoked and streamed."""
-    ns, _ = run("22")
-    assert ns["passed"] == {"passed": {"num": 1}, "modified": 2}
-    assert ns["assigned"] == {"extra": {"num": 1, "mult": 3}, "modified": 2}
-    merged: dict[str, Any] = {}
-    for chunk in ns["streamed"]:
-        merged.update(chunk)
-    assert merged["modified"] == 2 and merged["extra"]["mult"] == 3
+def test_agent_executor(run: Any) -> None:
+    """The agent migration guide's AgentExecutor: a tool-calling agent answers from its tool,
+    with chat history, intermediate steps, max_iterations, message history and stream."""
+    ns, out = run("22")
+    assert set(ns["first"]) >= {"input", "output"} and ns["first"]["output"]
+    assert ns["with_history"]["output"]
+    ((action, observation),) = ns["result"]["intermediate_steps"]
+    assert action.tool == "magic_function" and observation == action.tool_input["input"] + 2
+    assert ns["limited"]["output"] and "Entering new AgentExecutor chain" in out
+    assert len(ns["memory"].messages) == 6  # three turns, each a question and an answer
+    assert "actions" in ns["steps"][0] and "output" in ns["steps"][-1]
 
 
 def test_runnable_lambda(run: Any) -> None:

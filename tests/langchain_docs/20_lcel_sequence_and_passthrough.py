@@ -1,4 +1,5 @@
-# Source: https://python.langchain.com/docs/how_to/sequence/
+# Source: https://python.langchain.com/docs/how_to/sequence/, then (last cells)
+#   https://python.langchain.com/docs/how_to/passthrough/ and .../how_to/assign/
 # Changes: imports only.
 # %%
 from aiochain.chat_models import ChatOpenAI
@@ -51,3 +52,34 @@ composed_chain_with_pipe = RunnableParallel({"joke": chain}).pipe(
     analysis_prompt, model, StrOutputParser()
 )
 with_pipe_args = composed_chain_with_pipe.invoke({"topic": "battlestar galactica"})
+
+# %%
+from aiochain.runnables import RunnableParallel, RunnablePassthrough
+
+runnable = RunnableParallel(
+    passed=RunnablePassthrough(),
+    modified=lambda x: x["num"] + 1,
+)
+
+passed = runnable.invoke({"num": 1})
+
+# %%
+runnable = RunnableParallel(
+    extra=RunnablePassthrough.assign(mult=lambda x: x["num"] * 3),
+    modified=lambda x: x["num"] + 1,
+)
+
+assigned = runnable.invoke({"num": 1})
+
+# %%
+from aiochain.runnables import RunnableParallel, RunnablePassthrough
+
+runnable = RunnableParallel(
+    extra=RunnablePassthrough.assign(mult=lambda x: x["num"] * 3),
+    modified=lambda x: x["num"] + 1,
+)
+
+streamed = []
+for chunk in runnable.stream({"num": 1}):
+    streamed.append(chunk)
+    print(chunk)
