@@ -5,7 +5,9 @@ Each program is a notebook in percent format (`# %%` starts a cell), run as IPyt
 cell by cell in one namespace, a cell with a top-level `await` on one event loop kept for the
 program (so it runs inside that loop), the other cells as plain code with no loop running. The
 model's endpoint comes from `OPENAI_BASE_URL` / `OPENAI_API_KEY`, as LangChain's clients read
-it, so the doc text stays as it is. Checks read the program's variables and printed output and
+it (and `ANTHROPIC_BASE_URL` / `ANTHROPIC_API_KEY` for ChatAnthropic), so the doc text stays
+as it is. Where a cell shows an expression's value, the program may name it (`x = ...`) so the
+test can read it; no call changes. Checks read the program's variables and printed output and
 pin shapes and relations (types, keys, counts, token sums), never the simulator's words.
 """
 
@@ -45,6 +47,9 @@ def run(sim_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
     """Runs a program by name; returns its variables and what it printed."""
     monkeypatch.setenv("OPENAI_BASE_URL", sim_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-doc-programs")
+    # The simulator speaks Anthropic's Messages API at its root, as api.anthropic.com does.
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", sim_url.removesuffix("/v1"))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-doc-programs")
 
     def run_program(name: str) -> tuple[dict[str, Any], str]:
         (path,) = PROGRAMS.glob(f"{name}_*.py")

@@ -1,12 +1,11 @@
 # Source: https://python.langchain.com/docs/how_to/callbacks_async/ and, last cell, the
 #   AsyncIteratorCallbackHandler recipe of the classic streaming guide (langchain.callbacks)
-# Changes: imports only; the page's model is ChatAnthropic, this uses the ChatOpenAI of the
-#   page's earlier version (same cell otherwise).
+# Changes: imports only (ChatAnthropic's endpoint from ANTHROPIC_BASE_URL, the simulator's).
 # %%
 import asyncio
 from typing import Any, Dict, List
 
-from aiochain.chat_models import ChatOpenAI
+from aiochain.chat_models import ChatAnthropic, ChatOpenAI
 from aiochain.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from aiochain.messages import HumanMessage
 from aiochain.outputs import LLMResult
@@ -43,8 +42,8 @@ class MyCustomAsyncHandler(AsyncCallbackHandler):
 
 # To enable streaming, we pass in `streaming=True` to the ChatModel constructor
 # Additionally, we pass in a list with our custom handler
-chat = ChatOpenAI(
-    model="gpt-4o-mini",
+chat = ChatAnthropic(
+    model="claude-3-sonnet-20240229",
     max_tokens=25,
     streaming=True,
     callbacks=[MyCustomSyncHandler(), MyCustomAsyncHandler()],

@@ -1,9 +1,9 @@
 # Source: https://python.langchain.com/docs/how_to/custom_callbacks/ (first cell),
 #   https://python.langchain.com/docs/how_to/callbacks_runtime/ and
 #   https://python.langchain.com/docs/how_to/callbacks_attach/ (the others)
-# Changes: imports only; the pages' model is ChatAnthropic, this uses ChatOpenAI.
+# Changes: imports only (ChatAnthropic's endpoint from ANTHROPIC_BASE_URL, the simulator's).
 # %%
-from aiochain.chat_models import ChatOpenAI
+from aiochain.chat_models import ChatAnthropic
 from aiochain.callbacks import BaseCallbackHandler
 from aiochain.prompts import ChatPromptTemplate
 
@@ -20,8 +20,8 @@ prompt = ChatPromptTemplate.from_messages(["Tell me a joke about {animal}"])
 
 # To enable streaming, we pass in `streaming=True` to the ChatModel constructor
 # Additionally, we pass in our custom handler as a list to the callbacks parameter
-model = ChatOpenAI(
-    model="gpt-4o-mini", streaming=True, callbacks=[MyCustomHandler()]
+model = ChatAnthropic(
+    model="claude-3-sonnet-20240229", streaming=True, callbacks=[MyCustomHandler()]
 )
 
 chain = prompt | model
@@ -31,7 +31,7 @@ response = chain.invoke({"animal": "bears"})
 # %%
 from typing import Any, Dict, List
 
-from aiochain.chat_models import ChatOpenAI
+from aiochain.chat_models import ChatAnthropic
 from aiochain.callbacks import BaseCallbackHandler
 from aiochain.messages import BaseMessage
 from aiochain.outputs import LLMResult
@@ -63,7 +63,7 @@ class LoggingHandler(BaseCallbackHandler):
 
 
 callbacks = [LoggingHandler()]
-llm = ChatOpenAI(model="gpt-4o-mini")
+llm = ChatAnthropic(model="claude-3-sonnet-20240229")
 prompt = ChatPromptTemplate.from_template("What is 1 + {number}?")
 
 chain = prompt | llm
