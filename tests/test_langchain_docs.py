@@ -325,7 +325,8 @@ def test_structured_output_json_mode(run: Any) -> None:
 
 def test_llmchain(run: Any) -> None:
     """LLMChain: __call__, apply, generate, predict, run, return_only_outputs, acall, ainvoke,
-    aapply, with LangChain's keys."""
+    aapply, with LangChain's keys; and on a chat model, with the classic message templates
+    (HumanMessagePromptTemplate, SystemMessagePromptTemplate.from_template)."""
     ns, _ = run("16")
     assert set(ns["ran"]) == {"product", "text"}
     assert len(ns["applied"]) == 3 and all(set(a) == {"text"} for a in ns["applied"])
@@ -337,6 +338,10 @@ def test_llmchain(run: Any) -> None:
     assert ns["acalled"]["product"] == "toothpaste" and ns["acalled"]["text"]
     assert ns["ainvoked"] == ns["acalled"]
     assert len(ns["aapplied"]) == 2
+    text(ns["chat_run"])
+    assert [m.type for m in ns["formatted_messages"]] == ["system", "human"]
+    assert ns["formatted_messages"][0].content.endswith("English to French.")
+    text(ns["translated"])
 
 
 @pytest.mark.xfail(

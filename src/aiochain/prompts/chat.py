@@ -7,6 +7,11 @@ from typing import Any, Union
 
 from .._exceptions import MissingVariablesError, TemplateError
 from ..messages import BaseMessage, message_class, to_messages
+from ._titles import title_line
+from .message_templates import AIMessagePromptTemplate as AIMessagePromptTemplate
+from .message_templates import BaseMessagePromptTemplate as BaseMessagePromptTemplate
+from .message_templates import HumanMessagePromptTemplate as HumanMessagePromptTemplate
+from .message_templates import SystemMessagePromptTemplate as SystemMessagePromptTemplate
 from .prompt import (
     BasePromptTemplate,
     ChatPromptValue,
@@ -224,13 +229,6 @@ class ChatPromptTemplate(BasePromptTemplate):
 
     def __repr__(self) -> str:
         return f"ChatPromptTemplate(input_variables={self.input_variables!r})"
-
-
-def title_line(title: str) -> str:
-    """`title` centred in a line of 80 `=`, as LangChain titles a message."""
-    padded = f" {title} "
-    side = "=" * ((80 - len(padded)) // 2)
-    return f"{side}{padded}{side}{'=' if len(padded) % 2 else ''}"
 
 
 def _placeholder_of(template: str) -> MessagesPlaceholder:
