@@ -506,13 +506,17 @@ def test_binding(run: Any) -> None:
 
 
 def test_list_and_str_parsers(run: Any) -> None:
-    """CommaSeparatedListOutputParser in a chain (invoke and stream) and on its own."""
+    """CommaSeparatedListOutputParser in a chain (invoke and stream) and on its own;
+    StructuredOutputParser with ResponseSchemas (LangChain's instructions, parsed answer)."""
     ns, _ = run("28")
     assert isinstance(ns["flavors"], list) and ns["flavors"]
     assert all(isinstance(f, str) for f in ns["flavors"])
     assert [item for part in ns["streamed"] for item in part] == ns["flavors"]
     assert ns["parsed"] == ["foo", "bar", "baz"]
     text(ns["text"])
+    assert set(ns["structured"]) == {"answer", "source"}
+    assert ns["structured_streamed"][-1] == ns["structured"]
+    assert '"answer": string  // answer to the user' in ns["format_instructions"]
 
 
 def test_json_parser(run: Any) -> None:

@@ -10,8 +10,9 @@ and at least one (texts of up to four sentences get their first sentence). It de
 the text, so the same request always gets the same answer.
 
 Structured answers: with a JSON schema (a `json_schema` response format, or the JSON format
-instructions LangChain's `JsonOutputParser` / `PydanticOutputParser` put in a prompt, which a
-real model follows) the answer is JSON fitting the schema, filled by `_responses_wire.fill_schema`
+instructions that LangChain's `JsonOutputParser`, `PydanticOutputParser` and
+`StructuredOutputParser` put in a prompt, which a real model follows) the answer is JSON fitting
+the schema, filled by `_responses_wire.fill_schema`
 (the first string gets the answer text), as `/v1/responses` answers a `json_schema` format.
 A prompt that asks for JSON in words ("in JSON format", "respond in JSON", "Return a JSON
 object", "as JSON") gets JSON mode's answer, as a model would.
@@ -98,9 +99,39 @@ def asks_for_json(text: str) -> bool:
     return "JSON" in text and _ASKS_FOR_JSON.search(text) is not None
 
 
+# StructuredOutputParser's instructions: a ```json snippet of `"name": type  // description`.
+_SNIPPET_INSTRUCTIONS = re.compile(
+    r"The output should be (?:a markdown code snippet formatted in the following schema|"
+    r"formatted as a JSON instance that conforms to the JSON schema below).*?"
+    r"```json\s*\{(?P<fields>.*?)\}\s*```",
+    re.S,
+)
+_SNIPPET_FIELD = re.compile(r'^\s*"(?P<name>[^"]+)"\s*:\s*(?P<type>[\w\[\]]+)', re.M)
+_SNIPPET_TYPES = {
+    "int": "integer",
+    "integer": "integer",
+    "float": "number",
+    "number": "number",
+    "bool": "boolean",
+    "boolean": "boolean",
+    "list": "array",
+    "array": "array",
+}
+
+
 def schema_in_prompt(text: str) -> tuple[dict[str, Any] | None, str]:
     """The JSON schema of LangChain's format instructions in `text`, if any, and the text
     without them (what the answer summarizes)."""
+    if "```json" in text and "The output should be" in text:
+        snippet = _SNIPPET_INSTRUCTIONS.search(text)
+        if snippet is not None:
+            properties = {
+                field["name"]: {"type": _SNIPPET_TYPES.get(field["type"].lower(), "string")}
+                for field in _SNIPPET_FIELD.finditer(snippet["fields"])
+            }
+            if properties:
+                schema = {"type": "object", "properties": properties}
+                return schema, text[: snippet.start()] + text[snippet.end() :]
     if "Here is the output schema:" not in text:  # the common case, at substring speed
         return None, text
     found = _FORMAT_INSTRUCTIONS.search(text)
