@@ -660,7 +660,8 @@ def test_trim_messages(run: Any) -> None:
 
 
 def test_text_splitters(run: Any) -> None:
-    """RecursiveCharacterTextSplitter and CharacterTextSplitter: documents, metadata, texts."""
+    """RecursiveCharacterTextSplitter and CharacterTextSplitter (documents, metadata, texts),
+    and splitting code with from_language(Language.PYTHON / JS) where LangChain splits it."""
     ns, out = run("37")
     texts = ns["texts"]
     assert all(isinstance(d, Document) for d in texts)
@@ -669,6 +670,15 @@ def test_text_splitters(run: Any) -> None:
     assert all(len(d.page_content) <= 1000 for d in ns["char_texts"])
     assert {d.metadata["document"] for d in ns["documents"]} == {1, 2}
     assert ns["split_strings"] == ns["char_texts"][0].page_content
+    assert "python" in ns["languages"] and "markdown" in ns["languages"]
+    assert [d.page_content for d in ns["python_docs"]] == [  # as the code splitter page shows
+        'def hello_world():\n    print("Hello, World!")',
+        "# Call the function\nhello_world()",
+    ]
+    assert [d.page_content for d in ns["js_docs"]] == [
+        'function helloWorld() {\n  console.log("Hello, World!");\n}',
+        "// Call the function\nhelloWorld();",
+    ]
     assert "page_content=" in out
 
 

@@ -264,3 +264,20 @@ def test_classic_message_templates() -> None:
         ("human", "hi"),
     ]
     assert " Human Message " in prompt.pretty_repr() and "{text}" in prompt.pretty_repr()
+
+
+def test_chat_prompt_lists_its_messages() -> None:
+    """ChatPromptTemplate.messages lists message templates, placeholders and fixed messages,
+    as LangChain's attribute does."""
+    from aiochain.messages import AIMessage
+    from aiochain.prompts import ChatPromptTemplate, MessagesPlaceholder
+    from aiochain.prompts.chat import HumanMessagePromptTemplate, SystemMessagePromptTemplate
+
+    fixed = AIMessage("ok")
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "be {tone}"), MessagesPlaceholder("history"), fixed, ("human", "{q}")]
+    )
+    system, placeholder, message, human = prompt.messages
+    assert isinstance(system, SystemMessagePromptTemplate) and system.prompt.template == "be {tone}"
+    assert isinstance(placeholder, MessagesPlaceholder) and message is fixed
+    assert isinstance(human, HumanMessagePromptTemplate) and human.format(q="x").content == "x"

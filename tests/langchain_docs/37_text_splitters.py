@@ -1,5 +1,6 @@
 # Source: https://python.langchain.com/docs/how_to/recursive_text_splitter/ and
-#   https://python.langchain.com/docs/how_to/character_text_splitter/
+#   https://python.langchain.com/docs/how_to/character_text_splitter/ and (last cells)
+#   https://python.langchain.com/docs/how_to/code_splitter/
 # Changes: imports only; the pages load "state_of_the_union.txt", a file that is not
 #   shipped with them, so a few paragraphs stand in for it (written to that file name).
 # %%
@@ -60,3 +61,43 @@ print(documents[0])
 
 # %%
 split_strings = text_splitter.split_text(state_of_the_union)[0]
+
+# %%
+# From https://python.langchain.com/docs/how_to/code_splitter/, imports only changed.
+from aiochain.text_splitter import (
+    Language,
+    RecursiveCharacterTextSplitter,
+)
+
+# Full list of supported languages
+languages = [e.value for e in Language]
+
+# %%
+PYTHON_CODE = """
+def hello_world():
+    print("Hello, World!")
+
+# Call the function
+hello_world()
+"""
+python_splitter = RecursiveCharacterTextSplitter.from_language(
+    language=Language.PYTHON, chunk_size=50, chunk_overlap=0
+)
+python_docs = python_splitter.create_documents([PYTHON_CODE])
+python_docs
+
+# %%
+JS_CODE = """
+function helloWorld() {
+  console.log("Hello, World!");
+}
+
+// Call the function
+helloWorld();
+"""
+
+js_splitter = RecursiveCharacterTextSplitter.from_language(
+    language=Language.JS, chunk_size=60, chunk_overlap=0
+)
+js_docs = js_splitter.create_documents([JS_CODE])
+js_docs

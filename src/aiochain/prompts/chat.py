@@ -210,6 +210,24 @@ class ChatPromptTemplate(BasePromptTemplate):
         ]
         return added
 
+    @property
+    def messages(self) -> list[Any]:
+        """Its parts as LangChain lists them: fixed messages, placeholders, and a message
+        template (`SystemMessagePromptTemplate`, ...) for each `(role, template)` pair."""
+        kinds = {
+            "SystemMessage": SystemMessagePromptTemplate,
+            "HumanMessage": HumanMessagePromptTemplate,
+            "AIMessage": AIMessagePromptTemplate,
+        }
+        parts: list[Any] = []
+        for item in self._messages:
+            if isinstance(item, tuple):
+                cls, template = item
+                parts.append(kinds.get(cls.__name__, HumanMessagePromptTemplate)(template))
+            else:
+                parts.append(item)
+        return parts
+
     def pretty_repr(self, html: bool = False) -> str:
         """Each message template under a title line, as LangChain prints a chat prompt."""
         parts = []
