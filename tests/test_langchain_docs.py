@@ -161,6 +161,7 @@ def test_chat_openai_invoke(run: Any) -> None:
     assert ns["metadata"]["model_name"].startswith("gpt-4o")
     answered(ns["chained"])
     answered(ns["tutorial_answer"])
+    assert type(ns["model"]).__name__ == "ChatOpenAI"  # init_chat_model's choice
     for message in ns["hello_answers"]:
         answered(message)
     assert [m.type for m in ns["tutorial_messages"]] == ["system", "human"]

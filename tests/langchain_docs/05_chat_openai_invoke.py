@@ -1,7 +1,6 @@
 # Source: ChatOpenAI docstring, langchain_openai/chat_models/base.py ("Invoke", "Token usage",
 #   "Response metadata"); https://python.langchain.com/docs/integrations/chat/openai/
-#   The last cells: https://python.langchain.com/docs/tutorials/llm_chain/ (left out: its
-#   `init_chat_model` cell, from `langchain.chat_models`, which aiochain does not map).
+#   The last cells: https://python.langchain.com/docs/tutorials/llm_chain/
 # Changes: imports only (endpoint from OPENAI_BASE_URL / OPENAI_API_KEY).
 # %%
 from aiochain.chat_models import ChatOpenAI
@@ -62,8 +61,10 @@ chained = chain.invoke(
 
 # %%
 # From https://python.langchain.com/docs/tutorials/llm_chain/ (Build a simple LLM application
-# with chat models and prompt templates), after its init_chat_model cell: the same model.
-model = ChatOpenAI(model="gpt-4o-mini")
+# with chat models and prompt templates).
+from aiochain.chat_models import init_chat_model
+
+model = init_chat_model("gpt-4o-mini", model_provider="openai")
 
 # %%
 from aiochain.messages import HumanMessage, SystemMessage
