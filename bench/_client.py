@@ -251,7 +251,7 @@ async def aiochain_responses(
         if warm:
             await chat.amap(warm, concurrency=limit)
         messages, cpu, wall = await timed(chat.amap(items, concurrency=limit))
-        return [m.content for m in messages], cpu, wall
+        return [m.text for m in messages], cpu, wall
 
 
 async def timed(work: Awaitable[Any]) -> tuple[Any, float, float]:

@@ -123,6 +123,7 @@ def test_split_job(start_threaded_sim: StartThreaded, tmp_path: Path) -> None:
     one's own time, inside its row's time and not all at its end."""
     server = start_threaded_sim(latency=0.02)
     data = tmp_path / "in.jsonl"
+
     def text(n: int) -> str:
         return " ".join(f"Sentence {n}.{i} of a long document goes on." for i in range(60))
 
@@ -162,6 +163,7 @@ def test_batch_job(start_threaded_sim: StartThreaded, tmp_path: Path) -> None:
     gets them from the server), at batch price, with times: the report shows them all."""
     server = start_threaded_sim(batch_speed=1e6)
     job = run_job(server, tmp_path, 30, "--batch", "--batch-poll", "0.05")
+
     def batches(*args: str) -> str:
         return subprocess.run(
             [PYTHON, "-m", "aiochain", "batches", "--base-url", server.base_url, *args],

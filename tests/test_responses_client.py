@@ -78,7 +78,13 @@ def sse(*events: dict[str, Any]) -> bytes:
 async def test_invoke_against_the_simulator(sim: SimServer) -> None:
     """A plain call: the answer's text, usage and response metadata (id, status, finish)."""
     message = await model(sim.base_url).ainvoke([SystemMessage("Be brief."), HumanMessage(TEXT)])
-    assert isinstance(message, AIMessage) and message.content == ANSWER
+    assert isinstance(message, AIMessage) and message.text == ANSWER
+    # content is the response's output as blocks, as langchain-openai gives it by default
+    [block] = message.content
+    assert block["type"] == "text" and block["text"] == ANSWER and block["annotations"] == []
+    assert block["id"].startswith("msg_")
+    assert message.id == message.response_metadata["id"]
+    assert message.response_metadata["model_provider"] == "openai"
     assert message.usage is not None
     assert message.usage.completion_tokens == len(ANSWER.split())
     assert message.usage.prompt_tokens == len(TEXT.split()) + 2
@@ -89,12 +95,19 @@ async def test_invoke_against_the_simulator(sim: SimServer) -> None:
 async def test_stream_against_the_simulator(sim: SimServer) -> None:
     """astream: AIMessageChunks joining to the plain answer, usage on the last chunk."""
     chunks = [chunk async for chunk in model(sim.base_url).astream(TEXT)]
-    assert "".join(chunk.content for chunk in chunks) == ANSWER
+    assert "".join(chunk.text for chunk in chunks) == ANSWER
     assert chunks[-1].usage_metadata == {
         "input_tokens": len(TEXT.split()),
         "output_tokens": len(ANSWER.split()),
         "total_tokens": len(TEXT.split()) + len(ANSWER.split()),
+        "input_token_details": {"cache_read": 0},
+        "output_token_details": {"reasoning": 0},
     }
+    joined = chunks[0]
+    for chunk in chunks[1:]:
+        joined = joined + chunk
+    [block] = joined.content  # the pieces merge into the plain answer's one text block
+    assert block["text"] == ANSWER and block["id"].startswith("msg_") and block["index"] == 0
     assert chunks[-1].response_metadata["finish_reason"] == "stop"
 
 
@@ -108,7 +121,7 @@ async def test_tools_round_trip_against_the_simulator(sim: SimServer) -> None:
     assert called.response_metadata["finish_reason"] == "tool_calls"
     result = ToolMessage("sunny", tool_call_id=call["id"])
     answer = await bound.ainvoke([asked, called, result])
-    assert answer.content == "Based on the tools: get_weather: sunny."
+    assert answer.text == "Based on the tools: get_weather: sunny."
     streamed = [chunk async for chunk in bound.astream([asked])]
     joined = streamed[0]
     for chunk in streamed[1:]:
@@ -196,7 +209,7 @@ async def test_every_request_field(scripted: Scripted) -> None:
             ToolMessage("rain", tool_call_id="call_1"),
         ]
     )
-    assert message.content == "hi"
+    assert message.text == "hi"
     assert server.paths == ["/v1/responses"]
     body = server.requests[0]
     assert body["model"] == "o4-mini"
@@ -272,8 +285,19 @@ async def test_streamed_request_and_events(scripted: Scripted) -> None:
     )
     server = await scripted([Reply(raw=raw, headers=SSE)])
     chunks = [chunk async for chunk in model(server.base_url).astream("Hi")]
-    assert [c.content for c in chunks] == ["h", "i", ""]
-    assert chunks[-1].usage_metadata == {"input_tokens": 5, "output_tokens": 3, "total_tokens": 8}
+    assert [c.content for c in chunks] == [
+        [{"type": "text", "text": "h", "index": 0}],
+        [{"type": "text", "text": "i", "index": 0}],
+        [],  # the last chunk (usage, metadata): no blocks, a list as every chunk's content
+    ]
+    # the token details reach a streamed answer's usage as a plain answer's
+    assert chunks[-1].usage_metadata == {
+        "input_tokens": 5,
+        "output_tokens": 3,
+        "total_tokens": 8,
+        "input_token_details": {"cache_read": 2},
+        "output_token_details": {"reasoning": 1},
+    }
     assert server.requests[0]["stream"] is True and "stream_options" not in server.requests[0]
 
 
@@ -384,8 +408,8 @@ async def test_batch_api_sends_responses_lines(start_sim: Callable[..., Any]) ->
     async with model(server.base_url) as chat:
         answers = await chat.abatch_api([TEXT, "Hello there. Second."], poll_interval=0.01)
     first, second = answers
-    assert isinstance(first, AIMessage) and first.content == ANSWER
-    assert isinstance(second, AIMessage) and second.content == "Hello there."
+    assert isinstance(first, AIMessage) and first.text == ANSWER
+    assert isinstance(second, AIMessage) and second.text == "Hello there."
     assert first.usage is not None and first.usage.completion_tokens == len(ANSWER.split())
     [batch] = server._openai_batches.batches.values()
     assert batch.info["endpoint"] == "/v1/responses"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -344,6 +345,73 @@ async def test_langchain_openai_use_responses_api(sim: SimServer) -> None:
         await _langchain_round(model)
 
 
+@pytest.mark.langchain
+async def test_content_matches_langchain_openai(sim: SimServer) -> None:
+    """aiochain's ChatOpenAI(use_responses_api=True) and langchain-openai's, side by side on
+    the same simulator: the same content blocks (ids aside), plain and streamed, with a web
+    search and its citation, in the default output version and in v0."""
+    langchain_openai = pytest.importorskip(
+        "langchain_openai",
+        reason="langchain-openai is not installed (not a dev dependency)",
+        exc_type=ImportError,
+    )
+    import httpx
+
+    from aiochain.chat_models import ChatOpenAI
+
+    def shape(content: Any) -> Any:
+        # Ids differ between two runs of the simulator (a counter); everything else must not.
+        if isinstance(content, list):
+            return [shape(item) for item in content]
+        if isinstance(content, dict):
+            return {shape(k): shape(v) for k, v in content.items()}
+        if isinstance(content, str):
+            return re.sub(r"^(resp|msg|fc|rs|ws|call)_sim\d+$", "ID", content)
+        return content
+
+    cases = [
+        (version, model, tools)
+        for version in (None, "v0", "v1")
+        for model, tools in (
+            ("gpt-4o", []),
+            ("gpt-4o", [{"type": "web_search_preview"}]),
+            ("o4-mini", [WEATHER]),  # a reasoning item, then a function call
+        )
+    ]
+    async with httpx.AsyncClient() as http:
+        for version, model, tools in cases:
+            question = "Call get_weather city=Oslo." if tools == [WEATHER] else TEXT
+            options: dict[str, Any] = {
+                "model": model,
+                "base_url": sim.base_url,
+                "api_key": "k",
+                "use_responses_api": True,
+                "max_retries": 0,
+                "output_version": version,
+            }
+            theirs = langchain_openai.ChatOpenAI(**options, http_async_client=http)
+            async with ChatOpenAI(**options) as ours:
+                lc = theirs.bind_tools(tools) if tools else theirs
+                ac = ours.bind_tools(tools) if tools else ours
+                case = (version, model, tools)
+                want, got = await lc.ainvoke(question), await ac.ainvoke(question)
+                assert shape(got.content) == shape(want.content), case
+                assert got.text == want.text
+                assert shape(got.additional_kwargs) == shape(want.additional_kwargs), case
+                assert shape(got.content_blocks) == shape(want.content_blocks), case
+                assert [c["args"] for c in got.tool_calls] == [c["args"] for c in want.tool_calls]
+                lc_chunks = [c async for c in lc.astream(question)]
+                ac_chunks = [c async for c in ac.astream(question)]
+                lc_joined, ac_joined = lc_chunks[0], ac_chunks[0]
+                for chunk in lc_chunks[1:]:
+                    lc_joined = lc_joined + chunk
+                for chunk in ac_chunks[1:]:
+                    ac_joined = ac_joined + chunk
+                assert ac_joined.text == lc_joined.text
+                if version != "v1":  # v1 streams LangChain's own chunk types; see the notes
+                    assert shape(ac_joined.content) == shape(lc_joined.content), case
+
+
 async def _langchain_round(model: Any) -> None:
     message = await model.ainvoke(TEXT)
     assert message.text == ANSWER
@@ -360,6 +428,55 @@ async def _langchain_round(model: Any) -> None:
 
     structured = model.with_structured_output(Weather, method="json_schema", strict=True)
     assert await structured.ainvoke(TEXT) == Weather(city=ANSWER, days=1)
+
+
+async def test_web_search_tool(client: openai.AsyncOpenAI) -> None:
+    """The built-in web_search tool: a web_search_call item, then text with a url_citation;
+    the output sent back as input is accepted; tools the simulator does not play are refused
+    in one clear 400."""
+    response = await client.responses.create(
+        model="gpt-4o", input=TEXT, tools=[{"type": "web_search_preview"}]
+    )
+    search, message = response.output
+    assert search.type == "web_search_call" and search.status == "completed"
+    assert message.type == "message"
+    [annotation] = message.content[0].annotations
+    assert annotation.type == "url_citation" and annotation.url.startswith("https://")
+    assert annotation.end_index == len(response.output_text) == len(ANSWER)
+    follow = await client.responses.create(
+        model="gpt-4o",
+        input=[
+            *[item.model_dump() for item in response.output],
+            {"role": "user", "content": "More?"},
+        ],
+        tools=[{"type": "web_search"}],
+    )
+    assert follow.output_text
+    with pytest.raises(openai.BadRequestError, match="does not play the built-in tool"):
+        await client.responses.create(
+            model="gpt-4o", input=TEXT, tools=[{"type": "code_interpreter", "container": {}}]
+        )
+
+
+async def test_web_search_stream_events(client: openai.AsyncOpenAI) -> None:
+    """A streamed search sends web_search_call.in_progress / searching / completed, then the
+    text's deltas and its annotation.added, in sequence."""
+    async with client.responses.stream(
+        model="gpt-4o", input=TEXT, tools=[{"type": "web_search"}]
+    ) as stream:
+        kinds = [event.type async for event in stream]
+        final = await stream.get_final_response()
+    searching = [
+        "response.web_search_call.in_progress",
+        "response.web_search_call.searching",
+        "response.web_search_call.completed",
+    ]
+    assert [k for k in kinds if k.startswith("response.web_search_call")] == searching
+    assert kinds.index("response.output_text.annotation.added") > kinds.index(
+        "response.output_text.delta"
+    )
+    assert final.output[0].type == "web_search_call"
+    assert final.output_text == ANSWER
 
 
 async def test_parallel_tool_calls_false_calls_one(client: openai.AsyncOpenAI) -> None:

@@ -119,7 +119,8 @@ _EXPORTS = {
     "ChatAnthropic": "._providers.anthropic",
     "ChatGeneration": ".outputs",
     "ChatGoogleGenerativeAI": "._providers.gemini",
-    "ChatOpenAI": "._providers.openai_chat",
+    # Through `openai_responses`, which imports it and sets up its Responses variants.
+    "ChatOpenAI": "._providers.openai_responses",
     "ChatPromptTemplate": ".prompts.chat",
     "CommaSeparatedListOutputParser": ".output_parsers.base",
     "ConfigurationError": "._exceptions",

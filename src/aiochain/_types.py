@@ -29,6 +29,7 @@ class NotGiven:
 NOT_GIVEN = NotGiven()
 """Marks an option that was not given (httpx's `USE_CLIENT_DEFAULT`)."""
 
+
 @dataclass(slots=True)
 class Usage:
     """Token counts of one call, or totals over many (`+` adds them up)."""
@@ -60,3 +61,43 @@ class Usage:
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
         }
+
+
+@dataclass(slots=True)
+class DetailedUsage(Usage):
+    """Usage with the details a provider reports besides the counts (None: not reported):
+    prompt tokens read from or written to a prompt cache (counted in `prompt_tokens` too) and
+    reasoning / thinking tokens (billed as output, so counted in `completion_tokens` too).
+    LangChain shows them as `usage_metadata`'s `input_token_details` (`cache_read`,
+    `cache_creation`) and `output_token_details` (`reasoning`)."""
+
+    cache_read_tokens: int | None = None
+    cache_creation_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+
+def latest_usage(usage: Usage | None, seen: Usage) -> Usage:
+    """Usage reported in pieces over a stream (Anthropic sends input tokens first, output
+    tokens last; OpenAI sends one total at the end): each count is the largest seen, and the
+    total at least their sum (no single piece of Anthropic's states the total); details are
+    kept the same way."""
+    if usage is None:
+        return seen
+    prompt = max(usage.prompt_tokens, seen.prompt_tokens)
+    completion = max(usage.completion_tokens, seen.completion_tokens)
+    total = max(usage.total_tokens, seen.total_tokens, prompt + completion)
+    if not isinstance(usage, DetailedUsage) and not isinstance(seen, DetailedUsage):
+        return Usage(prompt, completion, total)
+    return DetailedUsage(
+        prompt,
+        completion,
+        total,
+        cache_read_tokens=_larger(usage, seen, "cache_read_tokens"),
+        cache_creation_tokens=_larger(usage, seen, "cache_creation_tokens"),
+        reasoning_tokens=_larger(usage, seen, "reasoning_tokens"),
+    )
+
+
+def _larger(first: Usage, second: Usage, name: str) -> int | None:
+    values = [v for v in (getattr(first, name, None), getattr(second, name, None)) if v is not None]
+    return max(values) if values else None

@@ -85,7 +85,7 @@ class BaseChatMemory(BaseMemory):
         human = inputs[self._key(self.input_key, inputs, "input")]
         ai = outputs[self._key(self.output_key, outputs, "output")]
         self.chat_memory.add_user_message(str(human))
-        self.chat_memory.add_ai_message(ai.content if isinstance(ai, BaseMessage) else str(ai))
+        self.chat_memory.add_ai_message(ai.text if isinstance(ai, BaseMessage) else str(ai))
 
     def clear(self) -> None:
         self.chat_memory.clear()

@@ -147,8 +147,6 @@ def anthropic_endpoint(
     )
 
 
-
-
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 
 
@@ -178,6 +176,7 @@ def gemini_endpoint(
     return Endpoint(
         url, EndpointAuth(headers=headers, secrets=(key,) if key else (), key_error=key_error)
     )
+
 
 __all__ = [
     "ANTHROPIC_BASE_URL",

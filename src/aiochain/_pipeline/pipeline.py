@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import (
     APIStatusError,
@@ -31,7 +31,7 @@ from .._exceptions import (
     ServerUnreachableError,
 )
 from .._http.transport import EventStream, HTTPTransport
-from .._types import JSONDict, Usage
+from .._types import JSONDict, Usage, latest_usage
 from ..globals import resolve_cache
 from ..pricing import cost_for
 from .estimates import NOT_COUNTED, Reservation, TokenEstimator
@@ -50,11 +50,15 @@ UsageReader = Callable[[JSONDict], "Usage | None"]
 @dataclass(slots=True)
 class StreamOutcome:
     """What a stream reported besides its events: its own usage, and (filled in by the model)
-    its tool calls by index and its metadata (model, finish reason)."""
+    its tool calls by index, its metadata (model, finish reason), the content blocks of its
+    latest event when the provider streams content as blocks (OpenAI's Responses), and the
+    provider's own bookkeeping of the stream (`state`)."""
 
     usage: Usage | None = None
     tool_calls: dict[int, JSONDict] = field(default_factory=dict)
     metadata: dict[str, str] = field(default_factory=dict)
+    blocks: list[JSONDict] | None = None
+    state: Any = None
 
 
 class RequestPipeline:
@@ -238,7 +242,7 @@ class RequestPipeline:
             async for event in opened.events:
                 seen = read_usage(event)
                 if seen is not None:
-                    usage = _latest(usage, seen)
+                    usage = latest_usage(usage, seen)
                 yield event
             finished = True
         finally:
@@ -289,7 +293,7 @@ class RequestPipeline:
                 head.append(event)
                 seen = self._read_usage(event)
                 if seen is not None:
-                    usage = _latest(usage, seen)
+                    usage = latest_usage(usage, seen)
                 if started(event):
                     break
             return _OpenedStream(events, head, usage, sent, tokens)
@@ -384,18 +388,6 @@ class _OpenedStream:
     usage: Usage | None
     sent: float
     tokens: Reservation
-
-
-def _latest(usage: Usage | None, seen: Usage) -> Usage:
-    """Usage reported in pieces over a stream (Anthropic sends input tokens first, output
-    tokens last; OpenAI sends one total at the end): each count is the largest seen, and the
-    total at least their sum (no single piece of Anthropic's states the total)."""
-    if usage is None:
-        return seen
-    prompt = max(usage.prompt_tokens, seen.prompt_tokens)
-    completion = max(usage.completion_tokens, seen.completion_tokens)
-    total = max(usage.total_tokens, seen.total_tokens, prompt + completion)
-    return Usage(prompt, completion, total)
 
 
 def _duration(seconds: float) -> str:

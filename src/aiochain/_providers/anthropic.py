@@ -12,16 +12,12 @@ from .._exceptions import ConfigurationError
 from .._http.body import ResponseLimits
 from .._http.endpoint import ANTHROPIC_BASE_URL, ANTHROPIC_VERSION, anthropic_endpoint
 from .._pipeline.limiter import RateLimiter
+from .._pipeline.pipeline import StreamOutcome
 from .._pipeline.retry import RetryPolicy
 from .._types import JSONDict, Usage
-from ..messages import (
-    AIMessage,
-    BaseMessage,
-    message_class,
-    to_messages,
-)
+from ..messages import AIMessage, convert_to_messages
 from ..outputs import ChatGeneration, Generation
-from ..prompts import LanguageModelInput, PromptValue
+from ..prompts import LanguageModelInput
 from ..runnables.base import Runnable
 from .anthropic_wire import (
     event_started,
@@ -230,7 +226,7 @@ class ChatAnthropic(ModelClient[AIMessage]):
         if isinstance(input, str):
             system, messages = None, [{"role": "user", "content": input}]
         else:
-            system, messages = to_anthropic(_messages_of(input))
+            system, messages = to_anthropic(convert_to_messages(input))
         payload = self._base_payload.copy()
         if system is not None:
             payload["system"] = system
@@ -244,7 +240,7 @@ class ChatAnthropic(ModelClient[AIMessage]):
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
         message = self._message_of(data, usage)
         info = {k: v for k, v in message.response_metadata.items() if k != "usage"}
-        return [ChatGeneration(text=message.content, generation_info=info, message=message)]
+        return [ChatGeneration(text=message.text, generation_info=info, message=message)]
 
     def _event_text(self, event: JSONDict, tool_calls: dict[int, JSONDict] | None) -> str | None:
         return event_text(event, tool_calls, self.base_url + self._path)
@@ -252,7 +248,8 @@ class ChatAnthropic(ModelClient[AIMessage]):
     def _check_answer(self, data: JSONDict) -> None:
         read_message(data, self.base_url + self._path)
 
-    def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
+    def _event_metadata(self, event: JSONDict, outcome: StreamOutcome) -> None:
+        metadata = outcome.metadata
         kind = event.get("type")
         if kind == "message_start" and isinstance(event.get("message"), dict):
             model = event["message"].get("model")
@@ -268,23 +265,6 @@ class ChatAnthropic(ModelClient[AIMessage]):
 
     def _answer(self, data: JSONDict, usage: Usage) -> AIMessage:
         return self._message_of(data, usage)
-
-
-def _messages_of(input: LanguageModelInput) -> list[BaseMessage]:
-    """The messages of a prompt value or a list; dicts keep content given as content blocks."""
-    if isinstance(input, PromptValue):
-        return input.to_messages()
-    if not isinstance(input, list | tuple):
-        return to_messages([input])  # type: ignore[list-item]
-    out: list[BaseMessage] = []
-    for item in input:
-        if isinstance(item, Mapping) and isinstance(item.get("content"), list):
-            message = message_class(str(item.get("role")))("")
-            message.content = item["content"]
-            out.append(message)
-        else:
-            out.append(*to_messages([item]))
-    return out
 
 
 __all__ = ["ChatAnthropic"]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .._exceptions import BadResponseError, ConfigurationError
-from .._types import JSONDict, Usage
+from .._types import DetailedUsage, JSONDict, Usage
 from ..messages import AIMessage, BaseMessage, ToolMessage, parse_tool_calls
 from .openai_wire import token_count
 
@@ -29,15 +29,16 @@ def to_anthropic(messages: Iterable[BaseMessage]) -> tuple[Any, list[JSONDict]]:
 
     System messages are lifted out of the conversation into `system`; a `ToolMessage` becomes
     a `tool_result` block in a user turn (consecutive results share one turn, as the API
-    wants every result of one assistant turn in the next user turn). Content that is already
-    a list of content blocks (with `cache_control`, images, ...) is sent as it is.
+    wants every result of one assistant turn in the next user turn). Content given as a list
+    of blocks is sent as Anthropic's blocks (`_anthropic_blocks`: `cache_control` kept,
+    images converted, another provider's answer items left out).
     """
     system: list[Any] = []
     turns: list[JSONDict] = []
     for message in messages:
         content: Any = message.content
         if message.role == "system":
-            system.extend(content if isinstance(content, list) else [content])
+            system.extend(_blocks(content) if isinstance(content, list) else [content])
             continue
         if isinstance(message, ToolMessage):
             block = {"type": "tool_result", "tool_use_id": message.tool_call_id, "content": content}
@@ -61,7 +62,9 @@ def to_anthropic(messages: Iterable[BaseMessage]) -> tuple[Any, list[JSONDict]]:
             turns.append({"role": "assistant", "content": blocks})
             continue
         role = "assistant" if message.role == "assistant" else "user"
-        turns.append({"role": role, "content": content})
+        turns.append(
+            {"role": role, "content": _blocks(content) if isinstance(content, list) else content}
+        )
     if not turns:
         raise ConfigurationError("Anthropic's API needs at least one user message")
     return _system_field(system), turns
@@ -69,8 +72,48 @@ def to_anthropic(messages: Iterable[BaseMessage]) -> tuple[Any, list[JSONDict]]:
 
 def _blocks(content: Any) -> list[Any]:
     if isinstance(content, list):
-        return list(content)
+        return _anthropic_blocks(content)
     return [{"type": "text", "text": content}] if content else []
+
+
+# Blocks of another provider's answer that hold no content to send (an OpenAI Responses
+# answer's items, kept in a conversation's history).
+_NOT_CONTENT = frozenset({"function_call", "reasoning", "refusal", "web_search_call"})
+_TEXT_KEYS = ("type", "text", "cache_control", "citations")
+
+
+def _anthropic_blocks(content: list[Any]) -> list[Any]:
+    """List content as Anthropic's blocks: strings and text blocks as text (another provider's
+    ids and annotations dropped), OpenAI's `image_url` and LangChain's `image` blocks as
+    Anthropic images; Anthropic's own blocks as they are."""
+    blocks: list[Any] = []
+    for block in content:
+        if isinstance(block, str):
+            if block:
+                blocks.append({"type": "text", "text": block})
+            continue
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind is None or kind in _NOT_CONTENT:
+            continue
+        if kind == "text":
+            blocks.append({key: block[key] for key in _TEXT_KEYS if key in block})
+        elif kind == "image_url" or (kind == "image" and "source" not in block):
+            blocks.append({"type": "image", "source": _image_source(block)})
+        else:
+            blocks.append(block)
+    return blocks
+
+
+def _image_source(block: Mapping[str, Any]) -> JSONDict:
+    url = block.get("image_url", block.get("url"))
+    url = url.get("url") if isinstance(url, Mapping) else url
+    if url is None and block.get("base64") is not None:
+        mime = block.get("mime_type") or "image/png"
+        return {"type": "base64", "media_type": mime, "data": block["base64"]}
+    head, _, data = str(url).partition(",")
+    if head.startswith("data:") and ";base64" in head:
+        return {"type": "base64", "media_type": head[5:].split(";")[0], "data": data}
+    return {"type": "url", "url": str(url)}
 
 
 def _is_results(content: Any) -> bool:
@@ -142,13 +185,19 @@ def read_anthropic_usage(data: JSONDict) -> Usage | None:
         raise BadResponseError(
             f"the answer's usage is not an object: {str(raw)[:80]!r}", body=str(data)[:2000]
         )
-    prompt = (
-        token_count(raw.get("input_tokens"), data)
-        + token_count(raw.get("cache_creation_input_tokens"), data)
-        + token_count(raw.get("cache_read_input_tokens"), data)
-    )
+    written = token_count(raw.get("cache_creation_input_tokens"), data)
+    read = token_count(raw.get("cache_read_input_tokens"), data)
+    prompt = token_count(raw.get("input_tokens"), data) + written + read
     completion = token_count(raw.get("output_tokens"), data)
-    return Usage(prompt, completion, prompt + completion)
+    if "cache_read_input_tokens" not in raw and "cache_creation_input_tokens" not in raw:
+        return Usage(prompt, completion, prompt + completion)
+    return DetailedUsage(
+        prompt,
+        completion,
+        prompt + completion,
+        cache_read_tokens=read,
+        cache_creation_tokens=written,
+    )
 
 
 def read_message(data: JSONDict, url: str) -> tuple[str, list[JSONDict], JSONDict]:

@@ -6,7 +6,7 @@ usage go through the one request pipeline."""
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import ConfigurationError
@@ -16,14 +16,12 @@ from .._pipeline.limiter import RateLimiter
 from .._pipeline.pipeline import StreamOutcome
 from .._pipeline.retry import RetryPolicy
 from .._types import JSONDict, Usage
-from ..messages import AIMessage
+from ..messages import AIMessage, convert_to_messages
 from ..outputs import ChatGeneration, Generation
 from ..prompts import LanguageModelInput
 from ..runnables.base import Runnable
-from .anthropic import _messages_of  # the same reading of prompt values and lists
 from .gemini_options import generation_config, thinking_config
 from .gemini_wire import (
-    GeminiUsage,
     event_started,
     event_text,
     function_of,
@@ -41,7 +39,6 @@ if TYPE_CHECKING:
 
     from .._pipeline.answer_cache import AnswerCache
     from ..rate_limiters import BaseRateLimiter
-
 
 
 class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
@@ -79,7 +76,6 @@ class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
 
     default_model = "gemini-2.5-flash"
     tools: dict[str, Any] = {}  # noqa: RUF012 - replaced, never mutated, by bind_tools
-    _stream_usage: GeminiUsage | None = None
 
     def __init__(
         self,
@@ -283,7 +279,7 @@ class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
         if isinstance(input, str):
             system, contents = None, [{"role": "user", "parts": [{"text": input}]}]
         else:
-            system, contents = to_gemini(_messages_of(input))
+            system, contents = to_gemini(convert_to_messages(input))
         payload = self._base_payload.copy()
         if system is not None:
             payload["systemInstruction"] = system
@@ -293,29 +289,6 @@ class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
     def _stream_request(self, input: LanguageModelInput) -> JSONDict:
         return self._payload(input)  # the path says "stream", not the body
 
-    async def _astream_payload(
-        self, payload: JSONDict, outcome: StreamOutcome | None = None, *, pieces: bool = False
-    ) -> AsyncIterator[tuple[str, list[JSONDict]]]:
-        # The shared stream loop, on the stream endpoint: a shallow copy shares the pipeline,
-        # and keeps this stream's last usage (with thoughts and cached tokens, which the
-        # pipeline's running total of a stream's usage does not carry).
-        streaming = copy.copy(self)
-        streaming._path = self._stream_path
-        streaming._stream_usage = None
-        async for item in ModelClient._astream_payload(streaming, payload, outcome, pieces=pieces):
-            yield item
-        seen = streaming._stream_usage
-        if outcome is not None and outcome.usage is not None and seen is not None:
-            counted = outcome.usage
-            outcome.usage = GeminiUsage(
-                counted.prompt_tokens,
-                counted.completion_tokens,
-                counted.total_tokens,
-                counted.requests,
-                reasoning_tokens=seen.reasoning_tokens,
-                cache_read_tokens=seen.cache_read_tokens,
-            )
-
     def _message_of(self, data: JSONDict, usage: Usage) -> AIMessage:
         text, calls, metadata = read_response(data, self.base_url + self._path)
         return AIMessage(text, usage=usage, response_metadata=metadata, tool_calls=calls)
@@ -323,18 +296,16 @@ class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
         message = self._message_of(data, usage)
         info = {k: v for k, v in message.response_metadata.items() if k != "usage_metadata"}
-        return [ChatGeneration(text=message.content, generation_info=info, message=message)]
+        return [ChatGeneration(text=message.text, generation_info=info, message=message)]
 
     def _event_text(self, event: JSONDict, tool_calls: dict[int, JSONDict] | None) -> str | None:
-        usage = read_gemini_usage(event)
-        if isinstance(usage, GeminiUsage):
-            self._stream_usage = usage  # on the stream's own copy (`_astream_payload`)
-        return event_text(event, tool_calls, self.base_url + self._stream_path)
+        return event_text(event, tool_calls, f"{self.base_url}{self._stream_path}")
 
     def _check_answer(self, data: JSONDict) -> None:
         read_response(data, self.base_url + self._path)
 
-    def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
+    def _event_metadata(self, event: JSONDict, outcome: StreamOutcome) -> None:
+        metadata = outcome.metadata
         model = event.get("modelVersion")
         if isinstance(model, str):
             metadata["model_name"] = model

@@ -20,11 +20,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from .._exceptions import BadResponseError, ConfigurationError
-from .._types import JSONDict, Usage
+from .._types import DetailedUsage, JSONDict, Usage
 from ..messages import AIMessage, BaseMessage, ToolMessage, parse_tool_calls
 from .openai_wire import token_count
 
@@ -39,15 +38,6 @@ _SCHEMA_KEYS = frozenset(
     }
 )  # fmt: skip
 _MAX_SCHEMA_DEPTH = 32
-
-
-@dataclass(slots=True)
-class GeminiUsage(Usage):
-    """Usage with what only Gemini reports: thinking tokens (in `completion_tokens` too, as
-    they are billed as output) and tokens read from the context cache (in `prompt_tokens`)."""
-
-    reasoning_tokens: int = 0
-    cache_read_tokens: int = 0
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -105,6 +95,9 @@ def _parts(content: Any) -> list[JSONDict]:
             parts.append({"text": block})
         elif isinstance(block, dict) and block.get("type") == "text":
             parts.append({"text": str(block.get("text", ""))})
+        elif isinstance(block, dict) and block.get("type") == "image" and "base64" in block:
+            mime = str(block.get("mime_type") or "image/png")
+            parts.append({"inlineData": {"mimeType": mime, "data": block["base64"]}})
         elif isinstance(block, dict) and block.get("type") == "image_url":
             url = block["image_url"]["url"] if isinstance(block.get("image_url"), dict) else ""
             head, _, data = str(url).partition(",")
@@ -112,8 +105,9 @@ def _parts(content: Any) -> list[JSONDict]:
                 raise ConfigurationError("Gemini takes images as base64 data: URLs here")
             mime = head[5:].split(";")[0]
             parts.append({"inlineData": {"mimeType": mime, "data": data}})
-        elif isinstance(block, dict):
-            parts.append(dict(block))  # already a Gemini part
+        elif isinstance(block, dict) and "type" not in block:
+            parts.append(dict(block))  # already a Gemini part (Gemini's parts have no type)
+        # other typed blocks (another provider's function calls, reasoning) hold no content
     return parts
 
 
@@ -241,12 +235,13 @@ def read_gemini_usage(data: JSONDict) -> Usage | None:
     thoughts = token_count(raw.get("thoughtsTokenCount"), data)
     completion = token_count(raw.get("candidatesTokenCount"), data) + thoughts
     cached = token_count(raw.get("cachedContentTokenCount"), data)
-    return GeminiUsage(
+    return DetailedUsage(
         prompt,
         completion,
         prompt + completion,
-        reasoning_tokens=thoughts,
-        cache_read_tokens=min(cached, prompt),
+        # Shown only when there are some, as langchain-google-genai shows them.
+        reasoning_tokens=thoughts or None,
+        cache_read_tokens=min(cached, prompt) or None,
     )
 
 

@@ -160,7 +160,7 @@ class ModelCalls(Generic[OutputT]):
     async def apredict(self, text: str, **kwargs: Any) -> str:
         """The text of the answer to one prompt string."""
         output = await self.ainvoke(text, **kwargs)
-        return output.content if isinstance(output, AIMessage) else str(output)
+        return output.text if isinstance(output, AIMessage) else str(output)
 
     def predict(self, text: str, **kwargs: Any) -> str:
         """`apredict`, blocking; do not call from inside an event loop."""

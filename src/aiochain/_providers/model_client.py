@@ -42,6 +42,11 @@ OutputT = TypeVar("OutputT")
 __all__ = ["EndpointAuth", "ModelClient"]
 
 
+# Where each wire format puts the prompt: chat completions and Anthropic, Responses, Gemini,
+# completions.
+_PROMPT_FIELDS = ("messages", "input", "contents", "prompt")
+
+
 class ModelClient(
     ClientSurface,
     TokenCounting,
@@ -283,7 +288,8 @@ class ModelClient(
         model = self.bind(**kwargs) if kwargs else self
         if model.verbose:
             payload = model._payload(input)
-            log_verbose(model, "prompt", payload.get("messages", payload.get("prompt")))
+            prompt = next((payload[k] for k in _PROMPT_FIELDS if k in payload), None)
+            log_verbose(model, "prompt", prompt)
         if model.on_token is not None:
             outcome = StreamOutcome()
             text, usage = await model._collect_stream(input, outcome)

@@ -21,8 +21,10 @@ class ModelStreaming:
     """The streaming half of `ModelClient` (see the module docstring)."""
 
     _path: str
+    _stream_path: str | None = None  # where streams go, when not `_path` (Gemini's)
     _pipeline: RequestPipeline
     _streams_chunks: ClassVar[bool] = False
+    _streams_blocks: ClassVar[bool] = False  # chunks' content is a list of blocks (Responses)
     base_url: str
     model: str
     on_token: Any
@@ -43,8 +45,9 @@ class ModelStreaming:
         caller holds part of the answer and the stream is no longer retried."""
         raise NotImplementedError
 
-    def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
-        """Note what a stream event says of the answer (model, finish reason)."""
+    def _event_metadata(self, event: JSONDict, outcome: StreamOutcome) -> None:
+        """Note what a stream event says of the answer in `outcome`: its metadata (model,
+        finish reason) and, for a provider streaming content as blocks, the event's blocks."""
 
     async def _astream_payload(
         self, payload: JSONDict, outcome: StreamOutcome | None = None, *, pieces: bool = False
@@ -65,7 +68,10 @@ class ModelStreaming:
         answered = False  # whether any event carried part of an answer
         tool_calls = outcome.tool_calls if outcome is not None else None
         events = self._pipeline.stream(
-            self._path, payload, started=self._event_started, outcome=outcome
+            self._stream_path or self._path,
+            payload,
+            started=self._event_started,
+            outcome=outcome,
         )
         event_text = self._event_text
         try:
@@ -76,7 +82,7 @@ class ModelStreaming:
                     continue
                 answered = True
                 if outcome is not None:
-                    self._event_metadata(event, outcome.metadata)
+                    self._event_metadata(event, outcome)
                 if text:
                     parts.append(text)
                 yield text, new_pieces(tool_calls, seen) if seen is not None else []
@@ -100,16 +106,25 @@ class ModelStreaming:
         payload.update(self._call_fields(kwargs))
         outcome = StreamOutcome()
         async for text, calls in self._astream_payload(payload, outcome, pieces=True):
-            if text or calls:
+            blocks = outcome.blocks
+            if blocks is not None:  # content streamed as blocks (OpenAI's Responses)
+                outcome.blocks = None
+                yield AIMessageChunk(blocks, tool_call_chunks=calls, id=outcome.metadata.get("id"))
+            elif text or calls:
                 yield AIMessageChunk(text, tool_call_chunks=calls, id=outcome.metadata.get("id"))
         metadata = {"model_name": self.model, **outcome.metadata}
         answer_id = metadata.pop("id", None)  # the message's id, kept out of its metadata
         yield AIMessageChunk(
-            "",
+            [] if self._streams_blocks else "",
             usage_metadata=usage_metadata_of(outcome.usage),
             response_metadata=metadata,
             id=answer_id,
+            additional_kwargs=self._stream_extra(outcome),
         )
+
+    def _stream_extra(self, outcome: StreamOutcome) -> dict[str, Any] | None:
+        """What the last chunk of a stream adds to `additional_kwargs` (None: nothing)."""
+        return None
 
     def _stream_request(self, input: LanguageModelInput) -> JSONDict:
         payload = self._payload(input)

@@ -74,6 +74,10 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
             tags and metadata they are given (`aiochain.callbacks`).
         custom_get_token_ids: text to token ids, for `get_num_tokens` and the summarize
             chains' `token_max` (instead of tiktoken).
+        use_responses_api / output_version / reasoning / store / previous_response_id /
+            use_previous_response_id / include / truncation / context_management:
+            `ChatOpenAI`'s options for OpenAI's Responses API, as langchain-openai's (see
+            `ChatOpenAIResponses`); other models refuse them.
 
     Ownership: the client creates its own HTTP sessions (one per event loop) and closes them in
     `aclose()` / `async with`, or at the latest when their event loop shuts down.
@@ -115,7 +119,36 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
         openai_api_base: str | None = None,
         request_timeout: float | None = None,
         custom_get_token_ids: Callable[[str], list[int]] | None = None,
+        use_responses_api: bool | None = None,
+        output_version: str | None = None,
+        reasoning: dict[str, Any] | None = None,
+        store: bool | None = None,
+        previous_response_id: str | None = None,
+        use_previous_response_id: bool = False,
+        include: list[str] | None = None,
+        truncation: str | None = None,
+        context_management: Any = None,
     ) -> None:
+        # `ChatOpenAI`'s Responses API options are declared here, so type checkers know them;
+        # `ChatOpenAI(...)` takes them out before this runs (see `openai_responses`), so any
+        # that arrive here were given to a model that has no use for them.
+        unused = {
+            "use_responses_api": use_responses_api,
+            "output_version": output_version,
+            "reasoning": reasoning,
+            "store": store,
+            "previous_response_id": previous_response_id,
+            "use_previous_response_id": use_previous_response_id or None,
+            "include": include,
+            "truncation": truncation,
+            "context_management": context_management,
+        }
+        given = [name for name, value in unused.items() if value is not None]
+        if given:
+            raise ConfigurationError(
+                f"{type(self).__name__} does not take {', '.join(given)}: "
+                "they are options of ChatOpenAI's Responses API"
+            )
         self.custom_get_token_ids = custom_get_token_ids
         self.model = model or model_name or self.default_model
         if isinstance(max_tokens, NotGiven):

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, Self
 
 from .._exceptions import APIError, BadResponseError, ConfigurationError
+from .._pipeline.pipeline import StreamOutcome
 from .._types import JSONDict
-from ..messages import AIMessage, parse_tool_calls, to_messages
+from ..messages import AIMessage, AIMessageChunk, convert_to_messages, parse_tool_calls
 from ..outputs import ChatGeneration, Generation, Usage
-from ..prompts import LanguageModelInput, PromptValue
+from ..prompts import LanguageModelInput
 from ..runnables.base import Runnable
 from .openai import BaseOpenAI
-from .structured_output import structured_output
+from .structured_output import strict_schema, structured_output
 
-# Set by `_openai_responses` (issue 30): the class `ChatOpenAI(**options)` builds for
-# langchain-openai's Responses options (`use_responses_api`, `reasoning`, ...), else None.
+# Set by `openai_responses`: the class `ChatOpenAI(**options)` builds for langchain-openai's
+# Responses options (`use_responses_api`, `reasoning`, ...), else None; and the per-call
+# switch to that API for a bound copy whose request needs it.
 chat_openai_variant: Callable[[Mapping[str, Any]], type[ChatOpenAI] | None] | None = None
+switched_for_call: Callable[[ChatOpenAI], ChatOpenAI] | None = None
 
 
 class ChatOpenAI(BaseOpenAI[AIMessage]):
@@ -33,6 +36,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
     _path = "/chat/completions"
     default_model = "gpt-4o-mini"
     tools: dict[str, Any] = {}  # noqa: RUF012 - replaced, never mutated, by bind_tools
+    use_responses_api: bool | None = None  # None: switch per call as LangChain does
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         variant = chat_openai_variant(kwargs) if cls is ChatOpenAI and chat_openai_variant else None
@@ -57,7 +61,10 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         self,
         tools: Sequence[Any],
         *,
-        tool_choice: str | dict[str, Any] | None = None,
+        tool_choice: str | dict[str, Any] | bool | None = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
     ) -> ChatOpenAI:
         """A copy of this model that offers `tools` with every request.
 
@@ -65,35 +72,66 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
 
         Args:
             tools: `Tool`s, functions to turn into tools, or pydantic classes, TypedDicts and
-                JSON-schema dicts that only describe a call.
-            tool_choice: "auto", "none", "required", a tool's name, or OpenAI's dict form.
+                JSON-schema dicts that only describe a call; and OpenAI's built-in tools as
+                dicts (`{"type": "web_search_preview"}`, `{"type": "file_search", ...}`),
+                which only the Responses API has: a model given one speaks it (as LangChain's).
+            tool_choice: "auto", "none", "required" (or True), a tool's name, or OpenAI's dict.
+            strict: ask the server to hold every call's arguments to its schema exactly.
+            parallel_tool_calls: whether the model may ask for several calls at once.
+            kwargs: more request fields, as `bind` takes them.
         """
         from ..tools import as_tool
 
-        made = [as_tool(t) for t in tools]
+        wire: list[Any] = []
+        made = []
+        for tool in tools:
+            if isinstance(tool, dict) and tool.get("type") not in (None, "function"):
+                wire.append(dict(tool))  # a built-in tool, sent as it is
+                continue
+            made.append(as_tool(tool))
+            wire.append(_function_tool(made[-1].to_openai(), _strict_of(tool, strict)))
         names = [t.name for t in made]
         if len(set(names)) != len(names):
             raise ConfigurationError(f"tool names must be unique, got {names}")
-        bound = copy.copy(self)
+        bound = self.bind(**kwargs) if kwargs else copy.copy(self)
         bound.tools = {t.name: t for t in made}
-        payload = dict(self._base_payload)
-        payload["tools"] = [t.to_openai() for t in made]
-        if tool_choice is not None:
+        payload = dict(bound._base_payload)
+        payload["tools"] = wire
+        if tool_choice is True:
+            tool_choice = "required"
+        if tool_choice is not None and tool_choice is not False:
             if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required"):
                 if tool_choice not in bound.tools:
                     raise ConfigurationError(f"tool_choice {tool_choice!r} is not among {names}")
                 tool_choice = {"type": "function", "function": {"name": tool_choice}}
             payload["tool_choice"] = tool_choice
+        if parallel_tool_calls is not None:
+            payload["parallel_tool_calls"] = parallel_tool_calls
         bound._base_payload = payload
-        return bound
+        return switched_for_call(bound) if switched_for_call is not None else bound
+
+    def bind(self, **kwargs: Any) -> Self:
+        """A copy of this model whose requests carry `kwargs` as fields; one asking for what
+        only the Responses API has (`reasoning=`, `previous_response_id=`, ...) speaks it."""
+        bound = super().bind(**kwargs)
+        if switched_for_call is None:
+            return bound
+        return switched_for_call(bound)  # type: ignore[return-value]
+
+    def _astream_chunks(
+        self, input: LanguageModelInput, kwargs: Mapping[str, Any]
+    ) -> AsyncIterator[AIMessageChunk]:
+        if kwargs and switched_for_call is not None:
+            bound = self.bind(**kwargs)
+            if type(bound) is not type(self):  # this call's fields need the Responses API
+                return bound._astream_chunks(input, {})
+        return super()._astream_chunks(input, kwargs)
 
     def _payload(self, input: LanguageModelInput) -> JSONDict:
         if isinstance(input, str):
             messages: list[dict[str, Any]] = [{"role": "user", "content": input}]
-        elif isinstance(input, PromptValue):
-            messages = [m.to_openai() for m in input.to_messages()]
         else:
-            messages = [m.to_openai() for m in to_messages(input)]
+            messages = [m.to_openai() for m in convert_to_messages(input)]
         payload = self._base_payload.copy()
         payload["messages"] = messages
         return payload
@@ -131,7 +169,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
             message = self._message_of(choice, data, usage)
             out.append(
                 ChatGeneration(
-                    text=message.content,
+                    text=message.text,
                     generation_info=dict(message.response_metadata),
                     message=message,
                 )
@@ -165,7 +203,8 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 call["name"] = str(function["name"])
             call["args"] += arguments
 
-    def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
+    def _event_metadata(self, event: JSONDict, outcome: StreamOutcome) -> None:
+        metadata = outcome.metadata
         choices = event.get("choices")
         if choices and isinstance(choices[0], dict) and choices[0].get("finish_reason"):
             metadata["finish_reason"] = str(choices[0]["finish_reason"])
@@ -202,6 +241,26 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
 
     def _answer(self, data: JSONDict, usage: Usage) -> AIMessage:
         return self._message_of(self._choices_of(data)[0], data, usage)
+
+
+def _strict_of(tool: Any, strict: bool | None) -> bool | None:
+    """`strict` as given to `bind_tools`, else as a tool given as an OpenAI dict says."""
+    if strict is not None or not isinstance(tool, dict):
+        return strict
+    inner = tool.get("function")
+    said = inner.get("strict") if isinstance(inner, dict) else tool.get("strict")
+    return said if isinstance(said, bool) else None
+
+
+def _function_tool(tool: JSONDict, strict: bool | None) -> JSONDict:
+    """A function tool with `strict` set (its schema closed, as strict mode needs)."""
+    if strict is None:
+        return tool
+    function = dict(tool["function"])
+    function["strict"] = strict
+    if strict:
+        function["parameters"] = strict_schema(function.get("parameters") or {})
+    return {**tool, "function": function}
 
 
 def _answer_id(data: JSONDict) -> str | None:

@@ -8,8 +8,10 @@
 there (names starting `gpt-5-pro`, `gpt-5.2-pro`, `gpt-5.4-pro`, `gpt-5.5-pro`, `gpt-5.6-sol`,
 or containing `codex`); or `model_kwargs` holding a field only the Responses API has
 (`context_management`, `include`, `previous_response_id`, `reasoning`, `text`, `truncation`).
-The choice is made when the model is built (LangChain also looks at each call's payload, so a
-per-call `reasoning=` switches there and not here).
+The choice is made when the model is built, and again for each call or binding whose request
+asks for what only the Responses API has (`switched_for_call`): a built-in tool given to
+`bind_tools` (`{"type": "web_search_preview"}`, ...) or a field such as `reasoning=` or
+`previous_response_id=` passed to `invoke` / `bind`, as LangChain decides per call.
 
 `store` is False by default: OpenAI keeps responses (inputs and outputs) for 30 days unless a
 request says `store: false`; pass `store=True` to keep them, as `previous_response_id` needs.
@@ -17,16 +19,26 @@ request says `store: false`; pass `store=True` to keep them, as `previous_respon
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
 from .._exceptions import BadResponseError, StreamError
+from .._pipeline.pipeline import StreamOutcome
 from .._types import JSONDict
-from ..messages import AIMessage, parse_tool_calls, to_messages
-from ..outputs import Usage
-from ..prompts import LanguageModelInput, PromptValue
+from ..messages import AIMessage, convert_to_messages, parse_tool_calls
+from ..outputs import ChatGeneration, Generation, Usage
+from ..prompts import LanguageModelInput
 from . import openai_chat as _openai_chat
 from .openai_chat import ChatOpenAI
+from .openai_responses_content import TOOL_ITEMS, StreamBlocks, answer_content
+from .openai_responses_options import (
+    OPTIONS,
+    RESPONSES_ONLY_FIELDS,
+    output_version_of,
+    pop_options,
+    wants_responses_api,
+)
 from .openai_responses_wire import (
     FINAL_EVENTS,
     finish_reason,
@@ -37,73 +49,75 @@ from .openai_responses_wire import (
     token_details,
 )
 
-_RESPONSES_ONLY_MODELS = ("gpt-5-pro", "gpt-5.2-pro", "gpt-5.4-pro", "gpt-5.5-pro", "gpt-5.6-sol")
-_RESPONSES_ONLY_FIELDS = frozenset(
-    {"context_management", "include", "previous_response_id", "reasoning", "text", "truncation"}
-)
-_OPTIONS = frozenset(
+_MAX_CALLS = 128
+# Stream events that add content blocks (and nothing to the text) in some output versions.
+_BLOCK_EVENTS = frozenset(
     {
-        "use_responses_api",
-        "output_version",
-        "reasoning",
-        "store",
-        "previous_response_id",
-        "use_previous_response_id",
-        "include",
-        "truncation",
-        "context_management",
+        "response.output_text.done",
+        "response.output_text.annotation.added",
+        "response.reasoning_summary_text.delta",
     }
 )
-_MAX_CALLS = 128
-_SEQUENCE = "_sequence_number"
 
 
-def wants_responses_api(options: Mapping[str, Any]) -> bool:
-    """Whether `ChatOpenAI(**options)` speaks the Responses API (LangChain's rules)."""
-    chosen = options.get("use_responses_api")
-    if isinstance(chosen, bool):
-        return chosen
-    if options.get("output_version") == "responses/v1":
-        return True
-    if any(
-        options.get(name) not in (None, False)
-        for name in (
-            "reasoning",
-            "include",
-            "truncation",
-            "context_management",
-            "previous_response_id",
-            "use_previous_response_id",
-        )
-    ):
-        return True
-    model = options.get("model") or options.get("model_name") or ""
-    if isinstance(model, str) and (model.startswith(_RESPONSES_ONLY_MODELS) or "codex" in model):
-        return True
-    return bool(_RESPONSES_ONLY_FIELDS & set(options.get("model_kwargs") or ()))
+class _StreamState:
+    """One Responses stream's bookkeeping (`StreamOutcome.state`): its content blocks, the
+    last `sequence_number` seen, and the whole response its final event carried."""
+
+    __slots__ = ("blocks", "response", "sequence")
+
+    def __init__(self, output_version: str | None) -> None:
+        self.blocks = StreamBlocks(output_version)
+        self.sequence: int | None = None
+        self.response: JSONDict | None = None
 
 
 def chat_openai_variant(options: Mapping[str, Any]) -> type[ChatOpenAI] | None:
     """The class `ChatOpenAI(**options)` builds, when not plain `ChatOpenAI`."""
     if wants_responses_api(options):
         return ChatOpenAIResponses
-    if _OPTIONS & options.keys():
+    if OPTIONS & options.keys():
         return ChatOpenAICompletions
     return None
 
 
-def _pop_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {name: kwargs.pop(name) for name in list(kwargs) if name in _OPTIONS}
+def switched_for_call(model: ChatOpenAI) -> ChatOpenAI:
+    """`model` (a copy made for one call or binding) switched to the Responses API when its
+    request asks for what only that API has, as LangChain decides per call: a built-in tool
+    (`{"type": "web_search_preview"}`, ...) or a Responses-only field (`reasoning`, `text`,
+    `include`, `truncation`, `context_management`, `previous_response_id`); else `model`.
+    A model built with `use_responses_api=False` never switches."""
+    if isinstance(model, ChatOpenAIResponses) or model.use_responses_api is False:
+        return model
+    payload = model._base_payload
+    builtin = any(
+        isinstance(tool, dict) and tool.get("type") not in (None, "function")
+        for tool in payload.get("tools") or ()
+    )
+    if not builtin and not RESPONSES_ONLY_FIELDS & payload.keys():
+        return model
+    switched = copy.copy(model)
+    switched.__class__ = ChatOpenAIResponses
+    # Its own pipeline object (sharing the transport, limiter and usage totals): the usage
+    # reader and answer check are the Responses'.
+    switched._pipeline = copy.copy(model._pipeline)
+    switched._base_payload = dict(payload)
+    assert isinstance(switched, ChatOpenAIResponses)
+    switched._speak_responses({})
+    return switched
 
 
 class ChatOpenAICompletions(ChatOpenAI):
     """`ChatOpenAI` given LangChain's Responses options but kept on chat completions
     (`use_responses_api=False`): `reasoning={"effort": ...}` is sent as `reasoning_effort`,
-    `store` as it is; the other options are ignored, as LangChain ignores them there."""
+    `store` as it is; the other options are ignored, as LangChain ignores them there
+    (`output_version` is checked, and content stays a string on this API)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        options = _pop_options(kwargs)
+        options = pop_options(kwargs)
         super().__init__(**kwargs)
+        self.use_responses_api = options.get("use_responses_api")
+        self.output_version = output_version_of(options)
         reasoning = options.get("reasoning")
         if isinstance(reasoning, dict) and reasoning.get("effort") is not None:
             self._base_payload["reasoning_effort"] = reasoning["effort"]
@@ -135,17 +149,25 @@ class ChatOpenAIResponses(ChatOpenAI):
     """
 
     _path = "/responses"
+    _streams_blocks = True
 
     def __init__(self, **kwargs: Any) -> None:
-        options = _pop_options(kwargs)
+        options = pop_options(kwargs)
         super().__init__(**kwargs)
-        # One usage reader per wire format: a response's usage, in the Responses' names.
+        self._speak_responses(options)
+
+    def _speak_responses(self, options: Mapping[str, Any]) -> None:
+        """Set this model up for the Responses API (after `ChatOpenAI.__init__`, or on a copy
+        of a chat completions model switched for one call)."""
+        # One usage reader and one answer check per wire format: the Responses' own.
         self._read_usage = self._pipeline._read_usage = read_responses_usage
-        self.output_version = options.get("output_version")
+        self._pipeline._check_answer = self._check_answer
+        self.use_responses_api = options.get("use_responses_api", True)
+        self.output_version = output_version_of(options)
         self.use_previous_response_id = bool(options.get("use_previous_response_id"))
         payload = self._base_payload
         # Continuing from earlier responses needs them stored, so that option stores them.
-        payload["store"] = bool(options.get("store", self.use_previous_response_id))
+        payload.setdefault("store", bool(options.get("store", self.use_previous_response_id)))
         for name in ("reasoning", "previous_response_id", "include", "truncation"):
             if options.get(name) is not None:
                 payload[name] = options[name]
@@ -156,7 +178,7 @@ class ChatOpenAIResponses(ChatOpenAI):
         if self.use_previous_response_id and not isinstance(input, str):
             # LangChain's `use_previous_response_id`: send only the messages after the last
             # answer that has a response id, and that id as `previous_response_id`.
-            messages = input.to_messages() if isinstance(input, PromptValue) else to_messages(input)
+            messages = convert_to_messages(input)
             for position in range(len(messages) - 1, -1, -1):
                 message = messages[position]
                 ident = (
@@ -184,19 +206,51 @@ class ChatOpenAIResponses(ChatOpenAI):
         return [data]  # one response, read whole by `_message_of`
 
     def _message_of(self, choice: JSONDict, data: JSONDict, usage: Usage) -> AIMessage:
-        text, calls, status = read_response(data, self.base_url + self._path)
-        return AIMessage(
-            text,
-            usage=usage,
-            response_metadata={
-                "id": data["id"],
-                "status": status,
-                "model_name": data.get("model"),
-                "finish_reason": finish_reason(status, data, bool(calls)),
-                "token_details": token_details(data),
-            },
-            tool_calls=parse_tool_calls(calls),
+        _, calls, status = read_response(data, self.base_url + self._path)
+        tool_calls = parse_tool_calls(calls)
+        content, extra, message_id = answer_content(data, self.output_version, tool_calls)
+        metadata: dict[str, Any] = {
+            key: data[key]
+            for key in ("id", "object", "created_at", "model", "incomplete_details", "metadata")
+            if data.get(key) is not None
+        }
+        metadata.update(
+            model_provider="openai",
+            model_name=data.get("model"),
+            status=status,
+            finish_reason=finish_reason(status, data, bool(calls)),
+            token_details=token_details(usage),
         )
+        if self.output_version == "v1":
+            metadata["output_version"] = "v1"
+        return AIMessage(
+            content,
+            usage=usage,
+            response_metadata=metadata,
+            tool_calls=tool_calls,
+            id=message_id,
+            additional_kwargs=extra or None,
+        )
+
+    def _stream_extra(self, outcome: StreamOutcome) -> dict[str, Any] | None:
+        # v0 keeps reasoning, built-in tool items and call ids in `additional_kwargs`: the
+        # stream's last chunk carries them, read from the whole response.
+        state = outcome.state
+        if self.output_version != "v0" or not isinstance(state, _StreamState):
+            return None
+        if state.response is None:
+            return None
+        return answer_content(state.response, "v0", [])[1] or None
+
+    def _streamed_generation(self, text: str, usage: Usage, outcome: StreamOutcome) -> Generation:
+        # A stream's final event carries the whole response: its message is built as a plain
+        # answer's is, so both have the same content blocks.
+        state = outcome.state
+        if not isinstance(state, _StreamState) or state.response is None:
+            return super()._streamed_generation(text, usage, outcome)
+        message = self._message_of(state.response, state.response, usage)
+        info = dict(message.response_metadata)
+        return ChatGeneration(text=message.text, generation_info=info, message=message)
 
     # --- streams ----------------------------------------------------------------------------
 
@@ -218,7 +272,22 @@ class ChatOpenAIResponses(ChatOpenAI):
                     sink = self._call_slot(event, tool_calls)
                     sink.update(id=call["id"], name=call["function"]["name"])
                 return ""
+            if isinstance(item, dict) and item.get("type") == "reasoning":
+                return ""  # a block of the answer's content, no text
             return None
+        if kind == "response.output_item.done":
+            item = event.get("item")
+            # A built-in tool's item (a web search, ...): a block of the content, no text.
+            return "" if isinstance(item, dict) and item.get("type") in TOOL_ITEMS else None
+        if kind in _BLOCK_EVENTS:
+            if kind == "response.reasoning_summary_text.delta" and not isinstance(
+                event.get("delta"), str
+            ):
+                raise BadResponseError(
+                    f"{self.base_url}{self._path} streamed a summary that is not text",
+                    body=str(event)[:2000],
+                )
+            return ""
         if kind == "response.function_call_arguments.delta":
             delta = event.get("delta")
             if not isinstance(delta, str):
@@ -265,26 +334,32 @@ class ChatOpenAIResponses(ChatOpenAI):
             return isinstance(item, dict) and item.get("type") == "function_call"
         return kind == "response.function_call_arguments.delta"
 
-    def _event_metadata(self, event: JSONDict, metadata: dict[str, str]) -> None:
-        # Events must come in `sequence_number` order; the last number seen is kept here
-        # (under a private key, dropped when the stream ends) since hooks hold no state.
+    def _event_metadata(self, event: JSONDict, outcome: StreamOutcome) -> None:
+        state = outcome.state
+        if state is None:
+            state = outcome.state = _StreamState(self.output_version)
+        # Events must come in `sequence_number` order.
         number = event.get("sequence_number")
         if number is not None:
-            last = metadata.get(_SEQUENCE)
-            if type(number) is not int or (last is not None and number <= int(last)):
+            last = state.sequence
+            if type(number) is not int or (last is not None and number <= last):
                 raise BadResponseError(
                     f"{self.base_url}{self._path} streamed events out of order "
                     f"(sequence_number {str(number)[:20]!r} after {last})",
                     body=str(event)[:2000],
                 )
-            metadata[_SEQUENCE] = str(number)
+            state.sequence = number
+        outcome.blocks = state.blocks.blocks(event)
         if event.get("type") not in FINAL_EVENTS:
             return
-        metadata.pop(_SEQUENCE, None)
         response = event["response"]
+        read_response(response, self.base_url + self._path)  # checked as a plain answer is
+        state.response = response
+        metadata = outcome.metadata
         status = str(response.get("status"))
         metadata["id"] = str(response.get("id"))
         metadata["status"] = status
+        metadata["model_provider"] = "openai"
         if isinstance(response.get("model"), str):
             metadata["model_name"] = response["model"]
         output = response.get("output")
@@ -294,7 +369,9 @@ class ChatOpenAIResponses(ChatOpenAI):
         metadata["finish_reason"] = finish_reason(status, response, has_calls)
 
 
-# `ChatOpenAI(...)` asks this which class to build (see `ChatOpenAI.__new__`).
+# `ChatOpenAI(...)` asks this which class to build (see `ChatOpenAI.__new__`), and its
+# `bind` / `bind_tools` whether a call's fields switch it to this API.
 _openai_chat.chat_openai_variant = chat_openai_variant
+_openai_chat.switched_for_call = switched_for_call
 
 __all__ = ["ChatOpenAICompletions", "ChatOpenAIResponses", "wants_responses_api"]

@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from .._exceptions import BadResponseError, ConfigurationError
-from .._types import JSONDict, Usage
-from .openai_wire import token_count
+from .._types import DetailedUsage, JSONDict, Usage
+from .openai_wire import detail, token_count
 
 # Stream events after which a Responses stream is whole.
 FINAL_EVENTS = frozenset({"response.completed", "response.incomplete"})
@@ -125,23 +125,23 @@ def read_responses_usage(data: JSONDict) -> Usage | None:
     prompt = token_count(raw.get("input_tokens"), data)
     completion = token_count(raw.get("output_tokens"), data)
     total = token_count(raw.get("total_tokens"), data) or prompt + completion
-    return Usage(prompt, completion, total)
+    cached = detail(raw.get("input_tokens_details"), "cached_tokens", data)
+    reasoning = detail(raw.get("output_tokens_details"), "reasoning_tokens", data)
+    return DetailedUsage(
+        prompt,
+        completion,
+        total,
+        cache_read_tokens=None if cached is None else min(cached, prompt),
+        reasoning_tokens=None if reasoning is None else min(reasoning, completion),
+    )
 
 
-def token_details(data: JSONDict) -> dict[str, int]:
-    """`cached_tokens` and `reasoning_tokens` of a response's usage (0 when absent)."""
-    raw = data.get("usage")
-    if not isinstance(raw, dict):
-        return {"cached_tokens": 0, "reasoning_tokens": 0}
-    inputs = raw.get("input_tokens_details")
-    outputs = raw.get("output_tokens_details")
+def token_details(usage: Usage) -> dict[str, int]:
+    """`cached_tokens` and `reasoning_tokens` of a response's usage (0 when absent), as
+    `response_metadata["token_details"]` shows them."""
     return {
-        "cached_tokens": token_count(
-            inputs.get("cached_tokens") if isinstance(inputs, dict) else None, data
-        ),
-        "reasoning_tokens": token_count(
-            outputs.get("reasoning_tokens") if isinstance(outputs, dict) else None, data
-        ),
+        "cached_tokens": getattr(usage, "cache_read_tokens", None) or 0,
+        "reasoning_tokens": getattr(usage, "reasoning_tokens", None) or 0,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._exceptions import BadResponseError
-from .._types import JSONDict, Usage
+from .._types import DetailedUsage, JSONDict, Usage
 
 MAX_TOKEN_COUNT = 10**9
 """The largest token count believed from a server; anything above is a malformed answer."""
@@ -28,7 +28,38 @@ def read_openai_usage(data: JSONDict) -> Usage | None:
     prompt = token_count(raw.get("prompt_tokens"), data)
     completion = token_count(raw.get("completion_tokens"), data)
     total = token_count(raw.get("total_tokens"), data) or prompt + completion
-    return Usage(prompt, completion, total)
+    inputs, outputs = raw.get("prompt_tokens_details"), raw.get("completion_tokens_details")
+    if inputs is None and outputs is None:
+        return Usage(prompt, completion, total)
+    return DetailedUsage(
+        prompt,
+        completion,
+        total,
+        cache_read_tokens=_at_most(detail(inputs, "cached_tokens", data), prompt),
+        reasoning_tokens=_at_most(detail(outputs, "reasoning_tokens", data), completion),
+    )
+
+
+def _at_most(count: int | None, limit: int) -> int | None:
+    # A detail is a part of its count; a server saying more has not said anything usable.
+    return None if count is None else min(count, limit)
+
+
+def detail(details: Any, name: str, data: JSONDict) -> int | None:
+    """One count of a usage's details object (`prompt_tokens_details`, ...), None when the
+    answer has no such object.
+
+    Raises:
+        BadResponseError: details that are not an object, or a count that is not sane.
+    """
+    if details is None:
+        return None
+    if not isinstance(details, dict):
+        raise BadResponseError(
+            f"the answer's usage details are not an object: {str(details)[:80]!r}",
+            body=str(data)[:2000],
+        )
+    return token_count(details.get(name), data)
 
 
 def token_count(raw: Any, data: JSONDict) -> int:

@@ -36,16 +36,16 @@ class BindableModel(Protocol):
     def bind(self, **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]: ...
 
 
-def _strict_schema(schema: Any) -> Any:
+def strict_schema(schema: Any) -> Any:
     """OpenAI's strict mode: every object closed (`additionalProperties: false`), every
     property required."""
     if isinstance(schema, dict):
-        schema = {key: _strict_schema(value) for key, value in schema.items()}
+        schema = {key: strict_schema(value) for key, value in schema.items()}
         if schema.get("type") == "object" and "properties" in schema:
             schema["additionalProperties"] = False
             schema["required"] = list(schema["properties"])
     elif isinstance(schema, list):
-        schema = [_strict_schema(item) for item in schema]
+        schema = [strict_schema(item) for item in schema]
     return schema
 
 
@@ -54,7 +54,7 @@ def request_fields(
 ) -> dict[str, Any]:
     """The request fields that ask for an answer in `json_schema` by `method`."""
     if strict:
-        json_schema = _strict_schema(json_schema)
+        json_schema = strict_schema(json_schema)
     if method == "json_schema":
         spec: dict[str, Any] = {"name": name, "schema": json_schema}
         if description:
@@ -111,11 +111,11 @@ class StructuredOutput(Runnable[LanguageModelInput, Any]):
             calls = [c for c in message.tool_calls if c.get("name") == self.name]
             if not calls:
                 raise OutputParserError(
-                    f"the model did not call {self.name}", llm_output=message.content
+                    f"the model did not call {self.name}", llm_output=str(message.text)
                 )
             text = str(calls[0].get("arguments") or "")
         else:
-            text = message.content
+            text = str(message.text)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

@@ -166,13 +166,13 @@ class AgentChain(Chain):
         for number in range(1, self.max_steps + 1):
             started = time.monotonic()
             reply: AIMessage = await self.llm.ainvoke(messages)
-            step = AgentStep(number, reply.content, model_seconds=time.monotonic() - started)
+            step = AgentStep(number, reply.text, model_seconds=time.monotonic() - started)
             step.usage = reply.usage if isinstance(reply.usage, Usage) else None
             transcript.steps.append(step)
             messages.append(reply)
             if not reply.tool_calls:
-                transcript.output = reply.content
-                return {"output": reply.content, "transcript": transcript}
+                transcript.output = reply.text
+                return {"output": reply.text, "transcript": transcript}
             started = time.monotonic()
             step.tool_calls = list(
                 await asyncio.gather(*(self._run_tool(call) for call in reply.tool_calls))

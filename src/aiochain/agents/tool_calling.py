@@ -70,7 +70,7 @@ def parse_ai_message_to_tool_action(message: Any) -> AgentOutput:
                 llm_output=str(call.get("arguments", "")),
             )
         tool_input = args.get("__arg1", args)
-        said = f"responded: {message.content}\n" if message.content else "\n"
+        said = f"responded: {message.text}\n" if message.text else "\n"
         log = f"\nInvoking: `{name}` with `{tool_input}`\n{said}\n"
         actions.append(ToolAgentAction(name, tool_input, log, [message], str(call.get("id"))))
     return actions

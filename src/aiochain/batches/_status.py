@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +143,20 @@ class BatchOutcome:
     def retryable(self) -> list[str]:
         """The custom_ids worth sending again (live, or in a new batch)."""
         return [cid for cid, error in self.errors.items() if error.retryable]
+
+
+def epoch_seconds(value: Any) -> int:
+    """An RFC 3339 time (Anthropic's and Gemini's batch times) as epoch seconds (0 when it
+    is not one)."""
+    if not isinstance(value, str):
+        return 0
+    try:
+        moment = datetime.datetime.fromisoformat(value[:40].replace("Z", "+00:00"))
+    except ValueError:
+        return 0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return int(moment.timestamp())
 
 
 def unanswered_errors(status: BatchStatus, custom_ids: list[str]) -> dict[str, BatchRequestError]:

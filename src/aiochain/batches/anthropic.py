@@ -12,7 +12,6 @@ no other host.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -31,7 +30,7 @@ from .._types import Clock, JSONDict, Sleep
 from ._flow import BaseBatchClient, Record, check_ident, maybe_await
 from ._openai_files import BatchRequest, ResultLine, Shard, malformed_line, shard_requests
 from ._spool import SpooledShard
-from ._status import BatchStatus
+from ._status import BatchStatus, epoch_seconds
 
 if TYPE_CHECKING:
     import aiohttp
@@ -214,21 +213,8 @@ def _status(data: JSONDict) -> BatchStatus:
         completed=succeeded,
         failed=errored,
         results_url=url[:2000] if isinstance(url, str) else None,
-        created_at=_epoch(created),
+        created_at=epoch_seconds(created),
     )
-
-
-def _epoch(value: Any) -> int:
-    """An RFC 3339 time as epoch seconds (0 when it is not one)."""
-    if not isinstance(value, str):
-        return 0
-    try:
-        moment = datetime.datetime.fromisoformat(value[:40].replace("Z", "+00:00"))
-    except ValueError:
-        return 0
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return int(moment.timestamp())
 
 
 def _read_result(text: bytes, number: int, batch_id: str) -> ResultLine | None:

@@ -34,8 +34,7 @@ from .._types import Clock, JSONDict, Sleep
 from ._flow import BaseBatchClient, Record, check_ident, maybe_await
 from ._openai_files import BatchRequest, ResultLine, Shard, malformed_line, shard_requests
 from ._spool import SpooledShard
-from ._status import BatchStatus
-from .anthropic import _epoch
+from ._status import BatchStatus, epoch_seconds
 
 if TYPE_CHECKING:
     import aiohttp
@@ -267,7 +266,7 @@ def _status(data: JSONDict) -> BatchStatus:
         failed=failed,
         errors=errors,
         metadata={"aiochain_shard": display[:200]} if isinstance(display, str) and display else {},
-        created_at=_epoch(meta.get("createTime")),
+        created_at=epoch_seconds(meta.get("createTime")),
     )
 
 

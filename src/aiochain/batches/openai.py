@@ -79,6 +79,7 @@ class BatchableModel(Protocol):
 
     def request_body(self, input: Any, **fields: Any) -> JSONDict: ...
 
+
 CHAT_ENDPOINT = "/v1/chat/completions"
 
 

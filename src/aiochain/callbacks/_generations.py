@@ -14,7 +14,7 @@ def generation_of(output: Any) -> Generation:
     """The `Generation` of an answer: a `ChatGeneration` around a message, else text."""
     if isinstance(output, AIMessage):
         info = {k: v for k, v in output.response_metadata.items() if k != "usage"}
-        return ChatGeneration(text=output.content, generation_info=info, message=output)
+        return ChatGeneration(text=output.text, generation_info=info, message=output)
     return Generation(text=str(output), generation_info={"finish_reason": None})
 
 

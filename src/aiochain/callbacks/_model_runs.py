@@ -30,10 +30,8 @@ from .._types import Usage
 from ..messages import (
     AIMessage,
     AIMessageChunk,
-    BaseMessage,
-    HumanMessage,
+    convert_to_messages,
     get_buffer_string,
-    to_messages,
 )
 from ..outputs import Generation, LLMResult
 from ._generations import generation_of, model_name_of
@@ -155,20 +153,12 @@ def _is_chat(model: Any) -> bool:
     return hasattr(model, "bind_tools") or hasattr(model, "_agenerate")
 
 
-def _messages_of(input: Any) -> list[BaseMessage]:
-    if isinstance(input, str):
-        return [HumanMessage(input)]
-    if hasattr(input, "to_messages"):
-        return list(input.to_messages())
-    return to_messages(input)
-
-
 def _text_of(input: Any) -> str:
     if isinstance(input, str):
         return input
     if hasattr(input, "to_string"):
         return str(input.to_string())
-    return get_buffer_string(to_messages(input))
+    return get_buffer_string(convert_to_messages(input))
 
 
 _DESCRIPTIONS: dict[tuple[type, int], tuple[Any, dict[str, Any], dict[str, Any], bool]] = {}
@@ -218,7 +208,7 @@ async def start_model_run(
     if chat:
         runs = await manager.on_chat_model_start(
             serialized,
-            [_messages_of(input)],
+            [convert_to_messages(input)],
             invocation_params=params,
             options=options,
             name=run_name,
@@ -272,7 +262,7 @@ async def _model_run(
         if streaming:  # `streaming=True` or `on_token=`: tokens reach the handlers as they come
             pieces = []
             async for chunk in model.astream(input, config, **kwargs):
-                text = chunk if isinstance(chunk, str) else chunk.content
+                text = chunk if isinstance(chunk, str) else chunk.text
                 if text and on_token is not None:
                     on_token(text)
                 if text or not isinstance(chunk, str):
@@ -382,6 +372,6 @@ async def _stream(
 
 
 async def _token(run: AsyncCallbackManagerForLLMRun, chunk: Any) -> None:
-    text = chunk if isinstance(chunk, str) else chunk.content
+    text = chunk if isinstance(chunk, str) else chunk.text
     if text or not isinstance(chunk, str):  # a tool-call or usage chunk is a token event too
         await run.on_llm_new_token(text, chunk=chunk)

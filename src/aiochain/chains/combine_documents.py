@@ -89,7 +89,7 @@ class ModelStep:
         if self.verbose:
             logger.info("prompt after formatting:\n%s", prompt.to_string())
         answer = await self.llm.ainvoke(prompt)
-        return answer.content if isinstance(answer, BaseMessage) else str(answer)
+        return answer.text if isinstance(answer, BaseMessage) else str(answer)
 
     def check_variable(self, name: str | None, what: str) -> str:
         """The prompt variable that receives the documents (`name`, or the only one)."""

@@ -22,7 +22,7 @@ def _green(text: str) -> str:
 
 
 def _text_of(output: Any) -> Any:
-    return output.content if isinstance(output, BaseMessage) else output
+    return output.text if isinstance(output, BaseMessage) else output
 
 
 class LLMChain(Chain):
@@ -110,7 +110,7 @@ class LLMChain(Chain):
         if self.output_parser is not None:
             chunks = self.output_parser.atransform(chunks)
         async for chunk in chunks:
-            yield chunk.content if isinstance(chunk, BaseMessage) else chunk
+            yield chunk.text if isinstance(chunk, BaseMessage) else chunk
 
     async def apredict(self, **kwargs: Any) -> Any:
         """Run with keyword inputs and return the output."""

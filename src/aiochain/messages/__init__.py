@@ -19,15 +19,18 @@ if TYPE_CHECKING:
     from .base import AIMessageChunk as AIMessageChunk
     from .base import BaseMessage as BaseMessage
     from .base import HumanMessage as HumanMessage
-    from .base import MessageLike as MessageLike
     from .base import SystemMessage as SystemMessage
     from .base import ToolMessage as ToolMessage
-    from .base import get_buffer_string as get_buffer_string
-    from .base import message_class as message_class
-    from .base import parse_tool_calls as parse_tool_calls
-    from .base import to_message as to_message
-    from .base import to_messages as to_messages
     from .base import usage_metadata_of as usage_metadata_of
+    from .content import MessageContent as MessageContent
+    from .content import TextAccessor as TextAccessor
+    from .convert import MessageLike as MessageLike
+    from .convert import convert_to_messages as convert_to_messages
+    from .convert import get_buffer_string as get_buffer_string
+    from .convert import message_class as message_class
+    from .convert import to_message as to_message
+    from .convert import to_messages as to_messages
+    from .tool_calls import parse_tool_calls as parse_tool_calls
     from .utils import filter_messages as filter_messages
     from .utils import merge_message_runs as merge_message_runs
 
@@ -36,17 +39,20 @@ _EXPORTS = {
     "AIMessageChunk": ".base",
     "BadResponseError": ".._exceptions",
     "BaseMessage": ".base",
+    "convert_to_messages": ".convert",
     "count_tokens_approximately": "._trimming",
+    "MessageContent": ".content",
+    "TextAccessor": ".content",
     "filter_messages": ".utils",
-    "get_buffer_string": ".base",
+    "get_buffer_string": ".convert",
     "HumanMessage": ".base",
     "merge_message_runs": ".utils",
-    "message_class": ".base",
-    "MessageLike": ".base",
-    "parse_tool_calls": ".base",
+    "message_class": ".convert",
+    "MessageLike": ".convert",
+    "parse_tool_calls": ".tool_calls",
     "SystemMessage": ".base",
-    "to_message": ".base",
-    "to_messages": ".base",
+    "to_message": ".convert",
+    "to_messages": ".convert",
     "ToolMessage": ".base",
     "trim_messages": "._trimming",
     "Usage": ".._types",
@@ -59,9 +65,12 @@ __all__ = [
     "AIMessage",
     "BaseMessage",
     "HumanMessage",
+    "MessageContent",
     "MessageLike",
     "SystemMessage",
+    "TextAccessor",
     "ToolMessage",
+    "convert_to_messages",
     "count_tokens_approximately",
     "filter_messages",
     "merge_message_runs",

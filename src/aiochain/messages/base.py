@@ -2,40 +2,104 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar
 
-from .. import _json
-from .._exceptions import BadResponseError, UsageError
-from .._types import Usage
+from .._types import DetailedUsage, Usage
+from .content import (
+    MessageContent,
+    TextAccessor,
+    merge_content,
+    openai_content,
+    text_of,
+    title_line,
+)
+from .standard import from_v0, standard_blocks
+from .tool_calls import arguments_of, parse_tool_calls
 
 
 class BaseMessage:
     """One message of a conversation.
 
     Attributes:
-        content: the text of the message.
+        content: the text of the message, or a list of content blocks (strings and dicts such
+            as `{"type": "text", "text": ...}` or `{"type": "image_url", ...}`).
         name: who wrote it, when a conversation tells speakers apart (LangChain's `name`;
             sent as OpenAI's `name`).
         id: the message's id (LangChain's `id`; an answer's is the provider's).
+        additional_kwargs: what a provider said beside the content (LangChain's field: e.g. a
+            Responses answer's `reasoning`, or a structured answer's `parsed`).
+        response_metadata: what the provider said of the answer (model, finish reason, ...).
         role: the OpenAI role (`system`, `user`, `assistant`, `tool`).
     """
 
-    __slots__ = ("content", "id", "name")
+    __slots__ = ("_additional_kwargs", "content", "id", "name", "response_metadata")
     role: ClassVar[str] = ""
     type: ClassVar[str] = ""
 
-    def __init__(self, content: str, *, name: str | None = None, id: str | None = None) -> None:
-        self.content = content
+    def __init__(
+        self,
+        content: MessageContent = "",
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        additional_kwargs: dict[str, Any] | None = None,
+        response_metadata: dict[str, Any] | None = None,
+        content_blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.content: MessageContent = content if content_blocks is None else list(content_blocks)
         self.name = name
         self.id = id
+        self._additional_kwargs = additional_kwargs
+        self.response_metadata: dict[str, Any] = response_metadata or {}
+
+    @property
+    def additional_kwargs(self) -> dict[str, Any]:
+        """What a provider said beside the content; `{}` when nothing (made on first use, as
+        most messages never need one)."""
+        if self._additional_kwargs is None:
+            self._additional_kwargs = {}
+        return self._additional_kwargs
+
+    @additional_kwargs.setter
+    def additional_kwargs(self, value: dict[str, Any]) -> None:
+        self._additional_kwargs = value
+
+    @property
+    def text(self) -> TextAccessor:
+        """The message's text: its content when a string, else the text of its text blocks
+        (`message.text` and, as older LangChain spelled it, `message.text()`)."""
+        content = self.content
+        return TextAccessor(content if isinstance(content, str) else text_of(content))
+
+    @property
+    def content_blocks(self) -> list[dict[str, Any]]:
+        """The content as LangChain's standard blocks (`text`, `reasoning`, `image`,
+        `tool_call`, ...), whatever the provider's own shape."""
+        content = self.content
+        if self.response_metadata.get("output_version") == "v1" and isinstance(content, list):
+            return list(content)  # already standard (an answer asked for in v1)
+        content = from_v0(self) or content  # an OpenAI answer in langchain-openai 0.3's shape
+        return standard_blocks(content, getattr(self, "tool_calls", None) or [])
+
+    def pretty_repr(self, html: bool = False) -> str:
+        """The message under a title line, as LangChain's `pretty_repr` (`html` accepted)."""
+        title = title_line(f"{self.type.title()} Message")
+        if self.name is not None:
+            title += f"\nName: {self.name}"
+        return f"{title}\n\n{self.content}"
+
+    def pretty_print(self) -> None:
+        """Print `pretty_repr()`."""
+        print(self.pretty_repr())
 
     def to_openai(self) -> dict[str, Any]:
         """The message as OpenAI's chat API expects it."""
+        content: str | list[Any] = self.content
+        if not isinstance(content, str):
+            content = openai_content(content)
         if self.name is None:
-            return {"role": self.role, "content": self.content}
-        return {"role": self.role, "content": self.content, "name": self.name}
+            return {"role": self.role, "content": content}
+        return {"role": self.role, "content": content, "name": self.name}
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -45,7 +109,7 @@ class BaseMessage:
         )
 
     def __hash__(self) -> int:
-        return hash((self.role, self.content))
+        return hash((self.role, self.text))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(content={self.content!r})"
@@ -78,30 +142,65 @@ class AIMessage(BaseMessage):
             `args` is None and `error` says why when the text is not a JSON object).
     """
 
-    __slots__ = ("response_metadata", "tool_calls", "usage")
+    __slots__ = ("_usage_metadata", "tool_calls", "usage")
     role = "assistant"
     type = "ai"
 
     def __init__(
         self,
-        content: str,
+        content: MessageContent = "",
         *,
         usage: Usage | None = None,
         response_metadata: dict[str, Any] | None = None,
         tool_calls: list[dict[str, Any]] | None = None,
         id: str | None = None,
         name: str | None = None,
+        additional_kwargs: dict[str, Any] | None = None,
+        usage_metadata: dict[str, Any] | None = None,
+        invalid_tool_calls: list[dict[str, Any]] | None = None,
+        content_blocks: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(content, name=name, id=id)  # id: the provider's id of the answer
+        super().__init__(
+            content,
+            name=name,
+            id=id,  # the provider's id of the answer
+            additional_kwargs=additional_kwargs,
+            response_metadata=response_metadata,
+            content_blocks=content_blocks,
+        )
         self.usage = usage
-        self.response_metadata = response_metadata or {}
-        self.tool_calls = tool_calls or []
+        self._usage_metadata = usage_metadata  # LangChain's spelling, when given as such
+        calls = tool_calls or []
+        if invalid_tool_calls:  # LangChain's: `args` the raw text that did not decode
+            calls = [*calls, *map(_invalid_call, invalid_tool_calls)]
+        self.tool_calls = calls
 
     @property
     def usage_metadata(self) -> dict[str, Any] | None:
         """LangChain's view of `usage`: `input_tokens`, `output_tokens`, `total_tokens`
         (and `input_token_details` / `output_token_details` where the provider says more)."""
+        if self._usage_metadata is not None:
+            return self._usage_metadata
         return usage_metadata_of(self.usage)
+
+    @property
+    def invalid_tool_calls(self) -> list[dict[str, Any]]:
+        """The tool calls whose arguments are not a JSON object (each with an `error`), as
+        LangChain lists them apart; they stay in `tool_calls` too, where agents answer them."""
+        return [call for call in self.tool_calls if "error" in call]
+
+    def pretty_repr(self, html: bool = False) -> str:
+        """The message and its tool calls under a title line, as LangChain's."""
+        lines = [super().pretty_repr(html).strip()]
+        if self.tool_calls:
+            lines.append("Tool Calls:")
+            for call in self.tool_calls:
+                lines += [f"  {call.get('name', 'Tool')} ({call.get('id')})"]
+                lines += [f" Call ID: {call.get('id')}"]
+                if call.get("args"):
+                    lines.append("  Args:")
+                    lines += [f"    {key}: {value}" for key, value in call["args"].items()]
+        return "\n".join(lines).strip()
 
     def to_openai(self) -> dict[str, Any]:
         """The message as OpenAI's chat API expects it, tool calls included."""
@@ -110,30 +209,33 @@ class AIMessage(BaseMessage):
         return {
             "role": "assistant",
             **({"name": self.name} if self.name is not None else {}),
-            "content": self.content or None,
+            "content": self.text or None,
             "tool_calls": [
                 {
                     "id": call["id"],
                     "type": "function",
-                    "function": {"name": call["name"], "arguments": _arguments_of(call)},
+                    "function": {"name": call["name"], "arguments": arguments_of(call)},
                 }
                 for call in self.tool_calls
             ],
         }
 
 
-def _arguments_of(call: Mapping[str, Any]) -> str:
-    """A tool call's arguments as JSON text (LangChain's calls carry only the decoded `args`)."""
-    arguments = call.get("arguments")
-    if isinstance(arguments, str):
-        return arguments
-    return json.dumps(call.get("args") or {})
+def _invalid_call(call: dict[str, Any]) -> dict[str, Any]:
+    raw = call.get("args")
+    return {
+        **call,
+        "args": None,
+        "arguments": raw if isinstance(raw, str) else "",
+        "error": call.get("error") or "arguments are not a JSON object",
+    }
 
 
 def usage_metadata_of(usage: Any) -> dict[str, Any] | None:
     """`{"input_tokens", "output_tokens", "total_tokens"}` from a `Usage`, or None; with
-    LangChain's `input_token_details.cache_read` and `output_token_details.reasoning` when the
-    usage has them (Gemini's `GeminiUsage`)."""
+    LangChain's `input_token_details` (`cache_read`, `cache_creation`) and
+    `output_token_details` (`reasoning`) for each detail the provider reported
+    (`DetailedUsage`)."""
     if usage is None:
         return None
     prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
@@ -144,10 +246,19 @@ def usage_metadata_of(usage: Any) -> dict[str, Any] | None:
         "output_tokens": completion,
         "total_tokens": total,
     }
-    if cached := getattr(usage, "cache_read_tokens", 0):
-        meta["input_token_details"] = {"cache_read": cached}
-    if reasoning := getattr(usage, "reasoning_tokens", 0):
-        meta["output_token_details"] = {"reasoning": reasoning}
+    if isinstance(usage, DetailedUsage):
+        inputs = {
+            name: value
+            for name, value in (
+                ("cache_read", usage.cache_read_tokens),
+                ("cache_creation", usage.cache_creation_tokens),
+            )
+            if value is not None
+        }
+        if inputs:
+            meta["input_token_details"] = inputs
+        if usage.reasoning_tokens is not None:
+            meta["output_token_details"] = {"reasoning": usage.reasoning_tokens}
     return meta
 
 
@@ -165,14 +276,17 @@ class AIMessageChunk(AIMessage):
 
     def __init__(
         self,
-        content: str = "",
+        content: MessageContent = "",
         *,
-        usage_metadata: dict[str, int] | None = None,
+        usage_metadata: dict[str, Any] | None = None,
         response_metadata: dict[str, Any] | None = None,
         tool_call_chunks: list[dict[str, Any]] | None = None,
         id: str | None = None,
+        additional_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(content, response_metadata=response_metadata, id=id)
+        super().__init__(
+            content, response_metadata=response_metadata, id=id, additional_kwargs=additional_kwargs
+        )
         self.chunk_usage_metadata = usage_metadata
         self.tool_call_chunks = list(tool_call_chunks or [])
         self.tool_calls = parse_tool_calls(
@@ -183,7 +297,7 @@ class AIMessageChunk(AIMessage):
         )
 
     @property
-    def usage_metadata(self) -> dict[str, int] | None:
+    def usage_metadata(self) -> dict[str, Any] | None:
         """The usage of the stream, on its final chunk (and on the sum of all chunks)."""
         return self.chunk_usage_metadata
 
@@ -197,12 +311,22 @@ class AIMessageChunk(AIMessage):
             for field in ("name", "id"):
                 call[field] = call[field] or piece.get(field)
             call["args"] += piece.get("args") or ""
+        content = self.content
+        content = (
+            content + other.content
+            if isinstance(content, str) and isinstance(other.content, str)
+            else merge_content(content, other.content)
+        )
+        extra = self._additional_kwargs
+        if other._additional_kwargs:
+            extra = {**(extra or {}), **other._additional_kwargs}
         return AIMessageChunk(
-            self.content + other.content,
+            content,
             usage_metadata=_add_usage(self.chunk_usage_metadata, other.chunk_usage_metadata),
             response_metadata={**self.response_metadata, **other.response_metadata},
             tool_call_chunks=list(calls.values()),
             id=self.id or other.id,  # pieces of one answer share its id; the first one given
+            additional_kwargs=extra,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -213,13 +337,21 @@ class AIMessageChunk(AIMessage):
         )
 
     def __hash__(self) -> int:
-        return hash(("AIMessageChunk", self.content))
+        return hash(("AIMessageChunk", self.text))
 
 
-def _add_usage(a: dict[str, int] | None, b: dict[str, int] | None) -> dict[str, int] | None:
+def _add_usage(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Two usages summed, field by field (the token details' fields too)."""
     if a is None or b is None:
         return a if b is None else b
-    return {key: a.get(key, 0) + b.get(key, 0) for key in {**a, **b}}
+    summed: dict[str, Any] = {}
+    for key in {**a, **b}:
+        left, right = a.get(key), b.get(key)
+        if isinstance(left, dict) or isinstance(right, dict):
+            summed[key] = _add_usage(left, right)
+        else:
+            summed[key] = (left or 0) + (right or 0)
+    return summed
 
 
 class ToolMessage(BaseMessage):
@@ -229,132 +361,51 @@ class ToolMessage(BaseMessage):
         tool_call_id: the id of the call this answers.
     """
 
-    __slots__ = ("tool_call_id",)
+    __slots__ = ("artifact", "status", "tool_call_id")
     role = "tool"
     type = "tool"
 
     def __init__(
-        self, content: str, *, tool_call_id: str, name: str | None = None, id: str | None = None
+        self,
+        content: MessageContent = "",
+        *,
+        tool_call_id: str,
+        name: str | None = None,
+        id: str | None = None,
+        additional_kwargs: dict[str, Any] | None = None,
+        response_metadata: dict[str, Any] | None = None,
+        artifact: Any = None,
+        status: str = "success",
     ) -> None:
-        super().__init__(content, name=name, id=id)
+        super().__init__(
+            content,
+            name=name,
+            id=id,
+            additional_kwargs=additional_kwargs,
+            response_metadata=response_metadata,
+        )
         self.tool_call_id = tool_call_id
+        self.artifact = artifact  # LangChain's: what the tool made beside its text, not sent
+        self.status = status
 
     def __repr__(self) -> str:
         return f"ToolMessage(content={self.content!r}, tool_call_id={self.tool_call_id!r})"
 
     def to_openai(self) -> dict[str, Any]:
-        return {"role": "tool", "tool_call_id": self.tool_call_id, "content": self.content}
-
-
-def get_buffer_string(
-    messages: Sequence[BaseMessage], human_prefix: str = "Human", ai_prefix: str = "AI"
-) -> str:
-    """Messages as one text of `Human: ...` / `AI: ...` lines (LangChain's
-    `get_buffer_string`, which memories and `on_llm_start` use)."""
-    prefixes = {"human": human_prefix, "ai": ai_prefix, "AIMessageChunk": ai_prefix}
-    prefixes.update(system="System", tool="Tool")
-    return "\n".join(f"{prefixes.get(m.type, m.type)}: {m.content}" for m in messages)
-
-
-def parse_tool_calls(raw: Any) -> list[dict[str, Any]]:
-    """Tool calls from OpenAI's `message.tool_calls`, with their arguments decoded.
-
-    Each call is `{"id", "name", "arguments", "args"}`, plus `"error"` when its arguments do
-    not decode to a JSON object (the agent tells the model so). Arguments sent as an object
-    instead of a JSON string are taken as they are (some servers do).
-
-    Raises:
-        BadResponseError: a call that is not shaped as a tool call at all.
-    """
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise BadResponseError(f"tool_calls is not a list: {str(raw)[:80]!r}")
-    calls = []
-    for item in raw:
-        function = item.get("function") if isinstance(item, dict) else None
-        if function is None:
-            function = {}
-        if not isinstance(item, dict) or not isinstance(function, dict):
-            raise BadResponseError(f"a tool call is not shaped as one: {str(item)[:80]!r}")
-        arguments = function.get("arguments") or ""
-        call: dict[str, Any] = {
-            "id": str(item.get("id") or ""),
-            "name": str(function.get("name") or ""),
-            "arguments": arguments,
-            "args": None,
-            "type": "tool_call",
+        content = self.content
+        return {
+            "role": "tool",
+            "tool_call_id": self.tool_call_id,
+            "content": content if isinstance(content, str) else text_of(content),
         }
-        if isinstance(arguments, dict):
-            call["args"] = arguments
-            call["arguments"] = json.dumps(arguments)
-        elif not isinstance(arguments, str):
-            call["error"] = "arguments are not a JSON object"
-        else:
-            try:
-                args = _json.loads(arguments) if arguments.strip() else {}
-            except ValueError as exc:
-                call["error"] = f"arguments are not valid JSON ({str(exc)[:80]})"
-            else:
-                if isinstance(args, dict):
-                    call["args"] = args
-                else:
-                    call["error"] = "arguments are not a JSON object"
-        calls.append(call)
-    return calls
-
-
-_ROLE_CLASSES: dict[str, type[BaseMessage]] = {
-    "system": SystemMessage,
-    "human": HumanMessage,
-    "user": HumanMessage,
-    "ai": AIMessage,
-    "assistant": AIMessage,
-}
-
-
-def message_class(role: str) -> type[BaseMessage]:
-    """The message class for a role name (`system`, `human`/`user`, `ai`/`assistant`).
-
-    Raises:
-        UsageError: for any other role.
-    """
-    try:
-        return _ROLE_CLASSES[role]
-    except KeyError:
-        known = ", ".join(sorted(_ROLE_CLASSES))
-        raise UsageError(f"unknown message role {role!r}; use one of: {known}") from None
-
-
-def to_message(item: MessageLike) -> BaseMessage:
-    """Turn a message, a `(role, content)` pair or an OpenAI-style dict into a message."""
-    if isinstance(item, BaseMessage):
-        return item
-    if isinstance(item, tuple) and len(item) == 2:
-        return message_class(item[0])(item[1])
-    if isinstance(item, Mapping) and "role" in item:
-        return message_class(str(item["role"]))(str(item.get("content") or ""))
-    raise UsageError(f"cannot use {item!r} as a chat message")
-
-
-def to_messages(items: Sequence[MessageLike]) -> list[BaseMessage]:
-    """`to_message` over a list."""
-    return [to_message(item) for item in items]
-
-
-MessageLike: TypeAlias = "BaseMessage | tuple[str, str] | Mapping[str, Any]"
-"""A chat message: a message object, a `(role, content)` pair or an OpenAI-style dict."""
 
 
 __all__ = [
     "AIMessage",
+    "AIMessageChunk",
     "BaseMessage",
     "HumanMessage",
-    "MessageLike",
     "SystemMessage",
     "ToolMessage",
-    "message_class",
-    "parse_tool_calls",
-    "to_message",
-    "to_messages",
+    "usage_metadata_of",
 ]

@@ -43,7 +43,7 @@ class BaseOutputParser(PureRunnable[Any, T], Generic[T]):
     def invoke(self, input: Any, config: Config = None, **kwargs: Any) -> T:
         """Parse a model's output: a string or a message whose content is parsed."""
         if isinstance(input, BaseMessage):
-            return self.parse(input.content)
+            return self.parse(input.text)
         if isinstance(input, str):
             return self.parse(input)
         raise OutputParserError(
@@ -63,7 +63,7 @@ class StrOutputParser(BaseOutputParser[str]):
     ) -> AsyncIterator[str]:
         """Pass each piece through as text, as it arrives."""
         async for chunk in chunks:
-            yield chunk.content if isinstance(chunk, BaseMessage) else chunk
+            yield chunk.text if isinstance(chunk, BaseMessage) else chunk
 
 
 _FENCE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.DOTALL)
@@ -145,7 +145,7 @@ class JsonOutputParser(BaseOutputParser[Any]):
         parts: list[str] = []
         last: Any = None
         async for chunk in chunks:
-            parts.append(chunk.content if isinstance(chunk, BaseMessage) else str(chunk))
+            parts.append(chunk.text if isinstance(chunk, BaseMessage) else str(chunk))
             partial = parse_partial_json("".join(parts))
             if partial is not None and partial != last:
                 last = partial

@@ -69,7 +69,7 @@ class ChatPromptValue(PromptValue):
         self.messages = messages
 
     def to_string(self) -> str:
-        return "\n".join(f"{_LABELS[m.type]}: {m.content}" for m in self.messages)
+        return "\n".join(f"{_LABELS[m.type]}: {m.text}" for m in self.messages)
 
     def to_messages(self) -> list[BaseMessage]:
         return list(self.messages)

@@ -62,7 +62,16 @@ class Decided:
             status = "incomplete" if self.incomplete else "completed"
             text_tokens = len(text)
             pieces = [text]
-            items = [wire.message_item(f"msg_sim{next_id()}", "".join(text), status)]
+            joined = "".join(text)
+            if spec.web_search and spec.tool_choice != "none":
+                # The built-in search: a web_search_call item, then text citing its page.
+                query = spec.user_text[:200]
+                items = [wire.search_item(f"ws_sim{next_id()}", query)]
+                pieces = [[], text]
+                cited = [wire.citation(joined)] if joined else []
+                items.append(wire.message_item(f"msg_sim{next_id()}", joined, status, cited))
+            else:
+                items = [wire.message_item(f"msg_sim{next_id()}", joined, status)]
         if spec.reasoning_model:
             self.items.append(wire.reasoning_item(f"rs_sim{next_id()}"))
             self.pieces.append([])

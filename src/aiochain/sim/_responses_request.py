@@ -42,6 +42,7 @@ class ResponsesSpec:
         "tool_results",
         "tools",
         "user_text",
+        "web_search",
     )
 
     def __init__(self) -> None:
@@ -54,6 +55,7 @@ class ResponsesSpec:
         self.context_tokens = 0
         self.max_output_tokens: int | None = None
         self.tools: list[dict[str, Any]] = []
+        self.web_search = False  # a built-in web_search tool was offered
         self.tool_choice: Any = None
         self.format: dict[str, Any] = {"type": "text"}
         self.effort: str | None = None
@@ -117,6 +119,10 @@ def parse_responses(
         )
     spec.max_output_tokens = limit
     spec.tools = _tools(body.get("tools"))
+    spec.web_search = any(
+        isinstance(tool, dict) and tool.get("type") in WEB_SEARCH_TOOLS
+        for tool in body.get("tools") or ()
+    )
     spec.tool_choice = _tool_choice(body.get("tool_choice"))
     spec.format = _format(body.get("text"))
     spec.reasoning_model = is_reasoning_model(model)
@@ -193,11 +199,11 @@ def _input_items(raw: Any) -> list[dict[str, Any]]:
                     f"Missing required parameter: 'input[{position}].output'.",
                     param=f"input[{position}]",
                 )
-        elif kind != "reasoning":
+        elif kind not in ("reasoning", "web_search_call"):
             raise Reject(
                 400,
                 f"Invalid value: '{kind}'. Supported values are: 'message', 'function_call', "
-                "'function_call_output' and 'reasoning'.",
+                "'function_call_output', 'reasoning' and 'web_search_call'.",
                 param=f"input[{position}].type",
             )
         items.append({**item, "type": kind})
@@ -252,6 +258,16 @@ def _item_tokens(item: dict[str, Any]) -> int:
     return 0
 
 
+# OpenAI's built-in web search tool, under each of its names.
+WEB_SEARCH_TOOLS = frozenset(
+    {"web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11"}
+)
+OTHER_BUILTIN_TOOLS = frozenset(
+    {"file_search", "code_interpreter", "image_generation", "mcp", "computer_use_preview",
+     "local_shell", "shell", "apply_patch", "custom"}
+)  # fmt: skip
+
+
 def _tools(raw: Any) -> list[dict[str, Any]]:
     if raw is None:
         return []
@@ -259,6 +275,15 @@ def _tools(raw: Any) -> list[dict[str, Any]]:
         raise Reject(400, "Invalid type for 'tools': expected an array.", param="tools")
     tools = []
     for position, tool in enumerate(raw):
+        if isinstance(tool, dict) and tool.get("type") in WEB_SEARCH_TOOLS:
+            continue  # a built-in tool: the simulator searches (see `_responses_api`)
+        if isinstance(tool, dict) and tool.get("type") in OTHER_BUILTIN_TOOLS:
+            raise Reject(
+                400,
+                f"The simulator does not play the built-in tool {tool['type']!r} "
+                "(it plays function tools and web_search).",
+                param=f"tools[{position}].type",
+            )
         if not isinstance(tool, dict) or tool.get("type") != "function":
             raise Reject(400, f"Invalid value for 'tools[{position}].type'.", param="tools")
         if not isinstance(tool.get("name"), str):

@@ -77,14 +77,38 @@ def usage(
     }
 
 
-def message_item(ident: str, text: str, status: str) -> dict[str, Any]:
+def message_item(
+    ident: str, text: str, status: str, annotations: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """An assistant `message` output item with one `output_text` part."""
+    part = output_text(text)
+    if annotations:
+        part["annotations"] = annotations
+    return {"id": ident, "type": "message", "status": status, "role": "assistant",
+            "content": [part]}  # fmt: skip
+
+
+SEARCH_URL = "https://example.com/simulated-search"
+
+
+def search_item(ident: str, query: str) -> dict[str, Any]:
+    """A `web_search_call` output item (the search the simulator pretends to have run)."""
     return {
         "id": ident,
-        "type": "message",
-        "status": status,
-        "role": "assistant",
-        "content": [output_text(text)],
+        "type": "web_search_call",
+        "status": "completed",
+        "action": {"type": "search", "query": query},
+    }
+
+
+def citation(text: str) -> dict[str, Any]:
+    """A `url_citation` annotation covering `text`, citing the pretend search's page."""
+    return {
+        "type": "url_citation",
+        "start_index": 0,
+        "end_index": len(text),
+        "url": SEARCH_URL,
+        "title": "Simulated search result",
     }
 
 
@@ -174,6 +198,8 @@ def item_events(
         opened = {**item, "status": "in_progress", "content": []}
     elif kind == "function_call":
         opened = {**item, "status": "in_progress", "arguments": ""}
+    elif kind == "web_search_call":
+        opened = {"id": item["id"], "type": kind, "status": "in_progress"}
     else:
         opened = item
     head = [write("response.output_item.added", output_index=index, item=opened)]
@@ -188,6 +214,11 @@ def item_events(
             write("response.output_text.delta", **place, delta=piece, logprobs=[])
             for piece in pieces
         ]
+        tail.extend(
+            write("response.output_text.annotation.added", **place, annotation_index=number,
+                  annotation=annotation)
+            for number, annotation in enumerate(part["annotations"])
+        )  # fmt: skip
         tail.append(write("response.output_text.done", **place, text=part["text"], logprobs=[]))
         tail.append(write("response.content_part.done", **place, part=part))
     elif kind == "function_call":
@@ -203,6 +234,12 @@ def item_events(
                 name=item["name"],
                 arguments=item["arguments"],
             )
+        )
+    elif kind == "web_search_call":
+        place = {"item_id": ident, "output_index": index}
+        head.extend(
+            write(f"response.web_search_call.{stage}", **place)
+            for stage in ("in_progress", "searching", "completed")
         )
     tail.append(write("response.output_item.done", output_index=index, item=item))
     return head, deltas, tail

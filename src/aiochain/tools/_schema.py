@@ -226,10 +226,9 @@ def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
         json_schema = typed_dict_model(schema).model_json_schema()
     elif isinstance(schema, Mapping):
         json_schema = copy.deepcopy(dict(schema))
-        if json_schema.get("type") == "function" and "function" in json_schema:
-            # OpenAI's tool form: {"type": "function", "function": {"name", "parameters"}}.
-            function = json_schema["function"]
-            json_schema = {**function.get("parameters", {}), "title": function.get("name")}
+        described = _described_tool(json_schema)
+        if described is not None:
+            json_schema = described
     else:
         raise ConfigurationError(
             "with_structured_output takes a pydantic model class, a TypedDict class or a JSON "
@@ -238,10 +237,30 @@ def schema_of(schema: Any) -> tuple[str, str, dict[str, Any]]:
     title = str(json_schema.pop("title", None) or getattr(schema, "__name__", "") or "output")
     # OpenAI takes names of 1-64 letters, digits, _ and -.
     name = re.sub(r"[^A-Za-z0-9_-]", "_", title)[:64]
-    description = str(
-        json_schema.pop("description", None) or (getattr(schema, "__doc__", None) or "").strip()
-    )
+    # A class's docstring describes it; a dict's (dict's own) does not.
+    doc = "" if isinstance(schema, Mapping) else (getattr(schema, "__doc__", None) or "")
+    description = str(json_schema.pop("description", None) or doc.strip())
     return name, description, json_schema
+
+
+def _described_tool(spec: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema (titled with the tool's name, with its description) of a tool given
+    in a provider's shape: OpenAI chat's `{"type": "function", "function": {...}}`, the
+    Responses API's flat `{"type": "function", "name", "parameters"}`, or Anthropic's
+    `{"name", "input_schema"}`; None for a plain JSON schema."""
+    if spec.get("type") == "function" and isinstance(spec.get("function"), Mapping):
+        spec = dict(spec["function"])
+    elif spec.get("type") == "function" and isinstance(spec.get("name"), str):
+        pass
+    elif isinstance(spec.get("name"), str) and isinstance(spec.get("input_schema"), Mapping):
+        spec = {**spec, "parameters": spec["input_schema"]}
+    else:
+        return None
+    parameters = spec.get("parameters") or {"type": "object", "properties": {}}
+    described = {**parameters, "title": spec.get("name")}
+    if spec.get("description"):
+        described["description"] = spec["description"]
+    return described
 
 
 def typed_dict_model(schema: type[Any]) -> Any:

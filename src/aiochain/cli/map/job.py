@@ -318,7 +318,7 @@ class _Job:
                 # Without a system message the prompt goes as a plain string: the cheapest.
                 messages: Any = [self.system, HumanMessage(prompt)] if self.system else prompt
                 message = await self.llm.ainvoke(messages)
-                text, usage = message.content, message.usage
+                text, usage = str(message.text), message.usage
             else:
                 assert self.splitter is not None
                 take.via = "split"

@@ -147,4 +147,4 @@ class RecordSplitter:
         message = await self.llm.ainvoke(messages)
         if message.usage is not None:
             result.usage.add(message.usage)
-        return str(message.content)
+        return str(message.text)

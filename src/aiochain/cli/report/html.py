@@ -248,9 +248,7 @@ def _charts(report: dict[str, Any]) -> str:
             [("s4", "mean rows in flight")],
             _svg.line_chart("rows in flight", t, [("s4", line.get("in_flight", []))]),
         ),
-        _latency_figure(
-            "Request latency (from being sent to the answer)", "request latency", ask
-        ),
+        _latency_figure("Request latency (from being sent to the answer)", "request latency", ask),
         _latency_figure(
             "Time in job of answered records (queued, retries and chunks included)",
             "time in job",

@@ -1,0 +1,208 @@
+"""LangChain's standard content blocks (`message.content_blocks`, and `output_version="v1"`):
+one provider-independent view of a message's content, as langchain-core 1.x derives it.
+
+Text blocks keep their text and id, their annotations as `citation`s; OpenAI's reasoning items
+become one `reasoning` block per summary part; function-call items become `tool_call`s (from the
+message's parsed tool calls); built-in tool items become a `server_tool_call` and its
+`server_tool_result`; images are `image` blocks; anything else is `non_standard`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+# Blocks already in the standard's shape, kept as they are.
+_STANDARD = frozenset(
+    {"image", "audio", "file", "video", "text-plain", "tool_call", "tool_call_chunk",
+     "invalid_tool_call", "server_tool_call", "server_tool_call_chunk", "server_tool_result",
+     "non_standard", "citation"}
+)  # fmt: skip
+_CITATION_FIELDS = ("end_index", "start_index", "title")
+_SERVER_TOOLS = {
+    "web_search_call": ("web_search", "lc_wsc"),
+    "file_search_call": ("file_search", "lc_fsc"),
+    "code_interpreter_call": ("code_interpreter", "lc_cic"),
+    "mcp_call": ("remote_mcp", "lc_mcp"),
+}
+
+
+def standard_blocks(content: Any, tool_calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The standard blocks of a content (a string or provider blocks) and its tool calls."""
+    items = [content] if isinstance(content, str) else content
+    blocks = list(_blocks(items or (), tool_calls))
+    present = {b.get("id") for b in blocks if b.get("type") == "tool_call"}
+    for call in tool_calls:
+        if call.get("id") not in present and call.get("args") is not None:
+            blocks.append(
+                {"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
+                 "args": call["args"]}
+            )  # fmt: skip
+    return blocks
+
+
+# The order langchain-openai 0.3 (v0) answers' parts are put back in before reading.
+_V0_ORDER = ("reasoning", "code_interpreter_call", "mcp_call", "image_generation_call", "text",
+             "refusal", "function_call", "computer_call", "mcp_list_tools",
+             "mcp_approval_request")  # fmt: skip
+_V0_KEYS = ("reasoning", "tool_outputs", "refusal", "__openai_function_call_ids__")
+
+
+def from_v0(message: Any) -> list[Any] | None:
+    """The content of an OpenAI Responses answer in langchain-openai 0.3's shape (v0: text
+    blocks, the rest in `additional_kwargs`) put back as its output items, as langchain-core
+    reads it; None for any other message."""
+    content, extra = message.content, message.additional_kwargs
+    if not isinstance(content, list) or not all(isinstance(b, dict) for b in content):
+        return None
+    ident, response_id = message.id, message.response_metadata.get("id")
+    from_msg = isinstance(ident, str) and ident.startswith("msg_")
+    if not any(key in extra for key in _V0_KEYS) and not (
+        from_msg and isinstance(response_id, str) and response_id.startswith("resp_")
+    ):
+        return None
+    buckets: dict[str, list[Any]] = {key: [] for key in _V0_ORDER}
+    unknown: list[Any] = []
+    if reasoning := extra.get("reasoning"):
+        buckets["reasoning"].append({"type": "reasoning", **reasoning})
+    if refusal := extra.get("refusal"):
+        buckets["refusal"].append({"type": "refusal", "refusal": refusal})
+    for block in content:
+        if block.get("type") == "text":
+            buckets["text"].append({**block, "id": ident} if from_msg else dict(block))
+        else:
+            unknown.append(block)
+    item_ids = extra.get("__openai_function_call_ids__") or {}
+    for call in message.tool_calls:
+        made = {"type": "function_call", "name": call["name"],
+                "arguments": json.dumps(call.get("args"), ensure_ascii=False),
+                "call_id": call["id"]}  # fmt: skip
+        if item_ids.get(call["id"]):
+            made["id"] = item_ids[call["id"]]
+        buckets["function_call"].append(made)
+    for block in extra.get("tool_outputs") or ():
+        kind = block.get("type") if isinstance(block, dict) else None
+        buckets.get(str(kind), unknown).append(block)
+    return [block for key in _V0_ORDER for block in buckets[key]] + unknown
+
+
+def _blocks(items: Any, tool_calls: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for raw in items:
+        if isinstance(raw, str):
+            if raw:
+                yield {"type": "text", "text": raw}
+            continue
+        if not isinstance(raw, dict):
+            continue
+        block = dict(raw)
+        kind = block.get("type")
+        if kind == "text":
+            block.setdefault("text", "")
+            if isinstance(block.get("annotations"), list):
+                block["annotations"] = [_annotation(a) for a in block["annotations"]]
+            if "index" in block:
+                block["index"] = f"lc_txt_{block['index']}"
+            yield block
+        elif kind == "reasoning":
+            yield from _reasoning(block)
+        elif kind == "refusal":
+            yield {"type": "refusal", "refusal": block.get("refusal", ""),
+                   **{k: block[k] for k in ("id", "index") if k in block}}  # fmt: skip
+        elif kind == "function_call":
+            call = next((c for c in tool_calls if c.get("id") == block.get("call_id")), None)
+            if call is not None and call.get("args") is not None:
+                extras = {"item_id": block["id"]} if "id" in block else {}
+                if "status" in block:
+                    extras["status"] = block["status"]
+                made = {"type": "tool_call", "name": call.get("name"), "args": call["args"],
+                        "id": call.get("id")}  # fmt: skip
+                yield {**made, "extras": extras} if extras else made
+        elif kind == "image_url":
+            url = block.get("image_url")
+            yield {"type": "image", "url": url.get("url") if isinstance(url, dict) else url}
+        elif kind == "image_generation_call" and block.get("result"):
+            yield {"type": "image", "base64": block["result"],
+                   **({"id": block["id"]} if "id" in block else {})}  # fmt: skip
+        elif kind in _SERVER_TOOLS:
+            yield from _server_tool(block, *_SERVER_TOOLS[kind])
+        elif kind in _STANDARD:
+            yield block
+        else:
+            yield {"type": "non_standard", "value": block}
+
+
+def _annotation(annotation: Any) -> Any:
+    if not isinstance(annotation, dict):
+        return annotation
+    kind = annotation.get("type")
+    if kind == "url_citation":
+        known = {"type", "url", "title", "cited_text", "start_index", "end_index"}
+        cited: dict[str, Any] = {k: annotation[k] for k in _CITATION_FIELDS if k in annotation}
+        cited.update(type="citation", url=annotation.get("url"))
+    elif kind == "file_citation":
+        known = {"type", "title", "cited_text", "start_index", "end_index", "filename"}
+        cited = {"type": "citation"}
+        if "filename" in annotation:
+            cited["title"] = annotation["filename"]
+    else:
+        return {"type": "non_standard_annotation", "value": annotation}
+    extras = {k: v for k, v in annotation.items() if k not in known}
+    return {**cited, "extras": extras} if extras else cited
+
+
+def _reasoning(block: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """An OpenAI reasoning item as one block per summary part (none: one without text)."""
+    if "summary" not in block:
+        yield block
+        return
+    known = {"type", "reasoning", "id", "index"}
+    extras = {k: v for k, v in block.items() if k != "summary" and k not in known}
+    common = {k: v for k, v in block.items() if k in known}
+    summary = block["summary"] if isinstance(block["summary"], list) else []
+    if not summary:
+        if "index" in common:
+            common["index"] = _reasoning_index(common["index"], 0)
+        yield {**common, "extras": extras} if extras else common
+        return
+    for number, part in enumerate(summary):
+        made = {**common, "reasoning": part.get("text", "") if isinstance(part, dict) else ""}
+        if number == 0 and extras:
+            made["extras"] = extras
+        if "index" in made:
+            place = part.get("index", 0) if isinstance(part, dict) else 0
+            made["index"] = _reasoning_index(made["index"], place)
+        yield made
+
+
+def _reasoning_index(index: Any, part: Any) -> str:
+    # langchain-core's spelling, so streamed summary parts never merge across items.
+    return "lc_rs_" + f"{index}_{part}".encode().hex()
+
+
+def _server_tool(block: dict[str, Any], name: str, prefix: str) -> Iterator[dict[str, Any]]:
+    """A built-in tool's item as its call and its result."""
+    action = block.get("action") if isinstance(block.get("action"), dict) else None
+    if block.get("type") == "file_search_call":
+        args: dict[str, Any] = {"queries": block.get("queries", [])}
+    else:
+        args = {k: v for k, v in action.items() if k != "sources"} if action else {}
+    call = {"type": "server_tool_call", "name": name, "args": args, "id": block.get("id")}
+    if "index" in block:
+        call["index"] = f"{prefix}_{block['index']}"
+    skip = {"type", "id", "action", "status", "index", "queries", "results"}
+    call.update({k: v for k, v in block.items() if k not in skip})
+    yield call
+    result: dict[str, Any] = {"type": "server_tool_result", "tool_call_id": block.get("id")}
+    sources = action.get("sources") if action else None
+    if sources:
+        result["output"] = {"sources": sources}
+    status = block.get("status")
+    if status in ("completed", "failed"):
+        result["status"] = "success" if status == "completed" else "error"
+    elif status:
+        result["extras"] = {"status": status}
+    yield result
+
+
+__all__ = ["from_v0", "standard_blocks"]
