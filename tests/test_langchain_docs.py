@@ -625,15 +625,24 @@ def test_tool_choice_any(run: Any) -> None:
 # --- messages, history, splitters, documents -------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="messages/: ToolMessage(artifact=...) is refused; AIMessage has no pretty_print() "
-    "and no text() / .text",
-    strict=True,
-)
 def test_messages(run: Any) -> None:
-    """Message classes and their attributes and methods, with model answers."""
-    ns, _ = run("34")
-    answered(ns["reply"])
+    """Message classes and their attributes (text, type, id, tool_calls, pretty_print), a
+    ToolMessage with an artifact, and tools with response_format="content_and_artifact" (a
+    function and a BaseTool) giving the content, or a ToolMessage carrying the artifact."""
+    ns, out = run("34")
+    for name in ("reply", "system_reply", "dict_reply"):
+        answered(ns[name])
+    assert ns["message_text"] == ns["reply"].content and ns["message_type"] == "ai"
+    assert ns["message_id"] and ns["tool_calls"] == []
+    assert "=" * 34 + " Ai Message " + "=" * 34 in out.splitlines()
+    assert ns["tool_message_with_artifact"].artifact == {"foo": "bar"}
+    assert ns["content_only"].startswith("Successfully generated array of 10 random ints")
+    ints = ns["with_artifact"]
+    assert isinstance(ints, ToolMessage) and ints.tool_call_id == "123"
+    assert ints.content == ns["content_only"]
+    assert len(ints.artifact) == 10 and all(0 <= i <= 9 for i in ints.artifact)
+    floats = ns["floats"].artifact
+    assert len(floats) == 3 and all(round(f, 4) == f and 0.1 <= f <= 3.3333 for f in floats)
 
 
 def test_message_history(run: Any) -> None:

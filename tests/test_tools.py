@@ -223,3 +223,30 @@ async def test_base_tool_subclass() -> None:
     assert await tool_.ainvoke({"x": 2}) == 7
     with pytest.raises(ConfigurationError, match="no field colour"):
         Scale(colour="red")
+
+
+async def test_content_and_artifact_tools() -> None:
+    """A tool with response_format="content_and_artifact" answers arguments with the content
+    and a tool call with a ToolMessage holding the artifact; a result that is no pair, or an
+    unknown response format, is refused."""
+    from aiochain import ConfigurationError, UsageError
+
+    @tool(response_format="content_and_artifact")
+    def numbers(size: int) -> tuple[str, list[int]]:
+        """Make numbers."""
+        return f"made {size}", list(range(size))
+
+    assert await numbers.ainvoke({"size": 3}) == "made 3"
+    call = {"name": "numbers", "args": {"size": 2}, "id": "7", "type": "tool_call"}
+    message = await numbers.ainvoke(call)
+    assert (message.content, message.artifact, message.tool_call_id) == ("made 2", [0, 1], "7")
+
+    @tool(response_format="content_and_artifact")
+    def wrong(size: int) -> str:
+        """Forget the artifact."""
+        return "just text"
+
+    with pytest.raises(UsageError, match="content, artifact"):
+        await wrong.ainvoke({"size": 1})
+    with pytest.raises(ConfigurationError, match="response_format"):
+        tool(response_format="both")(numbers.func)

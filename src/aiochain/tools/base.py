@@ -30,6 +30,7 @@ from ..callbacks._managers import AsyncCallbackManagerForToolRun
 from ..callbacks._step_runs import current_tool_run, traced_tool
 from ..messages import ToolMessage
 from ..runnables.base import Runnable
+from ._artifacts import check_response_format, split_artifact
 from ._errors import (
     TOOL_ERROR_DEFAULT,
     VALIDATION_ERROR_DEFAULT,
@@ -81,6 +82,7 @@ class Tool(Runnable[Any, Any]):
         description: str | None = None,
         args_schema: type[Any] | None = None,
         return_direct: bool = False,
+        response_format: str = "content",
         handle_tool_error: ErrorHandler = False,
         handle_validation_error: ErrorHandler = False,
     ) -> None:
@@ -107,6 +109,8 @@ class Tool(Runnable[Any, Any]):
             self.parameters = schema_of_function(func, arg_docs)
         self._injected = injected_parameters(func)
         self.return_direct = return_direct
+        check_response_format(response_format)
+        self.response_format = response_format
         self.is_async = inspect.iscoroutinefunction(func)
 
     @property
@@ -200,9 +204,12 @@ class Tool(Runnable[Any, Any]):
             result = error_answer(self.handle_tool_error, exc, TOOL_ERROR_DEFAULT)
             if result is None:
                 raise
+        content, artifact = split_artifact(self.response_format, result, self.name)
         if call_id is None:
-            return result
-        return ToolMessage(tool_content(result), tool_call_id=call_id, name=self.name)
+            return content
+        return ToolMessage(
+            tool_content(content), tool_call_id=call_id, name=self.name, artifact=artifact
+        )
 
     def _injections(self) -> dict[str, Any]:
         """What the function's injected parameters get: the callbacks of the tool's run (for
@@ -273,7 +280,7 @@ class StructuredTool(Tool):
         """
         handlers = {
             key: kwargs.pop(key)
-            for key in ("handle_tool_error", "handle_validation_error")
+            for key in ("handle_tool_error", "handle_validation_error", "response_format")
             if key in kwargs
         }
         unknown = set(kwargs) - {"infer_schema", "parse_docstring", "error_on_invalid_docstring"}
@@ -305,6 +312,7 @@ def tool(
     args_schema: type[Any] | None = None,
     return_direct: bool = False,
     parse_docstring: bool = True,
+    response_format: str = "content",
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -316,6 +324,7 @@ def tool(
     args_schema: type[Any] | None = None,
     return_direct: bool = False,
     parse_docstring: bool = True,
+    response_format: str = "content",
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -328,6 +337,7 @@ def tool(
     args_schema: type[Any] | None = None,
     return_direct: bool = False,
     parse_docstring: bool = True,
+    response_format: str = "content",
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Turn a typed function (async or sync) into a `Tool`; usable as `@tool`, `@tool(...)`
     or `@tool("name", args_schema=Model)`.
@@ -346,6 +356,7 @@ def tool(
             description=description,
             args_schema=args_schema,
             return_direct=return_direct,
+            response_format=response_format,
         )
 
     return make(func) if func is not None else make

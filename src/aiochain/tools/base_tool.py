@@ -25,7 +25,7 @@ from typing import Any
 from .._exceptions import ConfigurationError
 from .base import Tool
 
-_TOOL_OPTIONS = ("name", "description", "args_schema", "return_direct")
+_TOOL_OPTIONS = ("name", "description", "args_schema", "return_direct", "response_format")
 _HANDLERS = ("handle_tool_error", "handle_validation_error")
 
 
@@ -68,6 +68,7 @@ class BaseTool(Tool):
             description=values.get("description") or values["name"],
             args_schema=values.get("args_schema"),
             return_direct=bool(values.get("return_direct")),
+            response_format=values.get("response_format") or "content",
             **{key: fields[key] for key in _HANDLERS if key in fields},
         )
 
