@@ -1,5 +1,6 @@
 # Source: https://python.langchain.com/v0.1/docs/modules/chains/foundational/llm_chain/ (the
-#   classic LLMChain guide: run, __call__, apply, generate, predict) and the LLMChain docstring
+#   classic LLMChain guide: run, __call__, apply, generate, predict, and its chat model section)
+#   and the classic chat quickstart's LLMChain cells (SystemMessagePromptTemplate ...)
 # Changes: imports only.
 # %%
 from aiochain.chains import LLMChain

@@ -1,5 +1,5 @@
 # Source: https://python.langchain.com/docs/how_to/structured_output/ (Pydantic class,
-#   TypedDict, JSON Schema, include_raw, json_mode)
+#   TypedDict, JSON Schema, Union, streaming, few-shot, include_raw, prompting and parsing)
 #   The last cell is from https://python.langchain.com/docs/how_to/chat_token_usage_tracking/
 #   (usage in astream_events of a structured model). Cells are the page's (langchain repo
 #   docs/docs/how_to/structured_output.ipynb @ 0746e55) but the ValidationError one.
