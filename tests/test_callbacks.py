@@ -407,3 +407,25 @@ async def test_on_token_models_report_tokens_too(start_sim: StartSim) -> None:
         text = await llm.ainvoke("red green blue yellow", config={"callbacks": [handler]})
     assert len(pieces) > 1 and pieces == handler.tokens and "".join(pieces) == text
     assert handler.ends[0].llm_output["token_usage"]["completion_tokens"] > 0
+
+
+async def test_a_lambda_called_with_callbacks_reports_its_run() -> None:
+    """RunnableLambda(f).ainvoke(x, {"callbacks": [h]}) reports one chain run, as LangChain
+    does; as a step of a sequence it is still reported once, under the sequence."""
+    from aiochain.runnables import RunnableLambda
+
+    class Names(AsyncCallbackHandler):
+        def __init__(self) -> None:
+            self.started: list[str] = []
+
+        async def on_chain_start(self, serialized: Any, inputs: Any, **kwargs: Any) -> None:
+            self.started.append(kwargs.get("name") or "")
+
+    handler = Names()
+    reverse = RunnableLambda(lambda word: word[::-1], name="reverse_word")
+    assert await reverse.ainvoke("abc", {"callbacks": [handler]}) == "cba"
+    assert handler.started == ["reverse_word"]
+    handler.started.clear()
+    await (reverse | RunnableLambda(str.upper)).ainvoke("abc", {"callbacks": [handler]})
+    assert handler.started.count("reverse_word") == 1
+    assert await reverse.ainvoke("abc", {"callbacks": []}) == "cba"

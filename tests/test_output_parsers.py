@@ -177,3 +177,22 @@ async def test_json_parser_streams_partial_json_after_a_sentence_before_the_fenc
 
     out = [value async for value in JsonOutputParser().atransform(stream())]
     assert out == [{"name": "A"}, {"name": "Ada", "born": 18}, {"name": "Ada", "born": 1815}]
+
+
+def test_structured_output_parser() -> None:
+    """StructuredOutputParser (LangChain's classic): its instructions list each field as a
+    ```json snippet line, and parsing needs every named field."""
+    from aiochain.output_parsers import ResponseSchema, StructuredOutputParser
+
+    parser = StructuredOutputParser.from_response_schemas(
+        [
+            ResponseSchema(name="answer", description="the answer"),
+            ResponseSchema(name="n", description="a count", type="int"),
+        ]
+    )
+    instructions = parser.get_format_instructions()
+    assert '\t"answer": string  // the answer' in instructions
+    assert '\t"n": int  // a count' in instructions and instructions.count("```") == 4
+    assert parser.parse('```json\n{"answer": "x", "n": 2}\n```') == {"answer": "x", "n": 2}
+    with pytest.raises(OutputParserError, match="lacks n"):
+        parser.parse('{"answer": "x"}')

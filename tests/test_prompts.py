@@ -235,3 +235,49 @@ def test_jinja2_and_mustache_are_refused_with_the_reason(template_format: str) -
         PromptTemplate.from_template("{{ x }}", template_format=template_format)
     with pytest.raises(TemplateError, match=template_format):
         ChatPromptTemplate.from_messages([("human", "{{ x }}")], template_format=template_format)
+
+
+def test_classic_message_templates() -> None:
+    """SystemMessagePromptTemplate.from_template / HumanMessagePromptTemplate(prompt=...) make
+    one message each, inside a ChatPromptTemplate (LangChain's classic chat prompts), importable
+    from aiochain.prompts.chat as from langchain.prompts.chat."""
+    from aiochain.prompts import PromptTemplate
+    from aiochain.prompts.chat import (
+        AIMessagePromptTemplate,
+        ChatPromptTemplate,
+        HumanMessagePromptTemplate,
+        SystemMessagePromptTemplate,
+    )
+
+    system = SystemMessagePromptTemplate.from_template("You translate {source} to {target}.")
+    human = HumanMessagePromptTemplate(prompt=PromptTemplate(template="{text}"))
+    assert system.input_variables == ["source", "target"]
+    assert human.format(text="hi").type == "human"
+    prompt = ChatPromptTemplate.from_messages(
+        [system, AIMessagePromptTemplate.from_template("Ready."), human]
+    )
+    assert sorted(prompt.input_variables) == ["source", "target", "text"]
+    messages = prompt.format_prompt(source="English", target="French", text="hi").to_messages()
+    assert [(m.type, m.content) for m in messages] == [
+        ("system", "You translate English to French."),
+        ("ai", "Ready."),
+        ("human", "hi"),
+    ]
+    assert " Human Message " in prompt.pretty_repr() and "{text}" in prompt.pretty_repr()
+
+
+def test_chat_prompt_lists_its_messages() -> None:
+    """ChatPromptTemplate.messages lists message templates, placeholders and fixed messages,
+    as LangChain's attribute does."""
+    from aiochain.messages import AIMessage
+    from aiochain.prompts import ChatPromptTemplate, MessagesPlaceholder
+    from aiochain.prompts.chat import HumanMessagePromptTemplate, SystemMessagePromptTemplate
+
+    fixed = AIMessage("ok")
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "be {tone}"), MessagesPlaceholder("history"), fixed, ("human", "{q}")]
+    )
+    system, placeholder, message, human = prompt.messages
+    assert isinstance(system, SystemMessagePromptTemplate) and system.prompt.template == "be {tone}"
+    assert isinstance(placeholder, MessagesPlaceholder) and message is fixed
+    assert isinstance(human, HumanMessagePromptTemplate) and human.format(q="x").content == "x"

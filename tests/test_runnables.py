@@ -424,3 +424,34 @@ async def test_old_style_streaming_step_gets_no_config() -> None:
 
     chain = RunnableLambda(lambda x: x + 1) | Counter() | StrOutputParser()
     assert [p async for p in chain.astream(2, config={"tags": ["t"]})] == ["0", "1", "2"]
+
+
+async def test_lambda_over_a_generator_function_streams_and_joins() -> None:
+    """RunnableLambda(generator function) streams each piece and invokes as the pieces joined;
+    an async generator's pieces stream through a sequence (LangChain's cheatsheet)."""
+
+    def digits(x: range) -> Any:
+        for y in x:
+            yield str(y)
+
+    async def repeat(x: Any) -> Any:
+        for _ in range(3):
+            yield x
+
+    runnable = RunnableLambda(digits)
+    assert [c async for c in runnable.astream(range(4))] == ["0", "1", "2", "3"]
+    assert await runnable.ainvoke(range(4)) == "0123"
+    chain = RunnableLambda(lambda x: {"foo": x}) | RunnableLambda(repeat)
+    assert [c async for c in chain.astream("bar")] == [{"foo": "bar"}] * 3
+    assert await chain.ainvoke("bar") == {"foo": "bar"}
+
+
+async def test_bound_keywords_reach_a_lambdas_function() -> None:
+    """`RunnableLambda(f).bind(other_arg=...)` calls f(input, other_arg=...), as LangChain."""
+
+    def func(main_arg: dict[str, str], other_arg: str | None = None) -> dict[str, str]:
+        return {**main_arg, "foo": other_arg} if other_arg else main_arg
+
+    bound = RunnableLambda(func).bind(other_arg="bye")
+    assert await bound.ainvoke({"bar": "hello"}) == {"bar": "hello", "foo": "bye"}
+    assert await RunnableLambda(func).ainvoke({"bar": "hello"}) == {"bar": "hello"}

@@ -167,6 +167,74 @@ async def test_json_mode_answers_valid_json(client: openai.AsyncOpenAI) -> None:
         assert json.loads(content)["summary"].startswith("The internet")
 
 
+async def test_json_schema_answers_fit_the_schema(client: openai.AsyncOpenAI) -> None:
+    """response_format json_schema gets JSON fitting that schema (the first string holds the
+    answer), on chat completions as on /v1/responses; streamed pieces join to it."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "setup": {"type": "string"},
+            "punchline": {"type": "string"},
+            "rating": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+        },
+        "required": ["setup", "punchline", "rating"],
+    }
+    response_format: Any = {
+        "type": "json_schema",
+        "json_schema": {"name": "joke", "schema": schema},
+    }
+    messages: Any = [{"role": "user", "content": TEXT}]
+    result = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=messages, response_format=response_format
+    )
+    content = result.choices[0].message.content
+    assert content is not None
+    value = json.loads(content)
+    assert value["setup"].startswith("The internet") and value["punchline"] == "punchline"
+    assert value["rating"] == 1
+    pieces = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=messages, response_format=response_format, stream=True
+    )
+    assert "".join([c.choices[0].delta.content or "" async for c in pieces if c.choices]) == content
+
+
+async def test_langchains_json_format_instructions_get_json(client: openai.AsyncOpenAI) -> None:
+    """A prompt carrying LangChain's JSON format instructions (JsonOutputParser,
+    PydanticOutputParser) is answered with JSON fitting their schema, as a model follows them;
+    the answer text comes from the prompt without the instructions."""
+    from aiochain.output_parsers import JsonOutputParser
+
+    pydantic = pytest.importorskip("pydantic")
+
+    class Joke(pydantic.BaseModel):
+        setup: str
+        punchline: str
+
+    instructions = JsonOutputParser(pydantic_object=Joke).get_format_instructions()
+    for prompt in (f"Answer the user query.\n{instructions}\n{TEXT}\n", f"{TEXT}\n{instructions}"):
+        result = await client.completions.create(model="gpt-3.5-turbo-instruct", prompt=prompt)
+        value = json.loads(result.choices[0].text)
+        assert set(value) == {"setup", "punchline"}
+        assert "JSON" not in value["setup"]
+
+
+async def test_a_prompt_asking_for_json_gets_json(client: openai.AsyncOpenAI) -> None:
+    """A prompt asking for JSON in words gets JSON mode's answer; one that only mentions JSON
+    gets text."""
+    for ask in ("Answer in JSON format.", "Return a JSON object.", "Respond in JSON."):
+        result = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": f"{TEXT} {ask}"}]
+        )
+        content = result.choices[0].message.content
+        assert content is not None
+        assert json.loads(content)["summary"].startswith("The internet")
+    plain = await client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "JSON is a text format. It is everywhere."}],
+    )
+    assert plain.choices[0].message.content == "JSON is a text format."
+
+
 async def test_n_stop_and_max_tokens(client: openai.AsyncOpenAI) -> None:
     """n gives n choices; stop cuts at the stop string; max_tokens cuts with finish=length."""
     result = await client.chat.completions.create(

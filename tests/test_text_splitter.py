@@ -178,3 +178,22 @@ def test_lookaround_separator_is_not_reinserted() -> None:
         "Three four.",
         "Five six seven.",
     ]
+
+
+def test_from_language_splits_code_where_langchain_does() -> None:
+    """RecursiveCharacterTextSplitter.from_language(Language.PYTHON) breaks before a def or
+    class first (LangChain's separators), and an unknown language is refused by name."""
+    from aiochain import ConfigurationError
+    from aiochain.text_splitter import Language, RecursiveCharacterTextSplitter
+
+    code = "class A:\n    x = 1\n\ndef f():\n    return 2\n\ndef g():\n    return 3\n"
+    splitter = RecursiveCharacterTextSplitter.from_language(
+        Language.PYTHON, chunk_size=30, chunk_overlap=0
+    )
+    assert splitter.split_text(code) == [
+        "class A:\n    x = 1",
+        "def f():\n    return 2",
+        "def g():\n    return 3",
+    ]
+    with pytest.raises(ConfigurationError, match="cobol"):
+        RecursiveCharacterTextSplitter.from_language("cobol")

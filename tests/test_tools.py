@@ -4,7 +4,7 @@ argument schemas, StructuredTool, and the round trip through a tool-calling chat
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import pydantic
 import pytest
@@ -18,6 +18,7 @@ from aiochain import (
     ToolMessage,
     tool,
 )
+from aiochain.runnables import RunnableConfig, RunnableLambda
 from aiochain.sim import SimServer
 from aiochain.tools import ToolArgumentsError
 
@@ -164,3 +165,88 @@ async def test_bind_tools_takes_schema_classes(start_sim: StartSim) -> None:
     assert call["name"] == "Multiply" and Multiply(**call["args"]) == Multiply(a=3, b=4)
     with pytest.raises(ToolArgumentsError, match="no function"):
         await chat.bind_tools([Multiply]).tools["Multiply"].ainvoke({"a": 1, "b": 2})
+
+
+async def test_callbacks_and_config_parameters_are_filled_not_asked_for() -> None:
+    """A tool function's `callbacks` / `run_manager` parameters and a parameter annotated
+    RunnableConfig are left out of its schema and filled by the call: the callbacks of the
+    tool's run, so the runs it starts report under it (LangChain's streaming guide)."""
+    reverse = RunnableLambda(lambda word: word[::-1], name="reverse_word")
+    seen: list[Any] = []
+
+    @tool
+    def correct_tool(word: str, callbacks: Any, config: RunnableConfig) -> str:
+        """Reverse a word."""
+        seen.append(config.get("tags"))
+        return reverse.invoke(word, {"callbacks": callbacks})
+
+    assert list(correct_tool.parameters["properties"]) == ["word"]
+    assert await correct_tool.ainvoke({"word": "abc"}) == "cba"
+    events = [
+        (e["event"], e["name"])
+        async for e in correct_tool.astream_events("hello", {"tags": ["t"]}, version="v2")
+    ]
+    assert events == [
+        ("on_tool_start", "correct_tool"),
+        ("on_chain_start", "reverse_word"),
+        ("on_chain_end", "reverse_word"),
+        ("on_tool_end", "correct_tool"),
+    ]
+    assert seen[-1] == ["t"]
+
+
+async def test_base_tool_subclass() -> None:
+    """A BaseTool subclass (LangChain's custom tools guide): class fields set by keyword,
+    `_arun` preferred with its run manager filled (`get_sync()` for `_run`), `run_manager`
+    left out of the schema, and an unknown keyword refused."""
+    from aiochain import ConfigurationError
+    from aiochain.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
+    from aiochain.tools import BaseTool
+
+    class Scale(BaseTool):
+        name: str = "scale"
+        description: str = "Scale a number."
+        factor: int = 2
+
+        def _run(self, x: int, run_manager: CallbackManagerForToolRun | None = None) -> int:
+            assert isinstance(run_manager, CallbackManagerForToolRun)
+            return x * self.factor
+
+        async def _arun(
+            self, x: int, run_manager: AsyncCallbackManagerForToolRun | None = None
+        ) -> int:
+            assert run_manager is not None
+            return self._run(x, run_manager=run_manager.get_sync()) + 1
+
+    tool_ = Scale(factor=3)
+    assert list(tool_.parameters["properties"]) == ["x"]
+    assert await tool_.ainvoke({"x": 2}) == 7
+    with pytest.raises(ConfigurationError, match="no field colour"):
+        Scale(colour="red")
+
+
+async def test_content_and_artifact_tools() -> None:
+    """A tool with response_format="content_and_artifact" answers arguments with the content
+    and a tool call with a ToolMessage holding the artifact; a result that is no pair, or an
+    unknown response format, is refused."""
+    from aiochain import ConfigurationError, UsageError
+
+    @tool(response_format="content_and_artifact")
+    def numbers(size: int) -> tuple[str, list[int]]:
+        """Make numbers."""
+        return f"made {size}", list(range(size))
+
+    assert await numbers.ainvoke({"size": 3}) == "made 3"
+    call = {"name": "numbers", "args": {"size": 2}, "id": "7", "type": "tool_call"}
+    message = await numbers.ainvoke(call)
+    assert (message.content, message.artifact, message.tool_call_id) == ("made 2", [0, 1], "7")
+
+    @tool(response_format="content_and_artifact")
+    def wrong(size: int) -> str:
+        """Forget the artifact."""
+        return "just text"
+
+    with pytest.raises(UsageError, match="content, artifact"):
+        await wrong.ainvoke({"size": 1})
+    with pytest.raises(ConfigurationError, match="response_format"):
+        tool(response_format="both")(numbers.func)

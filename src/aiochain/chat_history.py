@@ -47,10 +47,15 @@ class InMemoryChatMessageHistory(BaseChatMessageHistory):
 
     Args:
         messages: messages to start from.
+        session_id: the conversation it belongs to, kept for the caller (LangChain's
+            `InMemoryChatMessageHistory(session_id="...")`, from its agent migration guide).
     """
 
-    def __init__(self, messages: Sequence[BaseMessage] | None = None) -> None:
+    def __init__(
+        self, messages: Sequence[BaseMessage] | None = None, *, session_id: str | None = None
+    ) -> None:
         self.messages = list(messages or [])
+        self.session_id = session_id
 
     def __repr__(self) -> str:
         return f"InMemoryChatMessageHistory({len(self.messages)} messages)"

@@ -43,5 +43,21 @@ class LLMResult:
     llm_output: dict[str, Any] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
 
+    def flatten(self) -> list[LLMResult]:
+        """One result per prompt, as LangChain's `LLMResult.flatten()` gives them.
+
+        The first keeps the whole `llm_output`; the others get a copy whose `token_usage` is
+        empty, so that summing the results' usage counts it once (LangChain's rule); `usage`
+        follows the same rule.
+        """
+        flat: list[LLMResult] = []
+        for position, generations in enumerate(self.generations):
+            if position == 0:
+                flat.append(LLMResult([generations], dict(self.llm_output), self.usage))
+                continue
+            output = {**self.llm_output, "token_usage": {}} if self.llm_output else {}
+            flat.append(LLMResult([generations], output))
+        return flat
+
 
 __all__ = ["ChatGeneration", "Generation", "LLMResult", "Usage"]

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ._sync_managers import CallbackManager as CallbackManager
     from ._sync_managers import CallbackManagerForChainRun as CallbackManagerForChainRun
     from ._sync_managers import CallbackManagerForLLMRun as CallbackManagerForLLMRun
+    from ._sync_managers import CallbackManagerForToolRun as CallbackManagerForToolRun
     from ._usage_metadata import UsageMetadataCallbackHandler as UsageMetadataCallbackHandler
     from ._usage_metadata import get_usage_metadata_callback as get_usage_metadata_callback
 
@@ -65,6 +66,7 @@ _EXPORTS = {
     "BaseRunManager": "._manager_base",
     "CallbackManager": "._sync_managers",
     "CallbackManagerForChainRun": "._sync_managers",
+    "CallbackManagerForToolRun": "._sync_managers",
     "CallbackManagerForLLMRun": "._sync_managers",
     "Callbacks": "._manager_base",
     "collect_runs_with": "._openai_usage",
@@ -94,6 +96,7 @@ __all__ = [
     "CallbackManager",
     "CallbackManagerForChainRun",
     "CallbackManagerForLLMRun",
+    "CallbackManagerForToolRun",
     "Callbacks",
     "OpenAICallbackHandler",
     "RetryState",

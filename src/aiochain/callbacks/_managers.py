@@ -22,7 +22,12 @@ from uuid import UUID
 from ._dispatch import adispatch, context_handlers
 from ._manager_base import BaseCallbackManager, BaseRunManager, Callbacks, configure_manager
 from ._manager_base import _handlers_of as _handlers_of
-from ._sync_managers import CallbackManager, CallbackManagerForChainRun, CallbackManagerForLLMRun
+from ._sync_managers import (
+    CallbackManager,
+    CallbackManagerForChainRun,
+    CallbackManagerForLLMRun,
+    CallbackManagerForToolRun,
+)
 
 __all__ = [
     "AsyncCallbackManager",
@@ -169,6 +174,15 @@ class AsyncCallbackManagerForLLMRun(AsyncRunManager):
 
 class AsyncCallbackManagerForToolRun(AsyncParentRunManager):
     """The run manager of one tool call."""
+
+    def get_sync(self) -> CallbackManagerForToolRun:
+        """This run's manager for sync code; async handlers run on this run's event loop."""
+        run = CallbackManagerForToolRun(**self._fields())
+        try:
+            run.loop = asyncio.get_running_loop()
+        except RuntimeError:
+            run.loop = None
+        return run
 
     async def on_tool_end(self, output: Any, **kwargs: Any) -> None:
         await adispatch(self.handlers, "on_tool_end", output, **self._ids(), **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -10,6 +11,12 @@ from ._managers import AsyncCallbackManager, context_handlers
 from ._model_runs import inside_runnable, manager_for, run_config
 
 # --- tools and sequences --------------------------------------------------------------------
+
+
+# The run manager of the tool call in progress, for a tool function's `run_manager` parameter.
+current_tool_run: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "aiochain_current_tool_run", default=None
+)
 
 
 def traced_tool(
@@ -39,12 +46,14 @@ async def _tool(
     )
     inside = inside_runnable.set(tool)
     scope = current_config.set(run_config(config, run))
+    running = current_tool_run.set(run)
     try:
         output = await tool.ainvoke(input, config)
     except Exception as exc:
         await run.on_tool_error(exc)
         raise
     finally:
+        current_tool_run.reset(running)
         current_config.reset(scope)
         inside_runnable.reset(inside)
     await run.on_tool_end(output, name=tool.name)

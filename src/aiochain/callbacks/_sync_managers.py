@@ -67,3 +67,13 @@ class CallbackManagerForLLMRun(BaseRunManager):
 
     def on_llm_error(self, error: BaseException, **kwargs: Any) -> None:
         self._send("on_llm_error", error, **kwargs)
+
+
+class CallbackManagerForToolRun(CallbackManagerForChainRun):
+    """The run manager of one tool call, for sync code (a tool's `_run(..., run_manager)`)."""
+
+    def on_tool_end(self, output: Any, **kwargs: Any) -> None:
+        self._send("on_tool_end", output, **kwargs)
+
+    def on_tool_error(self, error: BaseException, **kwargs: Any) -> None:
+        self._send("on_tool_error", error, **kwargs)

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from .combine_documents import BaseCombineDocumentsChain as BaseCombineDocumentsChain
     from .combine_documents import RefineDocumentsChain as RefineDocumentsChain
     from .combine_documents import StuffDocumentsChain as StuffDocumentsChain
+    from .combine_documents import (
+        create_stuff_documents_chain as create_stuff_documents_chain,
+    )
     from .conversation import ConversationChain as ConversationChain
     from .llm import LLMChain as LLMChain
     from .map_reduce import MapReduceDocumentsChain as MapReduceDocumentsChain
@@ -26,7 +29,6 @@ if TYPE_CHECKING:
     from .retrieval import create_retrieval_chain as create_retrieval_chain
     from .sequential import SequentialChain as SequentialChain
     from .sequential import SimpleSequentialChain as SimpleSequentialChain
-    from .summarize import create_stuff_documents_chain as create_stuff_documents_chain
     from .summarize import load_summarize_chain as load_summarize_chain
 
 _EXPORTS = {
@@ -37,7 +39,7 @@ _EXPORTS = {
     "ConfigurationError": ".._exceptions",
     "ConversationChain": ".conversation",
     "create_retrieval_chain": ".retrieval",
-    "create_stuff_documents_chain": ".summarize",
+    "create_stuff_documents_chain": ".combine_documents",
     "LLMChain": ".llm",
     "load_summarize_chain": ".summarize",
     "MapReduceDocumentsChain": ".map_reduce",

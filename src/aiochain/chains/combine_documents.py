@@ -16,7 +16,9 @@ from .._exceptions import ConfigurationError, MissingVariablesError
 from ..callbacks._managers import AsyncCallbackManagerForChainRun
 from ..documents import Document
 from ..messages import BaseMessage
+from ..output_parsers import BaseOutputParser, StrOutputParser
 from ..prompts import BasePromptTemplate, PromptTemplate
+from ..runnables._composition import RunnableLambda
 from ..runnables.base import Runnable
 from ..text_splitter._tokenizer import counter_for_model
 from .base import Chain
@@ -279,10 +281,52 @@ class RefineDocumentsChain(BaseCombineDocumentsChain):
         return answer, ({"intermediate_steps": steps} if self.return_intermediate_steps else {})
 
 
+def create_stuff_documents_chain(
+    llm: Runnable[Any, Any],
+    prompt: BasePromptTemplate,
+    *,
+    output_parser: BaseOutputParser[Any] | None = None,
+    document_prompt: BasePromptTemplate | None = None,
+    document_separator: str = DEFAULT_DOCUMENT_SEPARATOR,
+    document_variable_name: str = "context",
+) -> Runnable[dict[str, Any], Any]:
+    """A runnable that puts a list of documents into one prompt: LangChain's current way.
+
+    `chain.ainvoke({"context": docs, ...other prompt variables})` returns the parsed answer
+    (a string by default). It composes like any runnable: `amap`, `astream`, `|`.
+
+    Args:
+        llm: the model.
+        prompt: a prompt with a `document_variable_name` variable.
+        output_parser: parses the answer (default `StrOutputParser`).
+        document_prompt: how each document is written (default `{page_content}`).
+        document_separator: what goes between documents.
+        document_variable_name: the input key and prompt variable of the documents.
+
+    Raises:
+        ConfigurationError: when the prompt lacks the documents' variable.
+    """
+    if document_variable_name not in prompt.input_variables:
+        raise ConfigurationError(
+            f"the prompt must have a {document_variable_name!r} variable for the documents; "
+            f"it has {', '.join(prompt.input_variables) or 'none'}"
+        )
+    each = document_prompt or DEFAULT_DOCUMENT_PROMPT
+
+    def format_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
+        docs = inputs[document_variable_name]
+        text = document_separator.join(format_document(doc, each) for doc in docs)
+        return {**inputs, document_variable_name: text}
+
+    parser = output_parser or StrOutputParser()
+    return RunnableLambda(format_inputs) | prompt | llm | parser
+
+
 __all__ = [
     "BaseCombineDocumentsChain",
     "ModelStep",
     "RefineDocumentsChain",
     "StuffDocumentsChain",
+    "create_stuff_documents_chain",
     "format_document",
 ]

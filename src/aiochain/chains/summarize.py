@@ -10,17 +10,15 @@ from collections.abc import Callable
 from typing import Any
 
 from .._exceptions import ConfigurationError
-from ..output_parsers import BaseOutputParser, StrOutputParser
 from ..prompts import BasePromptTemplate, PromptTemplate
-from ..runnables._composition import RunnableLambda
 from ..runnables.base import Runnable
 from .combine_documents import (
-    DEFAULT_DOCUMENT_PROMPT,
-    DEFAULT_DOCUMENT_SEPARATOR,
     BaseCombineDocumentsChain,
     RefineDocumentsChain,
     StuffDocumentsChain,
-    format_document,
+)
+from .combine_documents import (
+    create_stuff_documents_chain as create_stuff_documents_chain,
 )
 from .map_reduce import MapReduceDocumentsChain, ReduceDocumentsChain
 
@@ -160,44 +158,3 @@ def load_summarize_chain(
     chain.input_key = input_key
     chain.output_key = output_key
     return chain
-
-
-def create_stuff_documents_chain(
-    llm: Runnable[Any, Any],
-    prompt: BasePromptTemplate,
-    *,
-    output_parser: BaseOutputParser[Any] | None = None,
-    document_prompt: BasePromptTemplate | None = None,
-    document_separator: str = DEFAULT_DOCUMENT_SEPARATOR,
-    document_variable_name: str = "context",
-) -> Runnable[dict[str, Any], Any]:
-    """A runnable that puts a list of documents into one prompt: LangChain's current way.
-
-    `chain.ainvoke({"context": docs, ...other prompt variables})` returns the parsed answer
-    (a string by default). It composes like any runnable: `amap`, `astream`, `|`.
-
-    Args:
-        llm: the model.
-        prompt: a prompt with a `document_variable_name` variable.
-        output_parser: parses the answer (default `StrOutputParser`).
-        document_prompt: how each document is written (default `{page_content}`).
-        document_separator: what goes between documents.
-        document_variable_name: the input key and prompt variable of the documents.
-
-    Raises:
-        ConfigurationError: when the prompt lacks the documents' variable.
-    """
-    if document_variable_name not in prompt.input_variables:
-        raise ConfigurationError(
-            f"the prompt must have a {document_variable_name!r} variable for the documents; "
-            f"it has {', '.join(prompt.input_variables) or 'none'}"
-        )
-    each = document_prompt or DEFAULT_DOCUMENT_PROMPT
-
-    def format_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
-        docs = inputs[document_variable_name]
-        text = document_separator.join(format_document(doc, each) for doc in docs)
-        return {**inputs, document_variable_name: text}
-
-    parser = output_parser or StrOutputParser()
-    return RunnableLambda(format_inputs) | prompt | llm | parser

@@ -26,8 +26,12 @@ if TYPE_CHECKING:
     from .openai_tools import JsonOutputKeyToolsParser as JsonOutputKeyToolsParser
     from .openai_tools import JsonOutputToolsParser as JsonOutputToolsParser
     from .openai_tools import PydanticToolsParser as PydanticToolsParser
+    from .structured import ResponseSchema as ResponseSchema
+    from .structured import StructuredOutputParser as StructuredOutputParser
 
 _EXPORTS = {
+    "ResponseSchema": ".structured",
+    "StructuredOutputParser": ".structured",
     "BaseMessage": "..messages.base",
     "BaseOutputParser": ".base",
     "CommaSeparatedListOutputParser": ".base",
@@ -55,7 +59,9 @@ __all__ = [
     "JsonOutputToolsParser",
     "PydanticOutputParser",
     "PydanticToolsParser",
+    "ResponseSchema",
     "StrOutputParser",
+    "StructuredOutputParser",
     "XMLOutputParser",
     "parse_json_text",
 ]

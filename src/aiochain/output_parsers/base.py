@@ -195,12 +195,12 @@ class PydanticOutputParser(BaseOutputParser[T]):
             ) from exc
 
     def get_format_instructions(self) -> str:
-        schema = self.pydantic_object.model_json_schema()  # type: ignore[attr-defined]
+        """LangChain's instructions, word for word (its PydanticOutputParser and
+        JsonOutputParser share them), with the schema less its title and type."""
+        schema = dict(self.pydantic_object.model_json_schema())  # type: ignore[attr-defined]
         schema.pop("title", None)
-        return (
-            "Answer with one JSON object that conforms to this JSON schema, and nothing else:\n"
-            + json.dumps(schema, ensure_ascii=False)
-        )
+        schema.pop("type", None)
+        return _JSON_FORMAT_INSTRUCTIONS % json.dumps(schema, ensure_ascii=False)
 
 
 class XMLOutputParser(BaseOutputParser[dict[str, Any]]):

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from .few_shot import FewShotChatMessagePromptTemplate as FewShotChatMessagePromptTemplate
     from .few_shot import FewShotPromptTemplate as FewShotPromptTemplate
     from .few_shot import LengthBasedExampleSelector as LengthBasedExampleSelector
+    from .message_templates import AIMessagePromptTemplate as AIMessagePromptTemplate
+    from .message_templates import BaseMessagePromptTemplate as BaseMessagePromptTemplate
+    from .message_templates import HumanMessagePromptTemplate as HumanMessagePromptTemplate
+    from .message_templates import SystemMessagePromptTemplate as SystemMessagePromptTemplate
     from .prompt import BasePromptTemplate as BasePromptTemplate
     from .prompt import ChatPromptValue as ChatPromptValue
     from .prompt import LanguageModelInput as LanguageModelInput
@@ -33,6 +37,10 @@ if TYPE_CHECKING:
     from .prompt import compile_template as compile_template
 
 _EXPORTS = {
+    "AIMessagePromptTemplate": ".message_templates",
+    "BaseMessagePromptTemplate": ".message_templates",
+    "HumanMessagePromptTemplate": ".message_templates",
+    "SystemMessagePromptTemplate": ".message_templates",
     "BasePromptTemplate": ".prompt",
     "ChatPromptTemplate": ".chat",
     "ChatPromptValue": ".prompt",
@@ -51,11 +59,14 @@ _EXPORTS = {
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
+    "AIMessagePromptTemplate",
+    "BaseMessagePromptTemplate",
     "BasePromptTemplate",
     "ChatPromptTemplate",
     "ChatPromptValue",
     "FewShotChatMessagePromptTemplate",
     "FewShotPromptTemplate",
+    "HumanMessagePromptTemplate",
     "LanguageModelInput",
     "LengthBasedExampleSelector",
     "MessageTemplateLike",
@@ -64,5 +75,6 @@ __all__ = [
     "PromptTemplate",
     "PromptValue",
     "StringPromptValue",
+    "SystemMessagePromptTemplate",
     "compile_template",
 ]

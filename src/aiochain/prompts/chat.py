@@ -7,6 +7,11 @@ from typing import Any, Union
 
 from .._exceptions import MissingVariablesError, TemplateError
 from ..messages import BaseMessage, message_class, to_messages
+from ._titles import title_line
+from .message_templates import AIMessagePromptTemplate as AIMessagePromptTemplate
+from .message_templates import BaseMessagePromptTemplate as BaseMessagePromptTemplate
+from .message_templates import HumanMessagePromptTemplate as HumanMessagePromptTemplate
+from .message_templates import SystemMessagePromptTemplate as SystemMessagePromptTemplate
 from .prompt import (
     BasePromptTemplate,
     ChatPromptValue,
@@ -204,6 +209,41 @@ class ChatPromptTemplate(BasePromptTemplate):
             if f not in added.partial_variables and f not in added.optional_variables
         ]
         return added
+
+    @property
+    def messages(self) -> list[Any]:
+        """Its parts as LangChain lists them: fixed messages, placeholders, and a message
+        template (`SystemMessagePromptTemplate`, ...) for each `(role, template)` pair."""
+        kinds = {
+            "SystemMessage": SystemMessagePromptTemplate,
+            "HumanMessage": HumanMessagePromptTemplate,
+            "AIMessage": AIMessagePromptTemplate,
+        }
+        parts: list[Any] = []
+        for item in self._messages:
+            if isinstance(item, tuple):
+                cls, template = item
+                parts.append(kinds.get(cls.__name__, HumanMessagePromptTemplate)(template))
+            else:
+                parts.append(item)
+        return parts
+
+    def pretty_repr(self, html: bool = False) -> str:
+        """Each message template under a title line, as LangChain prints a chat prompt."""
+        parts = []
+        for item in self._messages:
+            if isinstance(item, BaseMessage):
+                title, text = f"{item.type.title()} Message", str(item.content)
+            elif isinstance(item, MessagesPlaceholder):
+                title, text = "Messages Placeholder", "{" + item.variable_name + "}"
+            elif isinstance(item, BasePromptTemplate):
+                parts.append(item.pretty_repr(html))
+                continue
+            else:
+                cls, template = item
+                title, text = cls.__name__.replace("Message", " Message"), template.template
+            parts.append(f"{title_line(title)}\n\n{text}")
+        return "\n\n".join(parts)
 
     def __repr__(self) -> str:
         return f"ChatPromptTemplate(input_variables={self.input_variables!r})"

@@ -181,6 +181,15 @@ class BasePromptTemplate(PureRunnable[Any, PromptValue]):
         """Fill the template and return a prompt value for either kind of model."""
         raise NotImplementedError
 
+    def pretty_repr(self, html: bool = False) -> str:
+        """The template with its variables shown as `{name}` (LangChain's `pretty_repr`)."""
+        shown = {name: "{" + name + "}" for name in self.input_variables}
+        return str(self.format(**shown))  # type: ignore[attr-defined]
+
+    def pretty_print(self) -> None:
+        """Print `pretty_repr()`."""
+        print(self.pretty_repr())
+
     def known_variables(self) -> frozenset[str]:
         """Every variable the template reads: inputs, partials and optional ones."""
         optional = getattr(self, "optional_variables", ())

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .passthrough import RunnableMap as RunnableMap
     from .passthrough import RunnablePassthrough as RunnablePassthrough
     from .passthrough import chain as chain
+    from .serializable import RunnableSerializable as RunnableSerializable
 
 _EXPORTS = {
     "chain": ".passthrough",
@@ -64,6 +65,7 @@ _EXPORTS = {
     "RunnablePick": "._modifiers",
     "RunnableRetry": "._modifiers",
     "RunnableSequence": "._composition",
+    "RunnableSerializable": ".serializable",
     "RunnableWithFallbacks": "._modifiers",
     "RunnableWithListeners": "._listeners",
     "RunnableWithMessageHistory": ".history",
@@ -93,6 +95,7 @@ __all__ = [
     "RunnablePick",
     "RunnableRetry",
     "RunnableSequence",
+    "RunnableSerializable",
     "RunnableWithFallbacks",
     "RunnableWithListeners",
     "RunnableWithMessageHistory",

@@ -20,8 +20,14 @@ from .._config import (
 from .._exceptions import UsageError
 from . import _runner
 from ._generators import RunnableGenerator, is_generator_function
-from ._reported_steps import call_step, listening, traced_call, traced_sequence_stream
-from .base import Config, PureRunnable, Runnable, bound_call, takes_config
+from ._reported_steps import (
+    call_step,
+    called_directly_with_handlers,
+    listening,
+    traced_call,
+    traced_sequence_stream,
+)
+from .base import Config, PureRunnable, Runnable, bound_call, join_chunks, takes_config
 
 
 class RunnableSequence(Runnable[Any, Any]):
@@ -147,14 +153,25 @@ class RunnableLambda(Runnable[Any, Any]):
         self.name = name or (own_name if own_name != "<lambda>" else "RunnableLambda")
         self._is_async = afunc is not None or inspect.iscoroutinefunction(func)
         self._with_config = accepts_config(afunc or func)
+        # A generator function yields its output in pieces (LangChain's RunnableLambda takes
+        # one): streamed piece by piece, invoked as the pieces joined.
+        self._yields = is_generator_function(afunc or func)
 
     async def ainvoke(self, input: Any, config: Config = None, **kwargs: Any) -> Any:
         """Call the function on `input`."""
+        if config is not None and called_directly_with_handlers(self, config):
+            # Called with callbacks by a caller that reports no run for it: its own run.
+            return await traced_call(
+                self, input, config, lambda value, inner: self.ainvoke(value, inner, **kwargs)
+            )
+        if self._yields:
+            return join_chunks([piece async for piece in self._pieces(input, config, kwargs)])
         if config is None:
             config = current_config.get()
         token = None if config is None else current_config.set(child_config(config))
         try:
-            options = {"config": filled_config(config)} if self._with_config else {}
+            # Keyword arguments bound with `.bind(...)` go to the function, as in LangChain.
+            options = {"config": filled_config(config), **kwargs} if self._with_config else kwargs
             func = self.afunc or self.func
             if self._is_async:
                 result = await cast(Callable[..., Awaitable[Any]], func)(input, **options)
@@ -168,6 +185,41 @@ class RunnableLambda(Runnable[Any, Any]):
         finally:
             if token is not None:
                 current_config.reset(token)
+
+    async def astream(self, input: Any, config: Config = None, **kwargs: Any) -> AsyncIterator[Any]:
+        """The pieces a generator function yields, as they come; else the whole output."""
+        if not self._yields:
+            async for whole in super().astream(input, config, **kwargs):
+                yield whole
+            return
+        async for piece in self._pieces(input, config, kwargs):
+            yield piece
+
+    async def atransform(
+        self, chunks: AsyncIterator[Any], config: Config = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        """In a streamed chain: the function runs on the whole input (as LangChain's does)."""
+        if not self._yields:
+            async for whole in super().atransform(chunks, config, **kwargs):
+                yield whole
+            return
+        whole = join_chunks([c async for c in chunks])
+        async for piece in self._pieces(whole, config, kwargs):
+            yield piece
+
+    async def _pieces(
+        self, input: Any, config: Config, kwargs: dict[str, Any]
+    ) -> AsyncIterator[Any]:
+        if config is None:
+            config = current_config.get()
+        options = {"config": filled_config(config), **kwargs} if self._with_config else kwargs
+        produced: Any = (self.afunc or self.func)(input, **options)
+        if inspect.isasyncgen(produced):
+            async for piece in produced:
+                yield piece
+        else:
+            for piece in produced:
+                yield piece
 
     def __repr__(self) -> str:
         return f"RunnableLambda({self.name})"

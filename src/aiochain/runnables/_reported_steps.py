@@ -13,6 +13,7 @@ Nothing here runs without a handler: callers check `listening(config)` first.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -121,17 +122,40 @@ async def traced_call(
         return await call(input, config)
     run, inner = await start_run(step, input, config)
     if run is None:
-        return await call(input, config)
+        reporting = reported_step.set(step)  # nobody to report to: not again by the step
+        try:
+            return await call(input, config)
+        finally:
+            reported_step.reset(reporting)
     scope = current_config.set(inner)
+    reporting = reported_step.set(step)
     try:
         output = await call(input, inner)
     except BaseException as exc:
         await run.on_chain_error(exc)
         raise
     finally:
+        reported_step.reset(reporting)
         current_config.reset(scope)
     await run.on_chain_end(output)
     return output
+
+
+# The step whose run `traced_call` is reporting, while its work runs: a step called directly
+# with callbacks (`RunnableLambda(f).invoke(x, {"callbacks": [...]})`, as LangChain reports it)
+# starts its own run unless it is this one.
+reported_step: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "aiochain_reported_step", default=None
+)
+
+
+def called_directly_with_handlers(step: Any, config: RunnableConfig | None) -> bool:
+    """Whether `step` was called with callbacks by a caller that reports no run for it."""
+    return (
+        config is not None
+        and config.get("callbacks") is not None
+        and reported_step.get() is not step
+    )
 
 
 async def call_step(step: Any, input: Any, config: RunnableConfig, tag: str | None = None) -> Any:
@@ -160,7 +184,7 @@ async def traced_stream(
             yield chunk
         return
     pieces: list[Any] = []
-    output = _collect(stream(input, inner), pieces, inner)
+    output = _collect(stream(input, inner), pieces, inner, step)
     if getattr(step, "run_type", "chain") != "prompt":
         output = tap_output(run, output)
     try:
@@ -201,7 +225,7 @@ async def traced_transform(
             yield chunk
         return
     pieces: list[Any] = []
-    output = tap_output(run, _collect(transform(inputs(), inner), pieces, inner))
+    output = tap_output(run, _collect(transform(inputs(), inner), pieces, inner, step))
     try:
         async for chunk in output:
             yield chunk
@@ -212,17 +236,20 @@ async def traced_transform(
 
 
 async def _collect(
-    output: AsyncIterator[Any], pieces: list[Any], config: RunnableConfig
+    output: AsyncIterator[Any], pieces: list[Any], config: RunnableConfig, step: Any
 ) -> AsyncIterator[Any]:
     """`output`, keeping its chunks, each step of it run with `config` as the current one (so
-    a generator's own calls and custom events belong to its run)."""
+    a generator's own calls and custom events belong to its run) and `step` as the one whose
+    run is reported."""
     while True:
         scope = current_config.set(config)
+        reporting = reported_step.set(step)
         try:
             chunk = await anext(output)
         except StopAsyncIteration:
             return
         finally:
+            reported_step.reset(reporting)
             current_config.reset(scope)
         pieces.append(chunk)
         yield chunk

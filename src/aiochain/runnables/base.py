@@ -70,7 +70,13 @@ class Runnable(Batching[InputT, OutputT]):
         return name
 
     async def ainvoke(self, input: InputT, config: Config = None, **kwargs: Any) -> OutputT:
-        """Run on one input."""
+        """Run on one input.
+
+        A subclass that implements only `invoke`, as LangChain's guides write runnables, is
+        run through it, on the loop (as aiochain runs sync functions in a `RunnableLambda`).
+        """
+        if type(self).invoke is not Runnable.invoke:
+            return self.invoke(input, config, **kwargs)
         raise NotImplementedError
 
     def invoke(self, input: InputT, config: Config = None, **kwargs: Any) -> OutputT:
@@ -263,6 +269,18 @@ class Runnable(Batching[InputT, OutputT]):
             self, on_start, on_end, on_error, is_async=True
         )
         return wrapped
+
+    def get_graph(self, config: Config = None) -> Any:
+        """Its steps as a `Graph` (see `graph.py`): `chain.get_graph().print_ascii()`."""
+        from .graph import graph_of
+
+        return graph_of(self)
+
+    def get_prompts(self, config: Config = None) -> list[Any]:
+        """The prompt templates among its steps, in order."""
+        from .graph import prompts_of
+
+        return prompts_of(self)
 
     def configurable_fields(self, **fields: Any) -> Runnable[InputT, OutputT]:
         """A runnable whose attributes named here (`temperature=ConfigurableField(id=...)`) are

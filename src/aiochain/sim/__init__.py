@@ -4,7 +4,8 @@ speaks Anthropic's Messages API, Azure OpenAI's deployment endpoints and Google'
 See `SimServer` for the options and `aiochain serve` for the command.
 """
 
-from ._server import DEFAULT_ANTHROPIC_MODELS, DEFAULT_GEMINI_MODELS, DEFAULT_MODELS, SimServer
+from ._models import DEFAULT_ANTHROPIC_MODELS, DEFAULT_GEMINI_MODELS, DEFAULT_MODELS
+from ._server import SimServer
 from ._text import count_tokens, tokenize
 
 __all__ = [

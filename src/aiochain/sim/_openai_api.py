@@ -17,7 +17,7 @@ from ._endpoint import SSE_HEADERS, Endpoint, read_json
 from ._json import dumps
 from ._malformed import malformed
 from ._request import Reject, RequestSpec, fault_reject, parse_request
-from ._text import answer, count_tokens
+from ._text import answer, asks_for_json, count_tokens, schema_answer, schema_in_prompt
 from ._tools import answer_from_results, choose_calls
 
 
@@ -195,18 +195,35 @@ def calls_for(spec: RequestSpec) -> list[tuple[str, dict[str, Any]]]:
 
 
 def answers_for(spec: RequestSpec) -> list[tuple[list[str], str]]:
-    """Each prompt's answer tokens and finish reason (see `_text`)."""
-    prompts = [answer_from_results(spec.tool_results)] if spec.tool_results else spec.prompts
-    return [
-        answer(
-            text,
-            max_tokens=spec.max_tokens,
-            stop=spec.stop,
-            json_mode=spec.json_mode,
-            summarize=not spec.tool_results,
-        )
-        for text in prompts
-    ]
+    """Each prompt's answer tokens and finish reason (see `_text`): JSON fitting the request's
+    `json_schema`, or the schema of LangChain's format instructions in the prompt; JSON mode's
+    answer for a prompt asking for JSON in words; else text."""
+    if spec.tool_results:
+        text = answer_from_results(spec.tool_results)
+        return [
+            answer(
+                text,
+                max_tokens=spec.max_tokens,
+                stop=spec.stop,
+                json_mode=spec.json_mode,
+                summarize=False,
+            )
+        ]
+    answers = []
+    for text in spec.prompts:
+        schema = spec.json_schema
+        if schema is None and not spec.json_mode:
+            schema, text = schema_in_prompt(text)
+            if schema is None and spec.system_text:  # instructions in the system message
+                schema, _ = schema_in_prompt(spec.system_text)
+        if schema is not None:
+            answers.append(schema_answer(schema, text, max_tokens=spec.max_tokens))
+        else:
+            json_mode = spec.json_mode or asks_for_json(text)
+            answers.append(
+                answer(text, max_tokens=spec.max_tokens, stop=spec.stop, json_mode=json_mode)
+            )
+    return answers
 
 
 def call_tokens(made: list[dict[str, Any]]) -> int:

@@ -54,6 +54,7 @@ class RequestSpec:
         "fingerprint",
         "include_usage",
         "json_mode",
+        "json_schema",
         "max_tokens",
         "model",
         "n",
@@ -61,6 +62,7 @@ class RequestSpec:
         "prompts",
         "stop",
         "stream",
+        "system_text",
         "tool_choice",
         "tool_results",
         "tools",
@@ -79,6 +81,8 @@ class RequestSpec:
         self.stream = False
         self.include_usage = False
         self.json_mode = False
+        self.json_schema: dict[str, Any] | None = None
+        self.system_text = ""  # system (developer) messages, where format instructions may be
         self.fingerprint = 0
 
 
@@ -110,6 +114,8 @@ def parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> R
                 )
             total += count_tokens(content)
             role = message["role"]
+            if role in ("system", "developer"):
+                spec.system_text += content + "\n"
             if role == "user":
                 user_text = content
                 spec.tool_results = []
@@ -184,6 +190,10 @@ def parse_request(body: dict[str, Any], chat: bool, models: frozenset[str]) -> R
         "json_object",
         "json_schema",
     )
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        described = response_format.get("json_schema")
+        schema = described.get("schema") if isinstance(described, dict) else None
+        spec.json_schema = schema if isinstance(schema, dict) else None
     # Identifies repeated prompts in /stats; a process-local hash is all that needs.
     spec.fingerprint = hash((model, fingerprint))
     return spec

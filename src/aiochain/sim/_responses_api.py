@@ -24,7 +24,7 @@ from ._json import arguments_text, dumps
 from ._request import Reject, fault_reject
 from ._responses_malformed import malformed_response
 from ._responses_request import ResponsesSpec, parse_responses
-from ._text import answer, count_tokens, tokenize
+from ._text import answer, count_tokens, schema_answer
 from ._tools import answer_from_results, choose_calls
 
 STORED_MAX = 10_000
@@ -95,15 +95,7 @@ class Decided:
         text = answer_from_results(results) if results else spec.user_text
         fmt = spec.format
         if fmt["type"] == "json_schema":
-            base, _ = answer(
-                text, max_tokens=None, stop=None, json_mode=False, summarize=not results
-            )
-            schema = fmt["schema"]
-            value = wire.fill_schema(schema, "".join(base).strip())
-            tokens = tokenize(dumps(value).decode())
-            if room is not None and len(tokens) > room:
-                return tokens[:room], "length"
-            return tokens, "stop"
+            return schema_answer(fmt["schema"], text, max_tokens=room, summarize=not results)
         return answer(
             text,
             max_tokens=room,

@@ -32,43 +32,12 @@ from ._batches import BatchPlanner
 from ._embeddings_api import EmbeddingEndpoints, embedding_models
 from ._gemini_batches import GeminiBatches
 from ._json import json_response
+from ._models import DEFAULT_ANTHROPIC_MODELS, DEFAULT_GEMINI_MODELS, DEFAULT_MODELS
 from ._openai_api import OpenAIEndpoints
 from ._openai_batches import OpenAIBatches
 from ._request import Reject, unknown_model
 from ._responses_api import ResponsesEndpoint
 from ._stats import Stats
-
-DEFAULT_MODELS = (
-    "gpt-4o-mini",
-    "gpt-4o",
-    "gpt-4.1",
-    "gpt-4.1-mini",
-    "gpt-4.1-nano",
-    "gpt-4-turbo",
-    "gpt-3.5-turbo",
-    "gpt-3.5-turbo-instruct",
-    "o3-mini",
-    "o4-mini",
-)
-DEFAULT_ANTHROPIC_MODELS = (
-    "claude-opus-4-1",
-    "claude-opus-4-0",
-    "claude-sonnet-4-5",
-    "claude-sonnet-4-0",
-    "claude-haiku-4-5",
-    "claude-3-7-sonnet-latest",
-    "claude-3-5-haiku-latest",
-    "claude-3-haiku-20240307",
-)
-DEFAULT_GEMINI_MODELS = (
-    "gemini-2.5-flash",
-    "gemini-2.5-pro",
-    "gemini-2.5-flash-lite",
-    "gemini-2.0-flash",
-    "gemini-2.0-flash-lite",
-    "gemini-3-pro-preview",
-    "gemini-flash-latest",
-)
 
 
 class SimServer:

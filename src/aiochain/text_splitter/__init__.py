@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from .base import TextSplitter as TextSplitter
     from .base import TokenTextSplitter as TokenTextSplitter
     from .base import logger as logger
+    from .languages import Language as Language
 
 _EXPORTS = {
     "CharacterTextSplitter": ".base",
     "ConfigurationError": ".._exceptions",
     "Document": "..documents",
     "KeepSeparator": ".base",
+    "Language": ".languages",
     "logger": ".base",
     "RecursiveCharacterTextSplitter": ".base",
     "split_text_on_tokens": "._token_windows",
@@ -39,6 +41,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "CharacterTextSplitter",
+    "Language",
     "RecursiveCharacterTextSplitter",
     "TextSplitter",
     "TokenTextSplitter",

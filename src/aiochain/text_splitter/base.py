@@ -21,12 +21,13 @@ import logging
 import re
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence, Set
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from .._exceptions import ConfigurationError
 from ..documents import Document
 from ._token_windows import Tokenizer, split_text_on_tokens
 from ._tokenizer import load_encoding, tiktoken_length
+from .languages import Language, separators_for
 
 logger = logging.getLogger("aiochain")
 
@@ -269,6 +270,12 @@ class RecursiveCharacterTextSplitter(TextSplitter):
         super().__init__(keep_separator=keep_separator, **kwargs)
         self._separators = separators or ["\n\n", "\n", " ", ""]
         self._is_separator_regex = is_separator_regex
+
+    @classmethod
+    def from_language(cls, language: Language | str, **kwargs: Any) -> Self:
+        """A splitter for source code in `language`, with LangChain's separators for it
+        (regular expressions, as in LangChain)."""
+        return cls(separators=separators_for(language), is_separator_regex=True, **kwargs)
 
     def split_text(self, text: str) -> list[str]:
         """Cut `text` into chunks."""

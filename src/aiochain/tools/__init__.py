@@ -26,9 +26,11 @@ if TYPE_CHECKING:
     from .base import as_tool as as_tool
     from .base import tool as tool
     from .base import tool_content as tool_content
+    from .base_tool import BaseTool as BaseTool
 
 _EXPORTS = {
     "as_tool": ".base",
+    "BaseTool": ".base_tool",
     "ConfigurationError": ".._exceptions",
     "ErrorHandler": "._errors",
     "JSONSchema": "._schema",
@@ -48,6 +50,7 @@ _EXPORTS = {
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
+    "BaseTool",
     "SchemaTool",
     "StructuredTool",
     "Tool",

@@ -38,14 +38,69 @@ def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     return summary, args
 
 
+# Parameters LangChain fills itself and leaves out of a tool's schema: the callbacks for the runs
+# the tool starts, its run manager, and a parameter annotated RunnableConfig (the call's config).
+_INJECTED_NAMES = ("callbacks", "run_manager")
+
+
+def injected_parameters(func: Callable[..., Any]) -> dict[str, str]:
+    """The parameters of `func` that the tool call fills, by name: `callbacks`, `run_manager`
+    or `config` (a parameter annotated `RunnableConfig`, whatever its name)."""
+    found: dict[str, str] = {}
+    try:
+        parameters = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return found
+    for name, parameter in parameters.items():
+        annotation = parameter.annotation
+        if name in _INJECTED_NAMES:
+            found[name] = name
+        elif annotation is not parameter.empty and "RunnableConfig" in str(
+            getattr(annotation, "__name__", annotation)
+        ):
+            found[name] = "config"
+    return found
+
+
+def _hints_one_by_one(
+    func: Callable[..., Any], *, skip: Mapping[str, str]
+) -> dict[str, Any] | None:
+    """The type hints of `func`'s parameters but `skip`, or None when one cannot be read."""
+    hints: dict[str, Any] = {}
+    for name, parameter in inspect.signature(func).parameters.items():
+        if name in skip or parameter.annotation is parameter.empty:
+            continue
+
+        def holder() -> None: ...
+
+        holder.__annotations__ = {"value": parameter.annotation}
+        try:
+            hints[name] = typing.get_type_hints(
+                holder, globalns=getattr(func, "__globals__", None), include_extras=True
+            )["value"]
+        except (NameError, TypeError):
+            return None
+    return hints
+
+
 def schema_of_function(func: Callable[..., Any], docs: dict[str, str]) -> JSONSchema:
+    injected = injected_parameters(func)
     try:
         hints = typing.get_type_hints(func, include_extras=True)
     except (NameError, TypeError) as exc:
-        raise ConfigurationError(f"cannot read the type hints of {func.__name__}: {exc}") from exc
+        # A hint the schema does not need (an injected run manager's) may name something
+        # only imported where the function is defined: read the others one by one.
+        readable = _hints_one_by_one(func, skip=injected)
+        if readable is None:
+            raise ConfigurationError(
+                f"cannot read the type hints of {func.__name__}: {exc}"
+            ) from exc
+        hints = readable
     properties: dict[str, JSONSchema] = {}
     required: list[str] = []
     for name, parameter in inspect.signature(func).parameters.items():
+        if name in injected:
+            continue
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             raise ConfigurationError(f"tool {func.__name__} cannot take *args or **kwargs")
         if name not in hints:
@@ -235,3 +290,37 @@ def typed_dict_model(schema: type[Any]) -> Any:
         fields[name] = (hint, pydantic.Field(default, description=description))
     model = pydantic.create_model(schema.__name__, __doc__=schema.__doc__, **fields)
     return model
+
+
+class FunctionArgsSchema:
+    """A tool's argument schema read from its function, shown the way pydantic shows a model.
+
+    LangChain builds a pydantic model for every tool, and its guides print
+    `tool.args_schema.model_json_schema()`; aiochain checks arguments without pydantic, and
+    this answers those reads with the same JSON schema the model is sent.
+    """
+
+    def __init__(self, name: str, description: str, parameters: JSONSchema) -> None:
+        self.__name__ = name
+        self._schema: JSONSchema = {
+            "description": description,
+            **parameters,
+            "title": name,
+        }
+
+    def model_json_schema(self) -> JSONSchema:
+        """The arguments' JSON schema, titled with the tool's name (as pydantic titles it)."""
+        return copy.deepcopy(self._schema)
+
+    def schema(self) -> JSONSchema:
+        """Pydantic v1's name for `model_json_schema()`."""
+        return self.model_json_schema()
+
+    @property
+    def model_fields(self) -> dict[str, JSONSchema]:
+        """The parameters' schemas by name (pydantic lists its fields here)."""
+        properties: dict[str, JSONSchema] = self._schema.get("properties", {})
+        return dict(properties)
+
+    def __repr__(self) -> str:
+        return f"<args schema of {self.__name__}>"

@@ -24,11 +24,13 @@ import re
 from collections.abc import Callable
 from typing import Any, overload
 
-from .._config import RunnableConfig, current_config
+from .._config import RunnableConfig, current_config, filled_config
 from .._exceptions import ConfigurationError, ToolArgumentsError
-from ..callbacks._step_runs import traced_tool
+from ..callbacks._managers import AsyncCallbackManagerForToolRun
+from ..callbacks._step_runs import current_tool_run, traced_tool
 from ..messages import ToolMessage
 from ..runnables.base import Runnable
+from ._artifacts import check_response_format, split_artifact
 from ._errors import (
     TOOL_ERROR_DEFAULT,
     VALIDATION_ERROR_DEFAULT,
@@ -38,9 +40,11 @@ from ._errors import (
     error_answer,
 )
 from ._schema import (
+    FunctionArgsSchema,
     JSONSchema,
     describe,
     fits,
+    injected_parameters,
     is_typed_dict,
     parse_docstring,
     schema_of,
@@ -78,6 +82,7 @@ class Tool(Runnable[Any, Any]):
         description: str | None = None,
         args_schema: type[Any] | None = None,
         return_direct: bool = False,
+        response_format: str = "content",
         handle_tool_error: ErrorHandler = False,
         handle_validation_error: ErrorHandler = False,
     ) -> None:
@@ -93,7 +98,7 @@ class Tool(Runnable[Any, Any]):
             )
         summary, arg_docs = parse_docstring(inspect.getdoc(func) or "")
         self.description = description or summary or self.name
-        self.args_schema = args_schema
+        self._args_model = args_schema
         if args_schema is not None:
             if not hasattr(args_schema, "model_json_schema"):
                 raise ConfigurationError(
@@ -102,8 +107,19 @@ class Tool(Runnable[Any, Any]):
             self.parameters = _pydantic_parameters(args_schema)
         else:
             self.parameters = schema_of_function(func, arg_docs)
+        self._injected = injected_parameters(func)
         self.return_direct = return_direct
+        check_response_format(response_format)
+        self.response_format = response_format
         self.is_async = inspect.iscoroutinefunction(func)
+
+    @property
+    def args_schema(self) -> Any:
+        """The pydantic model given, else the function's own schema with pydantic's reading
+        methods (`model_json_schema()`, `schema()`), as LangChain programs inspect it."""
+        if self._args_model is not None:
+            return self._args_model
+        return FunctionArgsSchema(self.name, self.description, self.parameters)
 
     @property
     def args(self) -> dict[str, Any]:
@@ -128,8 +144,8 @@ class Tool(Runnable[Any, Any]):
         Raises:
             ToolArgumentsError: naming what is missing, unknown or of the wrong type.
         """
-        if self.args_schema is not None:
-            return _validate_with(self.args_schema, self.name, arguments)
+        if self._args_model is not None:
+            return _validate_with(self._args_model, self.name, arguments)
         if not isinstance(arguments, dict):
             raise ToolArgumentsError(f"arguments must be a JSON object, got {arguments!r}")
         properties = self.parameters["properties"]
@@ -174,6 +190,8 @@ class Tool(Runnable[Any, Any]):
             input = {next(iter(self.parameters["properties"])): input}
         try:
             arguments = self.check_arguments(input)
+            if self._injected:
+                arguments = {**arguments, **self._injections()}
             if self.is_async:
                 result = await self.func(**arguments)
             else:
@@ -186,9 +204,22 @@ class Tool(Runnable[Any, Any]):
             result = error_answer(self.handle_tool_error, exc, TOOL_ERROR_DEFAULT)
             if result is None:
                 raise
+        content, artifact = split_artifact(self.response_format, result, self.name)
         if call_id is None:
-            return result
-        return ToolMessage(tool_content(result), tool_call_id=call_id, name=self.name)
+            return content
+        return ToolMessage(
+            tool_content(content), tool_call_id=call_id, name=self.name, artifact=artifact
+        )
+
+    def _injections(self) -> dict[str, Any]:
+        """What the function's injected parameters get: the callbacks of the tool's run (for
+        the runs it starts), its run manager (sync for a sync function), the call's config."""
+        config = current_config.get()
+        values = {"callbacks": (config or {}).get("callbacks"), "config": filled_config(config)}
+        if "run_manager" in self._injected.values():
+            run = current_tool_run.get() or AsyncCallbackManagerForToolRun.get_noop_manager()
+            values["run_manager"] = run if self.is_async else run.get_sync()
+        return {name: values[kind] for name, kind in self._injected.items()}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the underlying function directly."""
@@ -249,7 +280,7 @@ class StructuredTool(Tool):
         """
         handlers = {
             key: kwargs.pop(key)
-            for key in ("handle_tool_error", "handle_validation_error")
+            for key in ("handle_tool_error", "handle_validation_error", "response_format")
             if key in kwargs
         }
         unknown = set(kwargs) - {"infer_schema", "parse_docstring", "error_on_invalid_docstring"}
@@ -281,6 +312,7 @@ def tool(
     args_schema: type[Any] | None = None,
     return_direct: bool = False,
     parse_docstring: bool = True,
+    response_format: str = "content",
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -292,6 +324,7 @@ def tool(
     args_schema: type[Any] | None = None,
     return_direct: bool = False,
     parse_docstring: bool = True,
+    response_format: str = "content",
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -304,6 +337,7 @@ def tool(
     args_schema: type[Any] | None = None,
     return_direct: bool = False,
     parse_docstring: bool = True,
+    response_format: str = "content",
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Turn a typed function (async or sync) into a `Tool`; usable as `@tool`, `@tool(...)`
     or `@tool("name", args_schema=Model)`.
@@ -322,6 +356,7 @@ def tool(
             description=description,
             args_schema=args_schema,
             return_direct=return_direct,
+            response_format=response_format,
         )
 
     return make(func) if func is not None else make
