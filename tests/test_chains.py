@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,7 +23,6 @@ from aiochain import (
     SequentialChain,
     SimpleSequentialChain,
     StrOutputParser,
-    SyncInAsyncError,
     UsageError,
 )
 from aiochain.sim import SimServer
@@ -190,13 +190,19 @@ def test_sync_run_after_asyncio_run(sim_in_thread: str) -> None:
     assert chain.apply([{"text": "Apply. X."}]) == [{"text": "Apply."}]
 
 
-async def test_sync_method_inside_loop_points_to_async() -> None:
-    """Calling run() inside a running loop raises a clear error naming arun."""
-    chain = LLMChain(llm=OpenAI(base_url="http://127.0.0.1:9/v1"), prompt=SUMMARIZE)
-    with pytest.raises(SyncInAsyncError, match="arun"):
-        chain.run(text="x")
-    with pytest.raises(SyncInAsyncError, match="ainvoke"):
-        chain.invoke({"text": "x"})
+async def test_sync_method_inside_a_loop_blocks_as_langchain(
+    sim_in_thread: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """run() / invoke() inside a running loop (a notebook cell, a sync call in async code)
+    answer, blocking the loop meanwhile as LangChain's do, and say once at INFO that awaiting
+    would let other tasks run."""
+    chain = LLMChain(llm=OpenAI(base_url=sim_in_thread), prompt=SUMMARIZE)
+    with caplog.at_level(logging.INFO, logger="aiochain"):
+        assert chain.run(text="Inside. A loop.") == "Inside."
+        assert chain.invoke({"text": "Again. Here."})["text"] == "Again."
+        assert chain.run(text="Third. Call.") == "Third."
+    notes = [r.getMessage() for r in caplog.records if "blocks it until done" in r.getMessage()]
+    assert len(notes) == 2 and "arun" in notes[0] and "ainvoke" in notes[1]
 
 
 async def test_missing_and_misused_inputs() -> None:

@@ -264,11 +264,6 @@ def test_llm_openai(run: Any) -> None:
     text("".join(ns["astreamed"]))
 
 
-@pytest.mark.xfail(
-    reason="a sync method inside a running event loop (a notebook cell that also awaits; every "
-    "Jupyter cell) raises SyncInAsyncError by design, where LangChain blocks",
-    strict=True,
-)
 def test_async_api_notebook_cells(run: Any) -> None:
     """The classic Async API cells: agenerate / arun gathered, then the same calls serially."""
     ns, _ = run("11")
@@ -345,11 +340,6 @@ def test_llmchain(run: Any) -> None:
     text(ns["translated"])
 
 
-@pytest.mark.xfail(
-    reason="a sync method inside a running event loop (a notebook cell that also awaits) raises "
-    "SyncInAsyncError by design, where LangChain blocks",
-    strict=True,
-)
 def test_notebook_sync_and_await_cells(run: Any) -> None:
     """The custom tools guide's cells that invoke and await in one cell (StructuredTool with
     func and coroutine, a BaseTool subclass)."""

@@ -5,7 +5,7 @@
     │   ├── TemplateError           a malformed or unsafe prompt template
     │   ├── MissingVariablesError   a template or chain was given too few or unknown variables
     │   ├── ConfigurationError      a bad option value, or no API key where one is needed
-    │   ├── SyncInAsyncError        a sync method called inside a running event loop
+    │   ├── SyncInAsyncError        (no longer raised: sync calls in a running loop block)
     │   ├── DocumentLoadError       a file to load is missing, unreadable or malformed
     │   ├── InputError              a `map` input file is unreadable, malformed or empty
     │   ├── OutputError             a `map` output cannot be written, or would overwrite an input
@@ -83,7 +83,8 @@ class DocumentLoadError(UsageError):
 
 
 class SyncInAsyncError(UsageError):
-    """Raised when a sync method (`run`, `invoke`, `generate`) is called inside a running loop."""
+    """Was raised when a sync method was called inside a running loop; such calls now block on
+    a helper thread, as LangChain's do. Kept so that code catching it still imports."""
 
 
 class InputError(UsageError):

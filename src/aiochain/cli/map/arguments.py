@@ -48,8 +48,7 @@ class _ParagraphFormatter(argparse.HelpFormatter):
         # textwrap as NULs while filling.
         kept = [_PLACEHOLDER.sub(lambda m: m.group().replace(" ", "\0"), p) for p in paragraphs]
         return "\n\n".join(
-            textwrap.fill(p, width, initial_indent=indent, subsequent_indent=indent)
-            for p in kept
+            textwrap.fill(p, width, initial_indent=indent, subsequent_indent=indent) for p in kept
         ).replace("\0", " ")
 
 

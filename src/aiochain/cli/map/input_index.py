@@ -52,8 +52,7 @@ async def index_input(
     if index.total and not complete:
         there = ", ".join(sorted(fields)) or "none"
         raise InputError(
-            f"{source.name}: no record has {what} ({', '.join(needed)}); the records have: "
-            f"{there}"
+            f"{source.name}: no record has {what} ({', '.join(needed)}); the records have: {there}"
         )
     return index
 
