@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, ...]] = [
         "aiochain.document_loaders",
         "aiochain.text_splitter",
         "aiochain.messages.utils",
+        "aiochain.messages._message_lists",
         "aiochain.messages._trimming",
     ),
     ("aiochain.batches",),

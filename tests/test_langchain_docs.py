@@ -136,11 +136,6 @@ def test_few_shot_prompts(run: Any) -> None:
     answered(ns["answer"])
 
 
-@pytest.mark.xfail(
-    reason="_providers/: a chat model is not callable (`chat([HumanMessage(...)])`, LangChain's "
-    "classic BaseChatModel.__call__) and has no predict_messages",
-    strict=True,
-)
 def test_classic_chat_quickstart(run: Any) -> None:
     """The classic chat quickstart calls the model like a function."""
     ns, _ = run("04")
@@ -305,11 +300,6 @@ def test_callbacks(run: Any) -> None:
     answered(ns["attached_result"])
 
 
-@pytest.mark.xfail(
-    reason="with_structured_output(None, method='json_mode') raises ConfigurationError "
-    "(_providers/structured_output.py); LangChain returns the answer's JSON as a dict",
-    strict=True,
-)
 def test_structured_output_json_mode(run: Any) -> None:
     """with_structured_output(None, method="json_mode") returns the answer's JSON object."""
     ns, _ = run("15")
@@ -601,11 +591,6 @@ def test_tool_calling_round_trip(run: Any) -> None:
     answered(ns["round_trip"])
 
 
-@pytest.mark.xfail(
-    reason="bind_tools(tool_choice='any') is refused; LangChain sends 'required' "
-    "(_providers/openai_chat.py)",
-    strict=True,
-)
 def test_tool_choice_any(run: Any) -> None:
     """tool_choice="any" forces a call of some tool."""
     ns, _ = run("02")
@@ -648,11 +633,6 @@ def test_message_history(run: Any) -> None:
         answered(ns[name])
 
 
-@pytest.mark.xfail(
-    reason="count_tokens_approximately is not importable from aiochain.messages.utils "
-    "(LangChain's path; messages/)",
-    strict=True,
-)
 def test_trim_messages(run: Any) -> None:
     """trim_messages by approximate tokens, by count, first-n, and as a chain step."""
     ns, _ = run("36")
@@ -691,10 +671,6 @@ def test_documents_and_stuff_chain(run: Any) -> None:
     assert "".join(ns["streamed"]) == ns["result"]
 
 
-@pytest.mark.xfail(
-    reason="AIMessage.response_metadata has no 'token_usage' (_providers/openai_chat.py)",
-    strict=True,
-)
 def test_response_metadata_token_usage(run: Any) -> None:
     """response_metadata["token_usage"] holds OpenAI's usage dict."""
     _, out = run("39")

@@ -170,5 +170,34 @@ class ModelCalls(Generic[OutputT]):
             async_name="apredict",
         )
 
+    async def apredict_messages(
+        self, messages: Any, *, stop: Any = None, **kwargs: Any
+    ) -> AIMessage:
+        """LangChain's classic `apredict_messages`: the answer message to a conversation."""
+        if stop is not None:
+            kwargs["stop"] = stop
+        output = await self.ainvoke(messages, **kwargs)
+        return output if isinstance(output, AIMessage) else AIMessage(str(output))
+
+    def predict_messages(self, messages: Any, *, stop: Any = None, **kwargs: Any) -> AIMessage:
+        """`apredict_messages`, blocking."""
+        return run_sync(
+            lambda: self.apredict_messages(messages, stop=stop, **kwargs),
+            name=f"{type(self).__name__}.predict_messages",
+            async_name="apredict_messages",
+        )
+
+    def __call__(self, input: Any, stop: Any = None, callbacks: Any = None, **kwargs: Any) -> Any:
+        """LangChain's classic call, blocking: `chat([HumanMessage(...)])` answers with a
+        message, `llm("...")` with text."""
+        if stop is not None:
+            kwargs["stop"] = stop
+        config: Any = {"callbacks": callbacks} if callbacks is not None else None
+        return run_sync(
+            lambda: self.ainvoke(input, config, **kwargs),
+            name=f"{type(self).__name__}.__call__",
+            async_name="ainvoke",
+        )
+
 
 __all__ = ["ModelCalls"]

@@ -75,7 +75,8 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 JSON-schema dicts that only describe a call; and OpenAI's built-in tools as
                 dicts (`{"type": "web_search_preview"}`, `{"type": "file_search", ...}`),
                 which only the Responses API has: a model given one speaks it (as LangChain's).
-            tool_choice: "auto", "none", "required" (or True), a tool's name, or OpenAI's dict.
+            tool_choice: "auto", "none", "required" (or "any", or True), a tool's name, or
+                OpenAI's dict.
             strict: ask the server to hold every call's arguments to its schema exactly.
             parallel_tool_calls: whether the model may ask for several calls at once.
             kwargs: more request fields, as `bind` takes them.
@@ -97,8 +98,8 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         bound.tools = {t.name: t for t in made}
         payload = dict(bound._base_payload)
         payload["tools"] = wire
-        if tool_choice is True:
-            tool_choice = "required"
+        if tool_choice is True or tool_choice == "any":
+            tool_choice = "required"  # LangChain's spellings of "some tool must be called"
         if tool_choice is not None and tool_choice is not False:
             if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required"):
                 if tool_choice not in bound.tools:
@@ -152,15 +153,25 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 f"{str(content)[:80]!r}",
                 body=str(data)[:2000],
             )
+        answer_id = _answer_id(data)
+        # What langchain-openai's response_metadata holds for a chat completion.
+        metadata: dict[str, Any] = {
+            "token_usage": data.get("usage"),
+            "model_provider": "openai",
+            "model_name": data.get("model"),
+            "system_fingerprint": data.get("system_fingerprint") or "",
+            "id": answer_id,
+            "finish_reason": choice.get("finish_reason"),
+            "logprobs": choice.get("logprobs"),
+        }
+        if data.get("service_tier") is not None:
+            metadata["service_tier"] = data["service_tier"]
         return AIMessage(
             content,
             usage=usage,
-            response_metadata={
-                "finish_reason": choice.get("finish_reason"),
-                "model_name": data.get("model"),
-            },
+            response_metadata=metadata,
             tool_calls=parse_tool_calls(message.get("tool_calls")),
-            id=_answer_id(data),
+            id=answer_id,
         )
 
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
@@ -208,6 +219,9 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         choices = event.get("choices")
         if choices and isinstance(choices[0], dict) and choices[0].get("finish_reason"):
             metadata["finish_reason"] = str(choices[0]["finish_reason"])
+            metadata["model_provider"] = "openai"
+        if isinstance(event.get("system_fingerprint"), str):
+            metadata["system_fingerprint"] = event["system_fingerprint"][:256]
         if isinstance(event.get("model"), str):
             metadata["model_name"] = event["model"]
         if "id" not in metadata and (answer_id := _answer_id(event)) is not None:

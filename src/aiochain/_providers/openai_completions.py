@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from .._exceptions import BadResponseError
 from .._types import JSONDict
 from ..messages import to_messages
 from ..outputs import Generation, Usage
 from ..prompts import ChatPromptValue, LanguageModelInput, PromptValue
-from ..runnables._sync import run_sync
 from .openai import BaseOpenAI
 
 
@@ -65,12 +62,6 @@ class OpenAI(BaseOpenAI[str]):
 
     def _answer(self, data: JSONDict, usage: Usage) -> str:
         return self._choice_text(self._choices_of(data)[0], data)
-
-    def __call__(self, prompt: str, stop: Sequence[str] | None = None) -> str:
-        """The old LangChain call style, `llm("prompt")`; blocking."""
-        return run_sync(
-            lambda: self.ainvoke(prompt, stop=stop), name="OpenAI.__call__", async_name="ainvoke"
-        )
 
 
 __all__ = ["OpenAI"]

@@ -181,6 +181,14 @@ def structured_output(
         raise ConfigurationError(f"unknown with_structured_output option(s) {sorted(kwargs)}")
     if method not in METHODS:
         raise ConfigurationError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if schema is None:
+        # LangChain's json_mode without a schema: the answer's JSON object, as a dict.
+        if method != "json_mode":
+            raise ConfigurationError(f"method {method!r} needs a schema; json_mode can go without")
+        fields = {"response_format": {"type": "json_object"}}
+        return StructuredOutput(
+            model.bind(**fields), None, method=method, include_raw=include_raw, name="json"
+        )
     name, description, json_schema = schema_of(schema)
     fields = request_fields(name, description, json_schema, method, strict)
     return StructuredOutput(

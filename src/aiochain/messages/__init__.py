@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from .._exceptions import BadResponseError as BadResponseError
     from .._exceptions import UsageError as UsageError
     from .._types import Usage as Usage
+    from ._message_lists import filter_messages as filter_messages
+    from ._message_lists import merge_message_runs as merge_message_runs
     from ._trimming import count_tokens_approximately as count_tokens_approximately
     from ._trimming import trim_messages as trim_messages
     from .base import AIMessage as AIMessage
@@ -31,8 +33,6 @@ if TYPE_CHECKING:
     from .convert import to_message as to_message
     from .convert import to_messages as to_messages
     from .tool_calls import parse_tool_calls as parse_tool_calls
-    from .utils import filter_messages as filter_messages
-    from .utils import merge_message_runs as merge_message_runs
 
 _EXPORTS = {
     "AIMessage": ".base",
@@ -43,10 +43,10 @@ _EXPORTS = {
     "count_tokens_approximately": "._trimming",
     "MessageContent": ".content",
     "TextAccessor": ".content",
-    "filter_messages": ".utils",
+    "filter_messages": "._message_lists",
     "get_buffer_string": ".convert",
     "HumanMessage": ".base",
-    "merge_message_runs": ".utils",
+    "merge_message_runs": "._message_lists",
     "message_class": ".convert",
     "MessageLike": ".convert",
     "parse_tool_calls": ".tool_calls",

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from .._exceptions import ConfigurationError
-from .utils import MessageListFunction, MessageTypes, is_type, messages_of, with_content
+from ._message_lists import MessageListFunction, MessageTypes, is_type, messages_of, with_content
 
 
 def count_tokens_approximately(
