@@ -357,3 +357,13 @@ def test_a_full_disk_names_the_output_and_keeps_the_journal(
     # The journal commits before the output is written: the rows whose write failed (and
     # any before them) are there; those still in flight when the job stopped may not be.
     assert status == 0 and json.loads(out)["summary"]["ok"] >= 1
+
+
+def test_no_command_prints_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    """`aiochain` alone lists the commands (and where to start) instead of a bare error."""
+    from aiochain.cli import main
+
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "demo" in err and "map" in err and "serve" in err
+    assert "aiochain demo" in err

@@ -259,6 +259,12 @@ def _innermost(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Any
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
+    given = sys.argv[1:] if argv is None else list(argv)
+    if not given or given == ["--debug"]:
+        # `aiochain` alone: what a new user wants is the list of commands, not an error.
+        parser.print_help(sys.stderr)
+        print("\nStart with `aiochain demo` (offline, no key needed).", file=sys.stderr)
+        return 2
     args = _parse(parser, argv)
     try:
         _check_text(args)
