@@ -76,6 +76,13 @@ def convert_to_messages(messages: Any) -> list[BaseMessage]:
     """The messages of any chat model input: a string (one human message), a prompt value, or
     a list of messages, strings, `(role, content)` pairs and OpenAI-style dicts (LangChain's
     function of this name). The one reading of a model's input every provider uses."""
+    if type(messages) is list:
+        # The common input, a list that holds only messages, costs one isinstance per item
+        # (a list subclass, which might have `to_messages`, takes the general way below).
+        for item in messages:
+            if not isinstance(item, BaseMessage):
+                return [to_message(item) for item in messages]
+        return messages.copy()
     if isinstance(messages, str):
         return [HumanMessage(messages)]
     if hasattr(messages, "to_messages"):
