@@ -64,3 +64,50 @@ def test_other_inputs_keep_their_reading() -> None:
     assert convert_to_messages(Prompt([HumanMessage("ignored")])) == [
         SystemMessage("from the prompt")
     ]
+
+
+# --- standard annotations -----------------------------------------------------------------
+
+CITATION = {"type": "citation", "url": "https://a.test", "title": "A", "start_index": 0,
+            "end_index": 1, "cited_text": "x"}  # fmt: skip
+NON_STANDARD = {"type": "non_standard_annotation",
+                "value": {"type": "container_file_citation", "file_id": "f"}}  # fmt: skip
+URL_CITATION = {"type": "url_citation", "url": "https://a.test", "title": "A",
+                "start_index": 0, "end_index": 1}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", [AIMessage, HumanMessage])
+def test_standard_annotations_are_kept_as_they_are(kind: type[BaseMessage]) -> None:
+    """langchain-core (`BaseMessage.content_blocks`) keeps a text block's `citation` and
+    `non_standard_annotation` annotations unchanged; an OpenAI `url_citation` beside them is
+    still made a `citation`, as the OpenAI translator makes it."""
+    message = kind([{"type": "text", "text": "x", "annotations": [CITATION, NON_STANDARD,
+                                                                  URL_CITATION]}])  # fmt: skip
+    assert message.content_blocks == [
+        {"type": "text", "text": "x", "annotations": [
+            {"type": "citation", "url": "https://a.test", "title": "A", "start_index": 0,
+             "end_index": 1, "cited_text": "x"},
+            {"type": "non_standard_annotation",
+             "value": {"type": "container_file_citation", "file_id": "f"}},
+            {"type": "citation", "url": "https://a.test", "title": "A", "start_index": 0,
+             "end_index": 1},
+        ]}
+    ]  # fmt: skip
+    assert message.content[0]["annotations"][0] is CITATION  # the content itself untouched
+
+
+def test_standard_annotations_survive_a_second_reading() -> None:
+    """Blocks that `content_blocks` gave, given back as content, read the same again."""
+    first = AIMessage([{"type": "text", "text": "x", "annotations": [URL_CITATION,
+                                                                     NON_STANDARD]}])  # fmt: skip
+    again = AIMessage(content_blocks=first.content_blocks)
+    assert again.content_blocks == first.content_blocks
+
+
+def test_a_citation_standing_alone_is_not_a_block() -> None:
+    """langchain-core's KNOWN_BLOCK_TYPES leaves `citation` out: one as a whole block of the
+    content is `non_standard`."""
+    assert AIMessage([CITATION]).content_blocks == [
+        {"type": "non_standard", "value": {"type": "citation", "url": "https://a.test",
+         "title": "A", "start_index": 0, "end_index": 1, "cited_text": "x"}}
+    ]  # fmt: skip

@@ -1,9 +1,10 @@
 """LangChain's standard content blocks (`message.content_blocks`, and `output_version="v1"`):
 one provider-independent view of a message's content, as langchain-core 1.x derives it.
 
-Text blocks keep their text and id, their annotations as `citation`s; OpenAI's reasoning items
-become one `reasoning` block per summary part; function-call items become `tool_call`s (from the
-message's parsed tool calls); built-in tool items become a `server_tool_call` and its
+Text blocks keep their text and id, OpenAI's annotations as `citation`s (annotations already
+standard, `citation` and `non_standard_annotation`, as they are); OpenAI's reasoning items
+become one `reasoning` block per summary part; function-call items become `tool_call`s (from
+the message's parsed tool calls); built-in tool items become a `server_tool_call` and its
 `server_tool_result`; images are `image` blocks; anything else is `non_standard`.
 """
 
@@ -13,12 +14,16 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-# Blocks already in the standard's shape, kept as they are.
+# Blocks already in the standard's shape, kept as they are (langchain-core's
+# KNOWN_BLOCK_TYPES less those read here; a `citation` is an annotation, not a block, so one
+# standing alone in the content is `non_standard`, as there).
 _STANDARD = frozenset(
     {"image", "audio", "file", "video", "text-plain", "tool_call", "tool_call_chunk",
      "invalid_tool_call", "server_tool_call", "server_tool_call_chunk", "server_tool_result",
-     "non_standard", "citation"}
+     "non_standard"}
 )  # fmt: skip
+# Annotations already in the standard's shape, kept as they are.
+_STANDARD_ANNOTATIONS = frozenset({"citation", "non_standard_annotation"})
 _CITATION_FIELDS = ("end_index", "start_index", "title")
 _SERVER_TOOLS = {
     "web_search_call": ("web_search", "lc_wsc"),
@@ -133,9 +138,13 @@ def _blocks(items: Any, tool_calls: list[dict[str, Any]]) -> Iterator[dict[str, 
 
 
 def _annotation(annotation: Any) -> Any:
+    """An OpenAI annotation as a standard one (`url_citation`, `file_citation` as a
+    `citation`); one already standard as it is; any other as a `non_standard_annotation`."""
     if not isinstance(annotation, dict):
         return annotation
     kind = annotation.get("type")
+    if kind in _STANDARD_ANNOTATIONS:
+        return annotation
     if kind == "url_citation":
         known = {"type", "url", "title", "cited_text", "start_index", "end_index"}
         cited: dict[str, Any] = {k: annotation[k] for k in _CITATION_FIELDS if k in annotation}
