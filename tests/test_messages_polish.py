@@ -14,6 +14,7 @@ import pytest
 
 from aiochain.messages import (
     AIMessage,
+    AIMessageChunk,
     BaseMessage,
     HumanMessage,
     SystemMessage,
@@ -111,3 +112,140 @@ def test_a_citation_standing_alone_is_not_a_block() -> None:
         {"type": "non_standard", "value": {"type": "citation", "url": "https://a.test",
          "title": "A", "start_index": 0, "end_index": 1, "cited_text": "x"}}
     ]  # fmt: skip
+
+
+# --- tool_call and tool_call_chunk blocks --------------------------------------------------
+
+OPENAI = {"model_provider": "openai"}
+CALLS = [{"name": "f", "args": {"x": 1}, "id": "c1"}, {"name": "g", "args": {}, "id": None}]
+PIECES = [{"name": "f", "args": '{"x": ', "id": "c1", "index": 0},
+          {"name": None, "args": "1}", "id": None, "index": None}]  # fmt: skip
+
+
+def test_tool_calls_not_in_the_content_are_added_when_they_have_an_id() -> None:
+    """`AIMessage.content_blocks` (best-effort): a `tool_call` for each tool call whose id no
+    `tool_call` block of the content has; a call without an id is left out."""
+    assert AIMessage("hi", tool_calls=CALLS).content_blocks == [
+        {"type": "text", "text": "hi"},
+        {"type": "tool_call", "id": "c1", "name": "f", "args": {"x": 1}},
+    ]
+    given = AIMessage(
+        [{"type": "tool_call", "id": "c1", "name": "f", "args": {"y": 2}}],
+        tool_calls=[CALLS[0], {"name": "h", "args": {"z": 3}, "id": "c3"}],
+    )
+    assert given.content_blocks == [
+        {"type": "tool_call", "id": "c1", "name": "f", "args": {"y": 2}},
+        {"type": "tool_call", "id": "c3", "name": "h", "args": {"z": 3}},
+    ]
+
+
+def test_invalid_tool_calls_are_not_tool_call_blocks() -> None:
+    """An invalid call (arguments that are not a JSON object) is no `tool_call` block."""
+    broken = {"name": "b", "args": "{oops", "id": "c9", "error": "bad"}
+    message = AIMessage("", tool_calls=CALLS[:1], invalid_tool_calls=[broken])
+    assert message.content_blocks == [
+        {"type": "tool_call", "id": "c1", "name": "f", "args": {"x": 1}}
+    ]
+
+
+def test_an_openai_chat_answer_lists_every_tool_call_then_its_refusal() -> None:
+    """The OpenAI translator on text content: the text, every valid tool call in order (an
+    id of None too), then `additional_kwargs["refusal"]`."""
+    assert AIMessage("hi", tool_calls=CALLS, response_metadata=OPENAI).content_blocks == [
+        {"type": "text", "text": "hi"},
+        {"type": "tool_call", "name": "f", "args": {"x": 1}, "id": "c1"},
+        {"type": "tool_call", "name": "g", "args": {}, "id": None},
+    ]
+    refused = AIMessage("", additional_kwargs={"refusal": "no"}, response_metadata=OPENAI)
+    assert refused.content_blocks == [{"type": "refusal", "refusal": "no"}]
+
+
+def test_a_chunk_without_content_gives_its_tool_call_chunks() -> None:
+    """`AIMessageChunk.content_blocks`: with tool-call pieces and no content, one
+    `tool_call_chunk` per piece (`index` only when not None); a sum of chunks joins them."""
+    assert AIMessageChunk("", tool_call_chunks=PIECES).content_blocks == [
+        {"type": "tool_call_chunk", "id": "c1", "name": "f", "args": '{"x": ', "index": 0},
+        {"type": "tool_call_chunk", "id": None, "name": None, "args": "1}"},
+    ]
+    joined = AIMessageChunk("", tool_call_chunks=PIECES[:1]) + AIMessageChunk(
+        "", tool_call_chunks=[{"name": None, "args": "1}", "id": None, "index": 0}]
+    )
+    assert joined.content_blocks == [
+        {"type": "tool_call_chunk", "id": "c1", "name": "f", "args": '{"x": 1}', "index": 0}
+    ]
+
+
+def test_a_chunk_with_content_gives_whole_tool_calls() -> None:
+    """With content, langchain-core keeps AIMessage's reading: the text, then the whole
+    tool call its pieces parse to."""
+    whole = [{"name": "f", "args": '{"x": 1}', "id": "c1", "index": 0}]
+    assert AIMessageChunk("hi", tool_call_chunks=whole).content_blocks == [
+        {"type": "text", "text": "hi"},
+        {"type": "tool_call", "id": "c1", "name": "f", "args": {"x": 1}},
+    ]
+
+
+def test_an_openai_chunk_gives_pieces_until_the_last_chunk() -> None:
+    """The OpenAI translator on a text chunk: text, then every piece as a `tool_call_chunk`
+    (content or not); on the last chunk (`chunk_position="last"`, kept by `+`) whole calls."""
+    chunk = AIMessageChunk("hi", tool_call_chunks=PIECES, response_metadata=OPENAI)
+    assert chunk.content_blocks == [
+        {"type": "text", "text": "hi"},
+        {"type": "tool_call_chunk", "id": "c1", "name": "f", "args": '{"x": ', "index": 0},
+        {"type": "tool_call_chunk", "id": None, "name": None, "args": "1}"},
+    ]  # fmt: skip
+    whole = [{"name": "f", "args": '{"x": 1}', "id": "c1", "index": 0}]
+    last = AIMessageChunk(
+        "", tool_call_chunks=whole, chunk_position="last", response_metadata=OPENAI
+    )
+    assert last.content_blocks == [{"type": "tool_call", "name": "f", "args": {"x": 1}, "id": "c1"}]
+    joined = AIMessageChunk("") + AIMessageChunk("", tool_call_chunks=whole, chunk_position="last")
+    assert joined.chunk_position == "last"
+    assert joined.content_blocks == [
+        {"type": "tool_call", "id": "c1", "name": "f", "args": {"x": 1}}
+    ]
+
+
+def test_responses_function_calls_read_in_place() -> None:
+    """The OpenAI translator on Responses items: a function call as its parsed `tool_call`
+    (index `lc_tc_<n>`, item id and status in `extras`), an invalid one as an
+    `invalid_tool_call` with the raw text; a chunk with one piece as that piece."""
+    content = [
+        {"type": "function_call", "id": "fc_1", "call_id": "c1", "name": "f",
+         "arguments": '{"x": 1}', "status": "completed", "index": 2},
+        {"type": "function_call", "id": "fc_2", "call_id": "c2", "name": "b",
+         "arguments": "{oops"},
+    ]  # fmt: skip
+    message = AIMessage(
+        content,
+        tool_calls=[{"name": "f", "args": {"x": 1}, "id": "c1"}],
+        invalid_tool_calls=[{"name": "b", "args": "{oops", "id": "c2", "error": "bad"}],
+        response_metadata=OPENAI,
+    )
+    assert message.content_blocks == [
+        {"type": "tool_call", "name": "f", "args": {"x": 1}, "id": "c1", "index": "lc_tc_2",
+         "extras": {"item_id": "fc_1", "status": "completed"}},
+        {"type": "invalid_tool_call", "id": "c2", "name": "b", "args": "{oops",
+         "error": "bad", "extras": {"item_id": "fc_2"}},
+    ]  # fmt: skip
+    chunk = AIMessageChunk(
+        [{"type": "function_call", "id": "fc_1", "call_id": "c1", "name": "f",
+          "arguments": '{"x"', "index": 1}],
+        tool_call_chunks=[{"name": "f", "args": '{"x"', "id": "c1", "index": 1}],
+        response_metadata=OPENAI,
+    )  # fmt: skip
+    assert chunk.content_blocks == [
+        {"type": "tool_call_chunk", "name": "f", "args": '{"x"', "id": "c1",
+         "index": "lc_tc_1", "extras": {"item_id": "fc_1"}}
+    ]  # fmt: skip
+
+
+def test_reasoning_content_leads_when_no_reasoning_block() -> None:
+    """`additional_kwargs["reasoning_content"]` (DeepSeek, Groq, xAI, Ollama) is a leading
+    `reasoning` block, for answers and chunks alike."""
+    for kind in (AIMessage, AIMessageChunk):
+        message = kind("a", additional_kwargs={"reasoning_content": "think"})
+        assert message.content_blocks == [
+            {"type": "reasoning", "reasoning": "think"},
+            {"type": "text", "text": "a"},
+        ]

@@ -17,13 +17,13 @@ if TYPE_CHECKING:
     from ._message_lists import merge_message_runs as merge_message_runs
     from ._trimming import count_tokens_approximately as count_tokens_approximately
     from ._trimming import trim_messages as trim_messages
+    from ._usage import usage_metadata_of as usage_metadata_of
     from .base import AIMessage as AIMessage
     from .base import AIMessageChunk as AIMessageChunk
     from .base import BaseMessage as BaseMessage
     from .base import HumanMessage as HumanMessage
     from .base import SystemMessage as SystemMessage
     from .base import ToolMessage as ToolMessage
-    from .base import usage_metadata_of as usage_metadata_of
     from .content import MessageContent as MessageContent
     from .content import TextAccessor as TextAccessor
     from .convert import MessageLike as MessageLike
@@ -56,7 +56,7 @@ _EXPORTS = {
     "ToolMessage": ".base",
     "trim_messages": "._trimming",
     "Usage": ".._types",
-    "usage_metadata_of": ".base",
+    "usage_metadata_of": "._usage",
     "UsageError": ".._exceptions",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
