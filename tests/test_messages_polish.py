@@ -18,8 +18,10 @@ from aiochain.messages import (
     BaseMessage,
     HumanMessage,
     SystemMessage,
+    ToolMessage,
     UsageError,
     convert_to_messages,
+    get_buffer_string,
 )
 
 # --- convert_to_messages ------------------------------------------------------------------
@@ -249,3 +251,127 @@ def test_reasoning_content_leads_when_no_reasoning_block() -> None:
             {"type": "reasoning", "reasoning": "think"},
             {"type": "text", "text": "a"},
         ]
+
+
+# --- get_buffer_string ---------------------------------------------------------------------
+
+CONVERSATION: list[BaseMessage] = [
+    SystemMessage("sys"),
+    HumanMessage("hi"),
+    AIMessage("calling", tool_calls=[{"name": "f", "args": {"x": 1}, "id": "c1"}]),
+    ToolMessage("42", tool_call_id="c1"),
+    AIMessage("", additional_kwargs={"function_call": {"name": "g", "arguments": "{}"}}),
+]
+
+
+def test_buffer_string_writes_tool_calls_after_the_text() -> None:
+    """langchain-core appends `str(m.tool_calls)` (LangChain's ToolCall dicts: name, args,
+    id, type) to an AI message's line, or else its legacy `function_call`."""
+    assert get_buffer_string(CONVERSATION) == (
+        "System: sys\nHuman: hi\n"
+        "AI: calling[{'name': 'f', 'args': {'x': 1}, 'id': 'c1', 'type': 'tool_call'}]\n"
+        "Tool: 42\n"
+        "AI: {'name': 'g', 'arguments': '{}'}"
+    )
+
+
+def test_buffer_string_tool_calls_win_over_function_call_and_invalid_ones_are_left_out() -> None:
+    """Tool calls and a function call: only the tool calls; invalid calls are not written;
+    a chunk's pieces are written as the calls they parse to."""
+    both = AIMessage(
+        "t",
+        tool_calls=[{"name": "f", "args": {}, "id": "c1"}],
+        additional_kwargs={"function_call": {"name": "g", "arguments": "{}"}},
+    )
+    assert (
+        get_buffer_string([both])
+        == "AI: t[{'name': 'f', 'args': {}, 'id': 'c1', 'type': 'tool_call'}]"
+    )
+    broken = {"name": "b", "args": "{oops", "id": "c9", "error": "bad"}
+    assert get_buffer_string([AIMessage("t", invalid_tool_calls=[broken])]) == "AI: t"
+    chunk = AIMessageChunk(
+        "x", tool_call_chunks=[{"name": "f", "args": '{"a": 1}', "id": "c1", "index": 0}]
+    )
+    assert get_buffer_string([chunk]) == (
+        "AI: x[{'name': 'f', 'args': {'a': 1}, 'id': 'c1', 'type': 'tool_call'}]"
+    )
+
+
+def test_buffer_string_takes_langchains_newer_arguments() -> None:
+    """`system_prefix`, `tool_prefix`, `message_separator` beside the positional
+    `human_prefix` and `ai_prefix`; list content written as its text only."""
+    got = get_buffer_string(
+        CONVERSATION, "U", "Bot", system_prefix="S", tool_prefix="T", message_separator=" | "
+    )
+    assert got == (
+        "S: sys | U: hi | "
+        "Bot: calling[{'name': 'f', 'args': {'x': 1}, 'id': 'c1', 'type': 'tool_call'}] | "
+        "T: 42 | Bot: {'name': 'g', 'arguments': '{}'}"
+    )
+    mixed = HumanMessage([{"type": "text", "text": "a"}, {"type": "image", "url": "u"}, "b"])
+    assert get_buffer_string([mixed]) == "Human: ab"
+
+
+def test_buffer_string_in_xml() -> None:
+    """`format="xml"`: one escaped `<message type=...>` per message (the prefix lowercased);
+    an AI message with tool calls nests its content and calls."""
+    assert get_buffer_string(CONVERSATION, format="xml") == (
+        '<message type="system">sys</message>\n'
+        '<message type="human">hi</message>\n'
+        '<message type="ai">\n'
+        "  <content>calling</content>\n"
+        '  <tool_call id="c1" name="f">{"x": 1}</tool_call>\n'
+        "</message>\n"
+        '<message type="tool">42</message>\n'
+        '<message type="ai">\n'
+        '  <function_call name="g">{}</function_call>\n'
+        "</message>"
+    )
+    assert get_buffer_string([HumanMessage("Is 5 < 10 & 10 > 5?")], "User", format="xml") == (
+        '<message type="user">Is 5 &lt; 10 &amp; 10 &gt; 5?</message>'
+    )
+
+
+def test_buffer_string_xml_blocks() -> None:
+    """Supported blocks as elements; base64 data (a `base64` field or a `data:` URL) and
+    unknown blocks skipped; long tool-call ids and plain-text documents cut."""
+    blocks = [
+        {"type": "text", "text": "a<b"},
+        {"type": "image", "url": "https://i.test/x.png"},
+        {"type": "image", "base64": "AAA", "mime_type": "image/png"},
+        {"type": "image_url", "image_url": {"url": "https://i.test/y.png"}},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}},
+        "plain & s",
+        {"type": "reasoning", "reasoning": "r"},
+        {"type": "audio", "file_id": "file-1"},
+        {"type": "server_tool_call", "id": "ws_1", "name": "web_search", "args": {"query": "q"}},
+        {"type": "server_tool_result", "tool_call_id": "ws_1", "status": "success",
+         "output": {"n": 1}},
+        {"type": "text-plain", "text": "d" * 510, "mime_type": "text/plain"},
+        {"type": "mystery"},
+    ]  # fmt: skip
+    assert get_buffer_string([HumanMessage(blocks)], format="xml") == (
+        '<message type="human">a&lt;b <image url="https://i.test/x.png" /> '
+        '<image url="https://i.test/y.png" /> plain &amp; s <reasoning>r</reasoning> '
+        '<audio file_id="file-1" /> '
+        '<server_tool_call id="ws_1" name="web_search">{"query": "q"}</server_tool_call> '
+        '<server_tool_result tool_call_id="ws_1" status="success">{"n": 1}'
+        "</server_tool_result> " + "d" * 500 + "...</message>"
+    )
+    long_id = AIMessage("", tool_calls=[{"name": "f", "args": {}, "id": "c" * 70}])
+    assert get_buffer_string([long_id], format="xml") == (
+        '<message type="ai">\n  <tool_call id="' + "c" * 64 + '..." name="f">{}</tool_call>'
+        "\n</message>"
+    )
+
+
+def test_buffer_string_refuses_an_unknown_format_or_message() -> None:
+    """An unknown format, or a message of no known kind, is the caller's mistake."""
+    with pytest.raises(UsageError, match="Unrecognized format='json'"):
+        get_buffer_string(CONVERSATION, format="json")  # type: ignore[arg-type]
+
+    class Odd(BaseMessage):
+        type = "odd"
+
+    with pytest.raises(UsageError, match="unsupported message type"):
+        get_buffer_string([Odd("?")])

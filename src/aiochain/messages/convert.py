@@ -1,5 +1,5 @@
-"""Chat model input read as messages (`convert_to_messages`, `to_message`), and messages
-written as one text (`get_buffer_string`)."""
+"""Chat model input read as messages (`convert_to_messages`, `to_message`); messages written
+as one text (`get_buffer_string`) live in `_buffer_string` and are re-exported here."""
 
 from __future__ import annotations
 
@@ -7,20 +7,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 from .._exceptions import UsageError
+from ._buffer_string import get_buffer_string
 from .base import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from .content import MessageContent
 from .tool_calls import parse_tool_calls
-
-
-def get_buffer_string(
-    messages: Sequence[BaseMessage], human_prefix: str = "Human", ai_prefix: str = "AI"
-) -> str:
-    """Messages as one text of `Human: ...` / `AI: ...` lines (LangChain's
-    `get_buffer_string`, which memories and `on_llm_start` use)."""
-    prefixes = {"human": human_prefix, "ai": ai_prefix, "AIMessageChunk": ai_prefix}
-    prefixes.update(system="System", tool="Tool")
-    return "\n".join(f"{prefixes.get(m.type, m.type)}: {m.text}" for m in messages)
-
 
 _ROLE_CLASSES: dict[str, type[BaseMessage]] = {
     "system": SystemMessage,
