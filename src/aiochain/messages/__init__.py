@@ -13,22 +13,22 @@ if TYPE_CHECKING:
     from .._exceptions import BadResponseError as BadResponseError
     from .._exceptions import UsageError as UsageError
     from .._types import Usage as Usage
+    from ._buffer_string import get_buffer_string as get_buffer_string
     from ._message_lists import filter_messages as filter_messages
     from ._message_lists import merge_message_runs as merge_message_runs
     from ._trimming import count_tokens_approximately as count_tokens_approximately
     from ._trimming import trim_messages as trim_messages
+    from ._usage import usage_metadata_of as usage_metadata_of
     from .base import AIMessage as AIMessage
     from .base import AIMessageChunk as AIMessageChunk
     from .base import BaseMessage as BaseMessage
     from .base import HumanMessage as HumanMessage
     from .base import SystemMessage as SystemMessage
     from .base import ToolMessage as ToolMessage
-    from .base import usage_metadata_of as usage_metadata_of
     from .content import MessageContent as MessageContent
     from .content import TextAccessor as TextAccessor
     from .convert import MessageLike as MessageLike
     from .convert import convert_to_messages as convert_to_messages
-    from .convert import get_buffer_string as get_buffer_string
     from .convert import message_class as message_class
     from .convert import to_message as to_message
     from .convert import to_messages as to_messages
@@ -44,7 +44,7 @@ _EXPORTS = {
     "MessageContent": ".content",
     "TextAccessor": ".content",
     "filter_messages": "._message_lists",
-    "get_buffer_string": ".convert",
+    "get_buffer_string": "._buffer_string",
     "HumanMessage": ".base",
     "merge_message_runs": "._message_lists",
     "message_class": ".convert",
@@ -56,7 +56,7 @@ _EXPORTS = {
     "ToolMessage": ".base",
     "trim_messages": "._trimming",
     "Usage": ".._types",
-    "usage_metadata_of": ".base",
+    "usage_metadata_of": "._usage",
     "UsageError": ".._exceptions",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

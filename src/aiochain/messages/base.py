@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .._types import DetailedUsage, Usage
+from .._types import Usage
+from ._usage import add_usage, usage_metadata_of
 from .content import (
     MessageContent,
     TextAccessor,
@@ -13,7 +14,7 @@ from .content import (
     text_of,
     title_line,
 )
-from .standard import from_v0, standard_blocks
+from .standard import message_blocks
 from .tool_calls import arguments_of, parse_tool_calls
 
 
@@ -74,12 +75,8 @@ class BaseMessage:
     @property
     def content_blocks(self) -> list[dict[str, Any]]:
         """The content as LangChain's standard blocks (`text`, `reasoning`, `image`,
-        `tool_call`, ...), whatever the provider's own shape."""
-        content = self.content
-        if self.response_metadata.get("output_version") == "v1" and isinstance(content, list):
-            return list(content)  # already standard (an answer asked for in v1)
-        content = from_v0(self) or content  # an OpenAI answer in langchain-openai 0.3's shape
-        return standard_blocks(content, getattr(self, "tool_calls", None) or [])
+        `tool_call`, `tool_call_chunk`, ...), whatever the provider's own shape."""
+        return message_blocks(self)
 
     def pretty_repr(self, html: bool = False) -> str:
         """The message under a title line, as LangChain's `pretty_repr` (`html` accepted)."""
@@ -231,37 +228,6 @@ def _invalid_call(call: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def usage_metadata_of(usage: Any) -> dict[str, Any] | None:
-    """`{"input_tokens", "output_tokens", "total_tokens"}` from a `Usage`, or None; with
-    LangChain's `input_token_details` (`cache_read`, `cache_creation`) and
-    `output_token_details` (`reasoning`) for each detail the provider reported
-    (`DetailedUsage`)."""
-    if usage is None:
-        return None
-    prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
-    completion = int(getattr(usage, "completion_tokens", 0) or 0)
-    total = int(getattr(usage, "total_tokens", 0) or 0) or prompt + completion
-    meta: dict[str, Any] = {
-        "input_tokens": prompt,
-        "output_tokens": completion,
-        "total_tokens": total,
-    }
-    if isinstance(usage, DetailedUsage):
-        inputs = {
-            name: value
-            for name, value in (
-                ("cache_read", usage.cache_read_tokens),
-                ("cache_creation", usage.cache_creation_tokens),
-            )
-            if value is not None
-        }
-        if inputs:
-            meta["input_token_details"] = inputs
-        if usage.reasoning_tokens is not None:
-            meta["output_token_details"] = {"reasoning": usage.reasoning_tokens}
-    return meta
-
-
 class AIMessageChunk(AIMessage):
     """A piece of a streamed answer; `chunk + chunk` joins pieces into a longer chunk.
 
@@ -269,9 +235,11 @@ class AIMessageChunk(AIMessage):
         tool_call_chunks: pieces of tool calls, each `{"name", "args", "id", "index"}` with
             `args` a fragment of the JSON text; pieces with the same `index` are joined by `+`.
         chunk_usage_metadata: usage as LangChain reports it, set on the final chunk of a stream.
+        chunk_position: `"last"` on a stream's last chunk (and on a sum that holds it), as
+            LangChain marks it: its `content_blocks` then give whole `tool_call`s.
     """
 
-    __slots__ = ("chunk_usage_metadata", "tool_call_chunks")
+    __slots__ = ("chunk_position", "chunk_usage_metadata", "tool_call_chunks")
     type = "AIMessageChunk"
 
     def __init__(
@@ -283,10 +251,12 @@ class AIMessageChunk(AIMessage):
         tool_call_chunks: list[dict[str, Any]] | None = None,
         id: str | None = None,
         additional_kwargs: dict[str, Any] | None = None,
+        chunk_position: str | None = None,
     ) -> None:
         super().__init__(
             content, response_metadata=response_metadata, id=id, additional_kwargs=additional_kwargs
         )
+        self.chunk_position = chunk_position
         self.chunk_usage_metadata = usage_metadata
         self.tool_call_chunks = list(tool_call_chunks or [])
         self.tool_calls = parse_tool_calls(
@@ -317,16 +287,18 @@ class AIMessageChunk(AIMessage):
             if isinstance(content, str) and isinstance(other.content, str)
             else merge_content(content, other.content)
         )
+        last = "last" in (self.chunk_position, other.chunk_position)
         extra = self._additional_kwargs
         if other._additional_kwargs:
             extra = {**(extra or {}), **other._additional_kwargs}
         return AIMessageChunk(
             content,
-            usage_metadata=_add_usage(self.chunk_usage_metadata, other.chunk_usage_metadata),
+            usage_metadata=add_usage(self.chunk_usage_metadata, other.chunk_usage_metadata),
             response_metadata={**self.response_metadata, **other.response_metadata},
             tool_call_chunks=list(calls.values()),
             id=self.id or other.id,  # pieces of one answer share its id; the first one given
             additional_kwargs=extra,
+            chunk_position="last" if last else None,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -338,20 +310,6 @@ class AIMessageChunk(AIMessage):
 
     def __hash__(self) -> int:
         return hash(("AIMessageChunk", self.text))
-
-
-def _add_usage(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Two usages summed, field by field (the token details' fields too)."""
-    if a is None or b is None:
-        return a if b is None else b
-    summed: dict[str, Any] = {}
-    for key in {**a, **b}:
-        left, right = a.get(key), b.get(key)
-        if isinstance(left, dict) or isinstance(right, dict):
-            summed[key] = _add_usage(left, right)
-        else:
-            summed[key] = (left or 0) + (right or 0)
-    return summed
 
 
 class ToolMessage(BaseMessage):

@@ -1,5 +1,5 @@
-"""Chat model input read as messages (`convert_to_messages`, `to_message`), and messages
-written as one text (`get_buffer_string`)."""
+"""Chat model input read as messages (`convert_to_messages`, `to_message`); messages written
+as one text (`get_buffer_string`) live in `_buffer_string` and are re-exported here."""
 
 from __future__ import annotations
 
@@ -7,20 +7,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 from .._exceptions import UsageError
+from ._buffer_string import get_buffer_string
 from .base import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from .content import MessageContent
 from .tool_calls import parse_tool_calls
-
-
-def get_buffer_string(
-    messages: Sequence[BaseMessage], human_prefix: str = "Human", ai_prefix: str = "AI"
-) -> str:
-    """Messages as one text of `Human: ...` / `AI: ...` lines (LangChain's
-    `get_buffer_string`, which memories and `on_llm_start` use)."""
-    prefixes = {"human": human_prefix, "ai": ai_prefix, "AIMessageChunk": ai_prefix}
-    prefixes.update(system="System", tool="Tool")
-    return "\n".join(f"{prefixes.get(m.type, m.type)}: {m.text}" for m in messages)
-
 
 _ROLE_CLASSES: dict[str, type[BaseMessage]] = {
     "system": SystemMessage,
@@ -76,6 +66,13 @@ def convert_to_messages(messages: Any) -> list[BaseMessage]:
     """The messages of any chat model input: a string (one human message), a prompt value, or
     a list of messages, strings, `(role, content)` pairs and OpenAI-style dicts (LangChain's
     function of this name). The one reading of a model's input every provider uses."""
+    if type(messages) is list:
+        # The common input, a list that holds only messages, costs one isinstance per item
+        # (a list subclass, which might have `to_messages`, takes the general way below).
+        for item in messages:
+            if not isinstance(item, BaseMessage):
+                return [to_message(item) for item in messages]
+        return messages.copy()
     if isinstance(messages, str):
         return [HumanMessage(messages)]
     if hasattr(messages, "to_messages"):

@@ -1,9 +1,10 @@
 """LangChain's standard content blocks (`message.content_blocks`, and `output_version="v1"`):
 one provider-independent view of a message's content, as langchain-core 1.x derives it.
 
-Text blocks keep their text and id, their annotations as `citation`s; OpenAI's reasoning items
-become one `reasoning` block per summary part; function-call items become `tool_call`s (from the
-message's parsed tool calls); built-in tool items become a `server_tool_call` and its
+Text blocks keep their text and id, OpenAI's annotations as `citation`s (annotations already
+standard, `citation` and `non_standard_annotation`, as they are); OpenAI's reasoning items
+become one `reasoning` block per summary part; function-call items become `tool_call`s (from
+the message's parsed tool calls); built-in tool items become a `server_tool_call` and its
 `server_tool_result`; images are `image` blocks; anything else is `non_standard`.
 """
 
@@ -13,12 +14,16 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-# Blocks already in the standard's shape, kept as they are.
+# Blocks already in the standard's shape, kept as they are (langchain-core's
+# KNOWN_BLOCK_TYPES less those read here; a `citation` is an annotation, not a block, so one
+# standing alone in the content is `non_standard`, as there).
 _STANDARD = frozenset(
     {"image", "audio", "file", "video", "text-plain", "tool_call", "tool_call_chunk",
      "invalid_tool_call", "server_tool_call", "server_tool_call_chunk", "server_tool_result",
-     "non_standard", "citation"}
+     "non_standard"}
 )  # fmt: skip
+# Annotations already in the standard's shape, kept as they are.
+_STANDARD_ANNOTATIONS = frozenset({"citation", "non_standard_annotation"})
 _CITATION_FIELDS = ("end_index", "start_index", "title")
 _SERVER_TOOLS = {
     "web_search_call": ("web_search", "lc_wsc"),
@@ -28,18 +33,85 @@ _SERVER_TOOLS = {
 }
 
 
+def message_blocks(message: Any) -> list[dict[str, Any]]:
+    """A message's `content_blocks`, by langchain-core's rules (`AIMessage.content_blocks`,
+    `AIMessageChunk.content_blocks` and, for OpenAI answers, its OpenAI translator).
+
+    - content already standard (`output_version="v1"`, a list): as it is;
+    - an OpenAI answer (`model_provider="openai"`) with text content: the text, then a
+      `tool_call` per valid tool call (a chunk not `chunk_position="last"`: a
+      `tool_call_chunk` per piece), then its `refusal`;
+    - an OpenAI answer with blocks: the blocks read (function calls in place), nothing added;
+    - any other message: the blocks read, then a `tool_call` for each valid call with an id
+      that no block holds; a chunk with no content but tool-call pieces gives those pieces as
+      `tool_call_chunk`s instead; `additional_kwargs["reasoning_content"]` leads as a
+      `reasoning` block when none is there.
+    """
+    content, meta = message.content, message.response_metadata
+    if meta.get("output_version") == "v1" and isinstance(content, list):
+        return list(content)
+    calls: list[dict[str, Any]] = getattr(message, "tool_calls", None) or []
+    valid = [call for call in calls if "error" not in call]
+    pieces: list[dict[str, Any]] | None = getattr(message, "tool_call_chunks", None)
+    if pieces is not None and getattr(message, "chunk_position", None) == "last":
+        pieces = None  # a stream's last chunk (or their sum) holds whole calls
+    openai = meta.get("model_provider") == "openai"
+    if openai and isinstance(content, str):
+        blocks: list[dict[str, Any]] = [{"type": "text", "text": content}] if content else []
+        if pieces is not None:
+            blocks += map(_piece_block, pieces)
+        else:
+            blocks += ({"type": "tool_call", "name": call["name"], "args": call["args"],
+                        "id": call.get("id")} for call in valid)  # fmt: skip
+        if refusal := message.additional_kwargs.get("refusal"):
+            blocks.append({"type": "refusal", "refusal": refusal})
+        return blocks
+    items = from_v0(message) or ([content] if isinstance(content, str) else content)
+    streamed = pieces[0] if pieces is not None and len(pieces) == 1 else None
+    blocks = list(_blocks(items or (), calls, streamed))
+    if openai:
+        return blocks
+    blocks += _missing_calls(blocks, valid)
+    if pieces and not message.content:
+        blocks = [b for b in blocks if b.get("type") not in ("tool_call", "invalid_tool_call")]
+        blocks += map(_piece_block, pieces)
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    if isinstance(reasoning, str) and not any(b.get("type") == "reasoning" for b in blocks):
+        blocks.insert(0, {"type": "reasoning", "reasoning": reasoning})
+    return blocks
+
+
 def standard_blocks(content: Any, tool_calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The standard blocks of a content (a string or provider blocks) and its tool calls."""
+    """The standard blocks of a content (a string or provider blocks) and its tool calls:
+    the blocks read, then a `tool_call` for each valid call with an id no block holds."""
     items = [content] if isinstance(content, str) else content
     blocks = list(_blocks(items or (), tool_calls))
+    return blocks + _missing_calls(blocks, [c for c in tool_calls if "error" not in c])
+
+
+def _missing_calls(
+    blocks: list[dict[str, Any]], calls: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A `tool_call` block for each call with an id that no `tool_call` block has (with the
+    call's `index` and `extras` when it has them), as langchain-core adds them."""
     present = {b.get("id") for b in blocks if b.get("type") == "tool_call"}
-    for call in tool_calls:
-        if call.get("id") not in present and call.get("args") is not None:
-            blocks.append(
-                {"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
-                 "args": call["args"]}
-            )  # fmt: skip
-    return blocks
+    missing = []
+    for call in calls:
+        if call.get("id") and call["id"] not in present:
+            made = {"type": "tool_call", "id": call["id"], "name": call.get("name"),
+                    "args": call.get("args")}  # fmt: skip
+            made.update({k: call[k] for k in ("index", "extras") if k in call})
+            missing.append(made)
+    return missing
+
+
+def _piece_block(piece: dict[str, Any]) -> dict[str, Any]:
+    """A tool-call piece of a stream as a `tool_call_chunk` block (no `index` when None)."""
+    block = {"type": "tool_call_chunk", "id": piece.get("id"), "name": piece.get("name"),
+             "args": piece.get("args")}  # fmt: skip
+    if piece.get("index") is not None:
+        block["index"] = piece["index"]
+    return block
 
 
 # The order langchain-openai 0.3 (v0) answers' parts are put back in before reading.
@@ -87,7 +159,11 @@ def from_v0(message: Any) -> list[Any] | None:
     return [block for key in _V0_ORDER for block in buckets[key]] + unknown
 
 
-def _blocks(items: Any, tool_calls: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _blocks(
+    items: Any, tool_calls: list[dict[str, Any]], streamed: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Each item read; `streamed`: a chunk's one tool-call piece, which its function-call
+    item stands for."""
     for raw in items:
         if isinstance(raw, str):
             if raw:
@@ -110,14 +186,9 @@ def _blocks(items: Any, tool_calls: list[dict[str, Any]]) -> Iterator[dict[str, 
             yield {"type": "refusal", "refusal": block.get("refusal", ""),
                    **{k: block[k] for k in ("id", "index") if k in block}}  # fmt: skip
         elif kind == "function_call":
-            call = next((c for c in tool_calls if c.get("id") == block.get("call_id")), None)
-            if call is not None and call.get("args") is not None:
-                extras = {"item_id": block["id"]} if "id" in block else {}
-                if "status" in block:
-                    extras["status"] = block["status"]
-                made = {"type": "tool_call", "name": call.get("name"), "args": call["args"],
-                        "id": call.get("id")}  # fmt: skip
-                yield {**made, "extras": extras} if extras else made
+            made = _function_call(block, tool_calls, streamed)
+            if made is not None:
+                yield made
         elif kind == "image_url":
             url = block.get("image_url")
             yield {"type": "image", "url": url.get("url") if isinstance(url, dict) else url}
@@ -132,10 +203,40 @@ def _blocks(items: Any, tool_calls: list[dict[str, Any]]) -> Iterator[dict[str, 
             yield {"type": "non_standard", "value": block}
 
 
+def _function_call(
+    block: dict[str, Any], tool_calls: list[dict[str, Any]], streamed: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """A function-call item as the `tool_call` (or `invalid_tool_call`) it was parsed into;
+    in a chunk with one tool-call piece, as that piece's `tool_call_chunk`."""
+    if streamed is not None:
+        made: dict[str, Any] = {"type": "tool_call_chunk", **streamed}
+    else:
+        call_id = block.get("call_id")
+        call = next((c for c in tool_calls if call_id and c.get("id") == call_id), None)
+        if call is None:
+            return None
+        if "error" in call:  # arguments that are not a JSON object: kept as their text
+            made = {"type": "invalid_tool_call", "name": call.get("name"),
+                    "args": call.get("arguments"), "id": call.get("id"),
+                    "error": call.get("error")}  # fmt: skip
+        else:
+            made = {"type": "tool_call", "name": call.get("name"), "args": call["args"],
+                    "id": call.get("id")}  # fmt: skip
+    extras = {"item_id": block["id"]} if "id" in block else {}
+    if "index" in block:
+        made["index"] = f"lc_tc_{block['index']}"
+    extras.update({k: block[k] for k in ("status", "namespace", "async") if k in block})
+    return {**made, "extras": extras} if extras else made
+
+
 def _annotation(annotation: Any) -> Any:
+    """An OpenAI annotation as a standard one (`url_citation`, `file_citation` as a
+    `citation`); one already standard as it is; any other as a `non_standard_annotation`."""
     if not isinstance(annotation, dict):
         return annotation
     kind = annotation.get("type")
+    if kind in _STANDARD_ANNOTATIONS:
+        return annotation
     if kind == "url_citation":
         known = {"type", "url", "title", "cited_text", "start_index", "end_index"}
         cited: dict[str, Any] = {k: annotation[k] for k in _CITATION_FIELDS if k in annotation}
@@ -205,4 +306,4 @@ def _server_tool(block: dict[str, Any], name: str, prefix: str) -> Iterator[dict
     yield result
 
 
-__all__ = ["from_v0", "standard_blocks"]
+__all__ = ["from_v0", "message_blocks", "standard_blocks"]

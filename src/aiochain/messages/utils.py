@@ -4,9 +4,10 @@ input as messages and writing them as one text. The names live in this package's
 
 from __future__ import annotations
 
+from ._buffer_string import get_buffer_string
 from ._message_lists import filter_messages, merge_message_runs
 from ._trimming import count_tokens_approximately, trim_messages
-from .convert import MessageLike, convert_to_messages, get_buffer_string
+from .convert import MessageLike, convert_to_messages
 
 __all__ = [
     "MessageLike",
