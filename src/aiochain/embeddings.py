@@ -48,8 +48,8 @@ from ._types import JSONDict, Usage
 from .callbacks._model_runs import manager_for
 from .outputs import LLMResult
 from .pricing import cost_for
-from .runnables._blocking import run_blocking
 from .runnables._runner import amap, batch_concurrency
+from .runnables._sync import run_sync
 from .text_splitter._tokenizer import load_encoding
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ class OpenAIEmbeddings(ClientSurface):
         self, texts: Sequence[str], chunk_size: int | None = None, **kwargs: Any
     ) -> list[list[float]]:
         """`aembed_documents`, blocking; do not call from inside an event loop."""
-        return run_blocking(
+        return run_sync(
             lambda: self.aembed_documents(texts, chunk_size),
             name=f"{type(self).__name__}.embed_documents",
             async_name="aembed_documents",
@@ -222,7 +222,7 @@ class OpenAIEmbeddings(ClientSurface):
 
     def embed_query(self, text: str, **kwargs: Any) -> list[float]:
         """`aembed_query`, blocking; do not call from inside an event loop."""
-        return run_blocking(
+        return run_sync(
             lambda: self.aembed_query(text),
             name=f"{type(self).__name__}.embed_query",
             async_name="aembed_query",

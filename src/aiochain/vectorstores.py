@@ -21,7 +21,7 @@ from typing import Any, Self, TypeVar
 from ._exceptions import ConfigurationError
 from .documents import Document
 from .retrievers import VectorStoreRetriever
-from .runnables._blocking import run_blocking
+from .runnables._sync import run_sync
 
 DocumentFilter = Callable[[Document], bool]
 T = TypeVar("T")
@@ -320,7 +320,7 @@ async def _aembed_query(embedding: Any, text: str) -> list[float]:
 
 def _blocking(make: Callable[[], Coroutine[Any, Any, T]], *, name: str) -> T:
     """Run the async method behind the sync method `name` on a fresh event loop."""
-    return run_blocking(make, name=f"InMemoryVectorStore.{name}", async_name=f"a{name}")
+    return run_sync(make, name=f"InMemoryVectorStore.{name}", async_name=f"a{name}")
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:

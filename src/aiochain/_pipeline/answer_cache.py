@@ -10,6 +10,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .._loops import on_this_loop
+
 JSONDict = dict[str, Any]
 
 
@@ -57,6 +59,13 @@ class AnswerCache:
             pending = self._in_flight.get(key)
             if pending is None:
                 break
+            if not on_this_loop(pending):
+                # Sent from another loop (a sync call's, or the loop a sync call blocks): its
+                # future cannot be awaited here, so this request is sent on its own.
+                self.misses += 1
+                answer = await send()
+                await self.aput(key, answer)
+                return answer, False
             try:
                 answer = await asyncio.shield(pending)
             except asyncio.CancelledError:

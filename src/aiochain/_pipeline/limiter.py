@@ -42,9 +42,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._exceptions import ConfigurationError, RequestTooLargeError
+from .._loops import BLOCKED_LOOP, wake
 from .._types import Clock, Sleep
 from .bucket import Bucket
 from .ratelimit_headers import stated_limit
+from .slots import Slots
 
 logger = logging.getLogger("aiochain")
 
@@ -109,10 +111,8 @@ class RateLimiter:
         self._sleep = sleep
         self._requests = Bucket(rpm, burst, clock) if rpm else None
         self._tokens = Bucket(tpm, burst, clock) if tpm else None
-        # A semaphore belongs to the loop it first blocks on, and sync methods run each call
-        # on a new loop: so one semaphore per loop, made when a new loop first acquires.
-        self._slots: asyncio.Semaphore | None = None
-        self._slots_loop: asyncio.AbstractEventLoop | None = None
+        # Counted across loops and threads: every sync call runs on a loop of its own.
+        self._slots = Slots(max_concurrency) if max_concurrency is not None else None
         self._paused_until = 0.0
         # Callers waiting for budget, first come first served (see `_wait_for_budget`).
         self._queue: collections.deque[asyncio.Future[None]] = collections.deque()
@@ -155,13 +155,13 @@ class RateLimiter:
 
     async def acquire(self, tokens: float = 0.0) -> None:
         """Wait until a request costing `tokens` may be sent, and count it as in flight."""
-        if self._probing:
+        if self._probing and BLOCKED_LOOP.get() is None:
+            # (A sync call that blocks a loop goes at once: the probe may be that loop's.)
             await self._wait_for_probe()
-        slots = None
+        slots = self._slots
         held = False
         try:
-            if self.max_concurrency is not None:
-                slots = self._slots_of_this_loop()
+            if slots is not None:
                 if slots.locked() and self.on_wait is not None:
                     self.on_wait(0.0, "concurrency")
                 await slots.acquire()
@@ -192,16 +192,7 @@ class RateLimiter:
         self._probing = False
         waiters, self._probe_waiters = self._probe_waiters, []
         for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-
-    def _slots_of_this_loop(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if self._slots is None or self._slots_loop is not loop:
-            assert self.max_concurrency is not None
-            self._slots = asyncio.Semaphore(self.max_concurrency)
-            self._slots_loop = loop
-        return self._slots
+            wake(waiter)
 
     def check_fits(self, tokens: float) -> None:
         """Raise `RequestTooLargeError` when a request counted at `tokens` (its prompt plus
@@ -229,6 +220,15 @@ class RateLimiter:
             if not self._queue and self._shortfall(tokens) <= 0.0:
                 self._take(tokens)
                 return
+            if BLOCKED_LOOP.get() is not None:
+                # A sync call that blocks a loop cannot wait behind that loop's callers (the
+                # first in line may be one, and it cannot run): it polls on its own.
+                wait = self._shortfall(tokens)
+                if wait <= 0.0:
+                    self._take(tokens)
+                    return
+                await self._sleep(min(wait, _POLL))
+                continue
             if await self._wait_in_line(tokens):
                 return
 
@@ -256,8 +256,8 @@ class RateLimiter:
         finally:
             head = queue[0] is ticket
             queue.remove(ticket)
-            if head and queue and not queue[0].done():
-                queue[0].set_result(None)
+            if head and queue:
+                wake(queue[0])  # (maybe a caller on another loop)
 
     def _shortfall(self, tokens: float) -> float:
         """Seconds until the per-minute budgets cover a request of `tokens`."""

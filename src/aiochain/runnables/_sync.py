@@ -23,6 +23,8 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
+from .._loops import BLOCKED_LOOP
+
 T = TypeVar("T")
 logger = logging.getLogger("aiochain")
 
@@ -68,24 +70,65 @@ def run_sync(make_coro: Callable[[], Coroutine[Any, Any, T]], *, name: str, asyn
 
 
 def _run_on_a_helper_thread(make_coro: Callable[[], Coroutine[Any, Any, T]], name: str) -> T:
-    """`run_sync` on a new thread (with a loop of its own), waited for here."""
+    """`run_sync` on a new thread (with a loop of its own), waited for here.
+
+    The call runs in a copy of the caller's context (its config and callbacks go along), marked
+    as blocking the caller's loop (`BLOCKED_LOOP`: limits and caches then never wait for that
+    loop's tasks). An interrupt (Ctrl-C in a notebook) while waiting cancels the call.
+    """
+    context = _helper_context()
     box: list[T] = []
     failure: list[BaseException] = []
-    context = contextvars.copy_context()  # the caller's config and callbacks go along
+    started = threading.Event()
+    task_and_loop: list[tuple[asyncio.Task[Any], asyncio.AbstractEventLoop]] = []
+
+    async def main() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        task_and_loop.append((task, asyncio.get_running_loop()))
+        started.set()
+        return await make_coro()
 
     def work() -> None:
         try:
             with asyncio.Runner(loop_factory=loop_factory()) as runner:
-                box.append(runner.run(make_coro(), context=_sync_calls_context(context)))
+                box.append(runner.run(main(), context=context))
         except BaseException as exc:  # handed to the caller's thread
             failure.append(exc)
+        finally:
+            started.set()
+            done.set()
 
+    # Waited for with an Event, not `thread.join()`: a join interrupted by Ctrl-C marks the
+    # thread stopped while it runs (CPython 3.11), and a second join returns at once.
+    done = threading.Event()
     thread = threading.Thread(target=work, name=f"aiochain-{name}", daemon=True)
-    thread.start()
-    thread.join()
+    try:
+        thread.start()
+        done.wait()
+    except BaseException:  # KeyboardInterrupt: stop the call, then let the interrupt through
+        if thread.ident is not None:  # it started
+            started.wait()
+            _cancel_soon(task_and_loop)
+            done.wait()
+        raise
     if failure:
         raise failure[0]
     return box[0]
+
+
+def _cancel_soon(task_and_loop: list[tuple[asyncio.Task[Any], asyncio.AbstractEventLoop]]) -> None:
+    for task, loop in task_and_loop:
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing to stop
+            loop.call_soon_threadsafe(task.cancel)
+
+
+def _helper_context() -> contextvars.Context:
+    """The caller's context for a helper thread's loop, marked as a sync call's, with the loop
+    it blocks."""
+    context = _sync_calls_context()
+    context.run(BLOCKED_LOOP.set, asyncio.get_running_loop())
+    return context
 
 
 def iterate_sync(
@@ -102,8 +145,8 @@ def iterate_sync(
         yield from _stream_from_a_helper_thread(make_iterator, name)
         return
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        iterator = make_iterator()
         context = _sync_calls_context()
+        iterator = context.run(make_iterator)
 
         async def step() -> T:
             return await anext(iterator)
@@ -127,40 +170,60 @@ _DONE = object()
 def _stream_from_a_helper_thread(
     make_iterator: Callable[[], AsyncIterator[T]], name: str
 ) -> Iterator[T]:
-    """`iterate_sync` on a new thread: each item handed over through a queue as it comes; a
-    caller that stops early stops the thread's iterator (and closes its response)."""
+    """`iterate_sync` on a new thread: each item handed over through a queue as it comes. A
+    caller that stops early (or is interrupted) cancels the thread's stream at once, even
+    while it waits for the next piece, and its iterator (with its response) is closed."""
     items: queue.Queue[Any] = queue.Queue(maxsize=64)
-    stop = threading.Event()
     failure: list[BaseException] = []
-    context = contextvars.copy_context()
+    context = _helper_context()
+    started = threading.Event()
+    task_and_loop: list[tuple[asyncio.Task[Any], asyncio.AbstractEventLoop]] = []
+
+    async def pump() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        task_and_loop.append((task, asyncio.get_running_loop()))
+        started.set()
+        iterator = make_iterator()
+        try:
+            async for item in iterator:
+                while True:  # the caller takes items as it goes; a full queue waits for it
+                    try:
+                        items.put_nowait(item)
+                        break
+                    except queue.Full:
+                        await asyncio.sleep(0.005)
+        finally:
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                await close()
 
     def work() -> None:
         try:
-            for item in iterate_sync(make_iterator, name=name, async_name=name):
-                while not stop.is_set():
-                    try:
-                        items.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return  # leaving the loop closes the iterator
+            with asyncio.Runner(loop_factory=loop_factory()) as runner:
+                runner.run(pump(), context=context)
+        except asyncio.CancelledError:
+            pass  # the caller stopped early
         except BaseException as exc:  # handed to the caller's thread
             failure.append(exc)
         finally:
+            started.set()
             items.put(_DONE)
 
-    thread = threading.Thread(target=context.run, args=(work,), name=f"aiochain-{name}",
-                              daemon=True)  # fmt: skip
-    thread.start()
+    thread = threading.Thread(target=work, name=f"aiochain-{name}", daemon=True)
+    finished = False
     try:
+        thread.start()
         while (item := items.get()) is not _DONE:
             yield item
+        finished = True
     finally:
-        stop.set()
-        while thread.is_alive():  # drain so a blocked put sees the stop
-            with contextlib.suppress(queue.Empty):
-                items.get(timeout=0.1)
+        if not finished and thread.ident is not None:
+            started.wait()
+            _cancel_soon(task_and_loop)
+            while items.get() is not _DONE:  # drain until the thread's last put
+                pass
+    if thread.ident is not None:
         thread.join()
     if failure:
         raise failure[0]
