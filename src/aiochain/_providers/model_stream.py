@@ -49,6 +49,16 @@ class ModelStreaming:
         """Note what a stream event says of the answer in `outcome`: its metadata (model,
         finish reason) and, for a provider streaming content as blocks, the event's blocks."""
 
+    def _answer_events(self, answer: JSONDict) -> list[JSONDict]:
+        """The stream events that carry a whole answer, for a server that answered a stream
+        request with one JSON answer. As it is by default: the answers and the stream
+        events of OpenAI's completions and Gemini have the same shape."""
+        self._check_answer(answer)
+        return [answer]
+
+    def _check_answer(self, data: JSONDict) -> None:
+        raise NotImplementedError
+
     async def _astream_payload(
         self, payload: JSONDict, outcome: StreamOutcome | None = None, *, pieces: bool = False
     ) -> AsyncIterator[tuple[str, list[JSONDict]]]:
@@ -72,6 +82,7 @@ class ModelStreaming:
             payload,
             started=self._event_started,
             outcome=outcome,
+            answer_events=self._answer_events,
         )
         event_text = self._event_text
         try:
