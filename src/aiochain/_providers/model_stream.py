@@ -29,6 +29,12 @@ class ModelStreaming:
     model: str
     on_token: Any
 
+    @property
+    def _where(self) -> str:
+        """The URL of this model's requests as errors show it (key-like query values of the
+        base URL redacted)."""
+        return self._pipeline.transport.shown(self._path)
+
     def _payload(self, input: LanguageModelInput) -> JSONDict:
         raise NotImplementedError
 
@@ -99,7 +105,7 @@ class ModelStreaming:
                 yield text, new_pieces(tool_calls, seen) if seen is not None else []
             if not answered:
                 raise BadResponseError(
-                    f"{self.base_url}{self._path} streamed no answer at all: an empty answer"
+                    f"{self._where} streamed no answer at all: an empty answer"
                 )
         except IncompleteStreamError as exc:
             exc.partial = "".join(parts)
