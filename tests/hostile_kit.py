@@ -240,11 +240,12 @@ def sse(
             lines.append(b"event: " + str(event["type"]).encode())
         text = json.dumps(event)
         if split_data:
-            # `{"a": 1, "b": 2}` -> `data: {"a": 1,` / `data:  "b": 2}`: joined by a newline,
+            # `{"a": 1, "b": 2}` -> `data: {"a": 1,` / `data: "b": 2}`: joined by a newline,
             # which is white space to JSON.
-            for part in text.split(", "):
-                lines.append(b"data: " + part.encode() + (b"," if not part.endswith("}") else b""))
-            lines[-1] = lines[-1].rstrip(b",")
+            parts = text.split(", ")
+            for position, part in enumerate(parts):
+                comma = b"," if position < len(parts) - 1 else b""
+                lines.append(b"data: " + part.encode() + comma)
         else:
             lines.append(b"data: " + text.encode())
         lines.append(b"")
@@ -302,3 +303,51 @@ async def start_kit() -> AsyncIterator[StartKit]:
     yield start
     for server in servers:
         await server.aclose()
+
+
+class BareServer:
+    """A raw TCP server answering every request with exactly the bytes of `answer(body)`
+    (an HTTP/1.1 response written by hand: no header aiohttp would add, such as a
+    Content-Type), then closing the connection."""
+
+    def __init__(self, answer: Callable[[bytes], bytes]) -> None:
+        self.answer = answer
+        self.requests: list[bytes] = []
+        self.root = ""
+        self._server: asyncio.Server | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.root + "/v1"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            body = await reader.readexactly(length)
+            self.requests.append(body)
+            writer.write(self.answer(body))
+            await writer.drain()
+        finally:
+            writer.close()
+
+    async def start(self) -> BareServer:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.root = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def aclose(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+def bare_response(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
+    """An HTTP/1.1 response with only `headers` (and Connection: close), body read to the
+    end of the connection."""
+    lines = [f"HTTP/1.1 {status}", *headers, "Connection: close", "", ""]
+    return "\r\n".join(lines).encode() + body

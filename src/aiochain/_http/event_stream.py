@@ -47,10 +47,20 @@ AnswerEvents = Callable[[JSONDict], list[JSONDict]]
 """Turns a whole answer into the stream events that would have carried it."""
 
 
-def is_json_type(content_type: str) -> bool:
-    """Whether a Content-Type names JSON (`application/json`, `application/problem+json`)."""
-    kind = content_type.partition(";")[0].strip().lower()
-    return kind.endswith(("/json", "+json"))
+# Types that say nothing of the body: its first bytes tell (servers and proxies use them
+# for streams: aiohttp's default `application/octet-stream`, Flask's `text/plain`).
+_GENERIC_TYPES = frozenset({"", "application/octet-stream", "text/plain", "binary/octet-stream"})
+
+
+def sniffed_mode(content_type: str | None) -> str | None:
+    """How to read a stream request's answer that is not labelled `text/event-stream`: "json"
+    for JSON types, "sniff" for no type or a generic one, None for anything else (HTML)."""
+    kind = (content_type or "").partition(";")[0].strip().lower()
+    if kind.endswith(("/json", "+json")):
+        return "json"
+    if kind in _GENERIC_TYPES or kind.startswith("text/event-stream"):
+        return "sniff"
+    return None
 
 
 class EventStream:
@@ -186,4 +196,4 @@ def decoded_object(raw: bytes, url: str, status: int, *, sized: bool = False) ->
     return data
 
 
-__all__ = ["AnswerEvents", "EventStream", "decoded_object", "is_json_type"]
+__all__ = ["AnswerEvents", "EventStream", "decoded_object", "sniffed_mode"]

@@ -24,7 +24,7 @@ from .._exceptions import AiochainError, BadResponseError
 from .._types import JSONDict
 from .body import ACCEPT_ENCODING, ResponseLimits, iter_body, read_body
 from .errors import Redactor, carries_request, excerpt, one_line, transport_error
-from .event_stream import AnswerEvents, EventStream, decoded_object, is_json_type
+from .event_stream import AnswerEvents, EventStream, decoded_object, sniffed_mode
 from .sending import error_body, send
 from .urls import shown_url, split_base_url
 
@@ -359,7 +359,7 @@ class HTTPTransport:
         content_type = response.headers.get("Content-Type")
         if content_type is not None and content_type.startswith("text/event-stream"):
             return EventStream(response, shown_url(url), self)
-        mode = "sniff" if not content_type else "json" if is_json_type(content_type) else None
+        mode = sniffed_mode(content_type)
         if mode is not None:
             shown = shown_url(url)
             return EventStream(response, shown, self, mode=mode, answer_events=answer_events)
