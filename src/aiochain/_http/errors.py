@@ -135,6 +135,7 @@ def excerpt(raw: bytes, limit: int = BODY_EXCERPT) -> str:
 
 _TAG = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)|<[^>]*>?", re.I | re.S)
 _SPACE = re.compile(r"\s+")
+_MESSAGE = re.compile(r'"message"\s*:\s*"((?:[^"\\]|\\.){1,2000})')
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -185,6 +186,10 @@ def status_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIStat
             message = error.get("message")
         elif isinstance(error, str):
             message = error
+    if not isinstance(message, str) and isinstance(body, str) and body.lstrip()[:1] == "{":
+        # JSON too long to decode whole (a megabyte message): its message's start will do.
+        found = _MESSAGE.search(body)
+        message = found.group(1).replace("\\n", " ").replace('\\"', '"') if found else None
     if isinstance(message, str) and message:
         message = one_line(message, 500)
     else:  # not the API's JSON: a proxy's HTML page, plain text, or nothing
