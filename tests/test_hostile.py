@@ -101,7 +101,7 @@ CASES = [
     # (mode, streamed, the error expected: None for the right answer)
     ("retry_after_a_day", False, RateLimitError),
     ("retry_after_infinite", False, RateLimitError),
-    ("usage_as_strings", False, BadResponseError),
+    ("usage_as_strings", False, None),  # "3" is 3 (some compatible servers write so)
     ("negative_usage", False, BadResponseError),
     ("absurd_limits", False, None),
     ("trickle", True, APITimeoutError),
@@ -177,7 +177,7 @@ async def test_absurd_rate_limit_headers_are_ignored(hostile: Start) -> None:
 async def test_malformed_usage_never_leaks_a_slot(hostile: Start) -> None:
     """Answers whose usage is malformed release their slot: after many more of them than the
     concurrency cap, a healthy call still gets one at once."""
-    server = await hostile("usage_as_strings")
+    server = await hostile("negative_usage")
     async with client(server, max_concurrency=2) as llm:
         for _ in range(6):
             with pytest.raises(BadResponseError):

@@ -346,7 +346,7 @@ async def test_bad_streams(scripted: Scripted, events: list[dict[str, Any]], err
         response_json(output="text"),
         response_json(output=[{"type": "function_call", "name": "f", "arguments": "{}"}]),
         response_json(output=[{"type": "message", "content": [{"type": "output_text"}]}]),
-        response_json(usage={"input_tokens": "5", "output_tokens": 1}),
+        response_json(usage={"input_tokens": "-5", "output_tokens": 1}),
     ],
 )
 async def test_malformed_answers(scripted: Scripted, answer: dict[str, Any]) -> None:

@@ -171,9 +171,10 @@ async def test_stream_cut_by_the_server(start_sim: StartSim) -> None:
 
 
 async def test_stream_request_answered_with_json_is_bad_response(scripted: Scripted) -> None:
-    """A server that ignores `stream` and answers plain JSON is reported, not misread."""
+    """A server that ignores `stream` and answers plain JSON without choices is reported,
+    not misread (a whole answer with choices is read: tests/test_hostile_streams.py)."""
     server = await scripted([Reply(json={"choices": []})])
-    with pytest.raises(BadResponseError, match="not server-sent events"):
+    with pytest.raises(BadResponseError, match="without choices"):
         await stream_from(server)
 
 

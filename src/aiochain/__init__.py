@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ._exceptions import OutputParserError as OutputParserError
     from ._exceptions import QuotaExhaustedError as QuotaExhaustedError
     from ._exceptions import RateLimitError as RateLimitError
+    from ._exceptions import RedirectError as RedirectError
     from ._exceptions import RequestTooLargeError as RequestTooLargeError
     from ._exceptions import ServerError as ServerError
     from ._exceptions import ServerUnreachableError as ServerUnreachableError
@@ -150,6 +151,7 @@ _EXPORTS = {
     "QuotaExhaustedError": "._exceptions",
     "RateLimiter": "._pipeline.limiter",
     "RateLimitError": "._exceptions",
+    "RedirectError": "._exceptions",
     "RequestTooLargeError": "._exceptions",
     "ResponseLimits": "._http.body",
     "RetryBudget": "._pipeline.retry",
@@ -235,6 +237,7 @@ __all__ = [
     "QuotaExhaustedError",
     "RateLimitError",
     "RateLimiter",
+    "RedirectError",
     "RequestTooLargeError",
     "ResponseLimits",
     "RetryBudget",

@@ -17,7 +17,8 @@
     │   │   ├── ServerUnreachableError  no connection could be made (refused, unreachable)
     │   │   ├── ConnectionDroppedError  the server closed or reset the connection mid-request
     │   │   ├── APITimeoutError     no complete answer within the timeout
-    │   │   └── IncompleteStreamError  a stream ended before [DONE] (carries partial)
+    │   │   ├── IncompleteStreamError  a stream ended before [DONE] (carries partial)
+    │   │   └── RedirectError       a redirect not followed (to another host, a loop)
     │   ├── APIStatusError          an HTTP error status (carries status_code, body, headers)
     │   │   ├── BadRequestError     400 and other 4xx without a class of their own
     │   │   ├── AuthenticationError 401 or 403
@@ -25,9 +26,10 @@
     │   │   ├── RateLimitError      429 (carries retry_after)
     │   │   └── ServerError         5xx
     │   ├── BadResponseError        a 2xx answer that is not JSON or not shaped as expected
+    │   │                           (carries retryable: an empty or cut body is retried)
     │   ├── BatchRequestError       a Batch API request without an answer (failed, expired,
     │   │                           cancelled, never run); carries custom_id, code, retryable
-    │   ├── StreamError             an error object arrived in the middle of a stream
+    │   ├── StreamError             an error object arrived in a stream (carries retryable)
     │   └── CredentialError         a credential provider (azure_ad_token_provider) failed
     ├── OutputParserError           the model's text does not parse (carries llm_output)
     ├── ToolArgumentsError          a model called a tool with arguments that do not fit it
@@ -156,6 +158,22 @@ class IncompleteStreamError(APIConnectionError):
         self.partial = partial
 
 
+class RedirectError(APIConnectionError):
+    """Raised when a server answers with a redirect that is not followed: to another host
+    (our key is sent to the server it was given for, nowhere else), without a `Location`,
+    or in a loop. Never retried: asking again gets the same redirect.
+
+    Attributes:
+        status_code: the redirect's HTTP status.
+        location: where it pointed (key-like query values redacted).
+    """
+
+    def __init__(self, message: str, *, status_code: int, location: str = "") -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.location = location
+
+
 class APIStatusError(APIError):
     """Raised for an HTTP error status; the subclass names the kind.
 
@@ -223,11 +241,15 @@ class BadResponseError(APIError):
 
     Attributes:
         body: the raw body text (cut to 2,000 characters).
+        retryable: whether asking again may well succeed: True for an empty body or JSON
+            cut before its end (a connection or proxy glitch), False for an answer that is
+            whole but wrong (HTML, JSON of another shape), which comes back the same.
     """
 
-    def __init__(self, message: str, *, body: str = "") -> None:
+    def __init__(self, message: str, *, body: str = "", retryable: bool = False) -> None:
         super().__init__(message)
         self.body = body
+        self.retryable = retryable
 
 
 class CredentialError(APIError):
@@ -291,15 +313,19 @@ class SimServerError(AiochainError):
 
 
 class StreamError(APIError):
-    """Raised when a server sends an error object in the middle of a stream.
+    """Raised when a server sends an error object in a stream (or as a 200 answer to one).
 
     Attributes:
         body: the error event as it was sent.
+        retryable: whether the error is the server's trouble (a 5xx or 429 code, a
+            `server_error`, `api_error` or `overloaded_error` type): retried like those
+            statuses while nothing of the answer reached the caller.
     """
 
-    def __init__(self, message: str, *, body: Any = None) -> None:
+    def __init__(self, message: str, *, body: Any = None, retryable: bool = False) -> None:
         super().__init__(message)
         self.body = body
+        self.retryable = retryable
 
 
 class OutputParserError(AiochainError, ValueError):

@@ -311,7 +311,7 @@ class OpenAIEmbeddings(ClientSurface):
         """One request for `inputs` (already within the limits): their vectors and usage."""
         payload = {**self._base_payload, "input": inputs}
         data, usage = await self._pipeline.send(self._path, payload)
-        return read_vectors(data, len(inputs), self.base_url + self._path), usage
+        return read_vectors(data, len(inputs), self._pipeline.transport.shown(self._path)), usage
 
     def request_body(self, text: str) -> JSONDict:
         """The request body that embeds `text` alone, as a batch line holds it."""

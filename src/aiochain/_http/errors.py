@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import math
+import re
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -31,6 +32,7 @@ from .._exceptions import (
     ServerUnreachableError,
 )
 from .google_rpc import long_quota, retry_delay
+from .reset_times import exhausted_reset
 
 # A connection the server reset or broke mid-request (the server went down, or restarts).
 _DROPPED_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
@@ -131,6 +133,23 @@ def excerpt(raw: bytes, limit: int = BODY_EXCERPT) -> str:
     return raw[:limit].decode("utf-8", "replace")
 
 
+_TAG = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)|<!--.*?(?:-->|$)|<[^>]*>?", re.I | re.S)
+_SPACE = re.compile(r"\s+")
+_MESSAGE = re.compile(r'"message"\s*:\s*"((?:[^"\\]|\\.){1,2000})')
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """`text` as one short line for a message: HTML tags (and scripts, styles and comments)
+    removed, entities decoded, white space collapsed, cut to `limit` characters with "..."."""
+    text = text[: limit * 64]  # a bound on the work, whatever the server sent
+    if "<" in text:
+        import html
+
+        text = html.unescape(_TAG.sub(" ", text))
+    text = _SPACE.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
 def transport_error(exc: BaseException, url: str, timeout: float | None) -> APIConnectionError:
     """The aiochain error for an aiohttp or timeout failure talking to `url`."""
     import aiohttp
@@ -167,8 +186,14 @@ def status_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIStat
             message = error.get("message")
         elif isinstance(error, str):
             message = error
-    if not isinstance(message, str) or not message:
-        message = excerpt(raw, 200) or "(empty body)"
+    if not isinstance(message, str) and isinstance(body, str) and body.lstrip()[:1] == "{":
+        # JSON too long to decode whole (a megabyte message): its message's start will do.
+        found = _MESSAGE.search(body)
+        message = found.group(1).replace("\\n", " ").replace('\\"', '"') if found else None
+    if isinstance(message, str) and message:
+        message = one_line(message, 500)
+    else:  # not the API's JSON: a proxy's HTML page, plain text, or nothing
+        message = one_line(excerpt(raw, 200 * 64)) or "(empty body)"
     if status >= 500:
         cls: type[APIStatusError] = ServerError
     else:
@@ -183,7 +208,7 @@ def status_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIStat
         if retry_after is None:
             retry_after = retry_delay(body)
     return cls(
-        message[:500],
+        message,
         status_code=status,
         body=body,
         headers=headers,
@@ -193,7 +218,8 @@ def status_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIStat
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait from `retry-after-ms` (OpenAI sends it) or `retry-after`, else from
-    Anthropic's reset time of an exhausted limit, else None.
+    the reset time of a used-up limit (OpenAI's `x-ratelimit-reset-*` durations, Anthropic's
+    `anthropic-ratelimit-*-reset` times), else None.
 
     `retry-after` may be a number of seconds or an HTTP date (RFC 9110). Values that are not
     finite numbers, or are not positive (`retry-after: 0`, a date in the past: the openai
@@ -207,7 +233,7 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
             return seconds
     value = headers.get("retry-after")
     if not value:
-        return _anthropic_reset(headers)
+        return exhausted_reset(headers)
     seconds = _seconds(value, 1.0)
     if seconds is not None or _is_number(value):
         return seconds
@@ -219,28 +245,6 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
         return None
     seconds = when.timestamp() - time.time()
     return seconds if 0.0 < seconds <= MAX_RETRY_AFTER else None
-
-
-def _anthropic_reset(headers: Mapping[str, str]) -> float | None:
-    """Without `retry-after`: seconds until the latest RFC 3339 reset time of an
-    `anthropic-ratelimit-*` family with nothing remaining, else None."""
-    import datetime
-
-    latest: float | None = None
-    for family in ("requests", "tokens", "input-tokens", "output-tokens"):
-        if headers.get(f"anthropic-ratelimit-{family}-remaining") != "0":
-            continue
-        reset = headers.get(f"anthropic-ratelimit-{family}-reset", "")[:40]
-        try:
-            when = datetime.datetime.fromisoformat(reset)
-        except ValueError:
-            continue
-        if when.tzinfo is None:
-            continue
-        seconds = when.timestamp() - time.time()
-        if 0.0 < seconds <= MAX_RETRY_AFTER and (latest is None or seconds > latest):
-            latest = seconds
-    return latest
 
 
 def _seconds(text: str, per_second: float) -> float | None:
@@ -259,3 +263,39 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# The error types and codes of streams' error events that are the server's trouble (OpenAI's
+# `server_error`, Anthropic's `api_error` / `overloaded_error` / `rate_limit_error`, ...).
+_SERVER_SIDE_TYPES = frozenset(
+    {
+        "server_error",
+        "api_error",
+        "overloaded_error",
+        "rate_limit_error",
+        "rate_limit_exceeded",
+        "internal_error",
+        "internal_server_error",
+        "service_unavailable",
+        "timeout",
+        "overloaded",
+    }
+)
+
+
+def server_side(error: Any) -> bool:
+    """Whether an error object of a stream says the server failed (a 5xx, 429 or 408 code or
+    status, or a type or code naming such trouble), so that asking again may succeed."""
+    if not isinstance(error, dict):
+        return False
+    for name in ("code", "status", "status_code"):
+        value = error.get(name)
+        if type(value) is str and value.isdigit():
+            value = int(value)
+        if type(value) is int:
+            if value >= 500 or value in (408, 429):
+                return True
+        elif isinstance(value, str) and value.lower() in _SERVER_SIDE_TYPES:
+            return True
+    kind = error.get("type")
+    return isinstance(kind, str) and kind.lower() in _SERVER_SIDE_TYPES

@@ -22,6 +22,7 @@ from typing import Any
 
 from .. import _json
 from .._exceptions import BadResponseError, IncompleteStreamError, StreamError
+from .errors import excerpt, one_line, server_side
 
 _DONE = b"[DONE]"
 # Streams that end with a named event instead of `[DONE]` (it is yielded, then the end):
@@ -134,50 +135,85 @@ async def iter_sse_json(
     url: str,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     redact: Callable[[bytes], bytes] | None = None,
+    cut: tuple[type[BaseException], ...] = (),
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield each `data:` payload of an SSE body as a decoded JSON object, until `[DONE]` (or
-    an `event: message_stop`, Anthropic's last event).
+    a last event: Anthropic's `message_stop`, the Responses API's completed response, named
+    by an `event:` line or, from servers that send none, by the payload's `type`).
+
+    A body that ends without its last event is whole when the answer was finished (a choice
+    with its `finish_reason`, Anthropic's `stop_reason`, Gemini's `finishReason`): some
+    servers never send `[DONE]`. The same holds when the connection breaks after that
+    (`cut`: the transport's errors for a broken body).
 
     `redact`, when given, removes secrets from each event's data before it is decoded.
 
     Raises:
         StreamError: the stream carried an error object (or an `event: error`).
-        IncompleteStreamError: the body ended before `[DONE]`.
+        IncompleteStreamError: the body ended before the answer was finished.
         BadResponseError: a data payload that is not a JSON object, or too large.
     """
     parser = SSEParser(max_event_bytes=max_event_bytes, url=url)
-    finished = False  # Gemini's streams just end, after an event with a finishReason
-    async for piece in body:
-        for event, data in parser.feed(piece):
-            if data == _DONE:
-                return
-            payload = _decoded(event, redact(data) if redact else data, url)
-            finished = finished or _has_finish_reason(payload)
-            yield payload
-            if event in _LAST_EVENTS:
-                return
+    finished = False
+    try:
+        async for piece in body:
+            for event, data in parser.feed(piece):
+                if data == _DONE:
+                    return
+                payload = _decoded(event, redact(data) if redact else data, url)
+                finished = finished or _is_finished(payload)
+                yield payload
+                if event in _LAST_EVENTS or (event is None and _is_last(payload)):
+                    return
+    except cut:
+        if finished:
+            return  # the answer is whole; only the end of the stream was lost
+        raise
     for event, data in parser.finish():
         if data == _DONE:
             return
         payload = _decoded(event, redact(data) if redact else data, url)
-        finished = finished or _has_finish_reason(payload)
+        finished = finished or _is_finished(payload)
         yield payload
-        if event in _LAST_EVENTS:
+        if event in _LAST_EVENTS or (event is None and _is_last(payload)):
             return
     if finished:
         return
-    raise IncompleteStreamError(f"the stream from {url} ended before its last event")
-
-
-def _has_finish_reason(payload: dict[str, Any]) -> bool:
-    """Whether an event is a Gemini stream's last (its candidate has a finishReason)."""
-    candidates = payload.get("candidates")
-    return (
-        isinstance(candidates, list)
-        and bool(candidates)
-        and isinstance(candidates[0], dict)
-        and "finishReason" in candidates[0]
+    raise IncompleteStreamError(
+        f"the stream from {url} ended before the answer was finished (no finish reason, "
+        "no [DONE]): the connection was cut mid-answer"
     )
+
+
+def _is_last(payload: dict[str, Any]) -> bool:
+    """Whether an unnamed event is a last one by its `type` (servers without `event:` lines)."""
+    kind = payload.get("type")
+    return isinstance(kind, str) and kind.encode() in _LAST_EVENTS
+
+
+def _is_finished(payload: dict[str, Any]) -> bool:
+    """Whether an event finishes the answer: an OpenAI choice with its `finish_reason`, an
+    Anthropic `message_delta` with its `stop_reason`, a Gemini candidate's `finishReason`."""
+    choices = payload.get("choices")
+    if choices is not None:
+        return (
+            isinstance(choices, list)
+            and bool(choices)
+            and isinstance(choices[0], dict)
+            and bool(choices[0].get("finish_reason"))
+        )
+    candidates = payload.get("candidates")
+    if candidates is not None:
+        return (
+            isinstance(candidates, list)
+            and bool(candidates)
+            and isinstance(candidates[0], dict)
+            and "finishReason" in candidates[0]
+        )
+    if payload.get("type") == "message_delta":
+        delta = payload.get("delta")
+        return isinstance(delta, dict) and bool(delta.get("stop_reason"))
+    return False
 
 
 def _decoded(event: bytes | None, data: bytes, url: str) -> dict[str, Any]:
@@ -185,17 +221,26 @@ def _decoded(event: bytes | None, data: bytes, url: str) -> dict[str, Any]:
         payload = _json.loads(data)
     except ValueError as exc:
         raise BadResponseError(
-            f"{url} streamed an event that is not JSON: {data[:80]!r}",
-            body=data[:2000].decode("utf-8", "replace"),
+            f"{url} streamed an event that is not JSON: {one_line(excerpt(data, 400), 80)!r}",
+            body=excerpt(data),
         ) from exc
     if not isinstance(payload, dict):
-        raise BadResponseError(
-            f"{url} streamed JSON that is not an object",
-            body=data[:2000].decode("utf-8", "replace"),
-        )
+        raise BadResponseError(f"{url} streamed JSON that is not an object", body=excerpt(data))
     # `"error": null` is no error (some servers send the key on every chunk).
-    if event == b"error" or payload.get("error") is not None:
-        error = payload.get("error", payload)
-        message = error.get("message") if isinstance(error, dict) else str(error)
-        raise StreamError(f"{url} sent an error mid-stream: {str(message)[:500]}", body=payload)
+    if event == b"error" or payload.get("error") is not None or payload.get("type") == "error":
+        raise stream_error(payload, url)
     return payload
+
+
+def stream_error(payload: dict[str, Any], url: str) -> StreamError:
+    """The error for an error object a server sent in a stream (or as its answer)."""
+    error = payload.get("error")
+    if not isinstance(error, dict | str):
+        error = payload  # the Responses API's `{"type": "error", "code": ..., "message": ...}`
+    message = error.get("message") if isinstance(error, dict) else error
+    retryable = server_side(error) or server_side(payload)
+    return StreamError(
+        f"{url} sent an error in its stream: {one_line(str(message), 500)}",
+        body=payload,
+        retryable=retryable,
+    )

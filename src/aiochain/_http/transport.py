@@ -15,31 +15,48 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
+import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from .. import _json
 from .._exceptions import AiochainError, BadResponseError
 from .._types import JSONDict
-from .body import ACCEPT_ENCODING, ResponseLimits, inflated_start, iter_body, read_body
-from .errors import Redactor, carries_request, excerpt, status_error, transport_error
-from .sse import iter_sse_json
+from .body import ACCEPT_ENCODING, ResponseLimits, iter_body, read_body
+from .errors import Redactor, carries_request, excerpt, one_line, transport_error
+from .event_stream import AnswerEvents, EventStream, decoded_object, sniffed_mode
+from .sending import error_body, send
+from .urls import shown_url, split_base_url
 
 if TYPE_CHECKING:
     import aiohttp
 
+logger = logging.getLogger("aiochain")
+
 # What a request may raise that means "the transport failed"; aiohttp's base error joins it
 # when aiohttp is first imported (always before the first request).
 _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (TimeoutError,)
+# What reading a body raises when the connection breaks in the middle of it.
+_CUT_ERRORS: tuple[type[BaseException], ...] = ()
+# What a request on a stale pooled connection fails with.
+_STALE_ERRORS: tuple[type[BaseException], ...] = ()
 
 
 def import_aiohttp() -> None:
-    """Import aiohttp (once) and register its base error as a transport failure."""
-    global _TRANSPORT_ERRORS
+    """Import aiohttp (once) and register its errors as transport failures."""
+    global _TRANSPORT_ERRORS, _CUT_ERRORS, _STALE_ERRORS
     import aiohttp
 
+    from .connections import STALE_ERRORS
+
+    _STALE_ERRORS = STALE_ERRORS
     _TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
+    _CUT_ERRORS = (
+        aiohttp.ClientPayloadError,
+        aiohttp.ServerDisconnectedError,
+        aiohttp.ClientOSError,
+        TimeoutError,
+    )
 
 
 class HTTPTransport:
@@ -65,7 +82,12 @@ class HTTPTransport:
         header_provider: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
     ) -> None:
         import_aiohttp()
-        self.base_url = base_url.rstrip("/")
+        # A root with a query (Azure's `?api-version=`, a gateway's `?api-key=`): paths go
+        # before the query, and key-like values are kept out of errors and logs.
+        self._url = split_base_url(base_url)
+        self.base_url = self._url.shown()
+        """The base URL as errors and logs show it."""
+        secrets = (*secrets, *self._url.secrets)
         self.timeout = timeout
         self.limits = limits or ResponseLimits()
         self._headers = {"Accept-Encoding": ACCEPT_ENCODING, **headers}
@@ -82,6 +104,7 @@ class HTTPTransport:
         self._stream_timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=timeout, sock_read=timeout or self.limits.stream_seconds
         )
+        self._streamed: dict[str, Any] = {"timeout": self._stream_timeout}
         self._external_session = session
         # Per-loop sessions, each with the parked generator that closes it at loop shutdown.
         self._sessions: dict[
@@ -107,11 +130,13 @@ class HTTPTransport:
         if entry is None or entry[0].closed:
             import aiohttp
 
+            from .connections import ReuseNotingConnector
+
             for old in [lp for lp in self._sessions if lp.is_closed()]:
                 del self._sessions[old]
             session = aiohttp.ClientSession(
                 # No connection cap here: the limiter's max_concurrency is the one cap.
-                connector=aiohttp.TCPConnector(limit=0, limit_per_host=0),
+                connector=ReuseNotingConnector(limit=0, limit_per_host=0),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers=self._headers,
                 # Bodies are inflated by _body, within their size limit.
@@ -125,11 +150,13 @@ class HTTPTransport:
         return entry[0]
 
     async def post_json(self, path: str, payload: JSONDict) -> tuple[JSONDict, Mapping[str, str]]:
-        """POST `payload` to `base_url + path`; return the decoded JSON object and the headers.
+        """POST `payload` to `path` under the base URL; return the decoded JSON object and the
+        headers.
 
         Raises:
             APIStatusError: a subclass for each error status.
-            APIConnectionError: the connection failed or broke.
+            APIConnectionError: the connection failed or broke (`RedirectError`: a redirect
+                that is not followed).
             APITimeoutError: no complete answer within the timeout.
             BadResponseError: a success status whose body is not a JSON object.
         """
@@ -138,46 +165,39 @@ class HTTPTransport:
         session = self._session
         if loop is not self._loop or session is None or session.closed:
             session = await self._session_for(loop)
-        url = self.base_url + path
+        url = self._url.url(path)
         provider = self._header_provider
         extra = await provider() if provider is not None else None
         failure: BaseException | None = None
         try:
-            async with session.post(url, data=_json.dumps(payload), headers=extra) as resp:
+            resp = await send(
+                session, "POST", url, _json.dumps(payload), extra, {}, self.redactor, _STALE_ERRORS
+            )
+            try:
                 status = resp.status
                 headers = resp.headers
-                if status >= 400:
-                    raise status_error(status, await _error_body(resp), headers)
+                sized = resp.content_length is not None
                 raw = await read_body(resp, url, self.limits)
+            finally:
+                resp.release()
         except _TRANSPORT_ERRORS as exc:
             failure = exc
         except AiochainError as exc:
             self.redactor.error(exc)
             raise
         if failure is not None:
-            self._raise_transport_error(failure, url)
-        return self._json_object(raw, url, status), headers
+            self.raise_transport_error(failure, url)
+        return self._json_object(raw, url, status, sized), headers
 
-    def _json_object(self, raw: bytes, url: str, status: int) -> JSONDict:
+    def _json_object(self, raw: bytes, url: str, status: int, sized: bool = True) -> JSONDict:
         """A success body decoded as a JSON object, without our secrets, or `BadResponseError`."""
         if self.redactor.active:
             raw = self.redactor.raw(raw)
         try:
-            data = _json.loads(raw)
-        except ValueError as exc:
-            error = BadResponseError(
-                f"{url} answered {status} with a body that is not JSON: {excerpt(raw, 80)!r}",
-                body=excerpt(raw),
-            )
-            self.redactor.error(error)
-            raise error from exc
-        if not isinstance(data, dict):
-            error = BadResponseError(
-                f"{url} answered {status} with JSON that is not an object", body=excerpt(raw)
-            )
-            self.redactor.error(error)
-            raise error
-        return data
+            return decoded_object(raw, shown_url(url), status, sized=sized)
+        except AiochainError as exc:
+            self.redactor.error(exc)
+            raise
 
     async def request(
         self,
@@ -200,7 +220,7 @@ class HTTPTransport:
         Raises what `post_json` raises, except that any success body is accepted.
         """
         session = await self._current_session()
-        url = self.base_url + path
+        url = self._url.url(path)
         limits = self.limits
         if max_bytes is not None:
             limits = dataclasses.replace(limits, max_bytes=max_bytes)
@@ -217,17 +237,20 @@ class HTTPTransport:
             headers["Content-Type"] = data.content_type
         failure: BaseException | None = None
         try:
-            async with session.request(method, url, data=data, headers=headers) as resp:
-                if resp.status >= 400:
-                    raise status_error(resp.status, await _error_body(resp), resp.headers)
+            resp = await send(
+                session, method, url, data, headers, {}, self.redactor, _STALE_ERRORS
+            )
+            try:
                 raw = await read_body(resp, url, limits)
+            finally:
+                resp.release()
         except _TRANSPORT_ERRORS as exc:
             failure = exc
         except AiochainError as exc:
             self.redactor.error(exc)
             raise
         if failure is not None:
-            self._raise_transport_error(failure, url)
+            self.raise_transport_error(failure, url)
         return self.redactor.raw(raw) if self.redactor.active else raw
 
     async def request_json(
@@ -241,7 +264,7 @@ class HTTPTransport:
     ) -> JSONDict:
         """`request`, for an answer that must be a JSON object (`BadResponseError` if not)."""
         raw = await self.request(method, path, payload=payload, form=form, content=content)
-        return self._json_object(raw, self.base_url + path, 200)
+        return self._json_object(raw, self._url.url(path), 200)
 
     async def download(self, path: str, sink: IO[bytes], *, max_bytes: int) -> int:
         """GET `path` and write its body, inflated, to `sink` as it arrives (a batch's
@@ -251,79 +274,106 @@ class HTTPTransport:
         Raises what `request` raises; `BadResponseError` past `max_bytes`.
         """
         session = await self._current_session()
-        url = self.base_url + path
+        url = self._url.url(path)
         limits = dataclasses.replace(self.limits, max_bytes=max_bytes)
         written = 0
         failure: BaseException | None = None
         try:
-            async with session.get(url, timeout=self._stream_timeout) as resp:
-                if resp.status >= 400:
-                    raise status_error(resp.status, await _error_body(resp), resp.headers)
+            resp = await send(
+                session, "GET", url, None, None, self._streamed, self.redactor, _STALE_ERRORS
+            )
+            try:
                 async for piece in iter_body(resp, url, limits, deadline=None):
                     sink.write(piece)
                     written += len(piece)
+            finally:
+                resp.release()
         except _TRANSPORT_ERRORS as exc:
             failure = exc
         except AiochainError as exc:
             self.redactor.error(exc)
             raise
         if failure is not None:
-            self._raise_transport_error(failure, url)
+            self.raise_transport_error(failure, url)
         return written
 
-    def _raise_transport_error(self, exc: BaseException, url: str) -> NoReturn:
+    def raise_transport_error(self, exc: BaseException, url: str) -> NoReturn:
         """Raise the aiochain error for a transport failure, outside the `except` block that
         caught it: an aiohttp error that holds the request (and its key) is then neither the
         cause nor the context of ours."""
-        error = transport_error(exc, url, self.timeout)
+        error = transport_error(exc, shown_url(url), self.timeout)
         self.redactor.error(error)
         if carries_request(exc):
             raise error
         raise error from exc
 
-    async def open_stream(self, path: str, payload: JSONDict) -> EventStream:
+    @property
+    def transport_errors(self) -> tuple[type[BaseException], ...]:
+        """What a request may raise that means "the transport failed"."""
+        return _TRANSPORT_ERRORS
+
+    @property
+    def cut_errors(self) -> tuple[type[BaseException], ...]:
+        """What reading a body raises when the connection breaks in the middle of it."""
+        return _CUT_ERRORS
+
+    def shown(self, path: str) -> str:
+        """The URL of `path` as errors and logs show it (key-like query values redacted)."""
+        return self._url.shown(path)
+
+    async def open_stream(
+        self, path: str, payload: JSONDict, *, answer_events: AnswerEvents | None = None
+    ) -> EventStream:
         """POST `payload` and return the server-sent events of the answer, once its status and
         type are checked.
+
+        A server that answers with one whole JSON answer instead (`application/json`, or no
+        Content-Type and a body that opens a JSON object) has it turned into its stream's
+        events by `answer_events`; without it, that is a `BadResponseError`.
 
         Raises what `post_json` raises, and `BadResponseError` when the answer is not a stream.
         """
         session = await self._current_session()
-        url = self.base_url + path
+        url = self._url.url(path)
         provider = self._header_provider
         extra = await provider() if provider is not None else None
         failure: BaseException | None = None
         try:
-            response = await session.post(
-                url, data=_json.dumps(payload), headers=extra, timeout=self._stream_timeout
+            response = await send(
+                session,
+                "POST",
+                url,
+                _json.dumps(payload),
+                extra,
+                self._streamed,
+                self.redactor,
+                _STALE_ERRORS,
             )
         except _TRANSPORT_ERRORS as exc:
             failure = exc
-        if failure is not None:
-            self._raise_transport_error(failure, url)
-        try:
-            if response.status >= 400:
-                raise status_error(response.status, await _error_body(response), response.headers)
-            content_type = response.headers.get("Content-Type", "")
-            if not content_type.startswith("text/event-stream"):
-                raw = await _error_body(response)
-                raise BadResponseError(
-                    f"{url} answered a stream request with {content_type[:60] or 'no type'}, "
-                    f"not server-sent events: {excerpt(raw, 80)!r}",
-                    body=excerpt(raw),
-                )
-        except _TRANSPORT_ERRORS as exc:
-            response.close()
-            failure = exc
         except AiochainError as exc:
-            response.close()
             self.redactor.error(exc)
             raise
-        except BaseException:
-            response.close()
-            raise
         if failure is not None:
-            self._raise_transport_error(failure, url)
-        return EventStream(response, url, self)
+            self.raise_transport_error(failure, url)
+        content_type = response.headers.get("Content-Type")
+        if content_type is not None and content_type.startswith("text/event-stream"):
+            return EventStream(response, shown_url(url), self)
+        mode = sniffed_mode(content_type)
+        if mode is not None:
+            shown = shown_url(url)
+            return EventStream(response, shown, self, mode=mode, answer_events=answer_events)
+        try:
+            raw = await error_body(response, self.redactor)
+        finally:
+            response.close()
+        error = BadResponseError(
+            f"{shown_url(url)} answered a stream request with {one_line(content_type or '', 60)}, "
+            f"not server-sent events: {one_line(excerpt(raw, 4000), 80)!r}",
+            body=excerpt(raw),
+        )
+        self.redactor.error(error)
+        raise error
 
     async def aclose(self) -> None:
         """Close the session of the running loop, if this transport created one."""
@@ -335,68 +385,6 @@ class HTTPTransport:
             session, closer = entry
             await session.close()
             await closer.aclose()
-
-
-async def _error_body(response: aiohttp.ClientResponse) -> bytes:
-    """The start of an error answer's body, inflated if need be (an excerpt is all an error
-    keeps)."""
-    try:
-        raw = await response.content.read(64 * 1024)
-    except _TRANSPORT_ERRORS:
-        return b""
-    return inflated_start(raw, response.headers.get("Content-Encoding", "identity"), 64 * 1024)
-
-
-class EventStream:
-    """The server-sent events of one streamed answer, as JSON objects, until `[DONE]`.
-
-    Iterate it once; `aclose()` (also called when iteration ends) frees the connection at
-    once. Raises `StreamError` or `IncompleteStreamError` for a stream that fails midway,
-    `BadResponseError` for one past the size limits, `APITimeoutError` for one past its time.
-
-    Attributes:
-        headers: the response headers.
-    """
-
-    def __init__(self, response: aiohttp.ClientResponse, url: str, owner: HTTPTransport) -> None:
-        self.headers: Mapping[str, str] = response.headers
-        self._response = response
-        self._url = url
-        self._owner = owner
-        seconds = owner.limits.stream_seconds
-        self._deadline = time.monotonic() + seconds if seconds is not None else None
-        self._events = self._read()
-
-    async def _read(self) -> AsyncGenerator[JSONDict, None]:
-        owner = self._owner
-        failure: BaseException | None = None
-        try:
-            body = iter_body(self._response, self._url, owner.limits, deadline=self._deadline)
-            events = iter_sse_json(
-                body,
-                url=self._url,
-                max_event_bytes=owner.limits.max_event_bytes,
-                redact=owner.redactor.raw if owner.redactor.active else None,
-            )
-            async for event in events:
-                yield event
-        except _TRANSPORT_ERRORS as exc:
-            failure = exc
-        except AiochainError as exc:
-            owner.redactor.error(exc)
-            raise
-        finally:
-            self._response.release()
-        if failure is not None:
-            owner._raise_transport_error(failure, self._url)
-
-    def __aiter__(self) -> AsyncGenerator[JSONDict, None]:
-        return self._events
-
-    async def aclose(self) -> None:
-        """Stop reading; an unfinished answer's connection is closed, not reused."""
-        await self._events.aclose()
-        self._response.close()
 
 
 async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:

@@ -30,7 +30,8 @@ from .._exceptions import (
     RequestTooLargeError,
     ServerUnreachableError,
 )
-from .._http.transport import EventStream, HTTPTransport
+from .._http.event_stream import AnswerEvents, EventStream
+from .._http.transport import HTTPTransport
 from .._types import JSONDict, Usage, latest_usage
 from ..globals import resolve_cache
 from ..pricing import cost_for
@@ -168,7 +169,7 @@ class RequestPipeline:
             budget=budget,
             first_error=first_error,
             stats=stats,
-            what=self.transport.base_url + path,
+            what=self.transport.shown(path),
             started=started,  # max_total counts the first attempt, as for streams
         )
 
@@ -206,6 +207,7 @@ class RequestPipeline:
         *,
         started: Callable[[JSONDict], bool],
         outcome: StreamOutcome | None = None,
+        answer_events: AnswerEvents | None = None,
     ) -> AsyncGenerator[JSONDict, None]:
         """Send one streamed request and yield its events as they arrive.
 
@@ -215,6 +217,8 @@ class RequestPipeline:
             started: whether an event carries content; until one does, a failure is retried
                 like any request, after it the error is raised to the caller.
             outcome: receives the stream's usage when it ends.
+            answer_events: turns a whole JSON answer (from a server that does not stream)
+                into its stream's events.
 
         The limiter's slot is held until the stream ends; leaving the loop early closes the
         response (and its connection) at once.
@@ -225,11 +229,11 @@ class RequestPipeline:
         stats = current_stats.get()
         tokens = self._estimator.estimate(payload) if self.limiter.counts_tokens else NOT_COUNTED
         opened: _OpenedStream = await call_with_retry(
-            lambda: self._open_once(path, payload, tokens, stats, started),
+            lambda: self._open_once(path, payload, tokens, stats, started, answer_events),
             self.retry,
             budget=self.budget,
             stats=stats,
-            what=self.transport.base_url + path,
+            what=self.transport.shown(path),
         )
         usage = opened.usage
         tokens = opened.tokens
@@ -277,6 +281,7 @@ class RequestPipeline:
         tokens: Reservation,
         stats: RunStats | None,
         started: Callable[[JSONDict], bool],
+        answer_events: AnswerEvents | None = None,
     ) -> _OpenedStream:
         """Take a slot, open the stream and read it up to its first content event."""
         limiter = self.limiter
@@ -284,7 +289,7 @@ class RequestPipeline:
         sent = time.monotonic()
         events: EventStream | None = None
         try:
-            events = await self.transport.open_stream(path, payload)
+            events = await self.transport.open_stream(path, payload, answer_events=answer_events)
             if limiter.heeds(events.headers):
                 limiter.note_headers(events.headers)
             head: list[JSONDict] = []

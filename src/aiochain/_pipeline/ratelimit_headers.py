@@ -10,25 +10,19 @@ would stall every caller forever), a remaining budget is clamped to [0, limit].
 
 from __future__ import annotations
 
-import datetime
 import math
-import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["SANE_LIMITS", "StatedLimit", "header_number", "sane_limit", "stated_limit"]
+from .._http.reset_times import MAX_RESET, duration_seconds, rfc3339_wait
+
+__all__ = ["MAX_RESET", "SANE_LIMITS", "StatedLimit", "header_number", "sane_limit", "stated_limit"]
 
 SANE_LIMITS = {"requests": (1.0, 1e8), "tokens": (100.0, 1e11)}
 """What a server's per-minute limits may be, by kind; anything else is ignored. The floor is
 one request (OpenAI's free tier allows three a minute) and 100 tokens; the ceilings are far
 above any real account."""
 
-MAX_RESET = 24 * 3600.0
-"""The longest reset time believed (a day)."""
-
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +54,7 @@ def stated_limit(headers: Mapping[str, str], kind: str) -> StatedLimit | None:
             kind,
             limit,
             header_number(headers.get(f"x-ratelimit-remaining-{kind}")),
-            _openai_duration(headers.get(f"x-ratelimit-reset-{kind}")),
+            duration_seconds(headers.get(f"x-ratelimit-reset-{kind}")),
         )
     families = ("requests",) if kind == "requests" else ("tokens", "input-tokens", "output-tokens")
     found: StatedLimit | None = None
@@ -69,7 +63,7 @@ def stated_limit(headers: Mapping[str, str], kind: str) -> StatedLimit | None:
             kind,
             header_number(headers.get(f"anthropic-ratelimit-{family}-limit")),
             header_number(headers.get(f"anthropic-ratelimit-{family}-remaining")),
-            _rfc3339_wait(headers.get(f"anthropic-ratelimit-{family}-reset")),
+            rfc3339_wait(headers.get(f"anthropic-ratelimit-{family}-reset")),
         )
         if stated is None:
             continue
@@ -108,30 +102,3 @@ def _checked(
     if remaining is not None:
         remaining = min(max(remaining, 0.0), limit)
     return StatedLimit(limit, remaining, reset)
-
-
-def _openai_duration(text: str | None) -> float | None:
-    """OpenAI's reset durations (`20ms`, `1.5s`, `6m0s`, `1h2m`), in seconds, or None."""
-    if not text:
-        return None
-    text = text.strip()[:40]
-    parts = _DURATION_PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        number = header_number(text)  # some servers send bare seconds
-        return number if number is not None and 0.0 <= number <= MAX_RESET else None
-    seconds = sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
-    return seconds if seconds <= MAX_RESET else None
-
-
-def _rfc3339_wait(text: str | None) -> float | None:
-    """Seconds until an RFC 3339 time (Anthropic's resets), or None."""
-    if not text:
-        return None
-    try:
-        when = datetime.datetime.fromisoformat(text[:40])
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        return None
-    seconds = when.timestamp() - time.time()
-    return min(max(seconds, 0.0), MAX_RESET)

@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING, TypeVar
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
+    BadResponseError,
     ConfigurationError,
     ConnectionDroppedError,
     IncompleteStreamError,
     RateLimitError,
+    RedirectError,
     ServerError,
     ServerUnreachableError,
+    StreamError,
 )
 from .._types import Clock, Sleep
 
@@ -166,10 +169,13 @@ def take_from_budget(budget: RetryBudget | None, exc: BaseException) -> bool:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """Whether a failure is worth retrying: connection trouble, timeouts, 429 and 5xx."""
+    """Whether a failure is worth retrying: connection trouble, timeouts, 429 and 5xx (also
+    as an error event of a stream), an empty or cut answer; not a redirect we refused."""
     if isinstance(exc, APIStatusError):
         return isinstance(exc, RateLimitError | ServerError) or exc.status_code in _RETRIED_STATUSES
-    return isinstance(exc, APIConnectionError)
+    if isinstance(exc, APIConnectionError):
+        return not isinstance(exc, RedirectError)
+    return isinstance(exc, BadResponseError | StreamError) and exc.retryable
 
 
 async def call_with_retry(

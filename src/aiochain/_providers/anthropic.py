@@ -19,6 +19,7 @@ from ..messages import AIMessage, convert_to_messages
 from ..outputs import ChatGeneration, Generation
 from ..prompts import LanguageModelInput
 from ..runnables.base import Runnable
+from .answer_events import anthropic_message_events
 from .anthropic_wire import (
     event_started,
     event_text,
@@ -234,7 +235,7 @@ class ChatAnthropic(ModelClient[AIMessage]):
         return payload
 
     def _message_of(self, data: JSONDict, usage: Usage) -> AIMessage:
-        text, calls, metadata = read_message(data, self.base_url + self._path)
+        text, calls, metadata = read_message(data, self._where)
         return AIMessage(text, usage=usage, response_metadata=metadata, tool_calls=calls)
 
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
@@ -243,10 +244,14 @@ class ChatAnthropic(ModelClient[AIMessage]):
         return [ChatGeneration(text=message.text, generation_info=info, message=message)]
 
     def _event_text(self, event: JSONDict, tool_calls: dict[int, JSONDict] | None) -> str | None:
-        return event_text(event, tool_calls, self.base_url + self._path)
+        return event_text(event, tool_calls, self._where)
 
     def _check_answer(self, data: JSONDict) -> None:
-        read_message(data, self.base_url + self._path)
+        read_message(data, self._where)
+
+    def _answer_events(self, answer: JSONDict) -> list[JSONDict]:
+        self._check_answer(answer)
+        return anthropic_message_events(answer)
 
     def _event_metadata(self, event: JSONDict, outcome: StreamOutcome) -> None:
         metadata = outcome.metadata

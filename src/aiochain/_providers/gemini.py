@@ -290,7 +290,7 @@ class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
         return self._payload(input)  # the path says "stream", not the body
 
     def _message_of(self, data: JSONDict, usage: Usage) -> AIMessage:
-        text, calls, metadata = read_response(data, self.base_url + self._path)
+        text, calls, metadata = read_response(data, self._where)
         return AIMessage(text, usage=usage, response_metadata=metadata, tool_calls=calls)
 
     def _generations(self, data: JSONDict, usage: Usage) -> list[Generation]:
@@ -299,10 +299,11 @@ class ChatGoogleGenerativeAI(ModelClient[AIMessage]):
         return [ChatGeneration(text=message.text, generation_info=info, message=message)]
 
     def _event_text(self, event: JSONDict, tool_calls: dict[int, JSONDict] | None) -> str | None:
-        return event_text(event, tool_calls, f"{self.base_url}{self._stream_path}")
+        where = self._pipeline.transport.shown(self._stream_path or self._path)
+        return event_text(event, tool_calls, where)
 
     def _check_answer(self, data: JSONDict) -> None:
-        read_response(data, self.base_url + self._path)
+        read_response(data, self._where)
 
     def _event_metadata(self, event: JSONDict, outcome: StreamOutcome) -> None:
         metadata = outcome.metadata

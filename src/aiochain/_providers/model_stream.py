@@ -29,6 +29,12 @@ class ModelStreaming:
     model: str
     on_token: Any
 
+    @property
+    def _where(self) -> str:
+        """The URL of this model's requests as errors show it (key-like query values of the
+        base URL redacted)."""
+        return self._pipeline.transport.shown(self._path)
+
     def _payload(self, input: LanguageModelInput) -> JSONDict:
         raise NotImplementedError
 
@@ -48,6 +54,16 @@ class ModelStreaming:
     def _event_metadata(self, event: JSONDict, outcome: StreamOutcome) -> None:
         """Note what a stream event says of the answer in `outcome`: its metadata (model,
         finish reason) and, for a provider streaming content as blocks, the event's blocks."""
+
+    def _answer_events(self, answer: JSONDict) -> list[JSONDict]:
+        """The stream events that carry a whole answer, for a server that answered a stream
+        request with one JSON answer. As it is by default: the answers and the stream
+        events of OpenAI's completions and Gemini have the same shape."""
+        self._check_answer(answer)
+        return [answer]
+
+    def _check_answer(self, data: JSONDict) -> None:
+        raise NotImplementedError
 
     async def _astream_payload(
         self, payload: JSONDict, outcome: StreamOutcome | None = None, *, pieces: bool = False
@@ -72,6 +88,7 @@ class ModelStreaming:
             payload,
             started=self._event_started,
             outcome=outcome,
+            answer_events=self._answer_events,
         )
         event_text = self._event_text
         try:
@@ -88,7 +105,7 @@ class ModelStreaming:
                 yield text, new_pieces(tool_calls, seen) if seen is not None else []
             if not answered:
                 raise BadResponseError(
-                    f"{self.base_url}{self._path} streamed no answer at all: an empty answer"
+                    f"{self._where} streamed no answer at all: an empty answer"
                 )
         except IncompleteStreamError as exc:
             exc.partial = "".join(parts)

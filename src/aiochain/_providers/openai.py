@@ -216,13 +216,13 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
             return None  # a usage-only chunk
         if not isinstance(choices, list):
             raise BadResponseError(
-                f"{self.base_url}{self._path} streamed choices that are not a list",
+                f"{self._where} streamed choices that are not a list",
                 body=str(event)[:2000],
             )
         choice = choices[0]
         if not isinstance(choice, dict):
             raise BadResponseError(
-                f"{self.base_url}{self._path} streamed a choice that is not an object",
+                f"{self._where} streamed a choice that is not an object",
                 body=str(event)[:2000],
             )
         if tool_calls is not None:
@@ -253,7 +253,7 @@ class BaseOpenAI(ModelClient[OutputT], Generic[OutputT]):
             or not all(isinstance(choice, dict) for choice in choices)
         ):
             raise BadResponseError(
-                f"{self.base_url}{self._path} answered without choices: {str(data)[:200]}",
+                f"{self._where} answered without choices: {str(data)[:200]}",
                 body=str(data)[:2000],
             )
         return choices

@@ -13,6 +13,7 @@ from ..messages import AIMessage, AIMessageChunk, convert_to_messages, parse_too
 from ..outputs import ChatGeneration, Generation, Usage
 from ..prompts import LanguageModelInput
 from ..runnables.base import Runnable
+from .answer_events import chat_completion_events
 from .openai import BaseOpenAI
 from .structured_output import strict_schema, structured_output
 
@@ -141,7 +142,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         message = choice.get("message")
         if not isinstance(message, dict):
             raise BadResponseError(
-                f"{self.base_url}{self._path} answered a choice without a message",
+                f"{self._where} answered a choice without a message",
                 body=str(data)[:2000],
             )
         content = message.get("content")
@@ -149,7 +150,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
             content = ""  # a message of tool calls only
         elif not isinstance(content, str):
             raise BadResponseError(
-                f"{self.base_url}{self._path} answered content that is not text: "
+                f"{self._where} answered content that is not text: "
                 f"{str(content)[:80]!r}",
                 body=str(data)[:2000],
             )
@@ -203,7 +204,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 or len(sink) >= 128
             ):
                 raise BadResponseError(
-                    f"{self.base_url}{self._path} streamed a malformed tool call: "
+                    f"{self._where} streamed a malformed tool call: "
                     f"{str(piece)[:120]!r}"
                 )
             assert isinstance(function, dict)
@@ -227,6 +228,10 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         if "id" not in metadata and (answer_id := _answer_id(event)) is not None:
             metadata["id"] = answer_id  # the message's id, not response metadata: see messages
 
+    def _answer_events(self, answer: JSONDict) -> list[JSONDict]:
+        self._check_answer(answer)
+        return chat_completion_events(answer)
+
     def _chunk_text(self, choice: JSONDict) -> str | None:
         delta = choice.get("delta")
         if isinstance(delta, dict):
@@ -235,7 +240,7 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 return content
             if content is not None:  # a number, a list...: a broken stream, not an empty one
                 raise BadResponseError(
-                    f"{self.base_url}{self._path} streamed content that is not text: "
+                    f"{self._where} streamed content that is not text: "
                     f"{str(content)[:80]!r}",
                     body=str(choice)[:2000],
                 )

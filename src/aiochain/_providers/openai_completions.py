@@ -46,7 +46,7 @@ class OpenAI(BaseOpenAI[str]):
         text = choice.get("text")
         if not isinstance(text, str):
             raise BadResponseError(
-                f"{self.base_url}{self._path} answered a choice without text",
+                f"{self._where} answered a choice without text",
                 body=str(data)[:2000],
             )
         return text
@@ -55,7 +55,7 @@ class OpenAI(BaseOpenAI[str]):
         text = choice.get("text")
         if text is not None and not isinstance(text, str):
             raise BadResponseError(
-                f"{self.base_url}{self._path} streamed text that is not text: {str(text)[:80]!r}",
+                f"{self._where} streamed text that is not text: {str(text)[:80]!r}",
                 body=str(choice)[:2000],
             )
         return text

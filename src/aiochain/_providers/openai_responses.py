@@ -24,12 +24,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._exceptions import BadResponseError, StreamError
+from .._http.errors import server_side
 from .._pipeline.pipeline import StreamOutcome
 from .._types import JSONDict
 from ..messages import AIMessage, convert_to_messages, parse_tool_calls
 from ..outputs import ChatGeneration, Generation, Usage
 from ..prompts import LanguageModelInput
 from . import openai_chat as _openai_chat
+from .answer_events import responses_events
 from .openai_chat import ChatOpenAI
 from .openai_responses_content import TOOL_ITEMS, StreamBlocks, answer_content
 from .openai_responses_options import (
@@ -200,13 +202,17 @@ class ChatOpenAIResponses(ChatOpenAI):
     # --- whole answers ----------------------------------------------------------------------
 
     def _check_answer(self, data: JSONDict) -> None:
-        read_response(data, self.base_url + self._path)
+        read_response(data, self._where)
+
+    def _answer_events(self, answer: JSONDict) -> list[JSONDict]:
+        self._check_answer(answer)
+        return responses_events(answer)
 
     def _choices_of(self, data: JSONDict) -> list[JSONDict]:
         return [data]  # one response, read whole by `_message_of`
 
     def _message_of(self, choice: JSONDict, data: JSONDict, usage: Usage) -> AIMessage:
-        _, calls, status = read_response(data, self.base_url + self._path)
+        _, calls, status = read_response(data, self._where)
         tool_calls = parse_tool_calls(calls)
         content, extra, message_id = answer_content(data, self.output_version, tool_calls)
         metadata: dict[str, Any] = {
@@ -260,7 +266,7 @@ class ChatOpenAIResponses(ChatOpenAI):
             delta = event.get("delta")
             if not isinstance(delta, str):
                 raise BadResponseError(
-                    f"{self.base_url}{self._path} streamed a delta that is not text",
+                    f"{self._where} streamed a delta that is not text",
                     body=str(event)[:2000],
                 )
             return delta
@@ -268,7 +274,7 @@ class ChatOpenAIResponses(ChatOpenAI):
             item = event.get("item")
             if isinstance(item, dict) and item.get("type") == "function_call":
                 if tool_calls is not None:
-                    call = function_call({**item, "arguments": ""}, self.base_url + self._path)
+                    call = function_call({**item, "arguments": ""}, self._where)
                     sink = self._call_slot(event, tool_calls)
                     sink.update(id=call["id"], name=call["function"]["name"])
                 return ""
@@ -284,7 +290,7 @@ class ChatOpenAIResponses(ChatOpenAI):
                 event.get("delta"), str
             ):
                 raise BadResponseError(
-                    f"{self.base_url}{self._path} streamed a summary that is not text",
+                    f"{self._where} streamed a summary that is not text",
                     body=str(event)[:2000],
                 )
             return ""
@@ -292,7 +298,7 @@ class ChatOpenAIResponses(ChatOpenAI):
             delta = event.get("delta")
             if not isinstance(delta, str):
                 raise BadResponseError(
-                    f"{self.base_url}{self._path} streamed malformed arguments",
+                    f"{self._where} streamed malformed arguments",
                     body=str(event)[:2000],
                 )
             if tool_calls is not None:
@@ -302,7 +308,7 @@ class ChatOpenAIResponses(ChatOpenAI):
             response = event.get("response")
             if not isinstance(response, dict) or not isinstance(response.get("output"), list):
                 raise BadResponseError(
-                    f"{self.base_url}{self._path} ended its stream without the response",
+                    f"{self._where} ended its stream without the response",
                     body=str(event)[:2000],
                 )
             return ""
@@ -311,8 +317,9 @@ class ChatOpenAIResponses(ChatOpenAI):
             error = response.get("error") if isinstance(response, dict) else None
             message = error.get("message") if isinstance(error, dict) else None
             raise StreamError(
-                f"{self.base_url}{self._path} failed mid-stream: {str(message)[:500]}",
+                f"{self._where} failed mid-stream: {str(message)[:500]}",
                 body=event,
+                retryable=server_side(error),
             )
         return None
 
@@ -320,7 +327,7 @@ class ChatOpenAIResponses(ChatOpenAI):
         index = event.get("output_index")
         if type(index) is not int or not 0 <= index < _MAX_CALLS:
             raise BadResponseError(
-                f"{self.base_url}{self._path} streamed a tool call at a bad output_index: "
+                f"{self._where} streamed a tool call at a bad output_index: "
                 f"{str(index)[:40]!r}"
             )
         return tool_calls.setdefault(index, {"args": ""})
@@ -344,7 +351,7 @@ class ChatOpenAIResponses(ChatOpenAI):
             last = state.sequence
             if type(number) is not int or (last is not None and number <= last):
                 raise BadResponseError(
-                    f"{self.base_url}{self._path} streamed events out of order "
+                    f"{self._where} streamed events out of order "
                     f"(sequence_number {str(number)[:20]!r} after {last})",
                     body=str(event)[:2000],
                 )
@@ -353,11 +360,12 @@ class ChatOpenAIResponses(ChatOpenAI):
         if event.get("type") not in FINAL_EVENTS:
             return
         response = event["response"]
-        read_response(response, self.base_url + self._path)  # checked as a plain answer is
+        read_response(response, self._where)  # checked as a plain answer is
         state.response = response
         metadata = outcome.metadata
-        status = str(response.get("status"))
-        metadata["id"] = str(response.get("id"))
+        status = str(response.get("status") or "completed")
+        if isinstance(response.get("id"), str):
+            metadata["id"] = response["id"]
         metadata["status"] = status
         metadata["model_provider"] = "openai"
         if isinstance(response.get("model"), str):

@@ -70,8 +70,8 @@ def answer_content(
     if output_version == "v0":
         return v0_content(blocks)
     if output_version == "v1":
-        return standard_blocks(blocks, tool_calls), {}, data["id"]
-    return blocks, {}, data["id"]
+        return standard_blocks(blocks, tool_calls), {}, data.get("id")
+    return blocks, {}, data.get("id")
 
 
 def v0_content(blocks: list[JSONDict]) -> tuple[MessageContent, dict[str, Any], str | None]:

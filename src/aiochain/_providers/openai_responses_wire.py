@@ -153,17 +153,34 @@ def read_response(data: JSONDict, where: str) -> tuple[str, list[dict[str, Any]]
             incomplete, or output items of the wrong shapes.
     """
     excerpt = str(data)[:2000]
-    if data.get("object") != "response" or not isinstance(data.get("id"), str):
-        raise BadResponseError(f"{where} answered something that is not a response", body=excerpt)
+    # OpenAI's answers say `"object": "response"` and carry an `id`; compatible servers (vLLM,
+    # Ollama) may leave either out. What must be there is the output, and nothing may say
+    # the answer is something else.
+    kind, ident, output = data.get("object"), data.get("id"), data.get("output")
+    if (
+        (kind is not None and kind != "response")
+        or (ident is not None and not isinstance(ident, str))
+        or not isinstance(output, list)
+    ):
+        raise BadResponseError(
+            f"{where} answered something that is not a response: {str(data)[:120]}",
+            body=excerpt,
+        )
     status = data.get("status")
+    if status is None and kind is None and ident is None and "usage" not in data:
+        raise BadResponseError(
+            f"{where} answered something that is not a response: {str(data)[:120]}",
+            body=excerpt,
+        )
+    if status is None:
+        status = "completed"  # a server that leaves the status out answers when done
     if status == "failed":
         error = data.get("error")
         message = error.get("message") if isinstance(error, dict) else None
         raise BadResponseError(f"{where} answered a failed response: {message}", body=excerpt)
     if status not in ("completed", "incomplete"):
         raise BadResponseError(f"{where} answered a response with status {status!r}", body=excerpt)
-    output = data.get("output")
-    if not isinstance(output, list) or len(output) > _MAX_ITEMS:
+    if len(output) > _MAX_ITEMS:
         raise BadResponseError(f"{where} answered a response without output items", body=excerpt)
     texts: list[str] = []
     calls: list[dict[str, Any]] = []

@@ -14,9 +14,12 @@ MAX_TOKEN_COUNT = 10**9
 def read_openai_usage(data: JSONDict) -> Usage | None:
     """The `usage` object of an OpenAI answer or stream chunk as `Usage`, or None without one.
 
+    Counts are taken as some servers write them: `12`, `12.0` or `"12"`.
+
     Raises:
-        BadResponseError: counts that are not non-negative integers (strings, floats,
-            negative or absurd numbers): a server that says that has said nothing usable.
+        BadResponseError: counts that are not non-negative whole numbers (negative, true or
+            false, fractions, absurd numbers, text): a server that says that has said
+            nothing usable.
     """
     raw = data.get("usage")
     if raw is None:
@@ -63,16 +66,42 @@ def detail(details: Any, name: str, data: JSONDict) -> int | None:
 
 
 def token_count(raw: Any, data: JSONDict) -> int:
-    """A token count of an answer's usage (0 when absent).
+    """A token count of an answer's usage (0 when absent): an integer, or a whole number
+    written as a float (`12.0`) or as text (`"12"`), as some compatible servers send them.
 
     Raises:
-        BadResponseError: a count that is not a sane non-negative integer.
+        BadResponseError: a count that is not a sane non-negative whole number (negative,
+            a bool, a fraction, NaN, above `MAX_TOKEN_COUNT`, text that is no number).
     """
+    if type(raw) is int and 0 <= raw <= MAX_TOKEN_COUNT:
+        return raw  # the common case, first
     if raw is None:
         return 0
-    if type(raw) is int and 0 <= raw <= MAX_TOKEN_COUNT:
-        return raw
+    count = _whole_number(raw)
+    if count is not None and 0 <= count <= MAX_TOKEN_COUNT:
+        return count
     raise BadResponseError(
-        f"the answer's usage has a token count that is not a sane integer: {str(raw)[:40]!r}",
+        f"the answer's usage has a token count that is not a sane whole number: "
+        f"{str(raw)[:40]!r}",
         body=str(data)[:2000],
     )
+
+
+def _whole_number(raw: Any) -> int | None:
+    """`raw` as an int when it is a whole number (an int, `12.0`, `"12"`, `"12.0"`), else
+    None; never a bool (`True` is no count)."""
+    if type(raw) is str:
+        text = raw.strip()
+        if not text or len(text) > 20:
+            return None
+        if text.isdigit():
+            return int(text)
+        try:
+            raw = float(text)
+        except ValueError:
+            return None
+    if type(raw) is float and raw.is_integer():
+        return int(raw)
+    if type(raw) is int:
+        return raw
+    return None

@@ -107,7 +107,7 @@ class BaseBatchClient:
 
     async def _call(self, attempt: Callable[[], Any], what: str) -> Any:
         return await call_with_retry(
-            attempt, self.retry, what=self.transport.base_url + what, sleep=self._sleep
+            attempt, self.retry, what=self.transport.shown(what), sleep=self._sleep
         )
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> JSONDict:

@@ -1,0 +1,62 @@
+"""Knowing whether a request went out on a pooled (kept-alive) connection, so that one that
+fails before any answer byte can be sent again.
+
+A server may close an idle kept-alive connection at the moment we send on it (nginx's
+`keepalive_timeout`, a load balancer's idle timeout): the request fails with
+`ServerDisconnectedError` or a reset before the server read it. aiohttp sends such a request
+again only for idempotent methods; model calls are POSTs. The connector here notes, per
+request, whether its connection was reused, in a context variable of the request's task (no
+work on the answer's path; a set lookup and a context-variable write per request).
+"""
+
+from __future__ import annotations
+
+import weakref
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+if TYPE_CHECKING:
+    from aiohttp.client_proto import ResponseHandler
+
+REUSED: ContextVar[bool] = ContextVar("aiochain_connection_reused", default=False)
+"""Whether the last connection taken by this task's request was a pooled one."""
+
+STALE_ERRORS = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+"""What a stale pooled connection fails with (a closed or a reset socket)."""
+
+
+class ReuseNotingConnector(aiohttp.TCPConnector):
+    """aiohttp's TCP connector, noting in `REUSED` whether each connection it hands out has
+    carried a request before."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._used: weakref.WeakSet[ResponseHandler] = weakref.WeakSet()
+
+    async def connect(
+        self,
+        req: Any,
+        traces: Any,
+        timeout: Any,  # noqa: ASYNC109 - aiohttp's signature
+    ) -> aiohttp.connector.Connection:
+        connection = await super().connect(req, traces, timeout)
+        protocol = connection.protocol
+        if protocol is not None:
+            used = self._used
+            REUSED.set(protocol in used)
+            used.add(protocol)
+        return connection
+
+
+def was_stale(exc: BaseException) -> bool:
+    """Whether a request that failed with `exc` before its answer went out on a pooled
+    connection the server had closed (so it never reached the server): not a connection
+    that could not be made, and only when the connection was a reused one."""
+    return not isinstance(exc, aiohttp.ClientConnectorError) and REUSED.get()
+
+
+
+
+__all__ = ["REUSED", "STALE_ERRORS", "ReuseNotingConnector", "was_stale"]
