@@ -375,3 +375,31 @@ def test_buffer_string_refuses_an_unknown_format_or_message() -> None:
 
     with pytest.raises(UsageError, match="unsupported message type"):
         get_buffer_string([Odd("?")])
+
+
+def test_message_chunk_to_message_keeps_everything_the_stream_carried() -> None:
+    from aiochain.messages import AIMessage, AIMessageChunk, HumanMessage
+    from aiochain.messages.utils import message_chunk_to_message
+
+    whole = AIMessageChunk(
+        "Hel",
+        id="resp_1",
+        tool_call_chunks=[{"name": "f", "args": '{"a": ', "id": "c1", "index": 0}],
+    ) + AIMessageChunk(
+        "lo",
+        tool_call_chunks=[{"args": "1}", "index": 0}],
+        response_metadata={"id": "resp_1", "finish_reason": "stop"},
+        additional_kwargs={"refusal": None},
+        usage_metadata={"input_tokens": 2, "output_tokens": 3, "total_tokens": 5},
+        chunk_position="last",
+    )
+    message = message_chunk_to_message(whole)
+    assert type(message) is AIMessage
+    assert message.content == "Hello" and message.id == "resp_1"
+    assert message.response_metadata == {"id": "resp_1", "finish_reason": "stop"}
+    assert message.additional_kwargs == {"refusal": None}
+    [call] = message.tool_calls
+    assert (call["name"], call["args"], call["id"]) == ("f", {"a": 1}, "c1")
+    assert message.usage_metadata == {"input_tokens": 2, "output_tokens": 3, "total_tokens": 5}
+    human = HumanMessage("hi")
+    assert message_chunk_to_message(human) is human

@@ -445,3 +445,49 @@ async def test_use_previous_response_id(scripted: Scripted, sim: SimServer) -> N
         first = await chat.ainvoke([HumanMessage(TEXT)])
         second = await chat.ainvoke([HumanMessage(TEXT), first, HumanMessage("More. Text.")])
     assert second.response_metadata["token_details"]["cached_tokens"] > 0
+
+
+async def test_previous_response_id_is_only_a_responses_id(scripted: Scripted) -> None:
+    """A chat completion's answer (id `chatcmpl-...` in its response_metadata) names nothing
+    the Responses API stored: the whole conversation is sent, as langchain-openai does."""
+    server = await scripted([Reply(json=response_json())])
+    earlier = AIMessage("Old answer.", response_metadata={"id": "chatcmpl-9"})
+    conversation = [HumanMessage("Old question."), earlier, HumanMessage("New question.")]
+    async with model(server.base_url, use_previous_response_id=True) as chat:
+        await chat.ainvoke(conversation)
+    body = server.requests[0]
+    assert "previous_response_id" not in body
+    assert [item["content"] for item in body["input"]] == [
+        "Old question.",
+        "Old answer.",
+        "New question.",
+    ]
+
+
+async def test_streamed_answer_keeps_its_response_id(sim: SimServer) -> None:
+    """A streamed Responses answer carries its id in response_metadata too (what
+    use_previous_response_id looks for), and its last chunk is marked as LangChain's is."""
+    async with model(sim.base_url, use_previous_response_id=True) as chat:
+        chunks = [chunk async for chunk in chat.astream(TEXT)]
+        joined = chunks[0]
+        for chunk in chunks[1:]:
+            joined = joined + chunk
+        assert chunks[-1].chunk_position == "last"
+        assert joined.response_metadata["id"].startswith("resp_") and joined.id
+        answer = AIMessage(joined.content, response_metadata=joined.response_metadata)
+        await chat.ainvoke([HumanMessage(TEXT), answer, HumanMessage("More. Text.")])
+
+
+def test_azure_refuses_a_per_call_switch_to_responses() -> None:
+    """An Azure deployment's model serves chat completions: a Responses-only field or a
+    built-in tool asked per call is refused at once, not sent to the chat path."""
+    from aiochain.chat_models import AzureChatOpenAI
+
+    azure = AzureChatOpenAI(
+        azure_endpoint="http://127.0.0.1:9", azure_deployment="d", api_version="v", api_key="k"
+    )
+    with pytest.raises(ConfigurationError, match="reasoning needs OpenAI's Responses API"):
+        azure.bind(reasoning={"effort": "low"})
+    with pytest.raises(ConfigurationError, match="a built-in tool"):
+        azure.bind_tools([{"type": "web_search_preview"}])
+    assert type(azure.bind(temperature=0.1)).__name__ != "ChatOpenAIResponses"

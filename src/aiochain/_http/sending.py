@@ -9,6 +9,7 @@ Nothing here imports aiohttp: the transport imports it when it is first built.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -98,19 +99,18 @@ async def send(
         APIStatusError: an error status (the response is released).
         RedirectError: a redirect elsewhere, without a Location, or too many.
     """
+    request = functools.partial(
+        session.request, method, url, data=data, headers=headers, allow_redirects=False, **options
+    )
     try:
-        response = await session.request(
-            method, url, data=data, headers=headers, allow_redirects=False, **options
-        )
+        response = await request()
     except stale_errors as exc:
         from .connections import was_stale
 
         if not was_stale(exc) or not resendable(data):
             raise
         logger.debug("%s: a kept-alive connection was closed; sending again", shown_url(url))
-        response = await session.request(
-            method, url, data=data, headers=headers, allow_redirects=False, **options
-        )
+        response = await request()
     if response.status >= 300:
         response = await _not_ok(session, response, method, url, data, headers, options, redactor)
     return response

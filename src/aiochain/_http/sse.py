@@ -16,8 +16,9 @@ What a server controls is bounded: an event larger than `max_event_bytes` is ref
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
 from .. import _json
@@ -155,9 +156,10 @@ async def iter_sse_json(
     """
     parser = SSEParser(max_event_bytes=max_event_bytes, url=url)
     finished = False
-    try:
-        async for piece in body:
-            for event, data in parser.feed(piece):
+    broken: list[BaseException] = []
+    async with contextlib.aclosing(_parsed(body, parser, cut, broken)) as pieces:
+        async for events in pieces:
+            for event, data in events:
                 if data == _DONE:
                     return
                 payload = _decoded(event, redact(data) if redact else data, url)
@@ -165,24 +167,32 @@ async def iter_sse_json(
                 yield payload
                 if event in _LAST_EVENTS or (event is None and _is_last(payload)):
                     return
-    except cut:
-        if finished:
-            return  # the answer is whole; only the end of the stream was lost
-        raise
-    for event, data in parser.finish():
-        if data == _DONE:
-            return
-        payload = _decoded(event, redact(data) if redact else data, url)
-        finished = finished or _is_finished(payload)
-        yield payload
-        if event in _LAST_EVENTS or (event is None and _is_last(payload)):
-            return
+    if broken and not finished:
+        raise broken[0]
     if finished:
         return
     raise IncompleteStreamError(
         f"the stream from {url} ended before the answer was finished (no finish reason, "
         "no [DONE]): the connection was cut mid-answer"
     )
+
+
+async def _parsed(
+    body: AsyncIterable[bytes],
+    parser: SSEParser,
+    cut: tuple[type[BaseException], ...],
+    broken: list[BaseException],
+) -> AsyncGenerator[list[tuple[bytes | None, bytes]], None]:
+    """The events of each piece of `body` as it arrives, then those the parser still holds;
+    a body broken by one of `cut` ends them, the error put in `broken` (whether it matters
+    depends on whether the answer was finished)."""
+    try:
+        async for piece in body:
+            yield parser.feed(piece)
+    except cut as exc:
+        broken.append(exc)
+        return
+    yield parser.finish()
 
 
 def _is_last(payload: dict[str, Any]) -> bool:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .._loops import on_this_loop
+from .loops import on_this_loop
 
 JSONDict = dict[str, Any]
 

@@ -42,9 +42,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._exceptions import ConfigurationError, RequestTooLargeError
-from .._loops import BLOCKED_LOOP, wake
 from .._types import Clock, Sleep
 from .bucket import Bucket
+from .loops import BLOCKED_LOOP, wake
 from .ratelimit_headers import stated_limit
 from .slots import Slots
 

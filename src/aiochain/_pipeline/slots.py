@@ -18,7 +18,7 @@ import collections
 import threading
 
 from .._exceptions import SyncInAsyncError
-from .._loops import BLOCKED_LOOP, wake
+from .loops import BLOCKED_LOOP, wake
 
 
 class Slots:

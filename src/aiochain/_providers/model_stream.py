@@ -25,6 +25,9 @@ class ModelStreaming:
     _pipeline: RequestPipeline
     _streams_chunks: ClassVar[bool] = False
     _streams_blocks: ClassVar[bool] = False  # chunks' content is a list of blocks (Responses)
+    # Whether the answer's id stays in response_metadata too (the Responses API's, as
+    # langchain-openai keeps it there for `previous_response_id`), besides the message's id.
+    _id_in_metadata: ClassVar[bool] = False
     base_url: str
     model: str
     on_token: Any
@@ -130,13 +133,14 @@ class ModelStreaming:
             elif text or calls:
                 yield AIMessageChunk(text, tool_call_chunks=calls, id=outcome.metadata.get("id"))
         metadata = {"model_name": self.model, **outcome.metadata}
-        answer_id = metadata.pop("id", None)  # the message's id, kept out of its metadata
+        answer_id = metadata.get("id") if self._id_in_metadata else metadata.pop("id", None)
         yield AIMessageChunk(
             [] if self._streams_blocks else "",
             usage_metadata=usage_metadata_of(outcome.usage),
             response_metadata=metadata,
             id=answer_id,
             additional_kwargs=self._stream_extra(outcome),
+            chunk_position="last",  # as LangChain marks a stream's last chunk
         )
 
     def _stream_extra(self, outcome: StreamOutcome) -> dict[str, Any] | None:
@@ -171,7 +175,7 @@ class ModelStreaming:
             usage=usage,
             response_metadata=metadata,
             tool_calls=streamed_tool_calls(outcome.tool_calls),
-            id=metadata.pop("id", None),
+            id=metadata.get("id") if self._id_in_metadata else metadata.pop("id", None),
         )
         return ChatGeneration(text=text, generation_info=dict(outcome.metadata), message=message)
 

@@ -23,7 +23,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from .._exceptions import BadResponseError, StreamError
+from .._exceptions import BadResponseError, ConfigurationError, StreamError
 from .._http.errors import server_side
 from .._pipeline.pipeline import StreamOutcome
 from .._types import JSONDict
@@ -98,6 +98,14 @@ def switched_for_call(model: ChatOpenAI) -> ChatOpenAI:
     )
     if not builtin and not RESPONSES_ONLY_FIELDS & payload.keys():
         return model
+    if type(model)._endpoint is not ChatOpenAI._endpoint:
+        # Its endpoint (an Azure deployment's) serves chat completions only: sending the
+        # Responses request to its chat path would fail, or worse, drop what was asked.
+        asked = sorted(RESPONSES_ONLY_FIELDS & payload.keys()) or ["a built-in tool"]
+        raise ConfigurationError(
+            f"{type(model).__name__} speaks chat completions only, and {', '.join(asked)} "
+            "needs OpenAI's Responses API: use ChatOpenAI for it"
+        )
     switched = copy.copy(model)
     switched.__class__ = ChatOpenAIResponses
     # Its own pipeline object (sharing the transport, limiter and usage totals): the usage
@@ -152,6 +160,7 @@ class ChatOpenAIResponses(ChatOpenAI):
 
     _path = "/responses"
     _streams_blocks = True
+    _id_in_metadata = True
 
     def __init__(self, **kwargs: Any) -> None:
         options = pop_options(kwargs)
@@ -186,7 +195,9 @@ class ChatOpenAIResponses(ChatOpenAI):
                 ident = (
                     message.response_metadata.get("id") if isinstance(message, AIMessage) else None
                 )
-                if isinstance(ident, str) and ident:
+                if isinstance(ident, str) and ident.startswith("resp_"):
+                    # (Only a Responses answer's id: a chat completion's `chatcmpl-...`, also
+                    # kept in response_metadata, names nothing the Responses API stored.)
                     rest = [m.to_openai() for m in messages[position + 1 :]]
                     body = responses_request(self._base_payload, rest)
                     body["previous_response_id"] = ident

@@ -32,6 +32,7 @@ from ..messages import (
     AIMessageChunk,
     convert_to_messages,
     get_buffer_string,
+    message_chunk_to_message,
 )
 from ..outputs import Generation, LLMResult
 from ._generations import generation_of, model_name_of
@@ -306,13 +307,10 @@ def _joined(pieces: list[Any], recorder: CallRecorder) -> Any:
     whole: AIMessageChunk = pieces[0]
     for piece in pieces[1:]:
         whole = whole + piece
-    return AIMessage(
-        whole.content,
-        usage=recorder.usage(),
-        response_metadata=whole.response_metadata,
-        tool_calls=whole.tool_calls,
-        id=whole.id,
-    )
+    message = message_chunk_to_message(whole)
+    assert isinstance(message, AIMessage)
+    message.usage = recorder.usage()
+    return message
 
 
 def traced_stream(

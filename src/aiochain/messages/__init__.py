@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .content import TextAccessor as TextAccessor
     from .convert import MessageLike as MessageLike
     from .convert import convert_to_messages as convert_to_messages
+    from .convert import message_chunk_to_message as message_chunk_to_message
     from .convert import message_class as message_class
     from .convert import to_message as to_message
     from .convert import to_messages as to_messages
@@ -40,6 +41,7 @@ _EXPORTS = {
     "BadResponseError": ".._exceptions",
     "BaseMessage": ".base",
     "convert_to_messages": ".convert",
+    "message_chunk_to_message": ".convert",
     "count_tokens_approximately": "._trimming",
     "MessageContent": ".content",
     "TextAccessor": ".content",
@@ -74,6 +76,7 @@ __all__ = [
     "count_tokens_approximately",
     "filter_messages",
     "merge_message_runs",
+    "message_chunk_to_message",
     "message_class",
     "parse_tool_calls",
     "to_message",

@@ -8,7 +8,7 @@ from typing import Any, TypeAlias
 
 from .._exceptions import UsageError
 from ._buffer_string import get_buffer_string
-from .base import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from .base import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from .content import MessageContent
 from .tool_calls import parse_tool_calls
 
@@ -87,10 +87,29 @@ MessageLike: TypeAlias = "BaseMessage | str | tuple[str, Any] | Mapping[str, Any
 an OpenAI-style dict."""
 
 
+def message_chunk_to_message(chunk: BaseMessage) -> BaseMessage:
+    """The whole message a (joined) stream chunk stands for, as LangChain's function of this
+    name: an `AIMessageChunk` becomes an `AIMessage` keeping everything it carries (id,
+    metadata, additional_kwargs, tool calls, usage); any other message is returned as it is.
+    Every place that turns a stream into its answer (histories, callbacks) goes through here."""
+    if not isinstance(chunk, AIMessageChunk):
+        return chunk
+    return AIMessage(
+        chunk.content,
+        usage_metadata=chunk.chunk_usage_metadata,
+        response_metadata=dict(chunk.response_metadata),
+        additional_kwargs=dict(chunk.additional_kwargs),
+        tool_calls=list(chunk.tool_calls),  # (the invalid ones among them, with their error)
+        id=chunk.id,
+        name=chunk.name,
+    )
+
+
 __all__ = [
     "MessageLike",
     "convert_to_messages",
     "get_buffer_string",
+    "message_chunk_to_message",
     "message_class",
     "to_message",
     "to_messages",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ._buffer_string import get_buffer_string
 from ._message_lists import filter_messages, merge_message_runs
 from ._trimming import count_tokens_approximately, trim_messages
-from .convert import MessageLike, convert_to_messages
+from .convert import MessageLike, convert_to_messages, message_chunk_to_message
 
 __all__ = [
     "MessageLike",
@@ -16,5 +16,6 @@ __all__ = [
     "filter_messages",
     "get_buffer_string",
     "merge_message_runs",
+    "message_chunk_to_message",
     "trim_messages",
 ]

@@ -23,7 +23,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
-from .._loops import BLOCKED_LOOP
+from .._pipeline.loops import BLOCKED_LOOP
 
 T = TypeVar("T")
 logger = logging.getLogger("aiochain")
@@ -79,14 +79,10 @@ def _run_on_a_helper_thread(make_coro: Callable[[], Coroutine[Any, Any, T]], nam
     context = _helper_context()
     box: list[T] = []
     failure: list[BaseException] = []
-    started = threading.Event()
-    task_and_loop: list[tuple[asyncio.Task[Any], asyncio.AbstractEventLoop]] = []
+    call = _HelperTask()
 
     async def main() -> T:
-        task = asyncio.current_task()
-        assert task is not None
-        task_and_loop.append((task, asyncio.get_running_loop()))
-        started.set()
+        call.begin()
         return await make_coro()
 
     def work() -> None:
@@ -96,7 +92,7 @@ def _run_on_a_helper_thread(make_coro: Callable[[], Coroutine[Any, Any, T]], nam
         except BaseException as exc:  # handed to the caller's thread
             failure.append(exc)
         finally:
-            started.set()
+            call.started.set()
             done.set()
 
     # Waited for with an Event, not `thread.join()`: a join interrupted by Ctrl-C marks the
@@ -108,8 +104,7 @@ def _run_on_a_helper_thread(make_coro: Callable[[], Coroutine[Any, Any, T]], nam
         done.wait()
     except BaseException:  # KeyboardInterrupt: stop the call, then let the interrupt through
         if thread.ident is not None:  # it started
-            started.wait()
-            _cancel_soon(task_and_loop)
+            call.cancel()
             done.wait()
         raise
     if failure:
@@ -117,10 +112,26 @@ def _run_on_a_helper_thread(make_coro: Callable[[], Coroutine[Any, Any, T]], nam
     return box[0]
 
 
-def _cancel_soon(task_and_loop: list[tuple[asyncio.Task[Any], asyncio.AbstractEventLoop]]) -> None:
-    for task, loop in task_and_loop:
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing to stop
-            loop.call_soon_threadsafe(task.cancel)
+class _HelperTask:
+    """The task a helper thread runs a sync call in, so that the caller's thread can cancel
+    it (on Ctrl-C, or when it leaves a stream early)."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()  # set once begun (or once the thread gave up)
+        self._task: asyncio.Task[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def begin(self) -> None:
+        """Called first thing in the helper's task."""
+        self._task, self._loop = asyncio.current_task(), asyncio.get_running_loop()
+        self.started.set()
+
+    def cancel(self) -> None:
+        """Cancel the task from the caller's thread (nothing when it has finished)."""
+        self.started.wait()
+        if self._task is not None and self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: it is done
+                self._loop.call_soon_threadsafe(self._task.cancel)
 
 
 def _helper_context() -> contextvars.Context:
@@ -176,14 +187,10 @@ def _stream_from_a_helper_thread(
     items: queue.Queue[Any] = queue.Queue(maxsize=64)
     failure: list[BaseException] = []
     context = _helper_context()
-    started = threading.Event()
-    task_and_loop: list[tuple[asyncio.Task[Any], asyncio.AbstractEventLoop]] = []
+    call = _HelperTask()
 
     async def pump() -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        task_and_loop.append((task, asyncio.get_running_loop()))
-        started.set()
+        call.begin()
         iterator = make_iterator()
         try:
             async for item in iterator:
@@ -207,7 +214,7 @@ def _stream_from_a_helper_thread(
         except BaseException as exc:  # handed to the caller's thread
             failure.append(exc)
         finally:
-            started.set()
+            call.started.set()
             items.put(_DONE)
 
     thread = threading.Thread(target=work, name=f"aiochain-{name}", daemon=True)
@@ -219,8 +226,7 @@ def _stream_from_a_helper_thread(
         finished = True
     finally:
         if not finished and thread.ident is not None:
-            started.wait()
-            _cancel_soon(task_and_loop)
+            call.cancel()
             while items.get() is not _DONE:  # drain until the thread's last put
                 pass
     if thread.ident is not None:

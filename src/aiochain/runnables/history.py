@@ -23,7 +23,7 @@ from typing import Any
 from .._config import RunnableConfig, check_config, current_config
 from .._exceptions import ConfigurationError, UsageError
 from ..chat_history import BaseChatMessageHistory
-from ..messages import AIMessage, BaseMessage, HumanMessage
+from ..messages import AIMessage, BaseMessage, HumanMessage, message_chunk_to_message
 from .base import Config, Runnable, join_chunks
 
 
@@ -131,11 +131,7 @@ def _as_messages(value: Any, kind: type[BaseMessage]) -> list[BaseMessage]:
     if isinstance(value, BaseMessage):
         if kind is AIMessage and not isinstance(value, AIMessage):
             return [value]
-        return [
-            AIMessage(value.content, tool_calls=value.tool_calls)
-            if type(value) is not AIMessage and isinstance(value, AIMessage)
-            else value
-        ]
+        return [message_chunk_to_message(value)]  # a stream's joined chunk: its answer
     if isinstance(value, str):
         return [kind(value)]
     if isinstance(value, Sequence):

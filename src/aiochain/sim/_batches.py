@@ -105,9 +105,10 @@ class BatchJob:
         self.cancelled_at = self._clock()
         return True
 
-    def progress(self) -> Progress:
-        """The batch's state now."""
-        elapsed = self._elapsed(self._clock())
+    def progress(self, *, as_created: bool = False) -> Progress:
+        """The batch's state now (or as it was made: what the create call answers, however
+        fast the batch runs)."""
+        elapsed = self._elapsed(self._created if as_created else self._clock())
         count = len(self.results)
         run = max(MIN_RUN, count * PER_REQUEST)
         times = {"created": self.created_at}

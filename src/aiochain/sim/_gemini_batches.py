@@ -167,7 +167,7 @@ class GeminiBatches(GeminiEndpoints):
         }
         job = self.planner.job(ident, results, self._failure, info=info)
         self.batches[ident] = job
-        return json_response(self._operation(job))
+        return json_response(self._operation(job, as_created=True))
 
     def _answer(self, inner: dict[str, Any], model: str, key: str) -> LineResult:
         try:
@@ -207,10 +207,10 @@ class GeminiBatches(GeminiEndpoints):
         jobs = list(self.batches.values())[::-1]
         return json_response({"operations": [self._operation(job) for job in jobs]})
 
-    def _operation(self, job: BatchJob) -> dict[str, Any]:
+    def _operation(self, job: BatchJob, *, as_created: bool = False) -> dict[str, Any]:
         """The batch's operation; a batch made from a file answers in a file too (one
         `{"key", "response" | "error"}` line per request, written once it is done)."""
-        operation = _operation(job)
+        operation = _operation(job, as_created=as_created)
         output = operation.get("response")
         if not job.info["file_input"] or output is None:
             return operation
@@ -238,9 +238,9 @@ def _file_requests(content: bytes) -> list[Any]:
     return requests
 
 
-def _operation(job: BatchJob) -> dict[str, Any]:
+def _operation(job: BatchJob, *, as_created: bool = False) -> dict[str, Any]:
     """The batch as a long-running Operation (see the module docstring)."""
-    progress = job.progress()
+    progress = job.progress(as_created=as_created)
     state = _STATES[progress.status]
     done_keys = {r.custom_id: r for r in job.results[: progress.done]}
     ok = sum(1 for r in done_keys.values() if r.ok)
