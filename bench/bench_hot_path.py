@@ -37,6 +37,7 @@ async def main():
     with server.serve_in_thread() as url:
         models = {
             "ChatOpenAI": ChatOpenAI(base_url=url),
+            "ChatOpenAI(use_responses_api=True)": ChatOpenAI(base_url=url, use_responses_api=True),
             "OpenAI": OpenAI(base_url=url),
             "ChatAnthropic": ChatAnthropic(
                 base_url=server.root_url, api_key="bench-key-0123", model="claude-haiku-4-5"
