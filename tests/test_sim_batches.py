@@ -291,3 +291,36 @@ def _is_json(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+async def test_create_answers_the_batch_as_made_however_fast_it_runs(start_sim: StartSim) -> None:
+    """The create call answers a batch that has just begun (OpenAI: validating; Anthropic:
+    in_progress), as the APIs do, even when the simulated batch runs so fast that it is over
+    by the time the answer is written."""
+    clock = FakeClock()
+    server = await start_sim(clock=clock, batch_speed=1e9)
+
+    class Jumping(FakeClock):  # each reading of the clock is a day later
+        def __call__(self) -> float:
+            self.now += 86400.0
+            return self.now
+
+    clock.__class__ = Jumping
+    async with openai.AsyncOpenAI(base_url=server.base_url, api_key="k", max_retries=0) as c:
+        batch = await start_batch(c, [line("r0", "Doc zero.")])
+        assert batch.status == "validating" and batch.output_file_id is None
+        assert (await c.batches.retrieve(batch.id)).status == "completed"
+    async with anthropic.AsyncAnthropic(
+        base_url=server.root_url, api_key="k", max_retries=0
+    ) as client:
+        request = {
+            "custom_id": "a0",
+            "params": {
+                "model": "claude-haiku-4-5",
+                "max_tokens": 50,
+                "messages": [{"role": "user", "content": "Doc zero."}],
+            },
+        }
+        made = await client.messages.batches.create(requests=[request])  # type: ignore[list-item]
+        assert made.processing_status == "in_progress" and made.results_url is None
+        assert (await client.messages.batches.retrieve(made.id)).processing_status == "ended"

@@ -84,7 +84,7 @@ class AnthropicBatches(AnthropicEndpoints):
         ident = f"msgbatch_sim{next(self.ids)}"
         job = self.planner.job(ident, results, self._failure)
         self.batches[ident] = job
-        return json_response(self._describe(job, request))
+        return json_response(self._describe(job, request, as_created=True))
 
     def _failure(self, custom_id: str) -> LineResult:
         error = wire.error_body(Reject(500, "Internal server error"), f"req_sim{next(self.ids)}")
@@ -134,8 +134,11 @@ class AnthropicBatches(AnthropicEndpoints):
             lines.append(cut_short(line) if result.custom_id in job.malformed else line)
         return web.Response(body=b"\n".join(lines) + b"\n", content_type="application/binary")
 
-    def _describe(self, job: BatchJob, request: web.Request) -> dict[str, Any]:
-        progress = job.progress()
+    def _describe(
+        self, job: BatchJob, request: web.Request, *, as_created: bool = False
+    ) -> dict[str, Any]:
+        # The create call answers the batch as made, however fast it then runs.
+        progress = job.progress(as_created=as_created)
         status = _STATUS.get(progress.status, "in_progress")
         counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
         for position, result in enumerate(job.results):

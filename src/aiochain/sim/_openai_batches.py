@@ -148,7 +148,7 @@ class OpenAIBatches(OpenAIEndpoints):
         info = {"endpoint": endpoint, "input_file_id": file_id, "metadata": body.get("metadata")}
         job = self.planner.job(ident, results, self._failure, errors=errors, info=info)
         self.batches[ident] = job
-        return json_response(self._describe(job))
+        return json_response(self._describe(job, as_created=True))
 
     def _run_lines(
         self, content: bytes, endpoint: str
@@ -257,9 +257,10 @@ class OpenAIBatches(OpenAIEndpoints):
             }
         )
 
-    def _describe(self, job: BatchJob) -> dict[str, Any]:
-        """The batch object; a batch that has ended gets its output and error files."""
-        progress = job.progress()
+    def _describe(self, job: BatchJob, *, as_created: bool = False) -> dict[str, Any]:
+        """The batch object; a batch that has ended gets its output and error files. The
+        create call answers it as made (validating), however fast the batch then runs."""
+        progress = job.progress(as_created=as_created)
         done = job.results[: progress.done]
         if progress.status in TERMINAL and progress.status != "failed" and not job.files:
             self._write_files(job, progress.status, progress.done)
