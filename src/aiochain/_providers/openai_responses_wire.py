@@ -152,7 +152,8 @@ def read_response(data: JSONDict, where: str) -> tuple[str, list[dict[str, Any]]
         BadResponseError: not a response object, a status other than completed or
             incomplete, or output items of the wrong shapes.
     """
-    excerpt = str(data)[:2000]
+    # (The excerpt of `data` an error carries is written only when one is raised: writing a
+    # whole response out as text costs more than reading it.)
     # OpenAI's answers say `"object": "response"` and carry an `id`; compatible servers (vLLM,
     # Ollama) may leave either out. What must be there is the output, and nothing may say
     # the answer is something else.
@@ -164,24 +165,30 @@ def read_response(data: JSONDict, where: str) -> tuple[str, list[dict[str, Any]]
     ):
         raise BadResponseError(
             f"{where} answered something that is not a response: {str(data)[:120]}",
-            body=excerpt,
+            body=_excerpt(data),
         )
     status = data.get("status")
     if status is None and kind is None and ident is None and "usage" not in data:
         raise BadResponseError(
             f"{where} answered something that is not a response: {str(data)[:120]}",
-            body=excerpt,
+            body=_excerpt(data),
         )
     if status is None:
         status = "completed"  # a server that leaves the status out answers when done
     if status == "failed":
         error = data.get("error")
         message = error.get("message") if isinstance(error, dict) else None
-        raise BadResponseError(f"{where} answered a failed response: {message}", body=excerpt)
+        raise BadResponseError(
+            f"{where} answered a failed response: {message}", body=_excerpt(data)
+        )
     if status not in ("completed", "incomplete"):
-        raise BadResponseError(f"{where} answered a response with status {status!r}", body=excerpt)
+        raise BadResponseError(
+            f"{where} answered a response with status {status!r}", body=_excerpt(data)
+        )
     if len(output) > _MAX_ITEMS:
-        raise BadResponseError(f"{where} answered a response without output items", body=excerpt)
+        raise BadResponseError(
+            f"{where} answered a response without output items", body=_excerpt(data)
+        )
     texts: list[str] = []
     calls: list[dict[str, Any]] = []
     for item in output:
@@ -189,15 +196,19 @@ def read_response(data: JSONDict, where: str) -> tuple[str, list[dict[str, Any]]
         if kind == "message":
             content = item.get("content")
             if not isinstance(content, list):
-                raise BadResponseError(f"{where} answered a message without content", body=excerpt)
+                raise BadResponseError(
+                    f"{where} answered a message without content", body=_excerpt(data)
+                )
             for part in content:
                 if not isinstance(part, dict):
-                    raise BadResponseError(f"{where} answered a malformed part", body=excerpt)
+                    raise BadResponseError(
+                        f"{where} answered a malformed part", body=_excerpt(data)
+                    )
                 if part.get("type") == "output_text":
                     text = part.get("text")
                     if not isinstance(text, str):
                         raise BadResponseError(
-                            f"{where} answered output_text that is not text", body=excerpt
+                            f"{where} answered output_text that is not text", body=_excerpt(data)
                         )
                     texts.append(text)
                 elif part.get("type") == "refusal":
@@ -205,8 +216,14 @@ def read_response(data: JSONDict, where: str) -> tuple[str, list[dict[str, Any]]
         elif kind == "function_call":
             calls.append(function_call(item, where))
         elif not isinstance(kind, str):
-            raise BadResponseError(f"{where} answered an output item without a type", body=excerpt)
+            raise BadResponseError(
+                f"{where} answered an output item without a type", body=_excerpt(data)
+            )
     return "".join(texts), calls, status
+
+
+def _excerpt(data: JSONDict) -> str:
+    return str(data)[:2000]
 
 
 def function_call(item: JSONDict, where: str) -> dict[str, Any]:
