@@ -491,3 +491,20 @@ def test_azure_refuses_a_per_call_switch_to_responses() -> None:
     with pytest.raises(ConfigurationError, match="a built-in tool"):
         azure.bind_tools([{"type": "web_search_preview"}])
     assert type(azure.bind(temperature=0.1)).__name__ != "ChatOpenAIResponses"
+
+
+async def test_tool_choice_names_a_built_in_tool(scripted: Scripted) -> None:
+    """tool_choice may name a built-in tool by its type, as langchain-openai allows: the
+    request asks for `{"type": ...}`; a name that is no tool at all is refused."""
+    server = await scripted([Reply(json=response_json())])
+    chat = ChatOpenAI(base_url=server.base_url, api_key="k", max_retries=0, model="gpt-4o")
+    bound = chat.bind_tools(
+        [{"type": "web_search_preview"}, get_weather], tool_choice="web_search_preview"
+    )
+    async with bound:
+        await bound.ainvoke("News?")
+    body = server.requests[0]
+    assert body["tool_choice"] == {"type": "web_search_preview"}
+    assert [tool["type"] for tool in body["tools"]] == ["web_search_preview", "function"]
+    with pytest.raises(ConfigurationError, match="'nope' is not among"):
+        chat.bind_tools([get_weather], tool_choice="nope")

@@ -209,7 +209,7 @@ class OpenAIEmbeddings(ClientSurface):
     def embed_documents(
         self, texts: Sequence[str], chunk_size: int | None = None, **kwargs: Any
     ) -> list[list[float]]:
-        """`aembed_documents`, blocking; do not call from inside an event loop."""
+        """`aembed_documents`, blocking; async code does better to await the async method."""
         return run_sync(
             lambda: self.aembed_documents(texts, chunk_size),
             name=f"{type(self).__name__}.embed_documents",
@@ -221,7 +221,7 @@ class OpenAIEmbeddings(ClientSurface):
         return (await self.aembed_documents([text]))[0]
 
     def embed_query(self, text: str, **kwargs: Any) -> list[float]:
-        """`aembed_query`, blocking; do not call from inside an event loop."""
+        """`aembed_query`, blocking; async code does better to await the async method."""
         return run_sync(
             lambda: self.aembed_query(text),
             name=f"{type(self).__name__}.embed_query",

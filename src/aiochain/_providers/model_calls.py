@@ -125,7 +125,7 @@ class ModelCalls(Generic[OutputT]):
         callbacks: Any = None,
         **kwargs: Any,
     ) -> LLMResult:
-        """`agenerate`, blocking; do not call from inside an event loop."""
+        """`agenerate`, blocking; async code does better to await the async method."""
         return run_sync(
             lambda: self.agenerate(prompts, stop, callbacks, **kwargs),
             name=f"{type(self).__name__}.generate",
@@ -150,7 +150,7 @@ class ModelCalls(Generic[OutputT]):
         callbacks: Any = None,
         **kwargs: Any,
     ) -> LLMResult:
-        """`agenerate_prompt`, blocking; do not call from inside an event loop."""
+        """`agenerate_prompt`, blocking; async code does better to await the async method."""
         return run_sync(
             lambda: self.agenerate_prompt(prompts, stop, callbacks, **kwargs),
             name=f"{type(self).__name__}.generate_prompt",
@@ -163,7 +163,7 @@ class ModelCalls(Generic[OutputT]):
         return output.text if isinstance(output, AIMessage) else str(output)
 
     def predict(self, text: str, **kwargs: Any) -> str:
-        """`apredict`, blocking; do not call from inside an event loop."""
+        """`apredict`, blocking; async code does better to await the async method."""
         return run_sync(
             lambda: self.apredict(text, **kwargs),
             name=f"{type(self).__name__}.predict",

@@ -24,6 +24,19 @@ chat_openai_variant: Callable[[Mapping[str, Any]], type[ChatOpenAI] | None] | No
 switched_for_call: Callable[[ChatOpenAI], ChatOpenAI] | None = None
 
 
+# OpenAI's built-in tools that `tool_choice` may name by type, as langchain-openai lists them.
+_WELL_KNOWN_TOOLS = frozenset(
+    {
+        "file_search",
+        "web_search_preview",
+        "web_search",
+        "computer_use_preview",
+        "code_interpreter",
+        "mcp",
+        "image_generation",
+    }
+)
+
 class ChatOpenAI(BaseOpenAI[AIMessage]):
     """A chat model (default `gpt-4o-mini`); `ainvoke` returns an `AIMessage`.
 
@@ -76,7 +89,8 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
                 JSON-schema dicts that only describe a call; and OpenAI's built-in tools as
                 dicts (`{"type": "web_search_preview"}`, `{"type": "file_search", ...}`),
                 which only the Responses API has: a model given one speaks it (as LangChain's).
-            tool_choice: "auto", "none", "required" (or "any", or True), a tool's name, or
+            tool_choice: "auto", "none", "required" (or "any", or True), a tool's name, a
+                built-in tool's type (`"web_search_preview"`, `"file_search"`, ...), or
                 OpenAI's dict.
             strict: ask the server to hold every call's arguments to its schema exactly.
             parallel_tool_calls: whether the model may ask for several calls at once.
@@ -102,10 +116,15 @@ class ChatOpenAI(BaseOpenAI[AIMessage]):
         if tool_choice is True or tool_choice == "any":
             tool_choice = "required"  # LangChain's spellings of "some tool must be called"
         if tool_choice is not None and tool_choice is not False:
+            builtin = {t["type"] for t in wire if t.get("type") not in (None, "function")}
             if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required"):
-                if tool_choice not in bound.tools:
-                    raise ConfigurationError(f"tool_choice {tool_choice!r} is not among {names}")
-                tool_choice = {"type": "function", "function": {"name": tool_choice}}
+                if tool_choice in bound.tools:
+                    tool_choice = {"type": "function", "function": {"name": tool_choice}}
+                elif tool_choice in builtin | _WELL_KNOWN_TOOLS:
+                    tool_choice = {"type": tool_choice}  # a built-in tool, as LangChain's
+                else:
+                    known = names + sorted(builtin)
+                    raise ConfigurationError(f"tool_choice {tool_choice!r} is not among {known}")
             payload["tool_choice"] = tool_choice
         if parallel_tool_calls is not None:
             payload["parallel_tool_calls"] = parallel_tool_calls

@@ -17,7 +17,7 @@ from typing import Any
 
 from .._exceptions import BadResponseError, ConfigurationError
 from .._types import DetailedUsage, JSONDict, Usage
-from .openai_wire import detail, token_count
+from .openai_wire import at_most, detail, token_count
 
 # Stream events after which a Responses stream is whole.
 FINAL_EVENTS = frozenset({"response.completed", "response.incomplete"})
@@ -131,8 +131,8 @@ def read_responses_usage(data: JSONDict) -> Usage | None:
         prompt,
         completion,
         total,
-        cache_read_tokens=None if cached is None else min(cached, prompt),
-        reasoning_tokens=None if reasoning is None else min(reasoning, completion),
+        cache_read_tokens=at_most(cached, prompt),
+        reasoning_tokens=at_most(reasoning, completion),
     )
 
 

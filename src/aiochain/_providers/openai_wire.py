@@ -38,13 +38,14 @@ def read_openai_usage(data: JSONDict) -> Usage | None:
         prompt,
         completion,
         total,
-        cache_read_tokens=_at_most(detail(inputs, "cached_tokens", data), prompt),
-        reasoning_tokens=_at_most(detail(outputs, "reasoning_tokens", data), completion),
+        cache_read_tokens=at_most(detail(inputs, "cached_tokens", data), prompt),
+        reasoning_tokens=at_most(detail(outputs, "reasoning_tokens", data), completion),
     )
 
 
-def _at_most(count: int | None, limit: int) -> int | None:
-    # A detail is a part of its count; a server saying more has not said anything usable.
+def at_most(count: int | None, limit: int) -> int | None:
+    """A usage detail capped by the count it is part of (cached by the prompt's, reasoning by
+    the completion's): a server saying more has not said anything usable."""
     return None if count is None else min(count, limit)
 
 

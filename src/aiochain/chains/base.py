@@ -198,7 +198,7 @@ class Chain(Runnable[Any, dict[str, Any]]):
         return_only_outputs: bool = False,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """`ainvoke`, blocking; do not call from inside an event loop."""
+        """`ainvoke`, blocking; async code does better to await the async method."""
         return run_sync(
             lambda: self.ainvoke(input, config, return_only_outputs=return_only_outputs, **kwargs),
             name=f"{type(self).__name__}.invoke",
@@ -252,7 +252,7 @@ class Chain(Runnable[Any, dict[str, Any]]):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """`arun`, blocking; do not call from inside an event loop."""
+        """`arun`, blocking; async code does better to await the async method."""
         inputs = self._run_inputs(args, kwargs, "run")
         options = {"callbacks": callbacks, "tags": tags, "metadata": metadata}
         return run_sync(
@@ -275,7 +275,7 @@ class Chain(Runnable[Any, dict[str, Any]]):
         return await self.ainvoke(input, return_only_outputs=True)
 
     def apply(self, input_list: Sequence[Any]) -> list[dict[str, Any]]:
-        """`aapply`, blocking; do not call from inside an event loop."""
+        """`aapply`, blocking; async code does better to await the async method."""
         return run_sync(
             lambda: self.aapply(input_list),
             name=f"{type(self).__name__}.apply",

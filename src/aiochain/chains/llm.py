@@ -117,7 +117,7 @@ class LLMChain(Chain):
         return (await self.ainvoke(kwargs, return_only_outputs=True))[self.output_key]
 
     def predict(self, **kwargs: Any) -> Any:
-        """`apredict`, blocking; do not call from inside an event loop."""
+        """`apredict`, blocking; async code does better to await the async method."""
         return run_sync(
             lambda: self.apredict(**kwargs), name="LLMChain.predict", async_name="apredict"
         )
@@ -134,7 +134,7 @@ class LLMChain(Chain):
         return await agenerate(prompts)
 
     def generate(self, input_list: Sequence[Mapping[str, Any]]) -> Any:
-        """`agenerate`, blocking; do not call from inside an event loop."""
+        """`agenerate`, blocking; async code does better to await the async method."""
         return run_sync(
             lambda: self.agenerate(input_list), name="LLMChain.generate", async_name="agenerate"
         )

@@ -197,7 +197,7 @@ class Batching(Generic[InputT, OutputT]):
         concurrency: int | None = None,
         **kwargs: Any,
     ) -> list[OutputT]:
-        """`abatch`, blocking; do not call from inside an event loop."""
+        """`abatch`, blocking; async code does better to await the async method."""
         return run_sync(
             lambda: self.abatch(
                 inputs,
@@ -241,7 +241,7 @@ class Batching(Generic[InputT, OutputT]):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> Iterator[tuple[int, Any]]:
-        """`abatch_as_completed` from sync code; do not call from inside an event loop."""
+        """`abatch_as_completed` from sync code; async code does better to await it."""
         return iterate_sync(
             lambda: self.abatch_as_completed(
                 inputs, config, return_exceptions=return_exceptions, **kwargs

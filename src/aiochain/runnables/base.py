@@ -80,7 +80,7 @@ class Runnable(Batching[InputT, OutputT]):
         raise NotImplementedError
 
     def invoke(self, input: InputT, config: Config = None, **kwargs: Any) -> OutputT:
-        """Run on one input, blocking; do not call from inside an event loop."""
+        """Run on one input, blocking; async code does better to await the async method."""
         call = bound_call(self, config, kwargs)
 
         async def run() -> OutputT:
@@ -98,7 +98,7 @@ class Runnable(Batching[InputT, OutputT]):
         yield await bound_call(self, config, kwargs)(input)
 
     def stream(self, input: InputT, config: Config = None, **kwargs: Any) -> Iterator[Any]:
-        """`astream` from sync code; do not call from inside an event loop."""
+        """`astream` from sync code; async code does better to await the async method."""
         return iterate_sync(
             lambda: (
                 self.astream(input, config, **kwargs)
