@@ -19,6 +19,19 @@ from aiohttp import web
 Handler = Callable[[web.Request, "HostileServer"], Awaitable[web.StreamResponse]]
 
 
+async def serve_app(
+    handle: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> tuple[web.AppRunner, str]:
+    """An aiohttp app on 127.0.0.1 (any free port) sending every request to `handle`: its
+    runner (for `cleanup()`) and its root URL."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
 def chat_answer(content: Any = "fine", **extra: Any) -> dict[str, Any]:
     message = {"role": "assistant", "content": content, **extra}
     return {
@@ -275,13 +288,8 @@ class HostileServer:
         return await MODES[self.mode](request, self)
 
     async def start(self) -> HostileServer:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
+        self._runner, root = await serve_app(self._handle)
+        self.base_url = root + "/v1"
         return self
 
     async def aclose(self) -> None:

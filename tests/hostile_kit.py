@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from .hostile import serve_app
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -60,13 +62,7 @@ class KitServer:
         return await self.handler(request)
 
     async def start(self) -> KitServer:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.root = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, self.root = await serve_app(self._handle)
         return self
 
     async def aclose(self) -> None:
