@@ -73,9 +73,10 @@ class KitServer:
 # --- connection tricks ------------------------------------------------------------------------
 
 
-def drop_on_reuse(handler: Handler, *, reset: bool = False) -> Handler:
+def drop_on_reuse(handler: Handler, *, reset: bool = False, after: float = 0.0) -> Handler:
     """`handler`, except that a connection's second request is met by closing the connection
-    unanswered (with a TCP reset when `reset`): a stale kept-alive connection."""
+    unanswered (with a TCP reset when `reset`): a stale kept-alive connection; or, `after`
+    seconds of work on it, a server (or proxy) that read the request and then dropped it."""
     served: set[int] = set()
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -84,6 +85,8 @@ def drop_on_reuse(handler: Handler, *, reset: bool = False) -> Handler:
         key = id(transport)
         if key in served:
             served.discard(key)
+            if after:
+                await asyncio.sleep(after)
             if reset:
                 sock = transport.get_extra_info("socket")
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -69,6 +69,25 @@ async def test_a_stale_kept_alive_connection_is_sent_again_without_a_retry(
     assert len(server.requests) == 7
 
 
+async def test_a_request_dropped_after_the_server_worked_on_it_is_not_sent_again(
+    start_kit: StartKit,
+) -> None:
+    """A reused connection dropped a while after the request went (the server read it and
+    worked on it: a proxy cutting a slow request, a crashed backend) is no stale connection:
+    sending it again could do it twice, so with no retries allowed the call fails, and the
+    server saw it once."""
+    server = await start_kit(drop_on_reuse(answer, after=0.7))
+    async with ChatOpenAI(base_url=server.base_url, api_key=KEY, retry=NO_RETRY) as llm:
+        assert (await llm.ainvoke("warm up")).content == "fine"
+        with pytest.raises(ConnectionDroppedError):
+            await llm.ainvoke("slow")
+        assert llm.rate_limiter.usage()["in_flight"] == 0
+    assert [seen.json["messages"][-1]["content"] for seen in server.requests] == [
+        "warm up",
+        "slow",
+    ]
+
+
 async def test_a_stale_connection_is_resent_for_streams_too(start_kit: StartKit) -> None:
     """A stream request on a stale pooled connection is sent again the same way."""
     from .hostile_kit import chat_chunks, sse, stream

@@ -403,3 +403,40 @@ def test_message_chunk_to_message_keeps_everything_the_stream_carried() -> None:
     assert message.usage_metadata == {"input_tokens": 2, "output_tokens": 3, "total_tokens": 5}
     human = HumanMessage("hi")
     assert message_chunk_to_message(human) is human
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": 1, "b', {"a": 1}),
+        ('{"a": 1, "b": "hel', {"a": 1, "b": "hel"}),
+        ('{"a": [1, 2', {"a": [1, 2]}),
+        ('{"a": "x\\', {"a": "x"}),
+        ("{", {}),
+        ('{"a": tr', {}),
+        ("}", None),
+        ("", None),
+    ],
+)
+def test_parse_partial_json_reads_json_cut_short(text: str, expected: object) -> None:
+    from aiochain.messages.tool_calls import parse_partial_json
+
+    assert parse_partial_json(text) == expected
+
+
+def test_stream_chunks_show_tool_call_arguments_so_far() -> None:
+    """As langchain-core's: a chunk's tool calls carry the arguments read so far (LangChain's
+    streaming tool calls guide prints them growing); the last chunk's stay strict."""
+    from aiochain.messages import AIMessageChunk
+
+    first = AIMessageChunk(
+        "", tool_call_chunks=[{"name": "add", "args": '{"a": 3, "b', "id": "c1", "index": 0}]
+    )
+    assert [(c["name"], c["args"]) for c in first.tool_calls] == [("add", {"a": 3})]
+    assert first.invalid_tool_calls == []
+    whole = first + AIMessageChunk("", tool_call_chunks=[{"args": '": 1}', "index": 0}])
+    assert whole.tool_calls[0]["args"] == {"a": 3, "b": 1}
+    broken = first + AIMessageChunk(
+        "", tool_call_chunks=[{"args": '": 1} junk', "index": 0}], chunk_position="last"
+    )
+    assert [c["name"] for c in broken.invalid_tool_calls] == ["add"]

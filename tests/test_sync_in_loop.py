@@ -172,3 +172,40 @@ def test_leaving_a_sync_stream_early_stops_it_at_once(slow_sim: Any) -> None:
     assert asyncio.run(main()) == 3
     assert limiter.in_flight == 0
     assert not [t for t in threading.enumerate() if t.name.startswith("aiochain-") and t.is_alive()]
+
+
+def test_a_nested_sync_call_fails_at_once_too(slow_sim: Any) -> None:
+    """A sync step calling `invoke` inside a chain that the cell `invoke`d blocks both the
+    cell's loop and the outer call's: when the cell's tasks hold every slot, it fails at
+    once as the plain call does, not waits forever."""
+    from aiochain.runnables import RunnableLambda
+
+    _, url = slow_sim
+    limiter = RateLimiter(max_concurrency=2)
+    model = _model(url, rate_limiter=limiter)
+    chain = RunnableLambda(lambda text: model.invoke(text).content)
+
+    async def main() -> None:
+        tasks = [asyncio.create_task(model.ainvoke(f"hi {i}")) for i in range(2)]
+        await until(lambda: limiter.in_flight >= 2)
+        with pytest.raises(SyncInAsyncError):
+            chain.invoke("sync, nested")
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    assert limiter.in_flight == 0
+
+
+async def test_a_waiter_cancelled_as_a_slot_comes_free_is_cancelled() -> None:
+    """A caller waiting for a slot, cancelled in the same step as the slot is released (a
+    timeout firing as a request ends), sees its cancellation, and the slot is not lost."""
+    limiter = RateLimiter(max_concurrency=1)
+    await limiter.acquire()
+    waiting = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0.01)
+    waiting.cancel()
+    limiter.release()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await asyncio.wait_for(limiter.acquire(), 1)
+    assert limiter.in_flight == 1

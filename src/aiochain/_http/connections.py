@@ -50,13 +50,24 @@ class ReuseNotingConnector(aiohttp.TCPConnector):
         return connection
 
 
-def was_stale(exc: BaseException) -> bool:
-    """Whether a request that failed with `exc` before its answer went out on a pooled
-    connection the server had closed (so it never reached the server): not a connection
-    that could not be made, and only when the connection was a reused one."""
-    return not isinstance(exc, aiohttp.ClientConnectorError) and REUSED.get()
+STALE_WITHIN = 0.5
+"""Seconds after sending within which a failure on a reused connection is taken for a stale
+one: the server's close was already on its way (it arrives within a round trip). Later, the
+server may have read the request and be working on it (a proxy cutting a slow request, a
+crashed backend): sending it again could do it twice."""
+
+
+def was_stale(exc: BaseException, elapsed: float) -> bool:
+    """Whether a request that failed with `exc`, `elapsed` seconds after it was sent, went
+    out on a pooled connection the server had closed (so it never reached the server): not a
+    connection that could not be made, only a reused one, and only at once."""
+    return (
+        elapsed < STALE_WITHIN
+        and not isinstance(exc, aiohttp.ClientConnectorError)
+        and REUSED.get()
+    )
 
 
 
 
-__all__ = ["REUSED", "STALE_ERRORS", "ReuseNotingConnector", "was_stale"]
+__all__ = ["REUSED", "STALE_ERRORS", "STALE_WITHIN", "ReuseNotingConnector", "was_stale"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -102,12 +103,13 @@ async def send(
     request = functools.partial(
         session.request, method, url, data=data, headers=headers, allow_redirects=False, **options
     )
+    sent = time.monotonic()
     try:
         response = await request()
     except stale_errors as exc:
         from .connections import was_stale
 
-        if not was_stale(exc) or not resendable(data):
+        if not was_stale(exc, time.monotonic() - sent) or not resendable(data):
             raise
         logger.debug("%s: a kept-alive connection was closed; sending again", shown_url(url))
         response = await request()

@@ -132,8 +132,9 @@ class HTTPTransport:
 
             from .connections import ReuseNotingConnector
 
-            for old in [lp for lp in self._sessions if lp.is_closed()]:
-                del self._sessions[old]
+            # (A copy of the keys, and pop: sync calls on other threads add and drop theirs.)
+            for old in [lp for lp in list(self._sessions) if lp.is_closed()]:
+                self._sessions.pop(old, None)
             session = aiohttp.ClientSession(
                 # No connection cap here: the limiter's max_concurrency is the one cap.
                 connector=ReuseNotingConnector(limit=0, limit_per_host=0),

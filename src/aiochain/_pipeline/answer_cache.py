@@ -92,7 +92,9 @@ class AnswerCache:
             # Still "in flight" until stored, so an identical request meanwhile is not resent.
             await self.aput(key, answer)
         finally:
-            del self._in_flight[key]
+            # (Only its own entry: another thread's call may have put one meanwhile.)
+            if self._in_flight.get(key) is future:
+                del self._in_flight[key]
         return answer, False
 
 

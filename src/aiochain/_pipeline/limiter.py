@@ -155,7 +155,7 @@ class RateLimiter:
 
     async def acquire(self, tokens: float = 0.0) -> None:
         """Wait until a request costing `tokens` may be sent, and count it as in flight."""
-        if self._probing and BLOCKED_LOOP.get() is None:
+        if self._probing and not BLOCKED_LOOP.get():
             # (A sync call that blocks a loop goes at once: the probe may be that loop's.)
             await self._wait_for_probe()
         slots = self._slots
@@ -220,7 +220,7 @@ class RateLimiter:
             if not self._queue and self._shortfall(tokens) <= 0.0:
                 self._take(tokens)
                 return
-            if BLOCKED_LOOP.get() is not None:
+            if BLOCKED_LOOP.get():
                 # A sync call that blocks a loop cannot wait behind that loop's callers (the
                 # first in line may be one, and it cannot run): it polls on its own.
                 wait = self._shortfall(tokens)

@@ -5,7 +5,7 @@ a loop already runs in its thread (a notebook cell). Its model's limiter and cac
 with every other loop that uses the model, so their waits must work across loops, and must never
 wait for the loop that the sync call blocks: that loop cannot run until the call returns, so
 whatever its tasks hold (a concurrency slot, the head of the line, a request in flight) stays
-held. `BLOCKED_LOOP` names that loop inside the sync call's tasks.
+held. `BLOCKED_LOOP` names those loops inside the sync call's tasks.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ import asyncio
 import contextvars
 from typing import Any
 
-BLOCKED_LOOP: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
-    "aiochain_blocked_loop", default=None
+BLOCKED_LOOP: contextvars.ContextVar[tuple[asyncio.AbstractEventLoop, ...]] = (
+    contextvars.ContextVar("aiochain_blocked_loop", default=())
 )
-"""The event loop that the current sync call blocks (set on its helper thread's loop)."""
+"""The event loops that the current sync call blocks (set on its helper thread's loop): the
+caller's, and those of the sync calls it is nested in (a sync step calling `invoke` inside a
+chain that a notebook cell `invoke`d blocks both loops)."""
 
 
 def wake(future: asyncio.Future[Any]) -> None:

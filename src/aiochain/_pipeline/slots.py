@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import threading
 
 from .._exceptions import SyncInAsyncError
@@ -40,18 +41,18 @@ class Slots:
         loop = asyncio.get_running_loop()
         blocked = BLOCKED_LOOP.get()
         with self._lock:
-            if self._free > 0 and (not self._waiters or blocked is not None):
+            if self._free > 0 and (not self._waiters or blocked):
                 self._free -= 1
                 self._held[loop] = self._held.get(loop, 0) + 1
                 return
-            if blocked is not None and self._held.get(blocked, 0) >= self.limit:
+            if blocked and sum(self._held.get(each, 0) for each in blocked) >= self.limit:
                 raise SyncInAsyncError(
                     f"all {self.limit} of this model's concurrency slots are held by requests "
-                    "of the event loop that this sync call blocks, so it would wait forever: "
+                    "of the event loops that this sync call blocks, so it would wait forever: "
                     "await the async method (ainvoke, arun, ...) instead"
                 )
             waiter: asyncio.Future[None] = loop.create_future()
-            if blocked is not None:
+            if blocked:
                 self._waiters.appendleft(waiter)  # it blocks a whole loop: it goes next
             else:
                 self._waiters.append(waiter)
@@ -63,7 +64,9 @@ class Slots:
                     self._handed.discard(waiter)
                     self._give_back(loop)  # woken with a slot, but cancelled: pass it on
                 else:
-                    self._waiters.remove(waiter)
+                    # (Cancelled while a release passed it over: then it is in line no more.)
+                    with contextlib.suppress(ValueError):
+                        self._waiters.remove(waiter)
             raise
         with self._lock:
             self._handed.discard(waiter)

@@ -15,7 +15,7 @@ from .content import (
     title_line,
 )
 from .standard import message_blocks
-from .tool_calls import arguments_of, parse_tool_calls
+from .tool_calls import arguments_of, parse_partial_json, parse_tool_calls
 
 
 class BaseMessage:
@@ -265,6 +265,15 @@ class AIMessageChunk(AIMessage):
                 for c in self.tool_call_chunks
             ]
         )
+        if chunk_position != "last":
+            # Mid-stream, arguments are JSON cut short: read as far as they go, as
+            # langchain-core does (a whole answer's stay strict: garbage is an error there).
+            for call in self.tool_calls:
+                if "error" in call and isinstance(call["arguments"], str):
+                    args = parse_partial_json(call["arguments"])
+                    if isinstance(args, dict):
+                        call["args"] = args
+                        del call["error"]
 
     @property
     def usage_metadata(self) -> dict[str, Any] | None:

@@ -67,4 +67,48 @@ def parse_tool_calls(raw: Any) -> list[dict[str, Any]]:
     return calls
 
 
-__all__ = ["arguments_of", "parse_tool_calls"]
+def parse_partial_json(text: str) -> Any:
+    """The JSON value that `text`, a JSON document cut short (a streamed tool call's
+    arguments so far), begins: open strings, objects and arrays closed, then characters taken
+    off the end until it decodes, as langchain-core's function of this name does; None
+    when nothing does (`{"a": 1, "b` gives `{"a": 1}`)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    kept: list[str] = []
+    closers: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            elif char == "\n":
+                char = "\\n"  # a raw newline inside a string, as a model may stream it
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            closers.append("}" if char == "{" else "]")
+        elif char in "}]":
+            if not closers or closers[-1] != char:
+                return None  # closes what was never opened: not a JSON prefix
+            closers.pop()
+        kept.append(char)
+    if in_string:
+        if escaped:
+            kept.pop()  # a backslash with nothing after it yet
+        kept.append('"')
+    ending = "".join(reversed(closers))
+    while kept:
+        try:
+            return json.loads("".join(kept) + ending)
+        except ValueError:
+            kept.pop()
+    return None
+
+
+__all__ = ["arguments_of", "parse_partial_json", "parse_tool_calls"]

@@ -118,6 +118,7 @@ class _HelperTask:
 
     def __init__(self) -> None:
         self.started = threading.Event()  # set once begun (or once the thread gave up)
+        self.cancelled = False  # by the caller (not a CancelledError of the call's own)
         self._task: asyncio.Task[Any] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -128,6 +129,7 @@ class _HelperTask:
 
     def cancel(self) -> None:
         """Cancel the task from the caller's thread (nothing when it has finished)."""
+        self.cancelled = True
         self.started.wait()
         if self._task is not None and self._loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: it is done
@@ -138,7 +140,7 @@ def _helper_context() -> contextvars.Context:
     """The caller's context for a helper thread's loop, marked as a sync call's, with the loop
     it blocks."""
     context = _sync_calls_context()
-    context.run(BLOCKED_LOOP.set, asyncio.get_running_loop())
+    context.run(BLOCKED_LOOP.set, (*BLOCKED_LOOP.get(), asyncio.get_running_loop()))
     return context
 
 
@@ -209,9 +211,9 @@ def _stream_from_a_helper_thread(
         try:
             with asyncio.Runner(loop_factory=loop_factory()) as runner:
                 runner.run(pump(), context=context)
-        except asyncio.CancelledError:
-            pass  # the caller stopped early
         except BaseException as exc:  # handed to the caller's thread
+            if isinstance(exc, asyncio.CancelledError) and call.cancelled:
+                return  # the caller stopped early (finally still hands over the end)
             failure.append(exc)
         finally:
             call.started.set()
