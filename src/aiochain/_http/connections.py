@@ -11,7 +11,10 @@ work on the answer's path; a set lookup and a context-variable write per request
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import weakref
+from collections.abc import AsyncGenerator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +71,67 @@ def was_stale(exc: BaseException, elapsed: float) -> bool:
     )
 
 
+_PARKED: dict[aiohttp.ClientSession, AsyncGenerator[None, None]] = {}
+"""The closer of every open session we made, held here and not only by the model whose
+transport made it. A model dropped while its loop runs would otherwise take its closer with
+it: the loop then closes the session only through a task, which the loop's shutdown may
+cancel before it starts, and the session's connections were never closed."""
 
 
-__all__ = ["REUSED", "STALE_ERRORS", "STALE_WITHIN", "ReuseNotingConnector", "was_stale"]
+async def closer_of(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    """A generator parked on the running loop that closes `session` when the loop finalizes
+    its async generators at shutdown (or when it is closed before: `aclose()`)."""
+    closer = _close_at_loop_shutdown(session)
+    await closer.__anext__()
+    _PARKED[session] = closer
+    return closer
+
+
+_CLOSING: set[asyncio.Future[None]] = set()
+
+
+def close_when_dropped(
+    owner: object,
+    sessions: dict[Any, tuple[aiohttp.ClientSession, AsyncGenerator[None, None]]],
+) -> None:
+    """When `owner` (a transport) is garbage-collected, close its `sessions` (by loop) on
+    their loops soon, not at the loops' shutdown: a program that makes a model per request
+    on a long-lived loop must not keep every one's connections open."""
+    weakref.finalize(owner, _close_soon, sessions)
+
+
+def _close_soon(
+    sessions: dict[Any, tuple[aiohttp.ClientSession, AsyncGenerator[None, None]]],
+) -> None:
+    for loop, (_, closer) in list(sessions.items()):
+        if not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # closed meanwhile: its shutdown closed it
+                loop.call_soon_threadsafe(_start_closing, closer)
+
+
+def _start_closing(closer: AsyncGenerator[None, None]) -> None:
+    # (On the session's loop. Should its shutdown cancel this before it starts, the closer is
+    # still parked, and the shutdown's finalizing of async generators closes the session.)
+    task = asyncio.ensure_future(closer.aclose())
+    _CLOSING.add(task)  # a task the loop holds only weakly must be held till done
+    task.add_done_callback(_CLOSING.discard)
+
+
+async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        try:
+            await session.close()
+        finally:
+            _PARKED.pop(session, None)
+
+
+__all__ = [
+    "REUSED",
+    "STALE_ERRORS",
+    "STALE_WITHIN",
+    "ReuseNotingConnector",
+    "closer_of",
+    "was_stale",
+]

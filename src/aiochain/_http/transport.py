@@ -110,6 +110,9 @@ class HTTPTransport:
         self._sessions: dict[
             asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, AsyncGenerator[None, None]]
         ] = {}
+        from .connections import close_when_dropped
+
+        close_when_dropped(self, self._sessions)
         # The last loop and its session: the fast path of every call after the first.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -130,7 +133,7 @@ class HTTPTransport:
         if entry is None or entry[0].closed:
             import aiohttp
 
-            from .connections import ReuseNotingConnector
+            from .connections import ReuseNotingConnector, closer_of
 
             # (A copy of the keys, and pop: sync calls on other threads add and drop theirs.)
             for old in [lp for lp in list(self._sessions) if lp.is_closed()]:
@@ -143,9 +146,7 @@ class HTTPTransport:
                 # Bodies are inflated by _body, within their size limit.
                 auto_decompress=False,
             )
-            closer = _close_at_loop_shutdown(session)
-            await closer.__anext__()
-            entry = (session, closer)
+            entry = (session, await closer_of(session))
             self._sessions[loop] = entry
         self._loop, self._session = loop, entry[0]
         return entry[0]
@@ -387,10 +388,3 @@ class HTTPTransport:
             await session.close()
             await closer.aclose()
 
-
-async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
-    """Park until the loop finalizes async generators at shutdown, then close `session`."""
-    try:
-        yield
-    finally:
-        await session.close()
